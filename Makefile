@@ -1,0 +1,35 @@
+# Tally. `make test` runs every test (it installs and starts DynamoDB Local);
+# `make run` serves every route locally; `sam build` uses the build-* targets.
+.PHONY: test run build vet bench
+
+test:
+	./infra/scripts/test.sh
+
+run:
+	go run ./infra/local
+
+vet:
+	go vet ./...
+
+# sam build (BuildMethod: makefile) runs `make build-<LogicalId>` with
+# ARTIFACTS_DIR set; each function is a static linux/arm64 binary named
+# bootstrap, built without the RPC shim and without symbols.
+lambda = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
+
+build-AuthorizerFunction: ; $(call lambda,authorizer)
+build-ClickLongFunction: ; $(call lambda,click-long)
+build-ClickShortFunction: ; $(call lambda,click-short)
+build-OptInWebhookFunction: ; $(call lambda,webhook-optins)
+build-OrderWebhookFunction: ; $(call lambda,webhook-orders)
+build-LedgerReportFunction: ; $(call lambda,report-ledger)
+build-LinkStatsReportFunction: ; $(call lambda,report-link-stats)
+build-ProductsSoldReportFunction: ; $(call lambda,report-products-sold)
+build-CommissionStructureReportFunction: ; $(call lambda,report-commission-structure)
+build-LinksReportFunction: ; $(call lambda,report-links)
+
+# Every function for linux/arm64 into .cache/build/<function>/bootstrap.
+build:
+	@for f in functions/*/; do n=$$(basename $$f); \
+	  $(MAKE) -s ARTIFACTS_DIR=.cache/build/$$n _one FN=$$n || exit 1; done
+	@ls -l .cache/build/*/bootstrap
+_one: ; $(call lambda,$(FN))

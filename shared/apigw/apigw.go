@@ -1,0 +1,126 @@
+// Package apigw turns API Gateway HTTP API (payload 2.0) events into what
+// handlers need and their results back into responses, so handlers stay thin.
+package apigw
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/tallyhq/tally/shared/apierr"
+)
+
+// Request and Response are the HTTP API payload 2.0 event and answer.
+type (
+	Request  = events.APIGatewayV2HTTPRequest
+	Response = events.APIGatewayV2HTTPResponse
+	Handler  = func(context.Context, Request) (Response, error)
+)
+
+// Header returns a request header by name, whatever its case (API Gateway
+// lower-cases them; tests and the dev server may not).
+func Header(req Request, name string) string {
+	if v, ok := req.Headers[strings.ToLower(name)]; ok {
+		return v
+	}
+	for k, v := range req.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// Cookie returns the value of a request cookie, or "".
+func Cookie(req Request, name string) string {
+	raw := req.Cookies
+	if len(raw) == 0 {
+		if h := Header(req, "Cookie"); h != "" {
+			raw = strings.Split(h, ";")
+		}
+	}
+	for _, c := range raw {
+		k, v, ok := strings.Cut(strings.TrimSpace(c), "=")
+		if ok && k == name {
+			return v
+		}
+	}
+	return ""
+}
+
+// Body returns the raw request body, decoding base64 when API Gateway sent it
+// so.
+func Body(req Request) ([]byte, error) {
+	if req.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(req.Body)
+		if err != nil {
+			return nil, apierr.BadRequest("invalid_body", "body is not valid base64")
+		}
+		return b, nil
+	}
+	return []byte(req.Body), nil
+}
+
+// JSON answers v as JSON with the given status.
+func JSON(status int, v any) Response {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return internal()
+	}
+	return Response{
+		StatusCode: status,
+		Headers: map[string]string{
+			"Content-Type":  "application/json; charset=utf-8",
+			"Cache-Control": "no-store",
+		},
+		Body: string(b),
+	}
+}
+
+func internal() Response {
+	return Response{
+		StatusCode: http.StatusInternalServerError,
+		Headers:    map[string]string{"Content-Type": "application/json; charset=utf-8"},
+		Body:       `{"error":{"code":"internal","message":"internal error; try again"}}`,
+	}
+}
+
+// Error answers an error with the spec's JSON error body. Errors that are not
+// an *apierr.Error are logged and become a 500 that reveals nothing.
+func Error(log *slog.Logger, err error) Response {
+	e := apierr.From(err)
+	if e == apierr.Internal {
+		log.Error("internal error", "err", err.Error())
+	}
+	return JSON(e.Status, apierr.Body{Error: e})
+}
+
+// Logger returns the structured logger for one request, carrying the request
+// ids of API Gateway and Lambda.
+func Logger(ctx context.Context, base *slog.Logger, req Request) *slog.Logger {
+	l := base.With("request_id", req.RequestContext.RequestID, "route", req.RouteKey)
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		l = l.With("aws_request_id", lc.AwsRequestID)
+	}
+	return l
+}
+
+// BaseURL is the URL the API was reached on (scheme and host), used to build
+// absolute links when no public_base_url is configured.
+func BaseURL(req Request) string {
+	host := req.RequestContext.DomainName
+	if host == "" {
+		host = Header(req, "Host")
+	}
+	scheme := "https"
+	if p := Header(req, "X-Forwarded-Proto"); p != "" {
+		scheme = p
+	}
+	return scheme + "://" + host
+}

@@ -1,0 +1,107 @@
+// Package app holds what every function builds once per cold start: its
+// configuration from the environment, the DynamoDB client, the store and the
+// program cache.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/tallyhq/tally/shared/program"
+	"github.com/tallyhq/tally/shared/store"
+)
+
+// Config is every setting a function reads from its environment. Functions
+// check the ones they need when they start (Require).
+type Config struct {
+	Table          string        // TALLY_TABLE
+	ClickKey       string        // TALLY_CLICK_KEY: signs click tokens (32+ bytes)
+	WebhookSecrets string        // TALLY_WEBHOOK_SECRET: whsec_... (several, space-separated)
+	SessionKey     string        // TALLY_SESSION_KEY: signs portal sessions (32+ bytes)
+	ProgramTTL     time.Duration // TALLY_PROGRAM_TTL: how long the program is cached (default 30s)
+}
+
+// ConfigFromEnv reads Config from the environment.
+func ConfigFromEnv() (Config, error) {
+	c := Config{
+		Table:          os.Getenv("TALLY_TABLE"),
+		ClickKey:       os.Getenv("TALLY_CLICK_KEY"),
+		WebhookSecrets: os.Getenv("TALLY_WEBHOOK_SECRET"),
+		SessionKey:     os.Getenv("TALLY_SESSION_KEY"),
+		ProgramTTL:     30 * time.Second,
+	}
+	if v := os.Getenv("TALLY_PROGRAM_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return c, fmt.Errorf("TALLY_PROGRAM_TTL: %w", err)
+		}
+		c.ProgramTTL = d
+	}
+	if c.Table == "" {
+		return c, fmt.Errorf("TALLY_TABLE is not set")
+	}
+	return c, nil
+}
+
+// Deps is what handlers are built from.
+type Deps struct {
+	Config   Config
+	Store    *store.Store
+	Programs *program.Cache
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// New builds Deps over a DynamoDB client.
+func New(cfg Config, db *dynamodb.Client, log *slog.Logger) *Deps {
+	st := store.New(db, cfg.Table)
+	return &Deps{
+		Config:   cfg,
+		Store:    st,
+		Programs: program.NewCache(st, cfg.ProgramTTL),
+		Log:      log,
+		Now:      time.Now,
+	}
+}
+
+// MustLoad builds Deps for a Lambda from its environment, exiting with a
+// clear message when something is missing.
+func MustLoad(ctx context.Context) *Deps {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	cfg, err := ConfigFromEnv()
+	if err != nil {
+		log.Error("bad configuration", "err", err.Error())
+		os.Exit(1)
+	}
+	awscfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		log.Error("aws configuration", "err", err.Error())
+		os.Exit(1)
+	}
+	return New(cfg, dynamodb.NewFromConfig(awscfg), log)
+}
+
+// Fatal stops a cold start that is missing a setting it needs.
+func (d *Deps) Fatal(msg string, err error) {
+	d.Log.Error(msg, "err", err.Error())
+	os.Exit(1)
+}
+
+// LocalDynamoDB is a client for a DynamoDB endpoint on this machine
+// (DynamoDB Local or the dev server's embedded store): fixed dummy
+// credentials and region, since neither checks them.
+func LocalDynamoDB(endpoint string) *dynamodb.Client {
+	return dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+}

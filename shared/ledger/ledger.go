@@ -1,0 +1,80 @@
+// Package ledger holds the affiliate ledger's entry: what an affiliate earned,
+// lost or was adjusted, and why. Entries are append-only; their money and
+// dates never change once written.
+package ledger
+
+import "time"
+
+// Entry types.
+const (
+	TypeReferral   = "referral"
+	TypeSpeaker    = "speaker"
+	TypeClawback   = "clawback"
+	TypeAdjustment = "adjustment"
+)
+
+// Rules: why an entry exists.
+const (
+	RuleKindRate    = "kind_rate"
+	RuleSKURate     = "sku_rate"
+	RuleSpeakerRate = "speaker_rate"
+	RuleClawback    = "clawback"
+	RuleAdjustment  = "adjustment"
+)
+
+// Via: how a buyer was tied to the referring affiliate.
+const (
+	ViaClick     = "click"
+	ViaAffiliate = "affiliate"
+	ViaContact   = "contact"
+)
+
+// Entry is one line of an affiliate's ledger.
+type Entry struct {
+	ID        string    `json:"id"`
+	Affiliate string    `json:"affiliate"`
+	At        time.Time `json:"at"` // when the order, refund or adjustment happened
+	Type      string    `json:"type"`
+	Rule      string    `json:"rule"`
+
+	OrderID  string `json:"order_id,omitempty"`
+	RefundID string `json:"refund_id,omitempty"`
+	SKU      string `json:"sku,omitempty"`
+	Event    string `json:"event,omitempty"` // the product's event
+
+	// Quantity is the units sold (commission) or refunded (clawback);
+	// BasisCents the money they stand for (quantity × unit price).
+	Quantity    int64 `json:"quantity,omitempty"`
+	BasisCents  int64 `json:"basis_cents"`
+	RateBP      int64 `json:"rate_bp"`
+	AmountCents int64 `json:"amount_cents"`
+
+	Via       string `json:"via,omitempty"`        // referral only
+	LinkEvent string `json:"link_event,omitempty"` // referral only: the event of the link the buyer came in on
+
+	// OrderAt is, for a clawback, when the order it reverses happened;
+	// Reverses is the id of the commission entry it takes back from.
+	OrderAt  time.Time `json:"order_at,omitzero"`
+	Reverses string    `json:"reverses,omitempty"`
+	Reason   string    `json:"reason,omitempty"` // adjustment
+
+	// AvailableOn is when the entry becomes payable (SPEC section 9), set
+	// once when written.
+	AvailableOn time.Time `json:"available_on"`
+}
+
+// CommissionID is the id of the commission an affiliate earns on one order
+// line: at most one per (order, SKU, affiliate), so the id is derived.
+func CommissionID(orderID, sku, typ string) string { return "o:" + orderID + ":" + sku + ":" + typ }
+
+// ClawbackID is the id of a refund's clawback of one commission.
+func ClawbackID(refundID, sku, typ string) string { return "r:" + refundID + ":" + sku + ":" + typ }
+
+// Sum adds up the amounts of entries.
+func Sum(es []Entry) int64 {
+	var n int64
+	for _, e := range es {
+		n += e.AmountCents
+	}
+	return n
+}

@@ -1,0 +1,240 @@
+// Package program holds a business's affiliate program: its events, products,
+// commission plans and affiliates, as described by the program file (SPEC
+// section 2), with the lookups the rest of Tally needs.
+package program
+
+import (
+	"time"
+	_ "time/tzdata" // Lambda's provided.al2023 image has no zoneinfo we can count on.
+)
+
+// Product kinds.
+const (
+	KindRecording      = "recording"
+	KindTranscript     = "transcript"
+	KindSpeakerProduct = "speaker_product"
+	KindOther          = "other"
+)
+
+// Attribution models.
+const (
+	FirstTouch = "first_touch"
+	LastTouch  = "last_touch"
+)
+
+// Defaults for settings the file may leave out.
+const (
+	DefaultCookieDays = 30
+	DefaultHoldDays   = 30
+)
+
+// Program is one business's setup. The exported fields mirror the program
+// file; lookups go through the methods, which use indexes built by Index.
+type Program struct {
+	Currency      string      `yaml:"currency" json:"currency"`
+	Timezone      string      `yaml:"timezone" json:"timezone,omitempty"`
+	CookieDays    int         `yaml:"cookie_days" json:"cookie_days"`
+	Attribution   string      `yaml:"attribution" json:"attribution"`
+	FallbackURL   string      `yaml:"fallback_url" json:"fallback_url"`
+	PublicBaseURL string      `yaml:"public_base_url" json:"public_base_url,omitempty"`
+	Events        []Event     `yaml:"events" json:"-"`
+	Products      []Product   `yaml:"products" json:"-"`
+	Plans         []Plan      `yaml:"plans" json:"-"`
+	Affiliates    []Affiliate `yaml:"affiliates" json:"-"`
+	Payouts       *Payouts    `yaml:"payouts" json:"payouts,omitempty"`
+	Owners        []Owner     `yaml:"owners" json:"-"`
+
+	// Links are the short codes of (event, affiliate) pairs. They are state,
+	// not configuration: made once when an affiliate is enrolled and kept.
+	Links []Link `yaml:"-" json:"-"`
+
+	loc        *time.Location
+	events     map[string]*Event
+	products   map[string]*Product
+	plans      map[string]*Plan
+	affiliates map[string]*Affiliate
+	linkByCode map[string]*Link
+	linkByPair map[[2]string]*Link
+}
+
+// Event is something products are sold for, with its landing page.
+type Event struct {
+	Slug string `yaml:"slug" json:"slug"`
+	Name string `yaml:"name" json:"name"`
+	URL  string `yaml:"url" json:"url"`
+}
+
+// Product is a SKU sold for an event.
+type Product struct {
+	SKU        string `yaml:"sku" json:"sku"`
+	Name       string `yaml:"name" json:"name"`
+	Event      string `yaml:"event" json:"event"`
+	Kind       string `yaml:"kind" json:"kind"`
+	PriceCents int64  `yaml:"price_cents" json:"price_cents"`
+	Speaker    string `yaml:"speaker" json:"speaker,omitempty"`
+}
+
+// Plan is a set of commission rates in basis points.
+type Plan struct {
+	ID             string           `yaml:"id" json:"id"`
+	RatesBP        map[string]int64 `yaml:"rates_bp" json:"rates_bp"`
+	ProductRatesBP map[string]int64 `yaml:"product_rates_bp" json:"product_rates_bp"`
+	SpeakerRateBP  int64            `yaml:"speaker_rate_bp" json:"speaker_rate_bp"`
+}
+
+// Affiliate is a speaker or promoter with links.
+type Affiliate struct {
+	Code        string   `yaml:"code" json:"code"`
+	Name        string   `yaml:"name" json:"name"`
+	Email       string   `yaml:"email" json:"email"`
+	Plan        string   `yaml:"plan" json:"plan"`
+	Events      []string `yaml:"events" json:"events"`
+	Active      *bool    `yaml:"active" json:"active,omitempty"`
+	PayPalEmail string   `yaml:"paypal_email" json:"paypal_email,omitempty"`
+	// APIKey is only read from the file; it is stored as a hash, never echoed.
+	APIKey string `yaml:"api_key" json:"-"`
+}
+
+// Payouts are the settings of SPEC section 9.
+type Payouts struct {
+	HoldDays       *int  `yaml:"hold_days" json:"hold_days,omitempty"`
+	MinPayoutCents int64 `yaml:"min_payout_cents" json:"min_payout_cents"`
+}
+
+// Owner is one of the business's own keys.
+type Owner struct {
+	Name   string `yaml:"name" json:"name"`
+	APIKey string `yaml:"api_key" json:"-"`
+}
+
+// Link is an (event, affiliate) pair and its short code.
+type Link struct {
+	Event     string `json:"event"`
+	Affiliate string `json:"affiliate"`
+	Code      string `json:"code"`
+}
+
+// IsActive says whether the affiliate's links count (default true).
+func (a *Affiliate) IsActive() bool { return a.Active == nil || *a.Active }
+
+// PayoutEmail is where money is sent: paypal_email, else email.
+func (a *Affiliate) PayoutEmail() string {
+	if a.PayPalEmail != "" {
+		return a.PayPalEmail
+	}
+	return a.Email
+}
+
+// EnrolledIn says whether the affiliate is set up for the event.
+func (a *Affiliate) EnrolledIn(event string) bool {
+	for _, e := range a.Events {
+		if e == event {
+			return true
+		}
+	}
+	return false
+}
+
+// Index builds the lookup tables and fills defaults. Parse calls it; code that
+// assembles a Program by hand (tests, the store) calls it too.
+func (p *Program) Index() error {
+	if p.Timezone == "" {
+		p.Timezone = "UTC"
+	}
+	loc, err := time.LoadLocation(p.Timezone)
+	if err != nil {
+		return err
+	}
+	p.loc = loc
+	if p.CookieDays == 0 {
+		p.CookieDays = DefaultCookieDays
+	}
+	if p.Attribution == "" {
+		p.Attribution = FirstTouch
+	}
+	p.events = make(map[string]*Event, len(p.Events))
+	for i := range p.Events {
+		p.events[p.Events[i].Slug] = &p.Events[i]
+	}
+	p.products = make(map[string]*Product, len(p.Products))
+	for i := range p.Products {
+		p.products[p.Products[i].SKU] = &p.Products[i]
+	}
+	p.plans = make(map[string]*Plan, len(p.Plans))
+	for i := range p.Plans {
+		p.plans[p.Plans[i].ID] = &p.Plans[i]
+	}
+	p.affiliates = make(map[string]*Affiliate, len(p.Affiliates))
+	for i := range p.Affiliates {
+		p.affiliates[p.Affiliates[i].Code] = &p.Affiliates[i]
+	}
+	p.IndexLinks()
+	return nil
+}
+
+// IndexLinks rebuilds the link lookups after Links changed.
+func (p *Program) IndexLinks() {
+	p.linkByCode = make(map[string]*Link, len(p.Links))
+	p.linkByPair = make(map[[2]string]*Link, len(p.Links))
+	for i := range p.Links {
+		l := &p.Links[i]
+		p.linkByCode[l.Code] = l
+		p.linkByPair[[2]string{l.Event, l.Affiliate}] = l
+	}
+}
+
+// Location is the program's time zone.
+func (p *Program) Location() *time.Location {
+	if p.loc == nil {
+		return time.UTC
+	}
+	return p.loc
+}
+
+// Event finds an event by slug.
+func (p *Program) Event(slug string) (*Event, bool) { e, ok := p.events[slug]; return e, ok }
+
+// Product finds a product by SKU.
+func (p *Program) Product(sku string) (*Product, bool) { e, ok := p.products[sku]; return e, ok }
+
+// Plan finds a plan by id.
+func (p *Program) Plan(id string) (*Plan, bool) { e, ok := p.plans[id]; return e, ok }
+
+// Affiliate finds an affiliate by code.
+func (p *Program) Affiliate(code string) (*Affiliate, bool) { e, ok := p.affiliates[code]; return e, ok }
+
+// LinkByCode finds a link by its short code.
+func (p *Program) LinkByCode(code string) (*Link, bool) { l, ok := p.linkByCode[code]; return l, ok }
+
+// LinkFor finds the link of an (event, affiliate) pair.
+func (p *Program) LinkFor(event, affiliate string) (*Link, bool) {
+	l, ok := p.linkByPair[[2]string{event, affiliate}]
+	return l, ok
+}
+
+// Enrolled says whether the affiliate exists and is set up for the event.
+func (p *Program) Enrolled(affiliate, event string) bool {
+	a, ok := p.affiliates[affiliate]
+	return ok && a.EnrolledIn(event)
+}
+
+// HoldDays is how long a commission is held before it is payable.
+func (p *Program) HoldDays() int {
+	if p.Payouts == nil || p.Payouts.HoldDays == nil {
+		return DefaultHoldDays
+	}
+	return *p.Payouts.HoldDays
+}
+
+// MinPayoutCents is the least an affiliate is paid at once.
+func (p *Program) MinPayoutCents() int64 {
+	if p.Payouts == nil {
+		return 0
+	}
+	return p.Payouts.MinPayoutCents
+}
+
+// CookieWindow is how long a click or opt-in keeps attributing a person.
+func (p *Program) CookieWindow() time.Duration {
+	return time.Duration(p.CookieDays) * 24 * time.Hour
+}

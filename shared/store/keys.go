@@ -1,0 +1,105 @@
+package store
+
+// Every key of the single table is built here, one function per entity; the
+// table in docs/table-design.md lists the same entities and access patterns.
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Attribute names of the table's keys and indexes.
+const (
+	AttrPK     = "PK"
+	AttrSK     = "SK"
+	AttrGSI1PK = "GSI1PK" // ByOrder: clawbacks by the date of the order they reverse
+	AttrGSI1SK = "GSI1SK"
+	AttrGSI2PK = "GSI2PK" // Open: entries not yet paid, by when they become payable
+	AttrGSI2SK = "GSI2SK"
+	AttrTTL    = "ttl"
+
+	IndexByOrder = "ByOrder"
+	IndexOpen    = "Open"
+)
+
+// Key is a primary key.
+type Key struct{ PK, SK string }
+
+// instant is the sortable fixed-width form of a time in keys: lexical order
+// is time order.
+func instant(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000000000Z")
+}
+
+// Program partition: the configuration every function caches in memory.
+const programPK = "PROGRAM"
+
+func ProgramMetaKey() Key                 { return Key{programPK, "META"} }
+func EventKey(slug string) Key            { return Key{programPK, "EVENT#" + slug} }
+func ProductKey(sku string) Key           { return Key{programPK, "PRODUCT#" + sku} }
+func PlanKey(id string) Key               { return Key{programPK, "PLAN#" + id} }
+func AffiliateKey(code string) Key        { return Key{programPK, "AFFILIATE#" + code} }
+func OwnerKey(name string) Key            { return Key{programPK, "OWNER#" + name} }
+func LinkKey(event, affiliate string) Key { return Key{programPK, "LINK#" + event + "#" + affiliate} }
+
+// ShortCodeKey reserves a short code so no two links share one.
+func ShortCodeKey(code string) Key { return Key{"SHORT#" + code, "SHORT"} }
+
+// APIKeyKey is an API key, by the SHA-256 (hex) of the key.
+func APIKeyKey(hash string) Key { return Key{"KEY#" + hash, "KEY"} }
+
+// StatKey is one shard of an affiliate's counters for one event and one day
+// (program time zone). Counters are spread over shards so a viral link is not
+// capped by one item's write rate; reports sum them.
+func StatKey(affiliate, date, event string, shard int) Key {
+	return Key{"STATS#" + affiliate, fmt.Sprintf("%s#%s#%d", date, event, shard)}
+}
+
+// StatRange is the sort-key range of an affiliate's counters for the dates
+// from..to inclusive ("~" sorts after every date, event and shard).
+func StatRange(affiliate, from, to string) (pk, lo, hi string) {
+	return "STATS#" + affiliate, from, to + "#~"
+}
+
+// EntryKey is a ledger entry of an affiliate, ordered by when it happened.
+func EntryKey(affiliate string, at time.Time, id string) Key {
+	return Key{"AFF#" + affiliate, "ENTRY#" + instant(at) + "#" + id}
+}
+
+// EntryRange covers entries dated in [start, end).
+func EntryRange(affiliate string, start, end time.Time) (pk, lo, hi string) {
+	return "AFF#" + affiliate, "ENTRY#" + instant(start), "ENTRY#" + instant(end)
+}
+
+// ClawbackByOrderKey is the ByOrder index key of a clawback: the affiliate and
+// the date of the order it reverses, so products sold counts refunds against
+// their orders whenever they happened.
+func ClawbackByOrderKey(affiliate string, orderAt time.Time, id string) Key {
+	return Key{"AFF#" + affiliate, "CLAWBACK#" + instant(orderAt) + "#" + id}
+}
+
+// ClawbackByOrderRange covers clawbacks of orders dated in [start, end).
+func ClawbackByOrderRange(affiliate string, start, end time.Time) (pk, lo, hi string) {
+	return "AFF#" + affiliate, "CLAWBACK#" + instant(start), "CLAWBACK#" + instant(end)
+}
+
+// OpenEntryKey is the Open index key of an entry not yet paid.
+func OpenEntryKey(affiliate string, availableOn time.Time, id string) Key {
+	return Key{"OPEN#" + affiliate, instant(availableOn) + "#" + id}
+}
+
+// TxnKey is an order or a refund, by the webhook body's id (orders and
+// refunds share one namespace).
+func TxnKey(id string) Key { return Key{"TXN#" + id, "TXN"} }
+
+// OptInKey is an opt-in, by the webhook body's id.
+func OptInKey(id string) Key { return Key{"OPTIN#" + id, "OPTIN"} }
+
+// ContactKey is a person, by lower-cased, trimmed email.
+func ContactKey(email string) Key {
+	return Key{"CONTACT#" + NormalizeEmail(email), "CONTACT"}
+}
+
+// NormalizeEmail is the form contacts are keyed by.
+func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }

@@ -1,0 +1,62 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tallyhq/tally/shared/ledger"
+)
+
+// EntryItem is the item of a ledger entry: under its affiliate by date, in
+// the Open index until paid, and (clawbacks) in the ByOrder index by the date
+// of the order it reverses.
+func EntryItem(e ledger.Entry) (map[string]types.AttributeValue, error) {
+	attrs, err := marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("marshal entry %s: %w", e.ID, err)
+	}
+	open := OpenEntryKey(e.Affiliate, e.AvailableOn, e.ID)
+	attrs[AttrGSI2PK], attrs[AttrGSI2SK] = S(open.PK), S(open.SK)
+	if e.Type == ledger.TypeClawback {
+		by := ClawbackByOrderKey(e.Affiliate, e.OrderAt, e.ID)
+		attrs[AttrGSI1PK], attrs[AttrGSI1SK] = S(by.PK), S(by.SK)
+	}
+	return EntryKey(e.Affiliate, e.At, e.ID).Item(attrs), nil
+}
+
+// Entries are an affiliate's ledger entries dated in [start, end), oldest
+// first: one Query on the affiliate's partition.
+func (s *Store) Entries(ctx context.Context, affiliate string, start, end time.Time) ([]ledger.Entry, error) {
+	pk, lo, hi := EntryRange(affiliate, start, end)
+	items, err := s.QueryRange(ctx, "", pk, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("query entries: %w", err)
+	}
+	return decodeEntries(items)
+}
+
+// ClawbacksOfOrders are an affiliate's clawbacks of orders dated in
+// [start, end), whenever the refunds happened: one Query on ByOrder.
+func (s *Store) ClawbacksOfOrders(ctx context.Context, affiliate string, start, end time.Time) ([]ledger.Entry, error) {
+	pk, lo, hi := ClawbackByOrderRange(affiliate, start, end)
+	items, err := s.QueryRange(ctx, IndexByOrder, pk, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("query clawbacks: %w", err)
+	}
+	return decodeEntries(items)
+}
+
+func decodeEntries(items []map[string]types.AttributeValue) ([]ledger.Entry, error) {
+	es := make([]ledger.Entry, 0, len(items))
+	for _, it := range items {
+		var e ledger.Entry
+		if err := unmarshal(it, &e); err != nil {
+			return nil, fmt.Errorf("decode entry: %w", err)
+		}
+		es = append(es, e)
+	}
+	return es, nil
+}
