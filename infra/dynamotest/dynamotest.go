@@ -9,13 +9,11 @@ import (
 	"encoding/hex"
 	"os"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tallyhq/tally/infra/sam"
 	"github.com/tallyhq/tally/shared/app"
@@ -71,36 +69,10 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
 	if err != nil {
 		return err
 	}
-	return CreateFromTemplate(ctx, db, tpl, name)
-}
-
-// CreateFromTemplate creates the template's table under name unless it
-// exists. Stores without TTL support (the embedded one) keep their items.
-func CreateFromTemplate(ctx context.Context, db *dynamodb.Client, tpl *sam.Template, name string) error {
-	in, err := tpl.Table(name)
-	if err != nil {
+	if err := tpl.CreateTable(ctx, db, name); err != nil {
 		return err
 	}
-	if _, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}); err == nil {
-		return nil
-	}
-	if _, err := db.CreateTable(ctx, in); err != nil {
-		return err
-	}
-	w := dynamodb.NewTableExistsWaiter(db)
-	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 30*time.Second); err != nil {
-		return err
-	}
-	if attr := tpl.TTLAttribute(); attr != "" {
-		_, err := db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
-			TableName:               aws.String(name),
-			TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(attr), Enabled: aws.Bool(true)},
-		})
-		if err != nil && !strings.Contains(err.Error(), "UpdateTimeToLive") && !strings.Contains(strings.ToLower(err.Error()), "unknown") {
-			return err
-		}
-	}
-	return nil
+	return tpl.EnableTTL(ctx, db, name)
 }
 
 // NewStore is a store over a fresh table on DynamoDB Local.

@@ -77,8 +77,8 @@ type Product struct {
 // Plan is a set of commission rates in basis points.
 type Plan struct {
 	ID             string           `yaml:"id" json:"id"`
-	RatesBP        map[string]int64 `yaml:"rates_bp" json:"rates_bp"`
-	ProductRatesBP map[string]int64 `yaml:"product_rates_bp" json:"product_rates_bp"`
+	RatesBP        map[string]int64 `yaml:"rates_bp" json:"rates_bp,omitempty"`
+	ProductRatesBP map[string]int64 `yaml:"product_rates_bp" json:"product_rates_bp,omitempty"`
 	SpeakerRateBP  int64            `yaml:"speaker_rate_bp" json:"speaker_rate_bp"`
 }
 
@@ -162,6 +162,14 @@ func (p *Program) Index() error {
 	}
 	p.plans = make(map[string]*Plan, len(p.Plans))
 	for i := range p.Plans {
+		// An empty rate map means the same as none; keeping it nil also
+		// spares stores that mishandle empty maps (the embedded one).
+		if len(p.Plans[i].RatesBP) == 0 {
+			p.Plans[i].RatesBP = nil
+		}
+		if len(p.Plans[i].ProductRatesBP) == 0 {
+			p.Plans[i].ProductRatesBP = nil
+		}
 		p.plans[p.Plans[i].ID] = &p.Plans[i]
 	}
 	p.affiliates = make(map[string]*Affiliate, len(p.Affiliates))
