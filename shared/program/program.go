@@ -209,7 +209,10 @@ func (p *Program) Product(sku string) (*Product, bool) { e, ok := p.products[sku
 func (p *Program) Plan(id string) (*Plan, bool) { e, ok := p.plans[id]; return e, ok }
 
 // Affiliate finds an affiliate by code.
-func (p *Program) Affiliate(code string) (*Affiliate, bool) { e, ok := p.affiliates[code]; return e, ok }
+func (p *Program) Affiliate(code string) (*Affiliate, bool) {
+	e, ok := p.affiliates[code]
+	return e, ok
+}
 
 // LinkByCode finds a link by its short code.
 func (p *Program) LinkByCode(code string) (*Link, bool) { l, ok := p.linkByCode[code]; return l, ok }
