@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/tallyhq/tally/infra/demo"
+	"github.com/tallyhq/tally/infra/dynamotest"
+	"github.com/tallyhq/tally/shared/store"
+)
+
+func TestHelp(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--help"}, &out); err != nil || !strings.Contains(out.String(), "load-program") {
+		t.Fatalf("help: %v %q", err, out.String())
+	}
+}
+
+func TestInvalidProgramWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	db := dynamotest.Client(t)
+	table := dynamotest.NewTable(t, db)
+	bad := strings.Replace(string(demo.YAML), "plan: partner", "plan: platinum", 1)
+	bad = strings.Replace(bad, "event: retreat-2026, kind: transcript", "event: nowhere, kind: transcript", 1)
+	path := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err := run(ctx, []string{"load-program", "-program", path, "-table", table, "-endpoint", dynamotest.Endpoint(t)}, &out)
+	if err == nil {
+		t.Fatal("invalid program loaded")
+	}
+	for _, want := range []string{`affiliates[2].plan: unknown plan "platinum"`, `products[3].event: unknown event "nowhere"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	scan, err := db.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table)}) // admin-style check of the whole table
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(scan.Items) != 0 {
+		t.Errorf("%d items written by a refused program", len(scan.Items))
+	}
+}
+
+func TestLoadIssueRevoke(t *testing.T) {
+	ctx := context.Background()
+	db := dynamotest.Client(t)
+	table := dynamotest.NewTable(t, db)
+	path := filepath.Join(t.TempDir(), "demo.yaml")
+	if err := os.WriteFile(path, demo.YAML, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ep := dynamotest.Endpoint(t)
+	var out bytes.Buffer
+	if err := run(ctx, []string{"load-program", "-program", path, "-table", table, "-endpoint", ep}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "3 affiliates, 4 links") {
+		t.Errorf("load output: %q", out.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"issue-key", "-affiliate", "bob", "-table", table, "-endpoint", ep}, &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	key := lines[len(lines)-1]
+	st := store.New(db, table)
+	if k, _ := st.LookupAPIKey(ctx, store.HashKey(key)); k == nil || k.Subject != "bob" {
+		t.Fatalf("issued key not found: %+v", k)
+	}
+	if err := run(ctx, []string{"issue-key", "-affiliate", "nobody", "-table", table, "-endpoint", ep}, &out); err == nil {
+		t.Error("issued a key for an unknown affiliate")
+	}
+	if err := run(ctx, []string{"revoke-key", "-key", key, "-table", table, "-endpoint", ep}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := st.LookupAPIKey(ctx, store.HashKey(key)); k != nil {
+		t.Error("revoked key still works")
+	}
+}
