@@ -1,0 +1,59 @@
+package dynamometer_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tallyhq/tally/infra/dynamotest"
+	"github.com/tallyhq/tally/shared/dynamometer"
+	"github.com/tallyhq/tally/shared/store"
+)
+
+func TestMeterCountsRequestsAndCapacity(t *testing.T) {
+	ctx := context.Background()
+	var m dynamometer.Meter
+	db := dynamodb.New(dynamotest.Client(t).Options(), m.Option())
+	table := dynamotest.NewTable(t, db)
+	before := m.Snapshot()
+	k := store.Key{PK: "X", SK: "Y"}
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: k.Item(nil)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: k.AV(), ConsistentRead: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	k2 := store.Key{PK: "X", SK: "Z"}
+	if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(table), Item: k2.Item(nil)}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	d := m.Since(before)
+	if d.Requests["PutItem"] != 1 || d.Requests["GetItem"] != 1 || d.Requests["TransactWriteItems"] != 1 || d.Total() != 3 {
+		t.Fatalf("requests: %v", d)
+	}
+	if d.ReadUnits != 1 || d.WriteUnits != 1 || d.TxnWriteUnits != 2 || d.AWSWriteUnits() != 3 {
+		t.Fatalf("units: read %v write %v txn write %v", d.ReadUnits, d.WriteUnits, d.TxnWriteUnits)
+	}
+}
+
+func TestTransactWriteUnitsAtTheTransactionalRate(t *testing.T) {
+	small := map[string]types.AttributeValue{"PK": store.S("a"), "SK": store.S("b")}
+	big := map[string]types.AttributeValue{"PK": store.S("a"), "blob": &types.AttributeValueMemberS{Value: string(make([]byte, 1500))}}
+	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{Item: small}},                      // 1 KB → 2
+		{Put: &types.Put{Item: big}},                        // 2 KB → 4
+		{Update: &types.Update{Key: small}},                 // counted as 1 KB → 2
+		{ConditionCheck: &types.ConditionCheck{Key: small}}, // → 2
+	}}
+	if got := dynamometer.TransactWriteUnits(in); got != 10 {
+		t.Fatalf("got %v, want 10", got)
+	}
+	if got := dynamometer.ItemSize(small); got != 6 {
+		t.Fatalf("size %d, want 6 (names PK, SK + one byte each)", got)
+	}
+}
