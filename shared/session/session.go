@@ -1,0 +1,101 @@
+// Package session signs and checks the portal's `tally_session` cookie. The
+// cookie names the affiliate, a session id and its expiry, and is signed, so
+// checking it needs no read; a signed-out session is refused because its id
+// is gone from the table (the authorizer looks it up, as it looks up keys).
+package session
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// CookieName is the session cookie's name.
+const CookieName = "tally_session"
+
+// Lifetime is how long a session lasts.
+const Lifetime = 7 * 24 * time.Hour
+
+// ErrInvalid means the cookie is malformed, forged or expired.
+var ErrInvalid = errors.New("invalid session")
+
+// Session is what a cookie carries.
+type Session struct {
+	ID        string // random, names the session's item in the table
+	Affiliate string
+	Expires   time.Time
+}
+
+// Signer signs and verifies session cookies with a key of 32+ bytes.
+type Signer struct{ key []byte }
+
+// NewSigner makes a signer; the key must be at least 32 bytes.
+func NewSigner(key []byte) (*Signer, error) {
+	if len(key) < 32 {
+		return nil, errors.New("session key must be at least 32 bytes")
+	}
+	return &Signer{key: key}, nil
+}
+
+// New starts a session for an affiliate.
+func New(affiliate string, now time.Time) Session {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return Session{ID: hex.EncodeToString(b), Affiliate: affiliate, Expires: now.Add(Lifetime).Truncate(time.Second)}
+}
+
+// Value is the cookie value: "1.<id>.<affiliate>.<expiry unix>.<mac>".
+func (s *Signer) Value(ss Session) string {
+	body := "1." + ss.ID + "." + ss.Affiliate + "." + strconv.FormatInt(ss.Expires.Unix(), 10)
+	return body + "." + s.mac(body)
+}
+
+// Cookie is the Set-Cookie header value that stores the session.
+func (s *Signer) Cookie(ss Session, now time.Time) string {
+	return CookieName + "=" + s.Value(ss) + "; Max-Age=" + strconv.Itoa(int(ss.Expires.Sub(now).Seconds())) +
+		"; Path=/; HttpOnly; Secure; SameSite=Lax"
+}
+
+// Clear is the Set-Cookie header value that removes the cookie.
+func Clear() string {
+	return CookieName + "=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax"
+}
+
+// Verify checks a cookie value's signature and expiry.
+func (s *Signer) Verify(value string, now time.Time) (Session, error) {
+	i := strings.LastIndexByte(value, '.')
+	if i < 0 {
+		return Session{}, ErrInvalid
+	}
+	body, mac := value[:i], value[i+1:]
+	if !hmac.Equal([]byte(mac), []byte(s.mac(body))) {
+		return Session{}, ErrInvalid
+	}
+	parts := strings.Split(body, ".")
+	if len(parts) != 4 || parts[0] != "1" || parts[1] == "" || parts[2] == "" {
+		return Session{}, ErrInvalid
+	}
+	exp, err := strconv.ParseInt(parts[3], 10, 64)
+	if err != nil {
+		return Session{}, ErrInvalid
+	}
+	ss := Session{ID: parts[1], Affiliate: parts[2], Expires: time.Unix(exp, 0).UTC()}
+	if !now.Before(ss.Expires) {
+		return Session{}, ErrInvalid
+	}
+	return ss, nil
+}
+
+func (s *Signer) mac(body string) string {
+	h := hmac.New(sha256.New, s.key)
+	h.Write([]byte("tally-session\x00" + body))
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,51 @@
+package session
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSessionCookie(t *testing.T) {
+	now := time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)
+	s, err := NewSigner([]byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := NewSigner([]byte(strings.Repeat("x", 32)))
+	ss := New("jane", now)
+	v := s.Value(ss)
+	got, err := s.Verify(v, now.Add(time.Hour))
+	if err != nil || got != ss {
+		t.Fatalf("round trip: %+v %v", got, err)
+	}
+	bob := ss
+	bob.Affiliate = "bob"
+	forged := strings.Replace(v, ".jane.", ".bob.", 1)
+	for name, c := range map[string]struct {
+		value string
+		at    time.Time
+	}{
+		"expired":           {v, ss.Expires},
+		"other affiliate":   {forged, now},
+		"other key":         {other.Value(ss), now},
+		"truncated":         {v[:len(v)-3], now},
+		"empty":             {"", now},
+		"no signature":      {"1.abc.jane.99999999999", now},
+		"extra field":       {s.Value(ss) + ".x", now},
+		"signed, bad shape": {"x." + s.mac("x"), now},
+	} {
+		if _, err := s.Verify(c.value, c.at); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := NewSigner([]byte("short")); err == nil {
+		t.Error("short key accepted")
+	}
+	ck := s.Cookie(ss, now)
+	for _, want := range []string{"tally_session=", "Max-Age=604800", "Path=/", "HttpOnly", "Secure", "SameSite=Lax"} {
+		if !strings.Contains(ck, want) {
+			t.Errorf("cookie %q lacks %s", ck, want)
+		}
+	}
+}
