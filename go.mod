@@ -33,6 +33,8 @@ require (
 	github.com/stretchr/testify v1.11.1 // indirect
 	github.com/truora/minidyn v0.8.2 // indirect
 	github.com/x-way/crawlerdetect v0.2.24 // indirect
+	github.com/yeqown/go-qrcode/v2 v2.3.0 // indirect
+	github.com/yeqown/reedsolomon v1.0.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 	pgregory.net/rapid v1.3.0 // indirect
 )
