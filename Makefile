@@ -26,6 +26,13 @@ build-LinkStatsReportFunction: ; $(call lambda,report-link-stats)
 build-ProductsSoldReportFunction: ; $(call lambda,report-products-sold)
 build-CommissionStructureReportFunction: ; $(call lambda,report-commission-structure)
 build-LinksReportFunction: ; $(call lambda,report-links)
+build-LoginPageFunction: ; $(call lambda,login-page)
+build-LoginSubmitFunction: ; $(call lambda,login-submit)
+build-LoginLinkPageFunction: ; $(call lambda,login-link-page)
+build-LoginLinkSubmitFunction: ; $(call lambda,login-link-submit)
+build-LoginCodeFunction: ; $(call lambda,login-code)
+build-LogoutFunction: ; $(call lambda,logout)
+build-AssetsFunction: ; $(call lambda,assets)
 
 # Every function for linux/arm64 into .cache/build/<function>/bootstrap.
 build:

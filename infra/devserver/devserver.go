@@ -30,6 +30,7 @@ import (
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/auth"
+	"github.com/tallyhq/tally/shared/mail"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
 )
@@ -44,6 +45,7 @@ type Options struct {
 	SessionKey       string // "" = a new random one
 	Now              func() time.Time
 	Log              *slog.Logger // default: JSON to stderr
+	Mail             io.Writer    // where sign-in mail is printed; default stdout
 }
 
 // Server is a running set of routes over a store.
@@ -109,6 +111,10 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if o.Now != nil {
 		s.Deps.Now = o.Now
 	}
+	if o.Mail == nil {
+		o.Mail = os.Stdout
+	}
+	s.Deps.Mail = &mail.Printer{W: o.Mail}
 	s.Store = s.Deps.Store
 
 	src := o.ProgramYAML

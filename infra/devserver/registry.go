@@ -5,6 +5,8 @@ import (
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/auth"
 	"github.com/tallyhq/tally/shared/clicks"
+	"github.com/tallyhq/tally/shared/login"
+	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/reports"
 	"github.com/tallyhq/tally/shared/webhooks"
 )
@@ -29,6 +31,13 @@ var Functions = map[string]Function{
 	"LinkStatsReportFunction":           {"report-link-stats", "reports.LinkStats", reports.LinkStats},
 	"ProductsSoldReportFunction":        {"report-products-sold", "reports.ProductsSold", reports.ProductsSold},
 	"CommissionStructureReportFunction": {"report-commission-structure", "reports.CommissionStructure", reports.CommissionStructure},
+	"LoginPageFunction":                 {"login-page", "login.Page", login.Page},
+	"LoginSubmitFunction":               {"login-submit", "login.Submit", login.Submit},
+	"LoginLinkPageFunction":             {"login-link-page", "login.LinkPage", login.LinkPage},
+	"LoginLinkSubmitFunction":           {"login-link-submit", "login.LinkSubmit", login.LinkSubmit},
+	"LoginCodeFunction":                 {"login-code", "login.Code", login.Code},
+	"LogoutFunction":                    {"logout", "login.Logout", login.Logout},
+	"AssetsFunction":                    {"assets", "portal.Assets", portal.Assets},
 	"LinksReportFunction":               {"report-links", "reports.Links", reports.Links},
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/tallyhq/tally/shared/mail"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
 )
@@ -26,6 +27,7 @@ type Config struct {
 	ClickKey       string        // TALLY_CLICK_KEY: signs click tokens (32+ bytes)
 	WebhookSecrets string        // TALLY_WEBHOOK_SECRET: whsec_... (several, space-separated)
 	SessionKey     string        // TALLY_SESSION_KEY: signs portal sessions (32+ bytes)
+	MailFrom       string        // TALLY_MAIL_FROM: the SES sender of sign-in mail
 	ProgramTTL     time.Duration // TALLY_PROGRAM_TTL: how long the program is cached (default 30s)
 }
 
@@ -36,6 +38,7 @@ func ConfigFromEnv() (Config, error) {
 		ClickKey:       os.Getenv("TALLY_CLICK_KEY"),
 		WebhookSecrets: os.Getenv("TALLY_WEBHOOK_SECRET"),
 		SessionKey:     os.Getenv("TALLY_SESSION_KEY"),
+		MailFrom:       os.Getenv("TALLY_MAIL_FROM"),
 		ProgramTTL:     30 * time.Second,
 	}
 	if v := os.Getenv("TALLY_PROGRAM_TTL"); v != "" {
@@ -58,6 +61,9 @@ type Deps struct {
 	Programs *program.Cache
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Mail sends sign-in mail; nil means Amazon SES from TALLY_MAIL_FROM,
+	// built by the functions that send mail.
+	Mail mail.Sender
 }
 
 // New builds Deps over a DynamoDB client.

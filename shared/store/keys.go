@@ -103,3 +103,12 @@ func ContactKey(email string) Key {
 
 // NormalizeEmail is the form contacts are keyed by.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// LoginKey is a pending email sign-in (link and code), short-lived.
+func LoginKey(id string) Key { return Key{"LOGIN#" + id, "LOGIN"} }
+
+// MailRateKey counts sign-in mails to one address in one hour (UTC).
+func MailRateKey(email, hour string) Key { return Key{"MAILRATE#" + NormalizeEmail(email), hour} }
+
+// SessionKey is a portal session; deleting it signs the session out.
+func SessionKey(id string) Key { return Key{"SESSION#" + id, "SESSION"} }

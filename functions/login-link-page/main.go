@@ -1,0 +1,15 @@
+// Command login-link-page is the Lambda function of login.LinkPage.
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/login"
+)
+
+func main() {
+	lambda.Start(login.LinkPage(app.MustLoad(context.Background())))
+}

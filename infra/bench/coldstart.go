@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/tallyhq/tally/infra/devserver"
+	"github.com/tallyhq/tally/infra/runtimeapi"
+	"github.com/tallyhq/tally/infra/sam"
+)
+
+// ColdStart is one function's binary size (linux/arm64, as sam build makes
+// it) and its init and first invoke on this machine.
+type ColdStart struct {
+	Function    string  `json:"function"`
+	ARM64Bytes  int64   `json:"arm64_bytes"`
+	InitMS      float64 `json:"init_ms"`
+	FirstInvoke float64 `json:"first_invoke_ms"`
+}
+
+// coldStarts builds every function twice (arm64 for size, the host for
+// timing) and starts each host binary against the Runtime API stand-in,
+// with the table at endpoint. runs cold starts are taken per function; the
+// median is kept.
+func coldStarts(ctx context.Context, endpoint, table string, runs int) ([]ColdStart, error) {
+	root, err := sam.RepoFile("")
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := sam.LoadRepo()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "tally-bench-bin")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	var out []ColdStart
+	for _, id := range tpl.Functions() {
+		fnDir := ""
+		if f, ok := devserver.Functions[id]; ok {
+			fnDir = f.Dir
+		} else if a, ok := devserver.Authorizers[id]; ok {
+			fnDir = a.Dir
+		} else {
+			return nil, fmt.Errorf("%s: unknown function", id)
+		}
+		arm := filepath.Join(dir, fnDir+"-arm64")
+		if err := goBuild(root, arm, "./functions/"+fnDir, "linux", "arm64"); err != nil {
+			return nil, err
+		}
+		st, err := os.Stat(arm)
+		if err != nil {
+			return nil, err
+		}
+		host := filepath.Join(dir, fnDir)
+		if err := goBuild(root, host, "./functions/"+fnDir, runtime.GOOS, runtime.GOARCH); err != nil {
+			return nil, err
+		}
+		env := []string{
+			"TALLY_TABLE=" + table, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
+			"AWS_ENDPOINT_URL_DYNAMODB=" + endpoint, "TALLY_CLICK_KEY=bench-click-key-0123456789abcdef0123456789",
+			"TALLY_WEBHOOK_SECRET=whsec_YmVuY2gtd2ViaG9vay1zZWNyZXQ=", "TALLY_SESSION_KEY=bench-session-key-0123456789abcdef01234",
+		}
+		var inits, invokes []float64
+		for i := 0; i < runs; i++ {
+			r, err := runtimeapi.ColdStart(ctx, host, env, coldEvent(id))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", id, err)
+			}
+			inits = append(inits, ms(r.Init))
+			invokes = append(invokes, ms(r.FirstInvoke))
+		}
+		out = append(out, ColdStart{Function: id, ARM64Bytes: st.Size(), InitMS: median(inits), FirstInvoke: median(invokes)})
+	}
+	return out, nil
+}
+
+// coldEvent is a representative first request for each kind of function.
+func coldEvent(id string) []byte {
+	switch id {
+	case "AuthorizerFunction":
+		return []byte(`{"version":"2.0","type":"REQUEST","routeKey":"GET /reports/ledger","rawPath":"/reports/ledger","headers":{"authorization":"Bearer dev-jane-key"}}`)
+	case "ClickLongFunction":
+		return []byte(`{"version":"2.0","routeKey":"GET /go/{event}/{affiliate}","rawPath":"/go/summit-2026/jane","headers":{"user-agent":"Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1"},"pathParameters":{"event":"summit-2026","affiliate":"jane"},"requestContext":{"http":{"method":"GET","path":"/go/summit-2026/jane"}}}`)
+	default:
+		return []byte(`{"version":"2.0","routeKey":"GET /","rawPath":"/","headers":{},"requestContext":{"http":{"method":"GET","path":"/"}}}`)
+	}
+}
+
+func goBuild(root, out, pkg, goos, goarch string) error {
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("build %s for %s/%s: %v\n%s", pkg, goos, goarch, err, b)
+	}
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}

@@ -1,0 +1,152 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Login is a pending email sign-in. Only hashes of its link secret and code
+// are stored.
+type Login struct {
+	ID         string `json:"id"`
+	Affiliate  string `json:"affiliate"`
+	Email      string `json:"email"`
+	Next       string `json:"next"`
+	SecretHash string `json:"secret_hash"`
+	CodeHash   string `json:"code_hash"`
+	Attempts   int    `json:"attempts"`
+	Used       bool   `json:"used"`
+	Expires    int64  `json:"expires"` // unix seconds
+}
+
+// ErrDead means a sign-in was used, expired or ran out of code attempts.
+var ErrDead = errors.New("sign-in is used, expired or locked")
+
+// MaxCodeAttempts is how many wrong codes kill a sign-in.
+const MaxCodeAttempts = 5
+
+// CountMail counts one more sign-in mail to an address this hour; false
+// when limit were already sent. The counter expires with the hour.
+func (s *Store) CountMail(ctx context.Context, email string, now time.Time, limit int) (bool, error) {
+	hour := now.UTC().Truncate(time.Hour)
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.Table),
+		Key:                      MailRateKey(email, hour.Format("2006-01-02T15")).AV(),
+		UpdateExpression:         aws.String("ADD sent :one SET #ttl = :ttl"),
+		ConditionExpression:      aws.String("attribute_not_exists(sent) OR sent < :limit"),
+		ExpressionAttributeNames: map[string]string{"#ttl": AttrTTL},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one": N(1), ":limit": N(int64(limit)), ":ttl": N(hour.Add(2 * time.Hour).Unix()),
+		},
+	})
+	if IsConditionFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// PutLogin stores a new sign-in; it expires from the table a day after it
+// stops working.
+func (s *Store) PutLogin(ctx context.Context, l Login) error {
+	item, err := marshal(l)
+	if err != nil {
+		return err
+	}
+	item[AttrTTL] = N(l.Expires + 24*3600)
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(s.Table),
+		Item:                LoginKey(l.ID).Item(item),
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	return err
+}
+
+// GetLogin reads a sign-in; nil when there is none.
+func (s *Store) GetLogin(ctx context.Context, id string) (*Login, error) {
+	item, err := s.Get(ctx, LoginKey(id))
+	if err != nil || item == nil {
+		return nil, err
+	}
+	var l Login
+	if err := unmarshal(item, &l); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// UseLogin marks a sign-in used, once: a conditional write, so two clicks
+// of the same link (or a link and its code) start one session at most.
+func (s *Store) UseLogin(ctx context.Context, id string, now time.Time) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           aws.String(s.Table),
+		Key:                 LoginKey(id).AV(),
+		UpdateExpression:    aws.String("SET used = :t"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND used = :f AND expires > :now AND attempts < :max"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":t": &types.AttributeValueMemberBOOL{Value: true}, ":f": &types.AttributeValueMemberBOOL{Value: false},
+			":now": N(now.Unix()), ":max": N(MaxCodeAttempts),
+		},
+	})
+	if IsConditionFailed(err) {
+		return ErrDead
+	}
+	return err
+}
+
+// FailCode counts a wrong code; ErrDead once the attempts are used up.
+func (s *Store) FailCode(ctx context.Context, id string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(s.Table),
+		Key:                       LoginKey(id).AV(),
+		UpdateExpression:          aws.String("ADD attempts :one"),
+		ConditionExpression:       aws.String("attribute_exists(PK) AND attempts < :max"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": N(1), ":max": N(MaxCodeAttempts)},
+	})
+	if IsConditionFailed(err) {
+		return ErrDead
+	}
+	return err
+}
+
+// PutSession records a session so it can be ended on the server.
+func (s *Store) PutSession(ctx context.Context, id, affiliate string, expires time.Time) error {
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: aws.String(s.Table),
+		Item: SessionKey(id).Item(map[string]types.AttributeValue{
+			"affiliate": S(affiliate), AttrTTL: N(expires.Unix()),
+		}),
+	})
+	return err
+}
+
+// SessionAffiliate is the affiliate of a live session, "" when it was ended
+// (or never existed).
+func (s *Store) SessionAffiliate(ctx context.Context, id string) (string, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: SessionKey(id).AV()})
+	if err != nil || out.Item == nil {
+		return "", err
+	}
+	if v, ok := out.Item["affiliate"].(*types.AttributeValueMemberS); ok {
+		// An item past its TTL may linger until DynamoDB deletes it.
+		if t, ok := out.Item[AttrTTL].(*types.AttributeValueMemberN); ok {
+			if exp, err := strconv.ParseInt(t.Value, 10, 64); err == nil && time.Now().Unix() >= exp {
+				return "", nil
+			}
+		}
+		return v.Value, nil
+	}
+	return "", fmt.Errorf("session %s: no affiliate", id)
+}
+
+// DeleteSession ends a session.
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: SessionKey(id).AV()})
+	return err
+}
