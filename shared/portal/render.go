@@ -35,14 +35,14 @@ var funcs = template.FuncMap{"asset": AssetURL}
 
 // pages holds one template set per page: the layout plus the page.
 var pages = func() map[string]*template.Template {
-	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/period.html"))
 	m := map[string]*template.Template{}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
 	}
 	for _, n := range names {
-		if strings.HasSuffix(n, "/layout.html") {
+		if strings.HasSuffix(n, "/layout.html") || strings.HasSuffix(n, "/period.html") {
 			continue
 		}
 		t := template.Must(template.Must(layout.Clone()).ParseFS(templateFS, n))

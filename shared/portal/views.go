@@ -1,0 +1,103 @@
+package portal
+
+import "html/template"
+
+// The view models of the report pages: numbers already formatted in the
+// program's currency and dates in its time zone, so templates only lay out.
+
+// PeriodNav is the period picker: the month shown, previous/next, CSV.
+type PeriodNav struct {
+	Label   string // "November 2026" or "2026-11-03 – 2026-11-20"
+	Month   string // YYYY-MM for the month input ("" for a custom span)
+	Path    string // the view's path
+	PrevURL string
+	NextURL string
+	CSVURL  string
+}
+
+// Money is a formatted amount; Neg marks it for styling.
+type Money struct {
+	Text string
+	Neg  bool
+}
+
+// LedgerView is My Ledger.
+type LedgerView struct {
+	Period                              PeriodNav
+	Earned, Clawbacks, Adjustments, Net Money
+	Entries                             []LedgerRow
+}
+
+// LedgerRow is one entry, explained.
+type LedgerRow struct {
+	When    string
+	Why     string
+	Order   string
+	Amount  Money
+	State   string
+	Payable string // when it becomes payable
+}
+
+// LinkStatsView is Link Tracking Stats.
+type LinkStatsView struct {
+	Period PeriodNav
+	Rows   []StatRow
+	Total  StatRow
+	Charts []EventChart
+}
+
+// StatRow is one event's counts.
+type StatRow struct {
+	Event                string
+	Hits, OptIns, Orders int64
+	Revenue              Money
+}
+
+// EventChart is one event's per-day chart.
+type EventChart struct {
+	Event string
+	SVG   template.HTML
+}
+
+// ProductsView is Products Sold.
+type ProductsView struct {
+	Period PeriodNav
+	Rows   []ProductRow
+}
+
+// ProductRow is one SKU and role.
+type ProductRow struct {
+	Product, Event, Role string
+	Quantity             int64
+	Revenue, Commission  Money
+	RefundedQuantity     int64
+	Refunded             Money
+}
+
+// CommissionView is My Commission Structure.
+type CommissionView struct {
+	Plan     string
+	Rates    []RateRow
+	Speaker  string
+	Products []CommissionRow
+}
+
+// RateRow is a plan rate.
+type RateRow struct{ What, Rate string }
+
+// CommissionRow is what one product earns the affiliate.
+type CommissionRow struct {
+	Product, Event, Kind, Role, Rate string
+	Price, Commission                Money
+}
+
+// LinksView is the Link Generator.
+type LinksView struct {
+	Links []LinkCard
+}
+
+// LinkCard is one event's links.
+type LinkCard struct {
+	Event, URL, ShortURL, Destination string
+	QR                                template.HTML
+}
