@@ -23,6 +23,21 @@ if ! command -v java >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null
 fi
 
+# The portal's browser tests: Chromium from Debian, axe-core from npm.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing Chromium (Debian package chromium)"
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+axe_version=4.11.0
+axe_dir="$cache/axe-core-$axe_version"
+if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+  echo "installing axe-core@$axe_version into $axe_dir"
+  mkdir -p "$axe_dir"
+  npm install --prefix "$axe_dir" --no-audit --no-fund --loglevel=error "axe-core@$axe_version" >/dev/null
+fi
+export TALLY_TEST_CHROMIUM="$(command -v chromium)"
+export TALLY_TEST_AXE="$axe_dir/node_modules/axe-core/axe.min.js"
+
 port=$(go run ./infra/scripts/freeport)
 log="$cache/dynamodb-local.log"
 (cd "$cache" && exec java -Djava.library.path="$jar_dir/DynamoDBLocal_lib" -jar "$jar" -inMemory -disableTelemetry -port "$port") >"$log" 2>&1 &
