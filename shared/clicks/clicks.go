@@ -1,23 +1,183 @@
-// Package clicks serves the affiliate links: redirects, short links, click
-// tokens and hit counting (SPEC section 3).
+// Package clicks serves the affiliate links (SPEC section 3): a long link
+// /go/{event}/{affiliate} and a short one /s/{code} redirect to the event's
+// page with a signed click token, and a person's visit counts as a hit.
 package clicks
 
 import (
 	"context"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
 
-	"github.com/tallyhq/tally/shared/apierr"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/bots"
+	"github.com/tallyhq/tally/shared/clicktoken"
+	"github.com/tallyhq/tally/shared/period"
+	"github.com/tallyhq/tally/shared/program"
+	"github.com/tallyhq/tally/shared/store"
 )
 
+// CookieName is the first-party cookie that carries the click token.
+const CookieName = "tally_click"
+
+// countTimeout bounds how long a visitor waits for the hit to be counted: a
+// click always redirects, even when the table is slow or down.
+const countTimeout = 800 * time.Millisecond
+
+// Counter adds one hit; the store does it with one UpdateItem.
+type Counter interface {
+	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+}
+
+// Handler serves both link routes.
+type Handler struct {
+	programs *program.Cache
+	keys     *clicktoken.Keys
+	counter  Counter
+	stats    *store.Store
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New builds the click handler; the click key is checked at cold start.
+func New(d *app.Deps) *Handler {
+	keys, err := clicktoken.NewKeys([]byte(d.Config.ClickKey))
+	if err != nil {
+		d.Fatal("TALLY_CLICK_KEY", err)
+	}
+	return &Handler{programs: d.Programs, keys: keys, counter: d.Store.DB, stats: d.Store, log: d.Log, now: d.Now}
+}
+
+// WithCounter replaces where hits are written (benchmarks use an in-memory
+// stand-in to measure the handler alone).
+func (h *Handler) WithCounter(c Counter) *Handler { h.counter = c; return h }
+
 // Long serves GET /go/{event}/{affiliate}.
-func Long(d *app.Deps) apigw.Handler { return notYet(d, "GET /go/{event}/{affiliate}") }
+func Long(d *app.Deps) apigw.Handler { return New(d).Long }
 
 // Short serves GET /s/{code}.
-func Short(d *app.Deps) apigw.Handler { return notYet(d, "GET /s/{code}") }
+func Short(d *app.Deps) apigw.Handler { return New(d).Short }
 
-func notYet(d *app.Deps, what string) apigw.Handler {
-	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		return apigw.Error(d.Log, apierr.NotImplemented(what)), nil
+// Long resolves a long link.
+func (h *Handler) Long(ctx context.Context, req apigw.Request) (apigw.Response, error) {
+	p, ok := h.program(ctx, req)
+	if !ok {
+		return fallbackNoProgram(), nil
+	}
+	event, aff := req.PathParameters["event"], req.PathParameters["affiliate"]
+	if !program.ValidSlug(event) || !program.ValidCode(aff) {
+		return redirect(p.FallbackURL, nil), nil
+	}
+	return h.click(ctx, req, p, event, aff), nil
+}
+
+// Short resolves a short link from memory.
+func (h *Handler) Short(ctx context.Context, req apigw.Request) (apigw.Response, error) {
+	p, ok := h.program(ctx, req)
+	if !ok {
+		return fallbackNoProgram(), nil
+	}
+	l, found := p.LinkByCode(req.PathParameters["code"])
+	if !found {
+		return redirect(p.FallbackURL, nil), nil
+	}
+	return h.click(ctx, req, p, l.Event, l.Affiliate), nil
+}
+
+func (h *Handler) program(ctx context.Context, req apigw.Request) (*program.Program, bool) {
+	p, err := h.programs.Get(ctx)
+	if err != nil {
+		apigw.Logger(ctx, h.log, req).Error("no program for a click", "err", err.Error())
+		return nil, false
+	}
+	return p, true
+}
+
+// click redirects an (event, affiliate) pair: to the event's page with a
+// token when the affiliate is active and enrolled, else to the fallback. The
+// Location is only ever a configured URL.
+func (h *Handler) click(ctx context.Context, req apigw.Request, p *program.Program, event, aff string) apigw.Response {
+	ev, okEv := p.Event(event)
+	a, okAff := p.Affiliate(aff)
+	if !okEv || !okAff || !a.IsActive() || !a.EnrolledIn(event) {
+		return redirect(p.FallbackURL, nil)
+	}
+	now := h.now()
+	token := h.keys.Sign(clicktoken.Claims{Affiliate: aff, Event: event, At: now})
+	if bots.Countable(req.RequestContext.HTTP.Method, apigw.Header(req, "User-Agent")) {
+		h.count(ctx, req, aff, event, period.Date(now, p.Location()))
+	}
+	cookie := CookieName + "=" + token + "; Max-Age=" + strconv.Itoa(p.CookieDays*86400) + "; Path=/; HttpOnly; Secure; SameSite=Lax"
+	return redirect(withToken(ev.URL, req.RawQueryString, token), []string{cookie})
+}
+
+// count adds the hit to one random shard of today's counter: one UpdateItem,
+// at most one write unit. A failure is logged; the visitor is redirected
+// anyway.
+func (h *Handler) count(ctx context.Context, req apigw.Request, aff, event, date string) {
+	ctx, cancel := context.WithTimeout(ctx, countTimeout)
+	defer cancel()
+	u := h.stats.StatUpdate(aff, date, event, rand.IntN(store.StatShards), store.StatDelta{Hits: 1})
+	_, err := h.counter.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ExpressionAttributeValues: u.ExpressionAttributeValues,
+		ReturnValues:              types.ReturnValueNone,
+	})
+	if err != nil {
+		apigw.Logger(ctx, h.log, req).Error("hit not counted", "affiliate", aff, "event", event, "err", err.Error())
+	}
+}
+
+// withToken keeps the visitor's own query (utm_* and the like) and adds the
+// click token, replacing any tally_click they brought.
+func withToken(dest, rawQuery, token string) string {
+	u, err := url.Parse(dest)
+	if err != nil {
+		return dest
+	}
+	q := u.Query()
+	if visitor, err := url.ParseQuery(rawQuery); err == nil {
+		for k, vs := range visitor {
+			if k == CookieName {
+				continue
+			}
+			for _, v := range vs {
+				q.Add(k, v)
+			}
+		}
+	}
+	q.Set(CookieName, token)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func redirect(location string, cookies []string) apigw.Response {
+	return apigw.Response{
+		StatusCode: http.StatusFound,
+		Headers: map[string]string{
+			"Location":        location,
+			"Cache-Control":   "no-store",
+			"Referrer-Policy": "no-referrer-when-downgrade",
+		},
+		Cookies: cookies,
+	}
+}
+
+// fallbackNoProgram is the answer when not even the program can be read (a
+// cold start with the table down): there is no configured URL to send the
+// visitor to, so say so plainly instead of guessing.
+func fallbackNoProgram() apigw.Response {
+	return apigw.Response{
+		StatusCode: http.StatusServiceUnavailable,
+		Headers:    map[string]string{"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "Retry-After": "5"},
+		Body:       strings.TrimSpace("This link is briefly unavailable. Please try again in a moment."),
 	}
 }
