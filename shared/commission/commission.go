@@ -1,0 +1,169 @@
+// Package commission holds the rules of SPEC section 4.2 as pure functions:
+// what each affiliate earns on each line of an order, and what a refund
+// takes back.
+package commission
+
+import (
+	"time"
+
+	"github.com/tallyhq/tally/shared/ledger"
+	"github.com/tallyhq/tally/shared/money"
+	"github.com/tallyhq/tally/shared/program"
+)
+
+// Line is one line of an order.
+type Line struct {
+	SKU            string `json:"sku"`
+	Quantity       int64  `json:"quantity"`
+	UnitPriceCents int64  `json:"unit_price_cents"`
+}
+
+// Amount is what the line cost the buyer.
+func (l Line) Amount() int64 { return l.Quantity * l.UnitPriceCents }
+
+// Referral is who referred an order, and how; Affiliate "" is nobody.
+type Referral struct {
+	Affiliate string
+	LinkEvent string // the event of the link the buyer came in on
+	Via       string // ledger.ViaClick, ViaAffiliate or ViaContact
+}
+
+// Order is a paid order as the rules see it.
+type Order struct {
+	ID       string
+	At       time.Time
+	Lines    []Line
+	Referral Referral
+}
+
+// ReferralRate is the referrer's rate on a product: the plan's per-SKU rate,
+// else its rate for the product's kind; ok is false when neither is set.
+func ReferralRate(p *program.Program, affiliate string, prod *program.Product) (bp int64, rule string, ok bool) {
+	a, found := p.Affiliate(affiliate)
+	if !found {
+		return 0, "", false
+	}
+	plan, found := p.Plan(a.Plan)
+	if !found {
+		return 0, "", false
+	}
+	if r, set := plan.ProductRatesBP[prod.SKU]; set {
+		return r, ledger.RuleSKURate, true
+	}
+	if r, set := plan.RatesBP[prod.Kind]; set {
+		return r, ledger.RuleKindRate, true
+	}
+	return 0, "", false
+}
+
+// SpeakerRate is the speaker's share of their own speaker product, from the
+// speaker's plan.
+func SpeakerRate(p *program.Program, prod *program.Product) (int64, bool) {
+	if prod.Kind != program.KindSpeakerProduct || prod.Speaker == "" {
+		return 0, false
+	}
+	a, ok := p.Affiliate(prod.Speaker)
+	if !ok {
+		return 0, false
+	}
+	plan, ok := p.Plan(a.Plan)
+	if !ok {
+		return 0, false
+	}
+	return plan.SpeakerRateBP, true
+}
+
+// Earn returns the commission entries of an order, in line order:
+//   - a speaker product earns its speaker speaker_rate × amount, whoever
+//     referred the buyer, and also when nobody did;
+//   - the referrer earns their rate × amount on a line whose product belongs
+//     to an event they are enrolled in (so credit crosses events when they
+//     are set up for both);
+//   - one commission per affiliate per line: a referrer who is the line's
+//     speaker gets only the speaker commission;
+//   - amounts round half away from zero; a commission of 0 is not written.
+//
+// An unknown SKU has no product, so it earns nothing.
+func Earn(p *program.Program, o Order) []ledger.Entry {
+	hold := time.Duration(p.HoldDays()) * 24 * time.Hour
+	var out []ledger.Entry
+	for _, l := range o.Lines {
+		prod, ok := p.Product(l.SKU)
+		if !ok {
+			continue
+		}
+		amount := l.Amount()
+		base := ledger.Entry{
+			At: o.At, OrderID: o.ID, SKU: l.SKU, Event: prod.Event,
+			Quantity: l.Quantity, BasisCents: amount, AvailableOn: o.At.Add(hold),
+		}
+		speaker := ""
+		if bp, ok := SpeakerRate(p, prod); ok {
+			speaker = prod.Speaker
+			if c := money.Rate(amount, bp); c != 0 {
+				e := base
+				e.ID, e.Affiliate, e.Type, e.Rule = ledger.CommissionID(o.ID, l.SKU, ledger.TypeSpeaker), speaker, ledger.TypeSpeaker, ledger.RuleSpeakerRate
+				e.RateBP, e.AmountCents = bp, c
+				out = append(out, e)
+			}
+		}
+		ref := o.Referral.Affiliate
+		if ref == "" || ref == speaker || !p.Enrolled(ref, prod.Event) {
+			continue
+		}
+		bp, rule, ok := ReferralRate(p, ref, prod)
+		if !ok {
+			continue
+		}
+		if c := money.Rate(amount, bp); c != 0 {
+			e := base
+			e.ID, e.Affiliate, e.Type, e.Rule = ledger.CommissionID(o.ID, l.SKU, ledger.TypeReferral), ref, ledger.TypeReferral, rule
+			e.RateBP, e.AmountCents = bp, c
+			e.Via, e.LinkEvent = o.Referral.Via, o.Referral.LinkEvent
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// LinkEventForNamed is the event an order counts on when the webhook only
+// names the affiliate: the first line whose product belongs to an event the
+// affiliate is enrolled in, else their first enrolled event (program order),
+// so every counted order has a row.
+func LinkEventForNamed(p *program.Program, affiliate string, lines []Line) string {
+	a, ok := p.Affiliate(affiliate)
+	if !ok {
+		return ""
+	}
+	for _, l := range lines {
+		if prod, ok := p.Product(l.SKU); ok && a.EnrolledIn(prod.Event) {
+			return prod.Event
+		}
+	}
+	if len(a.Events) > 0 {
+		return a.Events[0]
+	}
+	return ""
+}
+
+// Clawback is the entry a refund writes against one commission: R units
+// refunded in all after it, r before, of the Q the line sold, so
+// round(C×R/Q) − round(C×r/Q) is taken back and the whole line takes back
+// exactly C. ok is false when it rounds to nothing.
+func Clawback(c ledger.Entry, refundID string, at time.Time, unitPrice, before, after int64) (ledger.Entry, bool) {
+	amt := money.Clawback(c.AmountCents, c.Quantity, before, after)
+	if amt == 0 {
+		return ledger.Entry{}, false
+	}
+	avail := at
+	if c.AvailableOn.After(avail) {
+		avail = c.AvailableOn // a refund inside the hold cancels before payable
+	}
+	return ledger.Entry{
+		ID: ledger.ClawbackID(refundID, c.SKU, c.Type), Affiliate: c.Affiliate, At: at,
+		Type: ledger.TypeClawback, Rule: ledger.RuleClawback,
+		OrderID: c.OrderID, RefundID: refundID, SKU: c.SKU, Event: c.Event,
+		Quantity: after - before, BasisCents: (after - before) * unitPrice, RateBP: c.RateBP, AmountCents: amt,
+		OrderAt: c.At, Reverses: c.ID, AvailableOn: avail,
+	}, true
+}

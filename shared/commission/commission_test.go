@@ -1,0 +1,163 @@
+package commission
+
+import (
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+
+	"github.com/tallyhq/tally/infra/demo"
+	"github.com/tallyhq/tally/shared/ledger"
+	"github.com/tallyhq/tally/shared/program"
+)
+
+var at = time.Date(2026, 11, 3, 15, 0, 0, 0, time.UTC)
+
+type earned struct {
+	aff, sku, typ string
+	cents         int64
+}
+
+func summary(es []ledger.Entry) []earned {
+	var out []earned
+	for _, e := range es {
+		out = append(out, earned{e.Affiliate, e.SKU, e.Type, e.AmountCents})
+	}
+	return out
+}
+
+func TestEarnRules(t *testing.T) {
+	p := demo.Program()
+	withSKURate := demo.Program()
+	std, _ := withSKURate.Plan("standard")
+	std.ProductRatesBP = map[string]int64{"SUM26-REC": 2500}
+	ref := func(a string) Referral { return Referral{Affiliate: a, LinkEvent: "summit-2026", Via: ledger.ViaClick} }
+	for _, c := range []struct {
+		name  string
+		p     *program.Program
+		lines []Line
+		ref   Referral
+		want  []earned
+	}{
+		{"referrer earns the kind rate", p, []Line{{"SUM26-REC", 1, 9700}}, ref("jane"),
+			[]earned{{"jane", "SUM26-REC", "referral", 4850}}},
+		{"a per-SKU rate wins over the kind rate", withSKURate, []Line{{"SUM26-REC", 2, 9700}}, ref("jane"),
+			[]earned{{"jane", "SUM26-REC", "referral", 4850}}},
+		{"cross-event credit when enrolled in both events", p, []Line{{"RET26-TRN", 1, 4700}}, ref("jane"),
+			[]earned{{"jane", "RET26-TRN", "referral", 2350}}},
+		{"no referral on a product of an event the referrer is not enrolled in", p, []Line{{"RET26-REC", 1, 9700}}, ref("bob"), nil},
+		{"speaker earns on own product whoever refers", p, []Line{{"SUM26-JANE-COURSE", 1, 20000}}, ref("bob"),
+			[]earned{{"jane", "SUM26-JANE-COURSE", "speaker", 10000}}},
+		{"speaker earns when nobody referred", p, []Line{{"SUM26-BOB-BOOK", 1, 3000}}, Referral{},
+			[]earned{{"bob", "SUM26-BOB-BOOK", "speaker", 1500}}},
+		{"a referrer who is the speaker gets only the speaker commission", p, []Line{{"SUM26-JANE-COURSE", 1, 20000}}, ref("jane"),
+			[]earned{{"jane", "SUM26-JANE-COURSE", "speaker", 10000}}},
+		{"a plan with no rate for the kind earns nothing", p, []Line{{"SUM26-BOB-BOOK", 1, 3000}}, ref("jane"),
+			[]earned{{"bob", "SUM26-BOB-BOOK", "speaker", 1500}}},
+		{"an unknown SKU earns nothing", p, []Line{{"MYSTERY", 1, 5000}}, ref("jane"), nil},
+		{"rounding is half away from zero", p, []Line{{"GUT-TRN", 1, 3333}}, Referral{Affiliate: "kim", Via: ledger.ViaAffiliate},
+			[]earned{{"kim", "GUT-TRN", "referral", 1111}}},
+		{"a commission that rounds to zero is not written", p, []Line{{"SUM26-REC", 1, 0}}, ref("jane"), nil},
+	} {
+		got := summary(Earn(c.p, Order{ID: "o1", At: at, Lines: c.lines, Referral: c.ref}))
+		if len(got) != len(c.want) {
+			t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+			continue
+		}
+		for i := range got {
+			if got[i] != c.want[i] {
+				t.Errorf("%s: got %v, want %v", c.name, got, c.want)
+			}
+		}
+	}
+}
+
+func TestEntriesSayWhyAndWhen(t *testing.T) {
+	p := demo.Program()
+	es := Earn(p, Order{ID: "o1", At: at, Lines: []Line{{"RET26-TRN", 1, 4700}}, Referral: Referral{"jane", "summit-2026", ledger.ViaClick}})
+	e := es[0]
+	if e.Rule != ledger.RuleKindRate || e.Via != ledger.ViaClick || e.LinkEvent != "summit-2026" || e.Event != "retreat-2026" ||
+		e.RateBP != 5000 || e.BasisCents != 4700 || !e.AvailableOn.Equal(at.Add(14*24*time.Hour)) || e.ID != "o:o1:RET26-TRN:referral" {
+		t.Errorf("entry %+v", e)
+	}
+}
+
+// SPEC section 6, at the level of the rules.
+func TestWorkedExample(t *testing.T) {
+	p := demo.Program()
+	pat := Earn(p, Order{ID: "order-pat", At: at, Lines: []Line{{"RET26-REC", 1, 9700}, {"SUM26-JANE-COURSE", 1, 20000}},
+		Referral: Referral{"bob", "summit-2026", ledger.ViaContact}})
+	if got := summary(pat); len(got) != 1 || got[0] != (earned{"jane", "SUM26-JANE-COURSE", "speaker", 10000}) {
+		t.Fatalf("Pat's order: %v", got)
+	}
+	sam := Earn(p, Order{ID: "order-sam", At: at, Lines: []Line{{"SUM26-REC", 1, 9700}, {"RET26-TRN", 1, 4700}},
+		Referral: Referral{"jane", "summit-2026", ledger.ViaClick}})
+	if got := summary(sam); len(got) != 2 || got[0].cents != 4850 || got[1].cents != 2350 {
+		t.Fatalf("Sam's order: %v", got)
+	}
+	cb, ok := Clawback(sam[1], "refund-sam", at.Add(time.Hour), 4700, 0, 1)
+	if !ok || cb.AmountCents != -2350 {
+		t.Fatalf("clawback %+v", cb)
+	}
+	all := append(append(pat, sam...), cb)
+	var earnedSum, claw int64
+	for _, e := range all {
+		if e.Affiliate != "jane" {
+			t.Errorf("entry for %s", e.Affiliate)
+		}
+		if e.AmountCents > 0 {
+			earnedSum += e.AmountCents
+		} else {
+			claw += e.AmountCents
+		}
+	}
+	if earnedSum != 17200 || claw != -2350 || earnedSum+claw != 14850 {
+		t.Errorf("jane: earned %d clawbacks %d", earnedSum, claw)
+	}
+}
+
+func TestClawbackAvailability(t *testing.T) {
+	p := demo.Program()
+	c := Earn(p, Order{ID: "o", At: at, Lines: []Line{{"GUT-REC", 1, 14700}}, Referral: Referral{Affiliate: "kim", Via: ledger.ViaAffiliate}})[0]
+	inHold, _ := Clawback(c, "r1", at.Add(3*24*time.Hour), 14700, 0, 1)
+	if !inHold.AvailableOn.Equal(c.AvailableOn) {
+		t.Errorf("a refund inside the hold is available with the commission: %v", inHold.AvailableOn)
+	}
+	late := at.Add(40 * 24 * time.Hour)
+	after, _ := Clawback(c, "r2", late, 14700, 0, 1)
+	if !after.AvailableOn.Equal(late) || !after.OrderAt.Equal(at) || after.Reverses != c.ID {
+		t.Errorf("a refund after the hold is taken at once: %+v", after)
+	}
+}
+
+// For any line and any sequence of partial refunds, clawbacks never exceed
+// the commission and add up to it exactly when everything is refunded.
+func TestClawbacksNeverExceedTheCommission(t *testing.T) {
+	p := demo.Program()
+	rapid.Check(t, func(t *rapid.T) {
+		qty := rapid.Int64Range(1, 50).Draw(t, "qty")
+		price := rapid.Int64Range(0, 100000).Draw(t, "price")
+		es := Earn(p, Order{ID: "o", At: at, Lines: []Line{{"GUT-TRN", qty, price}}, Referral: Referral{Affiliate: "kim", Via: ledger.ViaAffiliate}})
+		if len(es) == 0 {
+			return
+		}
+		c := es[0]
+		var refunded, sum int64
+		for refunded < qty {
+			r := rapid.Int64Range(1, qty-refunded).Draw(t, "r")
+			if cb, ok := Clawback(c, "r", at, price, refunded, refunded+r); ok {
+				sum += cb.AmountCents
+			}
+			refunded += r
+			if -sum > c.AmountCents || sum > 0 {
+				t.Fatalf("clawbacks %d exceed commission %d", sum, c.AmountCents)
+			}
+			if rapid.Bool().Draw(t, "stop") {
+				return
+			}
+		}
+		if sum != -c.AmountCents {
+			t.Fatalf("full refund took back %d of %d", -sum, c.AmountCents)
+		}
+	})
+}
