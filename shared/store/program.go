@@ -42,7 +42,7 @@ func unmarshal(item map[string]types.AttributeValue, v any) error {
 // programItem wraps an entity of the program partition with its position in
 // the file, since program order matters ("first enrolled event").
 type programItem struct {
-	Kind string `json:"kind"`
+	Kind string `json:"entity"` // not "kind": products have a kind of their own
 	Pos  int    `json:"pos"`
 }
 
@@ -214,7 +214,7 @@ func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Ti
 		if err != nil {
 			return err
 		}
-		attrs["kind"] = S(kind)
+		attrs["entity"] = S(kind)
 		attrs["pos"] = N(int64(pos))
 		puts = append(puts, k.Item(attrs))
 		keep[k.SK] = true
@@ -322,7 +322,7 @@ func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Ti
 	if err != nil {
 		return "", err
 	}
-	meta["kind"] = S("meta")
+	meta["entity"] = S("meta")
 	meta["version"] = S(version)
 	meta["loaded_at"] = S(now.UTC().Format(time.RFC3339))
 	if len(hashes) > 0 {

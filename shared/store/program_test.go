@@ -150,3 +150,35 @@ func TestCacheServesFromMemoryUntilTheVersionChanges(t *testing.T) {
 		t.Error("second Get within the TTL did not come from memory")
 	}
 }
+
+func TestProgramRoundTripKeepsEveryField(t *testing.T) {
+	st := dynamotest.NewStore(t)
+	want := demo.Program()
+	got := dynamotest.Load(t, st, demo.Program())
+	for _, w := range want.Products {
+		g, ok := got.Product(w.SKU)
+		if !ok || *g != w {
+			t.Errorf("product %s: got %+v, want %+v", w.SKU, g, w)
+		}
+	}
+	for _, w := range want.Plans {
+		g, _ := got.Plan(w.ID)
+		if g.SpeakerRateBP != w.SpeakerRateBP || len(g.RatesBP) != len(w.RatesBP) {
+			t.Errorf("plan %s: got %+v, want %+v", w.ID, g, w)
+		}
+		for k, v := range w.RatesBP {
+			if g.RatesBP[k] != v {
+				t.Errorf("plan %s rate %s: %d, want %d", w.ID, k, g.RatesBP[k], v)
+			}
+		}
+	}
+	for _, w := range want.Events {
+		if g, _ := got.Event(w.Slug); *g != w {
+			t.Errorf("event %s: %+v", w.Slug, g)
+		}
+	}
+	if got.Currency != want.Currency || got.FallbackURL != want.FallbackURL || got.CookieDays != want.CookieDays ||
+		got.Attribution != want.Attribution || got.MinPayoutCents() != want.MinPayoutCents() {
+		t.Errorf("settings differ")
+	}
+}

@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tallyhq/tally/shared/ledger"
+)
+
+// Txn is the record of a processed webhook (an order, a refund or an
+// opt-in), keyed by the body's id: what was sent (a hash of its canonical
+// JSON), the answer to replay, and for an order its lines, what each
+// affiliate earned on them and how much of each is refunded.
+type Txn struct {
+	Kind       string    `json:"kind"` // order, refund, optin
+	Hash       string    `json:"hash"`
+	Response   string    `json:"response"`
+	OccurredAt time.Time `json:"occurred_at"`
+	Version    int64     `json:"version"`
+	Lines      []TxnLine `json:"lines,omitempty"`
+	OrderID    string    `json:"order_id,omitempty"` // a refund's order
+}
+
+// TxnLine is one line of an order.
+type TxnLine struct {
+	SKU            string         `json:"sku"`
+	Quantity       int64          `json:"quantity"`
+	UnitPriceCents int64          `json:"unit_price_cents"`
+	Refunded       int64          `json:"refunded"`
+	Earned         []ledger.Entry `json:"earned,omitempty"` // the commissions written for this line
+}
+
+// Contact is who a person is attributed to.
+type Contact struct {
+	Affiliate string    `json:"affiliate"`
+	Event     string    `json:"event"`
+	At        time.Time `json:"at"`
+	Via       string    `json:"via"`
+	Version   int64     `json:"version"`
+}
+
+// GetTxn reads a webhook record (consistent); nil when there is none.
+func (s *Store) GetTxn(ctx context.Context, k Key) (*Txn, error) {
+	item, err := s.Get(ctx, k)
+	if err != nil || item == nil {
+		return nil, err
+	}
+	var t Txn
+	if err := unmarshal(item, &t); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", k.PK, err)
+	}
+	return &t, nil
+}
+
+// GetContact reads a person's attribution (consistent); nil when none.
+func (s *Store) GetContact(ctx context.Context, email string) (*Contact, error) {
+	item, err := s.Get(ctx, ContactKey(email))
+	if err != nil || item == nil {
+		return nil, err
+	}
+	var c Contact
+	if err := unmarshal(item, &c); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Write is everything one webhook records, written as one transaction so
+// nothing is ever half-written.
+type Write struct {
+	Record  Key
+	Txn     Txn
+	Entries []ledger.Entry
+	Stats   []*types.Update
+	// Contact, when set, replaces the person's attribution if its version is
+	// still ContactVersion (0: the contact must not exist yet).
+	ContactEmail   string
+	Contact        *Contact
+	ContactVersion int64
+	// Order, when set, is the refunded order's record with its new refunded
+	// quantities, written if its version is still OrderVersion.
+	OrderKey     Key
+	Order        *Txn
+	OrderVersion int64
+}
+
+// Errors of Commit.
+var (
+	// ErrExists: the record already exists (a replay or a concurrent
+	// duplicate got there first).
+	ErrExists = errors.New("webhook already recorded")
+	// ErrRetry: something read for this write moved (a contact or the order
+	// changed), or DynamoDB saw a conflicting transaction: read and try again.
+	ErrRetry = errors.New("concurrent change; retry")
+)
+
+// MaxWriteItems is what one transaction may hold.
+const MaxWriteItems = 100
+
+// Items counts the transaction's actions.
+func (w Write) Items() int {
+	n := 1 + len(w.Entries) + len(w.Stats)
+	if w.Contact != nil {
+		n++
+	}
+	if w.Order != nil {
+		n++
+	}
+	return n
+}
+
+// Commit writes it all or nothing.
+func (s *Store) Commit(ctx context.Context, w Write) error {
+	if w.Items() > MaxWriteItems {
+		return fmt.Errorf("webhook needs %d writes, more than a transaction holds", w.Items())
+	}
+	w.Txn.Version = 1 // so a later versioned update (a refund) can check it
+	rec, err := marshal(w.Txn)
+	if err != nil {
+		return err
+	}
+	notExists := aws.String("attribute_not_exists(PK)")
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(s.Table), Item: w.Record.Item(rec), ConditionExpression: notExists}}}
+	for _, e := range w.Entries {
+		item, err := EntryItem(e)
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: item, ConditionExpression: notExists}})
+	}
+	for _, u := range w.Stats {
+		items = append(items, types.TransactWriteItem{Update: u})
+	}
+	if w.Contact != nil {
+		c := *w.Contact
+		c.Version = w.ContactVersion + 1
+		item, err := marshal(c)
+		if err != nil {
+			return err
+		}
+		items = append(items, versioned(s.Table, ContactKey(w.ContactEmail).Item(item), w.ContactVersion))
+	}
+	if w.Order != nil {
+		o := *w.Order
+		o.Version = w.OrderVersion + 1
+		item, err := marshal(o)
+		if err != nil {
+			return err
+		}
+		items = append(items, versioned(s.Table, w.OrderKey.Item(item), w.OrderVersion))
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	reasons := CanceledReasons(err)
+	if reasons == nil {
+		var tc *types.TransactionConflictException
+		if errors.As(err, &tc) {
+			return ErrRetry
+		}
+		return err
+	}
+	if len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
+		return ErrExists
+	}
+	for _, r := range reasons {
+		switch aws.ToString(r.Code) {
+		case "ConditionalCheckFailed", "TransactionConflict":
+			return ErrRetry
+		}
+	}
+	return err
+}
+
+// versioned puts an item if its version is still the one read (0: new).
+func versioned(table string, item map[string]types.AttributeValue, version int64) types.TransactWriteItem {
+	p := &types.Put{TableName: aws.String(table), Item: item}
+	if version == 0 {
+		p.ConditionExpression = aws.String("attribute_not_exists(PK)")
+	} else {
+		p.ConditionExpression = aws.String("version = :v")
+		p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": N(version)}
+	}
+	return types.TransactWriteItem{Put: p}
+}

@@ -1,0 +1,258 @@
+package webhooks
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally/shared/apierr"
+	"github.com/tallyhq/tally/shared/commission"
+)
+
+// Order types.
+const (
+	TypePaid     = "order.paid"
+	TypeRefunded = "order.refunded"
+)
+
+// maxLines keeps an order's writes inside one transaction (a line can earn
+// two commissions: a referral and a speaker's).
+const maxLines = 40
+
+// payload is a decoded webhook body, every field checked.
+type payload struct {
+	ID         string
+	Type       string
+	OccurredAt time.Time
+	Currency   string
+	Email      string
+	Event      string
+	Click      string
+	Affiliate  string
+	OrderID    string
+	Items      []commission.Line // for a refund: SKU and Quantity only
+	HasItems   bool
+	Hash       string // of the canonical JSON: key order and spacing do not matter
+}
+
+// fields collects every problem of a body, by field path.
+type fields map[string]string
+
+func (f fields) err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return apierr.Invalid(f)
+}
+
+// decode parses a body into its canonical hash and its generic form;
+// malformed JSON (or anything but an object) is invalid_json.
+func decode(body []byte) (map[string]any, string, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, "", apierr.BadRequest("invalid_json", "body is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return nil, "", apierr.BadRequest("invalid_json", "body has more than one JSON value")
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, "", apierr.BadRequest("invalid_json", "body must be a JSON object")
+	}
+	canon, err := json.Marshal(m) // maps marshal with sorted keys
+	if err != nil {
+		return nil, "", apierr.BadRequest("invalid_json", "body is not valid JSON")
+	}
+	sum := sha256.Sum256(canon)
+	return m, hex.EncodeToString(sum[:]), nil
+}
+
+func str(m map[string]any, key, path string, required bool, f fields) string {
+	v, ok := m[key]
+	if !ok || v == nil {
+		if required {
+			f[path] = "is required"
+		}
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok {
+		f[path] = "must be a string"
+		return ""
+	}
+	s = strings.TrimSpace(s)
+	if required && s == "" {
+		f[path] = "must not be empty"
+	}
+	return s
+}
+
+func integer(m map[string]any, key, path string, f fields) (int64, bool) {
+	v, ok := m[key]
+	if !ok || v == nil {
+		f[path] = "is required"
+		return 0, false
+	}
+	n, ok := v.(json.Number)
+	if !ok {
+		f[path] = "must be an integer"
+		return 0, false
+	}
+	i, err := n.Int64()
+	if err != nil {
+		f[path] = "must be an integer"
+		return 0, false
+	}
+	return i, true
+}
+
+func object(m map[string]any, key, path string, required bool, f fields) map[string]any {
+	v, ok := m[key]
+	if !ok || v == nil {
+		if required {
+			f[path] = "is required"
+		}
+		return nil
+	}
+	o, ok := v.(map[string]any)
+	if !ok {
+		f[path] = "must be an object"
+	}
+	return o
+}
+
+func common(m map[string]any, f fields) payload {
+	var p payload
+	p.ID = str(m, "id", "id", true, f)
+	if len(p.ID) > 200 {
+		f["id"] = "must be at most 200 characters"
+	}
+	if at := str(m, "occurred_at", "occurred_at", true, f); at != "" {
+		t, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			f["occurred_at"] = "must be an RFC 3339 time such as 2026-11-03T15:00:00Z"
+		}
+		p.OccurredAt = t.UTC()
+	}
+	p.Click = str(m, "click", "click", false, f)
+	p.Affiliate = str(m, "affiliate", "affiliate", false, f)
+	return p
+}
+
+func email(m map[string]any, required bool, f fields) string {
+	c := object(m, "contact", "contact", required, f)
+	if c == nil {
+		return ""
+	}
+	e := str(c, "email", "contact.email", required, f)
+	if e != "" && (!strings.Contains(e, "@") || len(e) > 254) {
+		f["contact.email"] = "must be an email address"
+	}
+	return e
+}
+
+// decodeOptIn checks an opt-in body.
+func decodeOptIn(body []byte) (payload, error) {
+	m, hash, err := decode(body)
+	if err != nil {
+		return payload{}, err
+	}
+	f := fields{}
+	p := common(m, f)
+	p.Email = email(m, true, f)
+	p.Event = str(m, "event", "event", true, f)
+	p.Hash = hash
+	return p, f.err()
+}
+
+// decodeOrder checks a paid order or a refund body.
+func decodeOrder(body []byte) (payload, error) {
+	m, hash, err := decode(body)
+	if err != nil {
+		return payload{}, err
+	}
+	f := fields{}
+	p := common(m, f)
+	p.Hash = hash
+	p.Type = str(m, "type", "type", true, f)
+	switch p.Type {
+	case TypePaid:
+		p.Currency = str(m, "currency", "currency", true, f)
+		p.Email = email(m, true, f)
+		p.Items, p.HasItems = items(m, true, f)
+		if p.HasItems && len(p.Items) == 0 {
+			f["items"] = "must not be empty"
+		}
+	case TypeRefunded:
+		p.OrderID = str(m, "order_id", "order_id", true, f)
+		p.Items, p.HasItems = items(m, false, f)
+		if p.HasItems && len(p.Items) == 0 {
+			f["items"] = "must not be empty (leave it out to refund everything)"
+		}
+	case "":
+	default:
+		f["type"] = fmt.Sprintf("unknown type %q: want %s or %s", p.Type, TypePaid, TypeRefunded)
+	}
+	return p, f.err()
+}
+
+func items(m map[string]any, paid bool, f fields) ([]commission.Line, bool) {
+	v, ok := m["items"]
+	if !ok || v == nil {
+		if paid {
+			f["items"] = "is required"
+		}
+		return nil, false
+	}
+	list, ok := v.([]any)
+	if !ok {
+		f["items"] = "must be an array"
+		return nil, false
+	}
+	if len(list) > maxLines {
+		f["items"] = fmt.Sprintf("at most %d lines per order", maxLines)
+		return nil, true
+	}
+	seen := map[string]bool{}
+	out := make([]commission.Line, 0, len(list))
+	for i, x := range list {
+		at := fmt.Sprintf("items[%d]", i)
+		it, ok := x.(map[string]any)
+		if !ok {
+			f[at] = "must be an object"
+			continue
+		}
+		var l commission.Line
+		l.SKU = str(it, "sku", at+".sku", true, f)
+		if seen[l.SKU] && l.SKU != "" {
+			f[at+".sku"] = fmt.Sprintf("SKU %q appears more than once", l.SKU)
+		}
+		seen[l.SKU] = true
+		if q, ok := integer(it, "quantity", at+".quantity", f); ok {
+			if q < 1 {
+				f[at+".quantity"] = "must be at least 1"
+			} else if q > 1_000_000 {
+				f[at+".quantity"] = "must be at most 1000000"
+			}
+			l.Quantity = q
+		}
+		if paid {
+			if c, ok := integer(it, "unit_price_cents", at+".unit_price_cents", f); ok {
+				if c < 0 {
+					f[at+".unit_price_cents"] = "must not be negative"
+				} else if c > 1_000_000_000_000 {
+					f[at+".unit_price_cents"] = "is too large"
+				}
+				l.UnitPriceCents = c
+			}
+		}
+		out = append(out, l)
+	}
+	return out, true
+}
