@@ -1,34 +1,181 @@
 // Package reports answers an affiliate's questions about their own money and
-// links (SPEC section 5).
+// links (SPEC section 5), one Lambda per view. Every view goes through one
+// flow: who is asking (only ever the authorizer's affiliate), which period,
+// read, shape, and answer as JSON, CSV or a page.
 package reports
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
 
 	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/auth"
+	"github.com/tallyhq/tally/shared/csvout"
+	"github.com/tallyhq/tally/shared/period"
+	"github.com/tallyhq/tally/shared/portal"
+	"github.com/tallyhq/tally/shared/program"
+	"github.com/tallyhq/tally/shared/store"
 )
 
-// Ledger serves GET /reports/ledger.
-func Ledger(d *app.Deps) apigw.Handler { return notYet(d, "GET /reports/ledger") }
-
-// LinkStats serves GET /reports/link-stats.
-func LinkStats(d *app.Deps) apigw.Handler { return notYet(d, "GET /reports/link-stats") }
-
-// ProductsSold serves GET /reports/products-sold.
-func ProductsSold(d *app.Deps) apigw.Handler { return notYet(d, "GET /reports/products-sold") }
-
-// CommissionStructure serves GET /reports/commission-structure.
-func CommissionStructure(d *app.Deps) apigw.Handler {
-	return notYet(d, "GET /reports/commission-structure")
+// Request is what a view needs to answer.
+type Request struct {
+	Ctx       context.Context
+	Req       apigw.Request
+	Program   *program.Program
+	Affiliate *program.Affiliate
+	Period    period.Period // zero for views without a period
+	Store     *store.Store
+	ByDay     bool
 }
 
-// Links serves GET /reports/links.
-func Links(d *app.Deps) apigw.Handler { return notYet(d, "GET /reports/links") }
+// Answer is a view's result in every form it is served in.
+type Answer struct {
+	JSON   any
+	Header []string // CSV header: the JSON row's field names, in order
+	Rows   [][]any  // CSV rows
+	Title  string   // page title
+	Page   any      // the page's view model
+}
 
-func notYet(d *app.Deps, what string) apigw.Handler {
+// view describes one report.
+type view struct {
+	name      string // ledger, link-stats, ...: the CSV file and the page
+	title     string
+	hasPeriod bool
+	script    bool
+	answer    func(r Request) (Answer, error)
+}
+
+func serve(d *app.Deps, v view) apigw.Handler {
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		return apigw.Error(d.Log, apierr.NotImplemented(what)), nil
+		log := apigw.Logger(ctx, d.Log, req)
+		format := formatOf(req)
+		code, aerr := auth.Affiliate(req)
+		if aerr != nil {
+			if format == "html" && auth.SignInWouldHelp(req) {
+				return portal.Redirect("/login?next=" + url.QueryEscape(pathAndQuery(req))), nil
+			}
+			return apigw.Error(log, aerr), nil
+		}
+		p, err := d.Programs.Get(ctx)
+		if err != nil {
+			return apigw.Error(log, err), nil
+		}
+		a, ok := p.Affiliate(code)
+		if !ok {
+			return apigw.Error(log, apierr.Forbidden("affiliate %q is not in the program", code)), nil
+		}
+		r := Request{Ctx: ctx, Req: req, Program: p, Affiliate: a, Store: d.Store, ByDay: req.QueryStringParameters["by"] == "day"}
+		if v.hasPeriod {
+			q := req.QueryStringParameters
+			per, err := period.Parse(q["month"], q["from"], q["to"], d.Now(), p.Location())
+			if err != nil {
+				if format == "html" {
+					per, _ = period.Parse("", "", "", d.Now(), p.Location())
+				} else {
+					return apigw.Error(log, err), nil
+				}
+			}
+			r.Period = per
+		}
+		ans, err := v.answer(r)
+		if err != nil {
+			return apigw.Error(log, err), nil
+		}
+		switch format {
+		case "csv":
+			name := "tally-" + v.name
+			if v.hasPeriod {
+				name += "-" + r.Period.From + "-" + r.Period.To
+			}
+			return portal.Compress(req, apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{
+				"Content-Type":           "text/csv; charset=utf-8",
+				"Content-Disposition":    `attachment; filename="` + name + `.csv"`,
+				"Cache-Control":          "no-store",
+				"X-Content-Type-Options": "nosniff",
+			}, Body: string(csvout.Write(ans.Header, ans.Rows))}), nil
+		case "html":
+			return portal.Render(req, http.StatusOK, v.name, portal.Page{
+				Title: ans.Title, Who: a.Name, Nav: v.name, Query: periodQuery(req), Zone: p.Location().String(),
+				Script: v.script, Body: ans.Page,
+			})
+		}
+		resp := apigw.JSON(http.StatusOK, ans.JSON)
+		return portal.Compress(req, resp), nil
 	}
+}
+
+// formatOf: ?format= wins, then Accept (CSV, or a page for a browser).
+func formatOf(req apigw.Request) string {
+	switch req.QueryStringParameters["format"] {
+	case "csv":
+		return "csv"
+	case "json":
+		return "json"
+	}
+	accept := apigw.Header(req, "Accept")
+	if strings.Contains(accept, "text/csv") && !strings.Contains(accept, "text/html") {
+		return "csv"
+	}
+	if portal.WantsHTML(req) {
+		return "html"
+	}
+	return "json"
+}
+
+func pathAndQuery(req apigw.Request) string {
+	p := req.RawPath
+	if p == "" {
+		p = req.RequestContext.HTTP.Path
+	}
+	if req.RawQueryString != "" {
+		p += "?" + req.RawQueryString
+	}
+	return p
+}
+
+// periodQuery keeps the period when moving between views.
+func periodQuery(req apigw.Request) string {
+	q := url.Values{}
+	for _, k := range []string{"month", "from", "to"} {
+		if v := req.QueryStringParameters[k]; v != "" {
+			q.Set(k, v)
+		}
+	}
+	if len(q) == 0 {
+		return ""
+	}
+	return "?" + q.Encode()
+}
+
+// periodNav builds the period picker of a page.
+func periodNav(path string, per period.Period) portal.PeriodNav {
+	nav := portal.PeriodNav{Path: path, Month: per.Month()}
+	link := func(p period.Period, extra string) string {
+		q := url.Values{}
+		if m := p.Month(); m != "" {
+			q.Set("month", m)
+		} else {
+			q.Set("from", p.From)
+			q.Set("to", p.To)
+		}
+		if extra != "" {
+			q.Set("format", extra)
+		}
+		return path + "?" + q.Encode()
+	}
+	nav.PrevURL, nav.NextURL, nav.CSVURL = link(per.Prev(), ""), link(per.Next(), ""), link(per, "csv")
+	if m := per.Month(); m != "" {
+		t, _ := time.Parse("2006-01", m)
+		nav.Label = t.Format("January 2006")
+	} else {
+		nav.Label = fmt.Sprintf("%s to %s", per.From, per.To)
+	}
+	return nav
 }

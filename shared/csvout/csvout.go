@@ -1,0 +1,65 @@
+// Package csvout writes the CSV files Tally serves: a header, then rows
+// whose text cells are escaped so a spreadsheet never runs them as formulas,
+// while numbers stay plain numbers.
+package csvout
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"strconv"
+)
+
+// Text marks a cell as text (names, ids, emails, references).
+type Text string
+
+// Write renders a header and rows. A cell is Text (or string), an int64 or
+// int (written as a plain number), or nil (empty).
+func Write(header []string, rows [][]any) []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write(header)
+	rec := make([]string, 0, len(header))
+	for _, r := range rows {
+		rec = rec[:0]
+		for _, c := range r {
+			rec = append(rec, cell(c))
+		}
+		_ = w.Write(rec)
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+func cell(c any) string {
+	switch v := c.(type) {
+	case nil:
+		return ""
+	case Text:
+		return Escape(string(v))
+	case string:
+		return Escape(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case int:
+		return strconv.Itoa(v)
+	case bool:
+		return strconv.FormatBool(v)
+	default:
+		return Escape(fmt.Sprint(v))
+	}
+}
+
+// Escape neutralizes a text cell that a spreadsheet would read as a
+// formula: one starting with =, +, -, @, a tab or a carriage return gets a
+// leading apostrophe (the OWASP advice; spreadsheets show it as text).
+func Escape(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
