@@ -126,7 +126,9 @@ func ledgerView(r Request) (Answer, error) {
 	return Answer{JSON: rep, Header: ledgerHeader, Rows: rows, Title: "My Ledger", Page: page}, nil
 }
 
-func amount(c int64, cur string) portal.Money { return portal.Money{Text: money.Format(c, cur), Neg: c < 0} }
+func amount(c int64, cur string) portal.Money {
+	return portal.Money{Text: money.Format(c, cur), Neg: c < 0}
+}
 
 func state(e ledger.Entry, now time.Time) string {
 	if e.AvailableOn.After(now) {
@@ -162,6 +164,14 @@ type LinkRow struct {
 	RevenueCents int64  `json:"revenue_cents"`
 }
 
+// LinkTotals add up the rows.
+type LinkTotals struct {
+	Hits         int64 `json:"hits"`
+	OptIns       int64 `json:"opt_ins"`
+	Orders       int64 `json:"orders"`
+	RevenueCents int64 `json:"revenue_cents"`
+}
+
 // DayRow is one link's counts on one day.
 type DayRow struct {
 	Date string `json:"date"`
@@ -170,12 +180,12 @@ type DayRow struct {
 
 // LinkStatsReport is link-stats' JSON.
 type LinkStatsReport struct {
-	Affiliate string    `json:"affiliate"`
-	From      string    `json:"from"`
-	To        string    `json:"to"`
-	Links     []LinkRow `json:"links"`
-	Totals    LinkRow   `json:"totals"`
-	Days      []DayRow  `json:"days,omitempty"`
+	Affiliate string     `json:"affiliate"`
+	From      string     `json:"from"`
+	To        string     `json:"to"`
+	Links     []LinkRow  `json:"links"`
+	Totals    LinkTotals `json:"totals"`
+	Days      []DayRow   `json:"days,omitempty"`
 }
 
 // StatRows shapes counters into one row per enrolled event (program order,
@@ -210,7 +220,6 @@ func StatRows(a *program.Affiliate, stats []store.Stat, days []string, byDay boo
 		r.RevenueCents += s.RevenueCents
 		day[[2]string{s.Date, s.Event}] = &LinkRow{Event: s.Event, Hits: s.Hits, OptIns: s.OptIns, Orders: s.Orders, RevenueCents: s.RevenueCents}
 	}
-	rep.Totals.Event = "total"
 	for _, r := range rep.Links {
 		rep.Totals.Hits += r.Hits
 		rep.Totals.OptIns += r.OptIns
