@@ -1,0 +1,116 @@
+package reports_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tallyhq/tally/infra/demo"
+	"github.com/tallyhq/tally/infra/dynamotest"
+	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/dynamometer"
+	"github.com/tallyhq/tally/shared/ledger"
+	"github.com/tallyhq/tally/shared/reports"
+	"github.com/tallyhq/tally/shared/store"
+)
+
+// fill writes n entries (and their day counters) for an affiliate in a
+// month, in batches.
+func fill(t *testing.T, st *store.Store, aff string, month time.Time, n int) {
+	t.Helper()
+	var reqs []types.WriteRequest
+	flush := func() {
+		for len(reqs) > 0 {
+			k := min(25, len(reqs))
+			out, err := st.DB.BatchWriteItem(context.Background(), &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{st.Table: reqs[:k]}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			reqs = append(out.UnprocessedItems[st.Table], reqs[k:]...)
+		}
+	}
+	for i := range n {
+		at := month.Add(time.Duration(i) * 37 * time.Minute)
+		e := ledger.Entry{ID: fmt.Sprintf("o:%s-%d:SUM26-REC:referral", aff, i), Affiliate: aff, At: at, Type: ledger.TypeReferral, Rule: ledger.RuleKindRate,
+			OrderID: fmt.Sprintf("%s-%d", aff, i), SKU: "SUM26-REC", Event: "summit-2026", Quantity: 1, BasisCents: 9700, RateBP: 5000, AmountCents: 4850,
+			Via: ledger.ViaClick, LinkEvent: "summit-2026", AvailableOn: at.Add(14 * 24 * time.Hour)}
+		item, err := store.EntryItem(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+	}
+	for day := range 28 {
+		for shard := range store.StatShards {
+			k := store.StatKey(aff, month.AddDate(0, 0, day).Format("2006-01-02"), "summit-2026", shard)
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: k.Item(map[string]types.AttributeValue{"hits": store.N(3), "orders": store.N(1)})}})
+		}
+	}
+	flush()
+}
+
+// A report's read cost depends on the asker's rows in the period, not on
+// how much else the table holds.
+func TestReportCostIsUnchangedByUnrelatedData(t *testing.T) {
+	ctx := context.Background()
+	var m dynamometer.Meter
+	db := dynamodb.New(dynamotest.Client(t).Options(), m.Option())
+	st := store.New(db, dynamotest.NewTable(t, db))
+	dynamotest.Load(t, st, demo.Program())
+	d := app.New(app.Config{Table: st.Table, ProgramTTL: time.Hour}, db, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	d.Now = func() time.Time { return time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC) }
+	if _, err := d.Programs.Get(ctx); err != nil {
+		t.Fatal(err)
+	}
+	nov := time.Date(2026, 11, 1, 5, 0, 0, 0, time.UTC)
+	fill(t, st, "jane", nov, 1000)
+
+	views := map[string]apigw.Handler{
+		"ledger": reports.Ledger(d), "link-stats": reports.LinkStats(d), "products-sold": reports.ProductsSold(d),
+		"commission-structure": reports.CommissionStructure(d), "links": reports.Links(d),
+	}
+	measure := func() map[string]dynamometer.Counts {
+		out := map[string]dynamometer.Counts{}
+		for name, h := range views {
+			req := apigw.Request{RawPath: "/reports/" + name, QueryStringParameters: map[string]string{"month": "2026-11"},
+				Headers: map[string]string{"accept": "application/json"}}
+			req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{"role": "affiliate", "subject": "jane", "auth": "ok"}}
+			before := m.Snapshot()
+			resp, err := h(ctx, req)
+			if err != nil || resp.StatusCode != 200 {
+				t.Fatalf("%s: %v %d %s", name, err, resp.StatusCode, resp.Body)
+			}
+			out[name] = m.Since(before)
+		}
+		return out
+	}
+	alone := measure()
+	// 100× more elsewhere: other affiliates in the same month, jane in others.
+	for i := range 20 {
+		fill(t, st, fmt.Sprintf("other-%d", i), nov, 250)
+	}
+	fill(t, st, "jane", time.Date(2026, 10, 1, 5, 0, 0, 0, time.UTC), 1000)
+	fill(t, st, "jane", time.Date(2026, 12, 1, 5, 0, 0, 0, time.UTC), 1000)
+	crowded := measure()
+	for name, a := range alone {
+		c := crowded[name]
+		t.Logf("%-21s %d requests (%v), %.1f read units; with unrelated data: %d requests, %.1f read units", name, a.Total(), a, a.ReadUnits, c.Total(), c.ReadUnits)
+		if a.Total() != c.Total() || a.ReadUnits != c.ReadUnits {
+			t.Errorf("%s: cost changed with unrelated data: %v/%.1f → %v/%.1f", name, a, a.ReadUnits, c, c.ReadUnits)
+		}
+		if c.Has("Scan") {
+			t.Errorf("%s scans", name)
+		}
+	}
+	if alone["ledger"].Total() < 1 || alone["links"].Total() != 0 || alone["commission-structure"].Total() != 0 {
+		t.Errorf("unexpected request counts: %v", alone)
+	}
+}
