@@ -54,7 +54,7 @@ func Screenshot(t testing.TB, ctx context.Context, width int64, file string) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
 		t.Fatal(err)
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 is PNG
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,9 @@ func TestEveryReportRouteShowsOnlyTheAskersData(t *testing.T) {
 		t.Run(r.Path, func(t *testing.T) {
 			for key, want := range map[string]int{"": 401, "not-a-key": 401, "dev-owner-key": 403} {
 				code, _, body := x.report(r.Path, key, "application/json")
-				var e struct{ Error struct{ Code, Message string } }
+				var e struct {
+					Error struct{ Code, Message string }
+				}
 				if code != want || json.Unmarshal([]byte(body), &e) != nil || e.Error.Code == "" {
 					t.Errorf("key %q: %d %s, want %d with the JSON error body", key, code, body, want)
 				}

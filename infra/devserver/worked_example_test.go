@@ -29,14 +29,40 @@ type tally struct {
 	mu     sync.Mutex
 	now    time.Time
 	client *http.Client
+	mail   *mailbox
+}
+
+// mailbox keeps what the dev server prints as mail.
+type mailbox struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (m *mailbox) Write(p []byte) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.buf.Write(p)
+}
+
+// lastLink is the last sign-in link mailed to an address.
+func (m *mailbox) lastLink(to string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	link := ""
+	for _, l := range strings.Split(m.buf.String(), "\n") {
+		if rest, ok := strings.CutPrefix(l, "mail to "+to+": "); ok {
+			link = rest[strings.LastIndex(rest, " ")+1:]
+		}
+	}
+	return link
 }
 
 func start(t *testing.T) *tally {
 	t.Helper()
-	x := &tally{t: t, now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)}
+	x := &tally{t: t, now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), mail: &mailbox{}}
 	srv, err := devserver.New(context.Background(), devserver.Options{
 		DynamoDBEndpoint: dynamotest.Endpoint(t), Table: dynamotest.NewTable(t, dynamotest.Client(t)),
-		Now: x.clock, Mail: io.Discard,
+		Now: x.clock, Mail: x.mail,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -32,6 +32,7 @@ type Request struct {
 	Period    period.Period // zero for views without a period
 	Store     *store.Store
 	ByDay     bool
+	Now       time.Time
 }
 
 // Answer is a view's result in every form it is served in.
@@ -71,7 +72,7 @@ func serve(d *app.Deps, v view) apigw.Handler {
 		if !ok {
 			return apigw.Error(log, apierr.Forbidden("affiliate %q is not in the program", code)), nil
 		}
-		r := Request{Ctx: ctx, Req: req, Program: p, Affiliate: a, Store: d.Store, ByDay: req.QueryStringParameters["by"] == "day"}
+		r := Request{Ctx: ctx, Req: req, Program: p, Affiliate: a, Store: d.Store, ByDay: req.QueryStringParameters["by"] == "day", Now: d.Now()}
 		if v.hasPeriod {
 			q := req.QueryStringParameters
 			per, err := period.Parse(q["month"], q["from"], q["to"], d.Now(), p.Location())

@@ -117,8 +117,8 @@ func ledgerView(r Request) (Answer, error) {
 			le.BasisCents, le.RateBP, le.AmountCents, le.AvailableOn, le.Reason})
 		page.Entries = append(page.Entries, portal.LedgerRow{
 			When: e.At.In(r.Program.Location()).Format("Jan 2, 2006 3:04 PM"), Why: explain(r.Program, e),
-			Order: e.OrderID, Amount: amount(e.AmountCents, cur), State: state(e, time.Now()),
-			Payable: payable(e, r.Program, time.Now()),
+			Order: e.OrderID, Amount: amount(e.AmountCents, cur), State: state(e, r.Now),
+			Payable: payable(e, r.Program, r.Now),
 		})
 	}
 	t := rep.Totals
