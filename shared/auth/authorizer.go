@@ -99,7 +99,7 @@ func (a *authorizer) decide(ctx context.Context, req events.APIGatewayV2CustomAu
 		return "", "", InvalidSession, nil
 	}
 	// The signed-out check: the session must still be in the table.
-	aff, err := a.st.SessionAffiliate(ctx, ss.ID)
+	aff, err := a.st.SessionAffiliate(ctx, ss.ID, a.now())
 	if err != nil {
 		return "", "", "", err
 	}

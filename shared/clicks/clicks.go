@@ -45,6 +45,7 @@ type Handler struct {
 	stats    *store.Store
 	log      *slog.Logger
 	now      func() time.Time
+	wait     time.Duration // how long a hit may take to count
 }
 
 // New builds the click handler; the click key is checked at cold start.
@@ -53,12 +54,16 @@ func New(d *app.Deps) *Handler {
 	if err != nil {
 		d.Fatal("TALLY_CLICK_KEY", err)
 	}
-	return &Handler{programs: d.Programs, keys: keys, counter: d.Store.DB, stats: d.Store, log: d.Log, now: d.Now}
+	return &Handler{programs: d.Programs, keys: keys, counter: d.Store.DB, stats: d.Store, log: d.Log, now: d.Now, wait: countTimeout}
 }
 
 // WithCounter replaces where hits are written (benchmarks use an in-memory
 // stand-in to measure the handler alone).
 func (h *Handler) WithCounter(c Counter) *Handler { h.counter = c; return h }
+
+// WithCountTimeout changes how long a hit may take to count before the
+// visitor is sent on without it (tests of exact counts on a loaded machine).
+func (h *Handler) WithCountTimeout(d time.Duration) *Handler { h.wait = d; return h }
 
 // Long serves GET /go/{event}/{affiliate}.
 func Long(d *app.Deps) apigw.Handler { return New(d).Long }
@@ -123,7 +128,7 @@ func (h *Handler) click(ctx context.Context, req apigw.Request, p *program.Progr
 // at most one write unit. A failure is logged; the visitor is redirected
 // anyway.
 func (h *Handler) count(ctx context.Context, req apigw.Request, aff, event, date string) {
-	ctx, cancel := context.WithTimeout(ctx, countTimeout)
+	ctx, cancel := context.WithTimeout(ctx, h.wait)
 	defer cancel()
 	u := h.stats.StatUpdate(aff, date, event, rand.IntN(store.StatShards), store.StatDelta{Hits: 1})
 	_, err := h.counter.UpdateItem(ctx, &dynamodb.UpdateItemInput{

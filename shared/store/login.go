@@ -127,16 +127,16 @@ func (s *Store) PutSession(ctx context.Context, id, affiliate string, expires ti
 }
 
 // SessionAffiliate is the affiliate of a live session, "" when it was ended
-// (or never existed).
-func (s *Store) SessionAffiliate(ctx context.Context, id string) (string, error) {
+// (or never existed). now is the caller's clock, so an item past its TTL
+// that DynamoDB has not yet deleted is not taken for a live session.
+func (s *Store) SessionAffiliate(ctx context.Context, id string, now time.Time) (string, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: SessionKey(id).AV()})
 	if err != nil || out.Item == nil {
 		return "", err
 	}
 	if v, ok := out.Item["affiliate"].(*types.AttributeValueMemberS); ok {
-		// An item past its TTL may linger until DynamoDB deletes it.
 		if t, ok := out.Item[AttrTTL].(*types.AttributeValueMemberN); ok {
-			if exp, err := strconv.ParseInt(t.Value, 10, 64); err == nil && time.Now().Unix() >= exp {
+			if exp, err := strconv.ParseInt(t.Value, 10, 64); err == nil && now.Unix() >= exp {
 				return "", nil
 			}
 		}
