@@ -33,6 +33,18 @@ build-LoginLinkSubmitFunction: ; $(call lambda,login-link-submit)
 build-LoginCodeFunction: ; $(call lambda,login-code)
 build-LogoutFunction: ; $(call lambda,logout)
 build-AssetsFunction: ; $(call lambda,assets)
+build-AdminPayoutCreateFunction: ; $(call lambda,admin-payout-create)
+build-AdminPayoutListFunction: ; $(call lambda,admin-payout-list)
+build-AdminPayoutGetFunction: ; $(call lambda,admin-payout-get)
+build-AdminPayoutMarkPaidFunction: ; $(call lambda,admin-payout-mark-paid)
+build-AdminPayoutCancelFunction: ; $(call lambda,admin-payout-cancel)
+build-AdminPayoutItemReturnedFunction: ; $(call lambda,admin-payout-item-returned)
+build-AdminPayoutExportFunction: ; $(call lambda,admin-payout-export)
+build-AdminAdjustmentFunction: ; $(call lambda,admin-adjustment)
+build-AdminBalancesFunction: ; $(call lambda,admin-balances)
+build-AdminAffiliateLedgerFunction: ; $(call lambda,admin-affiliate-ledger)
+build-BalanceReportFunction: ; $(call lambda,report-balance)
+build-PayoutsReportFunction: ; $(call lambda,report-payouts)
 
 # Every function for linux/arm64 into .cache/build/<function>/bootstrap.
 build:

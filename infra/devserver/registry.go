@@ -1,6 +1,7 @@
 package devserver
 
 import (
+	"github.com/tallyhq/tally/shared/admin"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/auth"
@@ -38,6 +39,18 @@ var Functions = map[string]Function{
 	"LoginCodeFunction":                 {"login-code", "login.Code", login.Code},
 	"LogoutFunction":                    {"logout", "login.Logout", login.Logout},
 	"AssetsFunction":                    {"assets", "portal.Assets", portal.Assets},
+	"AdminPayoutCreateFunction":         {"admin-payout-create", "admin.CreatePayout", admin.CreatePayout},
+	"AdminPayoutListFunction":           {"admin-payout-list", "admin.ListPayouts", admin.ListPayouts},
+	"AdminPayoutGetFunction":            {"admin-payout-get", "admin.GetPayout", admin.GetPayout},
+	"AdminPayoutMarkPaidFunction":       {"admin-payout-mark-paid", "admin.MarkPaid", admin.MarkPaid},
+	"AdminPayoutCancelFunction":         {"admin-payout-cancel", "admin.Cancel", admin.Cancel},
+	"AdminPayoutItemReturnedFunction":   {"admin-payout-item-returned", "admin.ItemReturned", admin.ItemReturned},
+	"AdminPayoutExportFunction":         {"admin-payout-export", "admin.Export", admin.Export},
+	"AdminAdjustmentFunction":           {"admin-adjustment", "admin.Adjustment", admin.Adjustment},
+	"AdminBalancesFunction":             {"admin-balances", "admin.Balances", admin.Balances},
+	"AdminAffiliateLedgerFunction":      {"admin-affiliate-ledger", "reports.AffiliateLedger", reports.AffiliateLedger},
+	"BalanceReportFunction":             {"report-balance", "reports.Balance", reports.Balance},
+	"PayoutsReportFunction":             {"report-payouts", "reports.Payouts", reports.Payouts},
 	"LinksReportFunction":               {"report-links", "reports.Links", reports.Links},
 }
 

@@ -13,12 +13,18 @@ import (
 // Text marks a cell as text (names, ids, emails, references).
 type Text string
 
-// Write renders a header and rows. A cell is Text (or string), an int64 or
-// int (written as a plain number), or nil (empty).
+// Decimal is a number already written out ("69.91"): it is not escaped.
+type Decimal string
+
+// Write renders a header (none when nil) and rows. A cell is Text (or
+// string), an int64 or int (written as a plain number), a Decimal, or nil
+// (empty).
 func Write(header []string, rows [][]any) []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write(header)
+	if header != nil {
+		_ = w.Write(header)
+	}
 	rec := make([]string, 0, len(header))
 	for _, r := range rows {
 		rec = rec[:0]
@@ -39,6 +45,8 @@ func cell(c any) string {
 		return Escape(string(v))
 	case string:
 		return Escape(v)
+	case Decimal:
+		return string(v)
 	case int64:
 		return strconv.FormatInt(v, 10)
 	case int:

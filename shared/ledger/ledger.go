@@ -61,6 +61,10 @@ type Entry struct {
 	// AvailableOn is when the entry becomes payable (SPEC section 9), set
 	// once when written.
 	AvailableOn time.Time `json:"available_on"`
+
+	// Claim names the payout item that took the entry ("<payout>/<affiliate>"),
+	// set and removed by payouts; the entry's money and dates never change.
+	Claim string `json:"claim,omitempty"`
 }
 
 // CommissionID is the id of the commission an affiliate earns on one order

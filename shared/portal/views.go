@@ -101,3 +101,24 @@ type LinkCard struct {
 	Event, URL, ShortURL, Destination string
 	QR                                template.HTML
 }
+
+// PayoutsView is My Payouts: the balance by state, why nothing is payable
+// yet (when it is not), and the payouts made.
+type PayoutsView struct {
+	Held, Available, InPayout, Paid, Minimum Money
+	Payable                                  bool
+	Reason                                   string
+	NextDate                                 string
+	NextAmount                               Money
+	HoldDays                                 int
+	Payouts                                  []PayoutRow
+}
+
+// PayoutRow is one payout of the affiliate.
+type PayoutRow struct {
+	Status    string
+	Amount    Money
+	Period    string
+	PaidOn    string
+	Reference string
+}

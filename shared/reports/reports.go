@@ -47,9 +47,11 @@ type Answer struct {
 // view describes one report.
 type view struct {
 	name      string // ledger, link-stats, ...: the CSV file and the page
+	page      string // the page and menu entry, when not name
 	title     string
 	hasPeriod bool
 	script    bool
+	owner     bool // the owner's view of an affiliate named in the path
 	answer    func(r Request) (Answer, error)
 }
 
@@ -58,6 +60,13 @@ func serve(d *app.Deps, v view) apigw.Handler {
 		log := apigw.Logger(ctx, d.Log, req)
 		format := formatOf(req)
 		code, aerr := auth.Affiliate(req)
+		if v.owner {
+			if format == "html" {
+				format = "json"
+			}
+			_, aerr = auth.Owner(req)
+			code = req.PathParameters["code"]
+		}
 		if aerr != nil {
 			if format == "html" && auth.SignInWouldHelp(req) {
 				return portal.Redirect("/login?next=" + url.QueryEscape(pathAndQuery(req))), nil
@@ -69,6 +78,9 @@ func serve(d *app.Deps, v view) apigw.Handler {
 			return apigw.Error(log, err), nil
 		}
 		a, ok := p.Affiliate(code)
+		if !ok && v.owner {
+			return apigw.Error(log, apierr.NotFound("affiliate_not_found", "no affiliate %q in the program", code)), nil
+		}
 		if !ok {
 			return apigw.Error(log, apierr.Forbidden("affiliate %q is not in the program", code)), nil
 		}
@@ -102,8 +114,12 @@ func serve(d *app.Deps, v view) apigw.Handler {
 				"X-Content-Type-Options": "nosniff",
 			}, Body: string(csvout.Write(ans.Header, ans.Rows))}), nil
 		case "html":
-			return portal.Render(req, http.StatusOK, v.name, portal.Page{
-				Title: ans.Title, Who: a.Name, Nav: v.name, Query: periodQuery(req), Zone: p.Location().String(),
+			page := v.name
+			if v.page != "" {
+				page = v.page
+			}
+			return portal.Render(req, http.StatusOK, page, portal.Page{
+				Title: ans.Title, Who: a.Name, Nav: page, Query: periodQuery(req), Zone: p.Location().String(),
 				Script: v.script, Body: ans.Page,
 			})
 		}

@@ -11,6 +11,8 @@ import (
 	"github.com/tallyhq/tally/shared/commission"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/money"
+	"github.com/tallyhq/tally/shared/payout"
+	"github.com/tallyhq/tally/shared/payouts"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
@@ -36,6 +38,12 @@ func CommissionStructure(d *app.Deps) apigw.Handler {
 	return serve(d, view{name: "commission-structure", title: "My Commission Structure", answer: commissionView})
 }
 
+// AffiliateLedger serves GET /admin/affiliates/{code}/ledger: an
+// affiliate's ledger for the owner, as the affiliate sees it.
+func AffiliateLedger(d *app.Deps) apigw.Handler {
+	return serve(d, view{name: "ledger", title: "Ledger", hasPeriod: true, owner: true, answer: ledgerView})
+}
+
 // Links serves GET /reports/links: the link generator.
 func Links(d *app.Deps) apigw.Handler {
 	return serve(d, view{name: "links", title: "Link Generator", script: true, answer: linksView})
@@ -45,20 +53,22 @@ func rfc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // LedgerEntry is one row of the ledger.
 type LedgerEntry struct {
-	ID          string `json:"id"`
-	At          string `json:"at"`
-	Type        string `json:"type"`
-	Rule        string `json:"rule"`
-	Via         string `json:"via,omitempty"`
-	LinkEvent   string `json:"link_event,omitempty"`
-	OrderID     string `json:"order_id,omitempty"`
-	SKU         string `json:"sku,omitempty"`
-	Event       string `json:"event,omitempty"`
-	BasisCents  int64  `json:"basis_cents"`
-	RateBP      int64  `json:"rate_bp"`
-	AmountCents int64  `json:"amount_cents"`
-	AvailableOn string `json:"available_on"`
-	Reason      string `json:"reason,omitempty"`
+	ID          string  `json:"id"`
+	At          string  `json:"at"`
+	Type        string  `json:"type"`
+	Rule        string  `json:"rule"`
+	Via         string  `json:"via,omitempty"`
+	LinkEvent   string  `json:"link_event,omitempty"`
+	OrderID     string  `json:"order_id,omitempty"`
+	SKU         string  `json:"sku,omitempty"`
+	Event       string  `json:"event,omitempty"`
+	BasisCents  int64   `json:"basis_cents"`
+	RateBP      int64   `json:"rate_bp"`
+	AmountCents int64   `json:"amount_cents"`
+	AvailableOn string  `json:"available_on"`
+	State       string  `json:"state"`
+	PayoutID    *string `json:"payout_id"`
+	Reason      string  `json:"reason,omitempty"`
 }
 
 // LedgerTotals add up the period's entries.
@@ -79,7 +89,7 @@ type LedgerReport struct {
 	Entries   []LedgerEntry `json:"entries"`
 }
 
-var ledgerHeader = []string{"id", "at", "type", "rule", "via", "link_event", "order_id", "sku", "event", "basis_cents", "rate_bp", "amount_cents", "available_on", "reason"}
+var ledgerHeader = []string{"id", "at", "type", "rule", "via", "link_event", "order_id", "sku", "event", "basis_cents", "rate_bp", "amount_cents", "available_on", "state", "payout_id", "reason"}
 
 // Totals adds up entries by kind; net is the sum of all.
 func Totals(es []ledger.Entry) LedgerTotals {
@@ -108,17 +118,26 @@ func ledgerView(r Request) (Answer, error) {
 	var rows [][]any
 	page := portal.LedgerView{Period: periodNav("/reports/ledger", r.Period)}
 	cur := r.Program.Currency
+	claimOf, err := payouts.Claims(r.Ctx, r.Store, r.Affiliate.Code, es)
+	if err != nil {
+		return Answer{}, err
+	}
 	for _, e := range es {
+		c := claimOf(e)
 		le := LedgerEntry{ID: e.ID, At: rfc(e.At), Type: e.Type, Rule: e.Rule, Via: e.Via, LinkEvent: e.LinkEvent, OrderID: e.OrderID,
 			SKU: e.SKU, Event: e.Event, BasisCents: e.BasisCents, RateBP: e.RateBP, AmountCents: e.AmountCents,
-			AvailableOn: rfc(e.AvailableOn), Reason: e.Reason}
+			AvailableOn: rfc(e.AvailableOn), State: payout.State(e.AvailableOn, c, r.Now), Reason: e.Reason}
+		var pid any
+		if c.Live() {
+			le.PayoutID, pid = &c.PayoutID, c.PayoutID
+		}
 		rep.Entries = append(rep.Entries, le)
 		rows = append(rows, []any{le.ID, le.At, le.Type, le.Rule, le.Via, le.LinkEvent, le.OrderID, le.SKU, le.Event,
-			le.BasisCents, le.RateBP, le.AmountCents, le.AvailableOn, le.Reason})
+			le.BasisCents, le.RateBP, le.AmountCents, le.AvailableOn, le.State, pid, le.Reason})
 		page.Entries = append(page.Entries, portal.LedgerRow{
 			When: e.At.In(r.Program.Location()).Format("Jan 2, 2006 3:04 PM"), Why: explain(r.Program, e),
-			Order: e.OrderID, Amount: amount(e.AmountCents, cur), State: state(e, r.Now),
-			Payable: payable(e, r.Program, r.Now),
+			Order: e.OrderID, Amount: amount(e.AmountCents, cur), State: stateLabel(le.State),
+			Payable: payable(e, le.State, r.Program),
 		})
 	}
 	t := rep.Totals
@@ -130,15 +149,19 @@ func amount(c int64, cur string) portal.Money {
 	return portal.Money{Text: money.Format(c, cur), Neg: c < 0}
 }
 
-func state(e ledger.Entry, now time.Time) string {
-	if e.AvailableOn.After(now) {
-		return "held"
+// stateLabel is an entry's state in an affiliate's words.
+func stateLabel(state string) string {
+	switch state {
+	case payout.InPayout:
+		return "in a payout"
+	case payout.Available:
+		return "payable"
 	}
-	return "available"
+	return state
 }
 
-func payable(e ledger.Entry, p *program.Program, now time.Time) string {
-	if e.AvailableOn.After(now) {
+func payable(e ledger.Entry, state string, p *program.Program) string {
+	if state == payout.Held {
 		return "payable " + e.AvailableOn.In(p.Location()).Format("Jan 2")
 	}
 	return ""

@@ -112,3 +112,30 @@ func MailRateKey(email, hour string) Key { return Key{"MAILRATE#" + NormalizeEma
 
 // SessionKey is a portal session; deleting it signs the session out.
 func SessionKey(id string) Key { return Key{"SESSION#" + id, "SESSION"} }
+
+// IdempotencyKey is a payout's Idempotency-Key, by its SHA-256 (hex), kept
+// as long as the payout: DynamoDB's own ClientRequestToken lasts 10 minutes.
+func IdempotencyKey(key string) Key { return Key{"IDEM#" + HashKey(key), "IDEM"} }
+
+// PayoutKey is a payout; all payouts share a partition so the owner's list
+// is one Query, newest first (ids sort by creation time).
+func PayoutKey(id string) Key { return Key{"PAYOUTS", id} }
+
+// PayoutItemKey is one affiliate's item of a payout.
+func PayoutItemKey(payoutID, affiliate string) Key {
+	return Key{"PAYOUT#" + payoutID, "ITEM#" + affiliate}
+}
+
+// AffiliatePayoutItemKey is the ByOrder index key of a payout item, so an
+// affiliate's payouts are one Query on the index.
+func AffiliatePayoutItemKey(affiliate, payoutID string) Key {
+	return Key{"AFF#" + affiliate, "PAYITEM#" + payoutID}
+}
+
+// AdjustmentKey is an adjustment's record, by the id the owner gave it.
+func AdjustmentKey(id string) Key { return Key{"ADJ#" + id, "ADJ"} }
+
+// OpenRange covers an affiliate's entries payable at or before t.
+func OpenRange(affiliate string, t time.Time) (pk, lo, hi string) {
+	return "OPEN#" + affiliate, "0", instant(t) + "#~"
+}

@@ -1,9 +1,6 @@
 package webhooks
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -11,6 +8,7 @@ import (
 
 	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/commission"
+	"github.com/tallyhq/tally/shared/jsonbody"
 )
 
 // Order types.
@@ -47,30 +45,6 @@ func (f fields) err() error {
 		return nil
 	}
 	return apierr.Invalid(f)
-}
-
-// decode parses a body into its canonical hash and its generic form;
-// malformed JSON (or anything but an object) is invalid_json.
-func decode(body []byte) (map[string]any, string, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, "", apierr.BadRequest("invalid_json", "body is not valid JSON: %v", err)
-	}
-	if dec.More() {
-		return nil, "", apierr.BadRequest("invalid_json", "body has more than one JSON value")
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, "", apierr.BadRequest("invalid_json", "body must be a JSON object")
-	}
-	canon, err := json.Marshal(m) // maps marshal with sorted keys
-	if err != nil {
-		return nil, "", apierr.BadRequest("invalid_json", "body is not valid JSON")
-	}
-	sum := sha256.Sum256(canon)
-	return m, hex.EncodeToString(sum[:]), nil
 }
 
 func str(m map[string]any, key, path string, required bool, f fields) string {
@@ -159,7 +133,7 @@ func email(m map[string]any, required bool, f fields) string {
 
 // decodeOptIn checks an opt-in body.
 func decodeOptIn(body []byte) (payload, error) {
-	m, hash, err := decode(body)
+	m, hash, err := jsonbody.Decode(body)
 	if err != nil {
 		return payload{}, err
 	}
@@ -173,7 +147,7 @@ func decodeOptIn(body []byte) (payload, error) {
 
 // decodeOrder checks a paid order or a refund body.
 func decodeOrder(body []byte) (payload, error) {
-	m, hash, err := decode(body)
+	m, hash, err := jsonbody.Decode(body)
 	if err != nil {
 		return payload{}, err
 	}

@@ -1,0 +1,408 @@
+// Package admin serves the business owner's routes (/admin/*, SPEC section
+// 9): payouts, adjustments and balances. Every route takes only an owner
+// key; each handler decodes, calls package payouts, and answers.
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally/shared/apierr"
+	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/auth"
+	"github.com/tallyhq/tally/shared/csvout"
+	"github.com/tallyhq/tally/shared/jsonbody"
+	"github.com/tallyhq/tally/shared/ledger"
+	"github.com/tallyhq/tally/shared/payout"
+	"github.com/tallyhq/tally/shared/payouts"
+	"github.com/tallyhq/tally/shared/program"
+	"github.com/tallyhq/tally/shared/store"
+)
+
+// request is what every admin handler works with.
+type request struct {
+	ctx context.Context
+	req apigw.Request
+	p   *program.Program
+	svc *payouts.Service
+	st  *store.Store
+	now time.Time
+	log *slog.Logger
+}
+
+func serve(d *app.Deps, f func(r *request) (apigw.Response, error)) apigw.Handler {
+	svc := &payouts.Service{Store: d.Store, Log: d.Log, Now: d.Now}
+	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
+		log := apigw.Logger(ctx, d.Log, req)
+		if _, aerr := auth.Owner(req); aerr != nil {
+			return apigw.Error(log, aerr), nil
+		}
+		p, err := d.Programs.Get(ctx)
+		if err != nil {
+			return apigw.Error(log, err), nil
+		}
+		resp, err := f(&request{ctx: ctx, req: req, p: p, svc: svc, st: d.Store, now: d.Now(), log: log})
+		if err != nil {
+			return apigw.Error(log, err), nil
+		}
+		return resp, nil
+	}
+}
+
+// decode reads the JSON body (empty counts as {}) into v, refusing unknown
+// fields, and returns the hash of its canonical form.
+func decode(req apigw.Request, v any) (string, error) {
+	body, err := apigw.Body(req)
+	if err != nil {
+		return "", err
+	}
+	if strings.TrimSpace(string(body)) == "" {
+		body = []byte("{}")
+	}
+	if len(body) > 64<<10 {
+		return "", apierr.New(http.StatusRequestEntityTooLarge, "too_large", "body is over 64 KB")
+	}
+	_, hash, err := jsonbody.Decode(body)
+	if err != nil {
+		return "", err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return "", apierr.Invalid(map[string]string{"body": err.Error()})
+	}
+	return hash, nil
+}
+
+// instant parses an optional RFC 3339 field; def when empty.
+func instant(field, s string, def time.Time) (time.Time, error) {
+	if s == "" {
+		return def, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, apierr.Invalid(map[string]string{field: "must be an RFC 3339 instant, like 2026-11-30T23:59:59Z"})
+	}
+	return t, nil
+}
+
+func answer(ctx context.Context, st *store.Store, p *store.Payout, status int) (apigw.Response, error) {
+	a, _, err := payouts.Load(ctx, st, p)
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	return apigw.JSON(status, a), nil
+}
+
+// CreatePayout serves POST /admin/payouts.
+func CreatePayout(d *app.Deps) apigw.Handler {
+	return serve(d, func(r *request) (apigw.Response, error) {
+		key := strings.TrimSpace(apigw.Header(r.req, "Idempotency-Key"))
+		if key == "" || len(key) > 255 {
+			return apigw.Response{}, apierr.Invalid(map[string]string{"Idempotency-Key": "header required: a unique value of up to 255 characters per payout"})
+		}
+		var body struct {
+			AsOf string `json:"as_of"`
+		}
+		hash, err := decode(r.req, &body)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		asOf, err := instant("as_of", body.AsOf, r.now)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		if asOf.After(r.now) {
+			return apigw.Response{}, apierr.Unprocessable("invalid_as_of", "as_of %s is in the future", body.AsOf)
+		}
+		p, created, err := r.svc.Create(r.ctx, r.p, key, hash, asOf)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		status := http.StatusOK
+		if created {
+			status = http.StatusCreated
+			r.log.Info("payout created", "payout", p.ID, "total_cents", p.TotalCents, "items", len(p.Items))
+		}
+		return answer(r.ctx, r.st, p, status)
+	})
+}
+
+// ListPayouts serves GET /admin/payouts, newest first.
+func ListPayouts(d *app.Deps) apigw.Handler {
+	return serve(d, func(r *request) (apigw.Response, error) {
+		ps, err := r.st.ListPayouts(r.ctx)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		out := struct {
+			Payouts []payouts.Answer `json:"payouts"`
+		}{[]payouts.Answer{}}
+		for i := range ps {
+			a, _, err := payouts.Load(r.ctx, r.st, &ps[i])
+			if err != nil {
+				return apigw.Response{}, err
+			}
+			out.Payouts = append(out.Payouts, a)
+		}
+		return apigw.JSON(http.StatusOK, out), nil
+	})
+}
+
+// GetPayout serves GET /admin/payouts/{id}: the payout, its items and the
+// entries each took.
+func GetPayout(d *app.Deps) apigw.Handler {
+	return serve(d, func(r *request) (apigw.Response, error) {
+		p, err := payoutOf(r)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		a, items, err := payouts.Load(r.ctx, r.st, p)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		byAff := map[string]store.PayoutItem{}
+		for _, it := range items {
+			byAff[it.Affiliate] = it
+		}
+		for i := range a.Items {
+			it := byAff[a.Items[i].Affiliate]
+			es, err := r.st.EntriesByKey(r.ctx, it.Affiliate, it.Entries)
+			if err != nil {
+				return apigw.Response{}, err
+			}
+			a.Items[i].EntryList = entryRows(es)
+		}
+		return apigw.JSON(http.StatusOK, a), nil
+	})
+}
+
+// EntryRow is a ledger entry as the owner's views list it.
+type EntryRow struct {
+	ID          string `json:"id"`
+	At          string `json:"at"`
+	Type        string `json:"type"`
+	OrderID     string `json:"order_id,omitempty"`
+	SKU         string `json:"sku,omitempty"`
+	AmountCents int64  `json:"amount_cents"`
+	AvailableOn string `json:"available_on"`
+	Reason      string `json:"reason,omitempty"`
+}
+
+func entryRows(es []ledger.Entry) []EntryRow {
+	rows := make([]EntryRow, 0, len(es))
+	for _, e := range es {
+		rows = append(rows, EntryRow{ID: e.ID, At: e.At.UTC().Format(time.RFC3339), Type: e.Type, OrderID: e.OrderID, SKU: e.SKU,
+			AmountCents: e.AmountCents, AvailableOn: e.AvailableOn.UTC().Format(time.RFC3339), Reason: e.Reason})
+	}
+	return rows
+}
+
+func payoutOf(r *request) (*store.Payout, error) {
+	id := r.req.PathParameters["id"]
+	p, err := r.st.GetPayout(r.ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, apierr.NotFound("payout_not_found", "no payout %q", id)
+	}
+	return p, nil
+}
+
+// MarkPaid serves POST /admin/payouts/{id}/mark-paid.
+func MarkPaid(d *app.Deps) apigw.Handler {
+	return serve(d, func(r *request) (apigw.Response, error) {
+		var body struct {
+			PaidAt    string `json:"paid_at"`
+			Reference string `json:"reference"`
+		}
+		if _, err := decode(r.req, &body); err != nil {
+			return apigw.Response{}, err
+		}
+		paidAt, err := instant("paid_at", body.PaidAt, r.now)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		p, err := r.svc.MarkPaid(r.ctx, r.req.PathParameters["id"], paidAt, body.Reference)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return answer(r.ctx, r.st, p, http.StatusOK)
+	})
+}
+
+// Cancel serves POST /admin/payouts/{id}/cancel.
+func Cancel(d *app.Deps) apigw.Handler {
+	return serve(d, func(r *request) (apigw.Response, error) {
+		p, err := r.svc.Cancel(r.ctx, r.req.PathParameters["id"])
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return answer(r.ctx, r.st, p, http.StatusOK)
+	})
+}
+
+// ItemReturned serves POST /admin/payouts/{id}/items/{affiliate}/returned.
+func ItemReturned(d *app.Deps) apigw.Handler {
+	return serve(d, func(r *request) (apigw.Response, error) {
+		var body struct {
+			Reason string `json:"reason"`
+		}
+		if _, err := decode(r.req, &body); err != nil {
+			return apigw.Response{}, err
+		}
+		if strings.TrimSpace(body.Reason) == "" {
+			return apigw.Response{}, apierr.Invalid(map[string]string{"reason": "required: why the provider sent the money back"})
+		}
+		p, err := r.svc.Return(r.ctx, r.req.PathParameters["id"], r.req.PathParameters["affiliate"], body.Reason)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		return answer(r.ctx, r.st, p, http.StatusOK)
+	})
+}
+
+// Export serves GET /admin/payouts/{id}/export?format=paypal|csv.
+func Export(d *app.Deps) apigw.Handler {
+	return serve(d, func(r *request) (apigw.Response, error) {
+		format := r.req.QueryStringParameters["format"]
+		if format == "" {
+			format = "csv"
+		}
+		if format != "csv" && format != "paypal" {
+			return apigw.Response{}, apierr.Invalid(map[string]string{"format": "must be paypal or csv"})
+		}
+		p, err := payoutOf(r)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		items, err := r.st.PayoutItems(r.ctx, p.ID)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		var xs []payout.ExportItem
+		for _, it := range items {
+			if it.State == store.ItemReady {
+				xs = append(xs, payout.ExportItem{ID: it.ID, Affiliate: it.Affiliate, Name: it.Name, Email: it.Email,
+					AmountCents: it.AmountCents, Entries: len(it.Entries), From: it.From, To: it.To})
+			}
+		}
+		body, name := payout.CSV(xs, p.Currency), "tally-payout-"+p.ID+".csv"
+		if format == "paypal" {
+			body, name = payout.PayPal(xs, p.Currency), "tally-payout-"+p.ID+"-paypal.csv"
+		}
+		return csvResponse(name, body), nil
+	})
+}
+
+func csvResponse(name string, body []byte) apigw.Response {
+	return apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{
+		"Content-Type":           "text/csv; charset=utf-8",
+		"Content-Disposition":    `attachment; filename="` + name + `"`,
+		"Cache-Control":          "no-store",
+		"X-Content-Type-Options": "nosniff",
+	}, Body: string(body)}
+}
+
+var adjustmentID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,100}$`)
+
+// Adjustment serves POST /admin/adjustments: a one-off entry, available at
+// once, idempotent by id.
+func Adjustment(d *app.Deps) apigw.Handler {
+	return serve(d, func(r *request) (apigw.Response, error) {
+		var body struct {
+			ID          string `json:"id"`
+			Affiliate   string `json:"affiliate"`
+			AmountCents *int64 `json:"amount_cents"`
+			Reason      string `json:"reason"`
+		}
+		hash, err := decode(r.req, &body)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		f := map[string]string{}
+		if !adjustmentID.MatchString(body.ID) {
+			f["id"] = "required: 1 to 100 letters, digits or . _ : -"
+		}
+		if body.Affiliate == "" {
+			f["affiliate"] = "required"
+		}
+		if body.AmountCents == nil || *body.AmountCents == 0 || *body.AmountCents > 1e12 || *body.AmountCents < -1e12 {
+			f["amount_cents"] = "required: a non-zero whole number of cents"
+		}
+		if strings.TrimSpace(body.Reason) == "" {
+			f["reason"] = "required: the affiliate reads it in their ledger"
+		}
+		if len(f) > 0 {
+			return apigw.Response{}, apierr.Invalid(f)
+		}
+		if _, ok := r.p.Affiliate(body.Affiliate); !ok {
+			return apigw.Response{}, apierr.Unprocessable("unknown_affiliate", "no affiliate %q in the program", body.Affiliate)
+		}
+		if prev, err := r.st.GetAdjustment(r.ctx, body.ID); err != nil || prev != nil {
+			return replay(prev, hash, err)
+		}
+		e := ledger.Entry{ID: "a:" + body.ID, Affiliate: body.Affiliate, At: r.now.UTC(), Type: ledger.TypeAdjustment,
+			Rule: ledger.RuleAdjustment, AmountCents: *body.AmountCents, Reason: body.Reason, AvailableOn: r.now.UTC()}
+		resp := map[string]any{"adjustment_id": body.ID, "entry_id": e.ID, "affiliate": e.Affiliate, "amount_cents": e.AmountCents,
+			"reason": e.Reason, "at": e.At.Format(time.RFC3339), "available_on": e.AvailableOn.Format(time.RFC3339)}
+		b, _ := json.Marshal(resp)
+		switch err := r.st.PutAdjustment(r.ctx, body.ID, store.Adjustment{Hash: hash, Response: string(b)}, e); {
+		case err == store.ErrExists: // a concurrent duplicate got there first
+			prev, err := r.st.GetAdjustment(r.ctx, body.ID)
+			return replay(prev, hash, err)
+		case err != nil:
+			return apigw.Response{}, err
+		}
+		return apigw.Response{StatusCode: http.StatusCreated, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}, Body: string(b)}, nil
+	})
+}
+
+func replay(prev *store.Adjustment, hash string, err error) (apigw.Response, error) {
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	if prev == nil {
+		return apigw.Response{}, fmt.Errorf("adjustment record vanished")
+	}
+	if prev.Hash != hash {
+		return apigw.Response{}, apierr.Conflict("id_conflict", "an adjustment with this id and another body exists")
+	}
+	return apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}, Body: prev.Response}, nil
+}
+
+// Balances serves GET /admin/balances?as_of=: one balance per affiliate, in
+// program order, as JSON or (?format=csv) CSV.
+func Balances(d *app.Deps) apigw.Handler {
+	return serve(d, func(r *request) (apigw.Response, error) {
+		asOf, err := instant("as_of", r.req.QueryStringParameters["as_of"], r.now)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		out := struct {
+			AsOf     string                  `json:"as_of"`
+			Balances []payouts.BalanceAnswer `json:"balances"`
+		}{AsOf: asOf.UTC().Format(time.RFC3339), Balances: []payouts.BalanceAnswer{}}
+		var rows [][]any
+		for i := range r.p.Affiliates {
+			b, err := payouts.Balance(r.ctx, r.st, r.p, &r.p.Affiliates[i], asOf)
+			if err != nil {
+				return apigw.Response{}, err
+			}
+			out.Balances = append(out.Balances, b)
+			rows = append(rows, b.Row())
+		}
+		if r.req.QueryStringParameters["format"] == "csv" {
+			return csvResponse("tally-balances-"+asOf.UTC().Format("2006-01-02")+".csv", csvout.Write(payouts.BalanceHeader, rows)), nil
+		}
+		return apigw.JSON(http.StatusOK, out), nil
+	})
+}

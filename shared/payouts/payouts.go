@@ -1,0 +1,374 @@
+// Package payouts makes, pays, cancels and returns payouts on the table
+// (SPEC section 9), in an order of writes that never leaves an entry in two
+// payouts and can always be completed by repeating the request. The rules
+// (states, what a payout takes) are package payout's; this package only
+// reads, claims and releases.
+package payouts
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tallyhq/tally/shared/apierr"
+	"github.com/tallyhq/tally/shared/ledger"
+	"github.com/tallyhq/tally/shared/payout"
+	"github.com/tallyhq/tally/shared/program"
+	"github.com/tallyhq/tally/shared/store"
+)
+
+// claimBatch is how many entries one transaction claims: with the item's
+// record and its ready mark, a batch stays within a transaction's 100 actions.
+const claimBatch = 98
+
+// Service makes payouts on a store.
+type Service struct {
+	Store *store.Store
+	Log   *slog.Logger
+	Now   func() time.Time
+}
+
+// Create makes a payout for every affiliate with enough payable at asOf,
+// under an idempotency key: the same key and body answer the same payout
+// (created is false), the same key with another body is 409, and a key that
+// made nothing may be used again. A request that stopped half-way is
+// completed by repeating it.
+func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash string, asOf time.Time) (ans *store.Payout, created bool, err error) {
+	idem, err := s.Store.GetIdempotency(ctx, key)
+	if err != nil {
+		return nil, false, err
+	}
+	if idem == nil {
+		idem = &store.Idempotency{Hash: bodyHash, PayoutID: newID(s.Now()), AsOf: asOf.UTC()}
+		switch err := s.Store.PutIdempotency(ctx, key, *idem); {
+		case errors.Is(err, store.ErrExists): // a concurrent request with the same key
+			if idem, err = s.Store.GetIdempotency(ctx, key); err != nil || idem == nil {
+				return nil, false, fmt.Errorf("read idempotency key: %v", err)
+			}
+		case err != nil:
+			return nil, false, err
+		}
+	}
+	if idem.Hash != bodyHash {
+		return nil, false, apierr.Conflict("id_conflict", "this Idempotency-Key was used with another body")
+	}
+	if idem.Done {
+		got, err := s.Store.GetPayout(ctx, idem.PayoutID)
+		if err != nil || got == nil {
+			return nil, false, fmt.Errorf("payout %s of a finished key: %v", idem.PayoutID, err)
+		}
+		return got, false, nil
+	}
+	for i := range p.Affiliates {
+		if err := s.take(ctx, p, idem.PayoutID, &p.Affiliates[i], idem.AsOf); err != nil {
+			return nil, false, fmt.Errorf("affiliate %s: %w", p.Affiliates[i].Code, err)
+		}
+	}
+	items, err := s.Store.PayoutItems(ctx, idem.PayoutID)
+	if err != nil {
+		return nil, false, err
+	}
+	rec := store.Payout{ID: idem.PayoutID, Status: payout.StatusDraft, AsOf: idem.AsOf, Currency: p.Currency, CreatedAt: s.Now().UTC(), Items: []store.ItemSummary{}}
+	for _, it := range items {
+		if it.State == store.ItemReady {
+			rec.Items = append(rec.Items, store.ItemSummary{Affiliate: it.Affiliate, AmountCents: it.AmountCents, Entries: len(it.Entries)})
+			rec.TotalCents += it.AmountCents
+		}
+	}
+	if len(rec.Items) == 0 {
+		if err := s.Store.DeleteIdempotency(ctx, key, idem.PayoutID); err != nil {
+			return nil, false, err
+		}
+		return nil, false, apierr.Unprocessable("nothing_payable", "no affiliate has at least the minimum payout available at %s", idem.AsOf.Format(time.RFC3339))
+	}
+	switch err := s.Store.PutPayout(ctx, rec); {
+	case errors.Is(err, store.ErrExists): // the same key, finished by a concurrent request
+	case err != nil:
+		return nil, false, err
+	default:
+		created = true
+	}
+	if err := s.Store.FinishIdempotency(ctx, key); err != nil {
+		return nil, false, err
+	}
+	got, err := s.Store.GetPayout(ctx, idem.PayoutID)
+	if err != nil {
+		return nil, false, err
+	}
+	return got, created, nil
+}
+
+// newID is a payout id that sorts by creation time.
+func newID(now time.Time) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return "po_" + now.UTC().Format("20060102T150405Z") + "_" + hex.EncodeToString(b)
+}
+
+// take makes one affiliate's item of a payout: it claims every entry the
+// rules take, all of them or none. An item left half-claimed by an earlier
+// attempt is completed; one that loses a race for its entries gives back
+// what it took and pays nothing, leaving the entries to the payout that won.
+func (s *Service) take(ctx context.Context, p *program.Program, payoutID string, a *program.Affiliate, asOf time.Time) error {
+	it, err := s.Store.PayoutItem(ctx, payoutID, a.Code)
+	if err != nil {
+		return err
+	}
+	if it != nil {
+		if it.State == store.ItemClaiming {
+			return s.claim(ctx, *it, false)
+		}
+		return nil
+	}
+	for attempt := 0; attempt < 4; attempt++ {
+		es, err := s.Store.PayableEntries(ctx, a.Code, asOf)
+		if err != nil {
+			return err
+		}
+		claimOf, err := s.unclaimStale(ctx, a.Code, es)
+		if err != nil {
+			return err
+		}
+		taken, sum, ok := payout.Take(es, claimOf, asOf, p.MinPayoutCents())
+		if !ok {
+			return nil
+		}
+		item := store.PayoutItem{PayoutID: payoutID, Affiliate: a.Code, ID: payoutID + "_" + a.Code, AmountCents: sum,
+			Name: a.Name, Email: a.PayoutEmail()}
+		item.From, item.To = payout.Span(taken, p.Location())
+		for _, e := range taken {
+			item.Entries = append(item.Entries, store.EntrySK(e))
+		}
+		err = s.claim(ctx, item, true)
+		if !errors.Is(err, errFirstBatchLost) {
+			return err
+		}
+		s.Log.Info("payout lost the race for an affiliate's entries; planning again", "payout", payoutID, "affiliate", a.Code)
+	}
+	return nil // other payouts keep taking these entries: they are theirs
+}
+
+var errFirstBatchLost = errors.New("another payout took an entry of the first batch")
+
+// claim takes an item's entries batch by batch. The first batch creates the
+// item's record; the last marks it ready. Losing the first batch writes
+// nothing (errFirstBatchLost); losing a later one gives back the batches
+// already taken and drops the item.
+func (s *Service) claim(ctx context.Context, it store.PayoutItem, fresh bool) error {
+	for start := 0; start < len(it.Entries) || start == 0; start += claimBatch {
+		end := min(start+claimBatch, len(it.Entries))
+		first, last := fresh && start == 0, end == len(it.Entries)
+		err := s.retry(ctx, func() error { return s.Store.ClaimBatch(ctx, it, it.Entries[start:end], first, last) })
+		switch {
+		case err == nil:
+		case errors.Is(err, store.ErrConflict) && first:
+			return errFirstBatchLost
+		case errors.Is(err, store.ErrConflict):
+			s.Log.Warn("payout item lost an entry to another payout; giving back", "payout", it.PayoutID, "affiliate", it.Affiliate)
+			if err := s.release(ctx, it); err != nil {
+				return err
+			}
+			return s.Store.DropItem(ctx, it.PayoutID, it.Affiliate)
+		default:
+			return err
+		}
+		if last {
+			break
+		}
+	}
+	return nil
+}
+
+// retry repeats a transaction DynamoDB canceled for a concurrent one.
+func (s *Service) retry(ctx context.Context, f func() error) error {
+	var err error
+	for attempt := 0; attempt < 6; attempt++ {
+		if err = f(); !errors.Is(err, store.ErrRetry) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(10<<attempt) * time.Millisecond):
+		}
+	}
+	return err
+}
+
+// release gives back every entry an item holds; repeating it is harmless.
+func (s *Service) release(ctx context.Context, it store.PayoutItem) error {
+	for _, sk := range it.Entries {
+		if err := s.Store.Unclaim(ctx, it.Affiliate, sk, it.Claim()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unclaimStale finishes what an interrupted cancel or return left: entries
+// still marked by a canceled payout or a returned item are given back before
+// a new payout plans. It returns the claims of the entries as they now stand.
+func (s *Service) unclaimStale(ctx context.Context, affiliate string, es []ledger.Entry) (payout.ClaimOf, error) {
+	claimOf, err := Claims(ctx, s.Store, affiliate, es)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range es {
+		if c := claimOf(e); c.PayoutID != "" && !c.Live() {
+			if err := s.Store.Unclaim(ctx, affiliate, store.EntrySK(e), e.Claim); err != nil {
+				return nil, err
+			}
+			es[i].Claim = ""
+		}
+	}
+	return claimOf, nil
+}
+
+// Claims looks up how each entry stands with the payout that took it: one
+// BatchGetItem for the payouts and items named by the entries' claims, none
+// when no entry is claimed.
+func Claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.Entry) (payout.ClaimOf, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for _, e := range es {
+		if id := store.ClaimPayout(e.Claim); e.Claim != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return func(ledger.Entry) payout.Claim { return payout.Claim{} }, nil
+	}
+	pays, items, err := st.PayoutsAndItems(ctx, affiliate, ids)
+	if err != nil {
+		return nil, err
+	}
+	return func(e ledger.Entry) payout.Claim {
+		if e.Claim == "" {
+			return payout.Claim{}
+		}
+		id := store.ClaimPayout(e.Claim)
+		c := payout.Claim{PayoutID: id}
+		if p := pays[id]; p != nil {
+			c.Status = p.Status
+		}
+		if it := items[id]; it != nil && it.ReturnedAt != nil {
+			c.Returned = true
+		}
+		return c
+	}, nil
+}
+
+// Status is an item's status as the answers show it.
+func Status(p *store.Payout, it store.PayoutItem) string {
+	if it.ReturnedAt != nil {
+		return payout.StatusReturned
+	}
+	return p.Status
+}
+
+// MarkPaid moves a draft to paid. Again: the same answer, with the first
+// paid_at and reference kept; on a canceled payout: 409.
+func (s *Service) MarkPaid(ctx context.Context, id string, paidAt time.Time, reference string) (*store.Payout, error) {
+	p, err := s.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status == payout.StatusDraft {
+		switch err := s.Store.MarkPaid(ctx, id, paidAt, reference); {
+		case errors.Is(err, store.ErrConflict): // moved meanwhile: answer as it now stands
+		case err != nil:
+			return nil, err
+		}
+		if p, err = s.get(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	if p.Status == payout.StatusCanceled {
+		return nil, apierr.Conflict("payout_canceled", "payout %s is canceled; it cannot be marked paid", id)
+	}
+	return p, nil
+}
+
+// Cancel moves a draft to canceled and gives its entries back. Again: the
+// same answer (and any entry still held is given back); on a paid payout: 409.
+func (s *Service) Cancel(ctx context.Context, id string) (*store.Payout, error) {
+	p, err := s.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status == payout.StatusDraft {
+		switch err := s.Store.CancelPayout(ctx, id); {
+		case errors.Is(err, store.ErrConflict):
+		case err != nil:
+			return nil, err
+		}
+		if p, err = s.get(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	if p.Status == payout.StatusPaid {
+		return nil, apierr.Conflict("payout_paid", "payout %s is paid; a paid payout cannot be canceled (return its items instead)", id)
+	}
+	items, err := s.Store.PayoutItems(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		if err := s.release(ctx, it); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// Return records that the provider sent an item's money back: its entries
+// are available again. Only an item of a paid payout; again: the same answer.
+func (s *Service) Return(ctx context.Context, id, affiliate, reason string) (*store.Payout, error) {
+	p, err := s.get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	it, err := s.Store.PayoutItem(ctx, id, affiliate)
+	if err != nil {
+		return nil, err
+	}
+	if it == nil || it.State != store.ItemReady {
+		return nil, apierr.NotFound("item_not_found", "payout %s has no item for %q", id, affiliate)
+	}
+	if it.ReturnedAt == nil {
+		if p.Status != payout.StatusPaid {
+			return nil, apierr.Conflict("payout_not_paid", "only an item of a paid payout can be returned; payout %s is %s", id, p.Status)
+		}
+		switch err := s.Store.ReturnItem(ctx, id, affiliate, s.Now(), reason); {
+		case errors.Is(err, store.ErrConflict):
+		case err != nil:
+			return nil, err
+		}
+		if it, err = s.Store.PayoutItem(ctx, id, affiliate); err != nil {
+			return nil, err
+		}
+		if it.ReturnedAt == nil {
+			return nil, apierr.Conflict("payout_not_paid", "only an item of a paid payout can be returned")
+		}
+	}
+	if err := s.release(ctx, *it); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (s *Service) get(ctx context.Context, id string) (*store.Payout, error) {
+	p, err := s.Store.GetPayout(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, apierr.NotFound("payout_not_found", "no payout %q", id)
+	}
+	return p, nil
+}

@@ -1,0 +1,95 @@
+package reports
+
+import (
+	"time"
+
+	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/payouts"
+	"github.com/tallyhq/tally/shared/portal"
+)
+
+// Balance serves GET /reports/balance: "when do I get paid?"
+func Balance(d *app.Deps) apigw.Handler {
+	return serve(d, view{name: "balance", page: "payouts", title: "My Payouts", answer: balanceView})
+}
+
+// Payouts serves GET /reports/payouts: the affiliate's payouts, newest first.
+func Payouts(d *app.Deps) apigw.Handler {
+	return serve(d, view{name: "payouts", title: "My Payouts", answer: payoutsView})
+}
+
+func balanceView(r Request) (Answer, error) {
+	b, err := payouts.Balance(r.Ctx, r.Store, r.Program, r.Affiliate, r.Now)
+	if err != nil {
+		return Answer{}, err
+	}
+	ans := Answer{JSON: b, Header: payouts.BalanceHeader, Rows: [][]any{b.Row()}, Title: "My Payouts"}
+	if formatOf(r.Req) == "html" { // the page shows the payouts too
+		ps, err := payouts.AffiliatePayouts(r.Ctx, r.Store, r.Affiliate.Code)
+		if err != nil {
+			return Answer{}, err
+		}
+		ans.Page = payoutsPage(r, b, ps)
+	}
+	return ans, nil
+}
+
+func payoutsView(r Request) (Answer, error) {
+	ps, err := payouts.AffiliatePayouts(r.Ctx, r.Store, r.Affiliate.Code)
+	if err != nil {
+		return Answer{}, err
+	}
+	rows := make([][]any, 0, len(ps))
+	for _, p := range ps {
+		rows = append(rows, []any{p.PayoutID, p.ItemID, p.Status, p.AmountCents, p.From, p.To, deref(p.PaidAt), deref(p.Reference)})
+	}
+	ans := Answer{JSON: struct {
+		Affiliate string                    `json:"affiliate"`
+		Payouts   []payouts.AffiliatePayout `json:"payouts"`
+	}{r.Affiliate.Code, ps}, Header: payouts.AffiliatePayoutHeader, Rows: rows, Title: "My Payouts"}
+	if formatOf(r.Req) == "html" {
+		b, err := payouts.Balance(r.Ctx, r.Store, r.Program, r.Affiliate, r.Now)
+		if err != nil {
+			return Answer{}, err
+		}
+		ans.Page = payoutsPage(r, b, ps)
+	}
+	return ans, nil
+}
+
+func deref(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
+}
+
+func payoutsPage(r Request, b payouts.BalanceAnswer, ps []payouts.AffiliatePayout) portal.PayoutsView {
+	cur, loc := r.Program.Currency, r.Program.Location()
+	v := portal.PayoutsView{
+		Held: amount(b.HeldCents, cur), Available: amount(b.AvailableCents, cur), InPayout: amount(b.InPayoutCents, cur),
+		Paid: amount(b.PaidCents, cur), Minimum: amount(b.MinPayoutCents, cur), Payable: b.Payable, Reason: b.Reason,
+		HoldDays: r.Program.HoldDays(),
+	}
+	if b.NextRelease != nil {
+		v.NextDate, v.NextAmount = b.NextRelease.Date, amount(b.NextRelease.AmountCents, cur)
+	}
+	for _, p := range ps {
+		row := portal.PayoutRow{Status: p.Status, Amount: amount(p.AmountCents, cur), Period: p.From + " to " + p.To, Reference: deref2(p.Reference)}
+		if p.PaidAt != nil {
+			if t, err := time.Parse(time.RFC3339, *p.PaidAt); err == nil {
+				row.PaidOn = t.In(loc).Format("Jan 2, 2006")
+			}
+		}
+		v.Payouts = append(v.Payouts, row)
+	}
+	return v
+}
+
+func deref2(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,546 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tallyhq/tally/shared/ledger"
+)
+
+// Payout is a payout's record (SPEC section 9). Its items' amounts are
+// frozen when it is created; only its status, paid_at and reference move.
+type Payout struct {
+	ID         string        `json:"id"`
+	Status     string        `json:"status"` // draft, paid, canceled
+	AsOf       time.Time     `json:"as_of"`
+	Currency   string        `json:"currency"`
+	TotalCents int64         `json:"total_cents"`
+	CreatedAt  time.Time     `json:"created_at"`
+	PaidAt     *time.Time    `json:"paid_at,omitempty"`
+	Reference  string        `json:"reference,omitempty"`
+	Items      []ItemSummary `json:"items"`
+}
+
+// ItemSummary is an item as its payout's record lists it.
+type ItemSummary struct {
+	Affiliate   string `json:"affiliate"`
+	AmountCents int64  `json:"amount_cents"`
+	Entries     int    `json:"entries"`
+}
+
+// Item states while a payout is made: claiming (taking its entries, which
+// may need several transactions), ready (all taken), dropped (another payout
+// took some of them first; this item gave back what it had and pays nothing).
+const (
+	ItemClaiming = "claiming"
+	ItemReady    = "ready"
+	ItemDropped  = "dropped"
+)
+
+// PayoutItem is what one payout pays one affiliate, and which entries (sort
+// keys in the affiliate's partition) it took. Name and email are frozen so
+// an export never changes.
+type PayoutItem struct {
+	PayoutID       string     `json:"payout_id"`
+	Affiliate      string     `json:"affiliate"`
+	ID             string     `json:"item_id"`
+	State          string     `json:"state"`
+	AmountCents    int64      `json:"amount_cents"`
+	Entries        []string   `json:"entries"`
+	Name           string     `json:"name"`
+	Email          string     `json:"email"`
+	From           string     `json:"from"`
+	To             string     `json:"to"`
+	ReturnedAt     *time.Time `json:"returned_at,omitempty"`
+	ReturnedReason string     `json:"returned_reason,omitempty"`
+}
+
+// Claim is the value entries taken by this item carry.
+func (it PayoutItem) Claim() string { return ClaimOf(it.PayoutID, it.Affiliate) }
+
+// ClaimOf is the claim of a payout's item for an affiliate.
+func ClaimOf(payoutID, affiliate string) string { return payoutID + "/" + affiliate }
+
+// ClaimPayout is the payout id of a claim.
+func ClaimPayout(claim string) string { p, _, _ := strings.Cut(claim, "/"); return p }
+
+// Idempotency is what a payout's Idempotency-Key stands for.
+type Idempotency struct {
+	Hash     string    `json:"hash"` // of the request body
+	PayoutID string    `json:"payout_id"`
+	AsOf     time.Time `json:"as_of"`
+	Done     bool      `json:"done"`
+}
+
+// ErrConflict: a conditional write found the item already moved by someone
+// else (an entry taken by another payout, a status changed).
+var ErrConflict = errors.New("changed by another request")
+
+// PutIdempotency records a key; ErrExists when it is already there.
+func (s *Store) PutIdempotency(ctx context.Context, key string, v Idempotency) error {
+	return s.putNew(ctx, IdempotencyKey(key), v)
+}
+
+// GetIdempotency reads a key's record; nil when there is none.
+func (s *Store) GetIdempotency(ctx context.Context, key string) (*Idempotency, error) {
+	var v Idempotency
+	ok, err := s.getAs(ctx, IdempotencyKey(key), &v)
+	if !ok {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// FinishIdempotency marks a key's payout as made.
+func (s *Store) FinishIdempotency(ctx context.Context, key string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: IdempotencyKey(key).AV(),
+		UpdateExpression:          aws.String("SET done = :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}},
+	})
+	return err
+}
+
+// DeleteIdempotency frees a key that made nothing, so it may be used again.
+func (s *Store) DeleteIdempotency(ctx context.Context, key, payoutID string) error {
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: aws.String(s.Table), Key: IdempotencyKey(key).AV(),
+		ConditionExpression:       aws.String("payout_id = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": S(payoutID)},
+	})
+	if IsConditionFailed(err) {
+		return nil
+	}
+	return err
+}
+
+// PayableEntries are an affiliate's entries payable at or before t, by
+// available_on: one Query on the Open index.
+func (s *Store) PayableEntries(ctx context.Context, affiliate string, t time.Time) ([]ledger.Entry, error) {
+	pk, lo, hi := OpenRange(affiliate, t)
+	items, err := s.QueryRange(ctx, IndexOpen, pk, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("query payable entries: %w", err)
+	}
+	return decodeEntries(items)
+}
+
+// AllEntries are every entry of an affiliate, oldest first.
+func (s *Store) AllEntries(ctx context.Context, affiliate string) ([]ledger.Entry, error) {
+	return s.Entries(ctx, affiliate, time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+}
+
+// EntrySK is the sort key of an entry in its affiliate's partition.
+func EntrySK(e ledger.Entry) string { return EntryKey(e.Affiliate, e.At, e.ID).SK }
+
+// EntriesByKey reads an affiliate's entries by sort key (BatchGetItem, 100
+// keys a request), in the order given.
+func (s *Store) EntriesByKey(ctx context.Context, affiliate string, sks []string) ([]ledger.Entry, error) {
+	keys := make([]Key, len(sks))
+	for i, sk := range sks {
+		keys[i] = Key{"AFF#" + affiliate, sk}
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	es := make([]ledger.Entry, 0, len(sks))
+	for _, k := range keys {
+		it, ok := items[k]
+		if !ok {
+			return nil, fmt.Errorf("entry %s %s is missing", k.PK, k.SK)
+		}
+		var e ledger.Entry
+		if err := unmarshal(it, &e); err != nil {
+			return nil, err
+		}
+		es = append(es, e)
+	}
+	return es, nil
+}
+
+// Payouts reads payout records by id; absent ones are left out.
+func (s *Store) Payouts(ctx context.Context, ids []string) (map[string]*Payout, error) {
+	keys := make([]Key, len(ids))
+	for i, id := range ids {
+		keys[i] = PayoutKey(id)
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*Payout, len(items))
+	for k, it := range items {
+		var p Payout
+		if err := unmarshal(it, &p); err != nil {
+			return nil, err
+		}
+		out[k.SK] = &p
+	}
+	return out, nil
+}
+
+// PayoutsAndItems reads, in one BatchGetItem, payouts and the affiliate's
+// items in them, by payout id; absent ones are left out.
+func (s *Store) PayoutsAndItems(ctx context.Context, affiliate string, ids []string) (map[string]*Payout, map[string]*PayoutItem, error) {
+	keys := make([]Key, 0, 2*len(ids))
+	for _, id := range ids {
+		keys = append(keys, PayoutKey(id), PayoutItemKey(id, affiliate))
+	}
+	got, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	pays, items := map[string]*Payout{}, map[string]*PayoutItem{}
+	for _, id := range ids {
+		if it, ok := got[PayoutKey(id)]; ok {
+			var p Payout
+			if err := unmarshal(it, &p); err != nil {
+				return nil, nil, err
+			}
+			pays[id] = &p
+		}
+		if it, ok := got[PayoutItemKey(id, affiliate)]; ok {
+			var pi PayoutItem
+			if err := unmarshal(it, &pi); err != nil {
+				return nil, nil, err
+			}
+			items[id] = &pi
+		}
+	}
+	return pays, items, nil
+}
+
+// batchGet reads keys (deduplicated) with strongly consistent reads, retrying
+// what DynamoDB leaves unprocessed.
+func (s *Store) batchGet(ctx context.Context, keys []Key) (map[Key]map[string]types.AttributeValue, error) {
+	seen := map[Key]bool{}
+	var todo []map[string]types.AttributeValue
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			todo = append(todo, k.AV())
+		}
+	}
+	out := make(map[Key]map[string]types.AttributeValue, len(todo))
+	for len(todo) > 0 {
+		n := min(len(todo), 100)
+		req := todo[:n]
+		todo = todo[n:]
+		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt > 0 {
+				time.Sleep(time.Duration(attempt*attempt) * 20 * time.Millisecond)
+			}
+			res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+				s.Table: {Keys: req, ConsistentRead: aws.Bool(true)},
+			}})
+			if err != nil {
+				return nil, err
+			}
+			for _, it := range res.Responses[s.Table] {
+				out[Key{str(it[AttrPK]), str(it[AttrSK])}] = it
+			}
+			req = res.UnprocessedKeys[s.Table].Keys
+		}
+	}
+	return out, nil
+}
+
+func str(v types.AttributeValue) string {
+	if s, ok := v.(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
+
+// ClaimBatch takes entries for a payout item in one transaction: each entry
+// must be unclaimed or already this item's. With first, the item's record is
+// created in the same transaction; with last, it is marked ready. ErrConflict
+// when another payout holds one of the entries (nothing of this batch is
+// written).
+func (s *Store) ClaimBatch(ctx context.Context, it PayoutItem, sks []string, first, last bool) error {
+	if len(sks)+2 > MaxWriteItems {
+		return fmt.Errorf("claim batch of %d entries is more than a transaction holds", len(sks))
+	}
+	var acts []types.TransactWriteItem
+	ik := PayoutItemKey(it.PayoutID, it.Affiliate)
+	if first {
+		rec := it
+		rec.State = ItemClaiming
+		if last {
+			rec.State = ItemReady
+		}
+		item, err := payoutItemItem(rec)
+		if err != nil {
+			return err
+		}
+		acts = append(acts, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: item,
+			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+	} else if last {
+		acts = append(acts, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: ik.AV(),
+			UpdateExpression: aws.String("SET #s = :ready"), ConditionExpression: aws.String("#s IN (:claiming, :ready)"),
+			ExpressionAttributeNames:  map[string]string{"#s": "state"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": S(ItemReady), ":claiming": S(ItemClaiming)}}})
+	}
+	for _, sk := range sks {
+		acts = append(acts, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table),
+			Key:                       Key{"AFF#" + it.Affiliate, sk}.AV(),
+			UpdateExpression:          aws.String("SET claim = :c"),
+			ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(claim) OR claim = :c)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(it.Claim())}}})
+	}
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: acts})
+	return txnErr(err)
+}
+
+// txnErr turns a canceled transaction into ErrConflict (a condition failed)
+// or ErrRetry (a concurrent transaction touched the same items).
+func txnErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	reasons := CanceledReasons(err)
+	for _, r := range reasons {
+		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+			return ErrConflict
+		}
+	}
+	for _, r := range reasons {
+		if aws.ToString(r.Code) == "TransactionConflict" {
+			return ErrRetry
+		}
+	}
+	var tc *types.TransactionConflictException
+	if errors.As(err, &tc) {
+		return ErrRetry
+	}
+	return err
+}
+
+// Unclaim gives an entry back if this claim still holds it; it is a no-op
+// when it does not (already given back), so it can be repeated.
+func (s *Store) Unclaim(ctx context.Context, affiliate, sk, claim string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: Key{"AFF#" + affiliate, sk}.AV(),
+		UpdateExpression:          aws.String("REMOVE claim"),
+		ConditionExpression:       aws.String("claim = :c"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(claim)},
+	})
+	if IsConditionFailed(err) {
+		return nil
+	}
+	return err
+}
+
+// DropItem marks an item that lost a race for its entries as paying nothing.
+func (s *Store) DropItem(ctx context.Context, payoutID, affiliate string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).AV(),
+		UpdateExpression:          aws.String("SET #s = :d"),
+		ExpressionAttributeNames:  map[string]string{"#s": "state"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": S(ItemDropped)},
+	})
+	return err
+}
+
+func payoutItemItem(it PayoutItem) (map[string]types.AttributeValue, error) {
+	attrs, err := marshal(it)
+	if err != nil {
+		return nil, err
+	}
+	by := AffiliatePayoutItemKey(it.Affiliate, it.PayoutID)
+	attrs[AttrGSI1PK], attrs[AttrGSI1SK] = S(by.PK), S(by.SK)
+	return PayoutItemKey(it.PayoutID, it.Affiliate).Item(attrs), nil
+}
+
+// PayoutItem reads one item; nil when absent.
+func (s *Store) PayoutItem(ctx context.Context, payoutID, affiliate string) (*PayoutItem, error) {
+	var it PayoutItem
+	ok, err := s.getAs(ctx, PayoutItemKey(payoutID, affiliate), &it)
+	if !ok {
+		return nil, err
+	}
+	return &it, nil
+}
+
+// PayoutItems are a payout's items, by affiliate code.
+func (s *Store) PayoutItems(ctx context.Context, payoutID string) ([]PayoutItem, error) {
+	items, err := s.QueryRange(ctx, "", "PAYOUT#"+payoutID, "ITEM#", "ITEM#~")
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[PayoutItem](items)
+}
+
+// AffiliatePayoutItems are an affiliate's payout items, newest first: one
+// Query on the ByOrder index.
+func (s *Store) AffiliatePayoutItems(ctx context.Context, affiliate string) ([]PayoutItem, error) {
+	items, err := s.QueryAll(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String(IndexByOrder),
+		KeyConditionExpression:    aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": S("AFF#" + affiliate), ":p": S("PAYITEM#")},
+		ScanIndexForward:          aws.Bool(false),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[PayoutItem](items)
+}
+
+// PutPayout writes a payout's record once; ErrExists when it is there.
+func (s *Store) PutPayout(ctx context.Context, p Payout) error {
+	return s.putNew(ctx, PayoutKey(p.ID), p)
+}
+
+// GetPayout reads a payout; nil when absent.
+func (s *Store) GetPayout(ctx context.Context, id string) (*Payout, error) {
+	var p Payout
+	ok, err := s.getAs(ctx, PayoutKey(id), &p)
+	if !ok {
+		return nil, err
+	}
+	return &p, nil
+}
+
+// ListPayouts are all payouts, newest first.
+func (s *Store) ListPayouts(ctx context.Context) ([]Payout, error) {
+	items, err := s.QueryAll(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": S("PAYOUTS")},
+		ScanIndexForward:          aws.Bool(false),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[Payout](items)
+}
+
+// MarkPaid moves a draft to paid; ErrConflict when it is not a draft.
+func (s *Store) MarkPaid(ctx context.Context, id string, paidAt time.Time, reference string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: PayoutKey(id).AV(),
+		UpdateExpression:         aws.String("SET #s = :paid, paid_at = :at, #r = :ref"),
+		ConditionExpression:      aws.String("#s = :draft"),
+		ExpressionAttributeNames: map[string]string{"#s": "status", "#r": "reference"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":paid": S("paid"), ":draft": S("draft"),
+			":at": S(paidAt.UTC().Format(time.RFC3339Nano)), ":ref": S(reference)},
+	})
+	if IsConditionFailed(err) {
+		return ErrConflict
+	}
+	return err
+}
+
+// CancelPayout moves a draft to canceled; ErrConflict when it is not a draft.
+func (s *Store) CancelPayout(ctx context.Context, id string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: PayoutKey(id).AV(),
+		UpdateExpression:          aws.String("SET #s = :c"),
+		ConditionExpression:       aws.String("#s = :draft"),
+		ExpressionAttributeNames:  map[string]string{"#s": "status"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": S("canceled"), ":draft": S("draft")},
+	})
+	if IsConditionFailed(err) {
+		return ErrConflict
+	}
+	return err
+}
+
+// ReturnItem marks an item of a paid payout returned, in one transaction
+// that checks the payout is paid; ErrConflict when it is not, or the item is
+// already returned.
+func (s *Store) ReturnItem(ctx context.Context, payoutID, affiliate string, at time.Time, reason string) error {
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: PayoutKey(payoutID).AV(),
+			ConditionExpression:       aws.String("#s = :paid"),
+			ExpressionAttributeNames:  map[string]string{"#s": "status"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":paid": S("paid")}}},
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).AV(),
+			UpdateExpression:         aws.String("SET returned_at = :at, returned_reason = :r"),
+			ConditionExpression:      aws.String("#s = :ready AND attribute_not_exists(returned_at)"),
+			ExpressionAttributeNames: map[string]string{"#s": "state"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": S(ItemReady),
+				":at": S(at.UTC().Format(time.RFC3339Nano)), ":r": S(reason)}}},
+	}})
+	return txnErr(err)
+}
+
+// Adjustment is the record of an owner's adjustment, for replays.
+type Adjustment struct {
+	Hash     string `json:"hash"`
+	Response string `json:"response"`
+}
+
+// GetAdjustment reads an adjustment's record; nil when absent.
+func (s *Store) GetAdjustment(ctx context.Context, id string) (*Adjustment, error) {
+	var a Adjustment
+	ok, err := s.getAs(ctx, AdjustmentKey(id), &a)
+	if !ok {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// PutAdjustment writes an adjustment's record and its entry together;
+// ErrExists when the id is taken.
+func (s *Store) PutAdjustment(ctx context.Context, id string, a Adjustment, e ledger.Entry) error {
+	rec, err := marshal(a)
+	if err != nil {
+		return err
+	}
+	entry, err := EntryItem(e)
+	if err != nil {
+		return err
+	}
+	notExists := aws.String("attribute_not_exists(PK)")
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: AdjustmentKey(id).Item(rec), ConditionExpression: notExists}},
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: entry, ConditionExpression: notExists}},
+	}})
+	if errors.Is(txnErr(err), ErrConflict) {
+		return ErrExists
+	}
+	return txnErr(err)
+}
+
+// putNew puts v at k unless something is there (ErrExists).
+func (s *Store) putNew(ctx context.Context, k Key, v any) error {
+	attrs, err := marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: k.Item(attrs),
+		ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	if IsConditionFailed(err) {
+		return ErrExists
+	}
+	return err
+}
+
+// getAs reads k into v; false when absent.
+func (s *Store) getAs(ctx context.Context, k Key, v any) (bool, error) {
+	item, err := s.Get(ctx, k)
+	if err != nil || item == nil {
+		return false, err
+	}
+	return true, unmarshal(item, v)
+}
+
+func decodeAll[T any](items []map[string]types.AttributeValue) ([]T, error) {
+	out := make([]T, 0, len(items))
+	for _, it := range items {
+		var v T
+		if err := unmarshal(it, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
