@@ -8,6 +8,11 @@ test:
 run:
 	go run ./infra/local
 
+# What each operation costs (DynamoDB Local), click speed, load and cold
+# starts; exits non-zero when an operation is over its budget.
+bench:
+	./infra/scripts/bench.sh
+
 vet:
 	go vet ./...
 

@@ -1,57 +1,177 @@
-// Command bench measures what Tally's operations cost on this machine and
-// prints a table (and writes the same figures as JSON):
+// Command bench measures what Tally's operations cost on this machine:
+// DynamoDB requests and units per operation, the click path's speed against
+// a bare redirect, a load of clicks and orders through the dev server, and
+// each function's cold start. It prints a table, writes the same figures as
+// JSON, and exits 1 when an operation is over its budget.
 //
-//	go run ./infra/bench [-json FILE]
+//	go run ./infra/bench -dynamodb-endpoint http://127.0.0.1:8000 [-json FILE]
+//
+// `make bench` starts DynamoDB Local and runs it.
 package main
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
-	"text/tabwriter"
+	"runtime"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tallyhq/tally/infra/devserver"
+	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/dynamometer"
 )
 
 // Report is everything one run measured.
 type Report struct {
-	Date       string      `json:"date"`
-	ColdStarts []ColdStart `json:"cold_starts"`
+	Date       string         `json:"date"`
+	Machine    Machine        `json:"machine"`
+	Costs      []Cost         `json:"costs"`
+	Requests   map[string]int `json:"requests"` // every DynamoDB request of the run, by operation
+	InProcess  *InProcess     `json:"click_in_process,omitempty"`
+	OverHTTP   *OverHTTP      `json:"click_over_http,omitempty"`
+	Load       *Load          `json:"load,omitempty"`
+	ColdStarts []ColdStart    `json:"cold_starts,omitempty"`
+	Checks     []Check        `json:"budgets"`
+}
+
+// Machine is what the figures were taken on.
+type Machine struct {
+	CPUs int    `json:"cpus"`
+	CPU  string `json:"cpu"`
+	Go   string `json:"go"`
+	OS   string `json:"os"`
+}
+
+type options struct {
+	jsonOut, endpoint                string
+	coldRuns, rounds, entries, crowd int
+	httpRequests, httpConc           int
+	clickClients, clicksEach         int
+	orderClients, ordersEach         int
 }
 
 func main() {
-	jsonOut := flag.String("json", ".cache/bench.json", "where to write the figures as JSON")
-	endpoint := flag.String("dynamodb-endpoint", "", "DynamoDB endpoint (default: the embedded store)")
-	runs := flag.Int("runs", 3, "cold starts per function (the median is kept)")
+	var o options
+	flag.StringVar(&o.jsonOut, "json", ".cache/bench.json", "where to write the figures as JSON")
+	flag.StringVar(&o.endpoint, "dynamodb-endpoint", "", "DynamoDB Local's URL (required)")
+	flag.IntVar(&o.coldRuns, "runs", 3, "cold starts per function (the median is kept); 0 skips them")
+	flag.IntVar(&o.rounds, "rounds", 5, "interleaved rounds of each click-speed comparison")
+	flag.IntVar(&o.entries, "entries", 1000, "ledger entries in the month a report reads")
+	flag.IntVar(&o.crowd, "crowd", 100, "how many times as many entries of others the crowded table holds")
+	flag.IntVar(&o.httpRequests, "http-requests", 2000, "GETs per server per round over loopback")
+	flag.IntVar(&o.httpConc, "http-clients", 4, "concurrent clients over loopback")
+	flag.IntVar(&o.clickClients, "load-click-clients", 16, "clients clicking one link under load")
+	flag.IntVar(&o.clicksEach, "load-clicks", 250, "clicks per click client")
+	flag.IntVar(&o.orderClients, "load-order-clients", 4, "clients sending orders under load")
+	flag.IntVar(&o.ordersEach, "load-orders", 50, "orders per order client")
 	flag.Parse()
-	if err := run(context.Background(), *jsonOut, *endpoint, *runs); err != nil {
+	r, err := run(context.Background(), o)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+	if bad := failed(r.Checks); len(bad) > 0 {
+		for _, c := range bad {
+			fmt.Fprintf(os.Stderr, "bench: over budget: %s (%s)\n", c.Budget, c.Got)
+		}
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, jsonOut, endpoint string, runs int) error {
-	srv, err := devserver.New(ctx, devserver.Options{DynamoDBEndpoint: endpoint, Table: "bench"})
+func run(ctx context.Context, o options) (Report, error) {
+	if o.endpoint == "" {
+		return Report{}, errors.New("-dynamodb-endpoint is required (make bench starts DynamoDB Local)")
+	}
+	r := Report{Date: time.Now().UTC().Format(time.RFC3339), Machine: machine()}
+	var m dynamometer.Meter
+	w, err := newWire(o.endpoint)
 	if err != nil {
-		return err
+		return r, err
+	}
+	defer w.close()
+
+	step("DynamoDB cost per operation")
+	if r.Costs, err = costs(ctx, o.endpoint, &m, o.entries, o.crowd); err != nil {
+		return r, err
+	}
+	printCosts(os.Stdout, r.Costs)
+
+	step("click handler against http.Redirect, in process")
+	ip, err := inProcess(o.rounds)
+	if err != nil {
+		return r, err
+	}
+	r.InProcess = &ip
+	printInProcess(os.Stdout, ip)
+
+	var logged atomic.Int64
+	table := "bench-dev-" + nonce()
+	srv, err := devserver.New(ctx, devserver.Options{
+		DynamoDBEndpoint: w.url, Table: table, WebhookSecrets: secret, ClickKey: clickKey,
+		Now: func() time.Time { return now }, Mail: io.Discard,
+		Log: slog.New(errorCount{slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}), &logged}),
+	})
+	if err != nil {
+		return r, err
 	}
 	defer srv.Close()
-	r := Report{Date: time.Now().UTC().Format(time.RFC3339)}
-	if r.ColdStarts, err = coldStarts(ctx, srv.Endpoint, "bench", runs); err != nil {
-		return err
+	defer dropTable(app.LocalDynamoDB(o.endpoint), table)
+
+	step("dev server against a bare net/http redirect, over loopback")
+	oh, err := overHTTP(srv.Handler(), "/go/summit-2026/jane", o.rounds, o.httpRequests, o.httpConc)
+	if err != nil {
+		return r, err
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "function\tarm64 bytes\tinit ms\tfirst invoke ms\t")
-	for _, c := range r.ColdStarts {
-		fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.1f\t\n", c.Function, c.ARM64Bytes, c.InitMS, c.FirstInvoke)
+	r.OverHTTP = &oh
+	printOverHTTP(os.Stdout, oh)
+
+	step("load through the dev server")
+	l, err := load(ctx, srv, &logged, o.clickClients, o.clicksEach, o.orderClients, o.ordersEach)
+	if err != nil {
+		return r, err
 	}
-	tw.Flush()
+	r.Load = &l
+	printLoad(os.Stdout, l)
+
+	if o.coldRuns > 0 {
+		step("cold starts")
+		if r.ColdStarts, err = coldStarts(ctx, srv.Endpoint, table, o.coldRuns); err != nil {
+			return r, err
+		}
+		printColdStarts(os.Stdout, r.ColdStarts)
+	}
+
+	r.Requests = m.Snapshot().Requests
+	for op, n := range w.counts() {
+		r.Requests[op] += n
+	}
+	r.Checks = checks(r)
+	printChecks(os.Stdout, r.Checks, r.Requests)
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return err
+		return r, err
 	}
-	return os.WriteFile(jsonOut, b, 0o644)
+	return r, os.WriteFile(o.jsonOut, append(b, '\n'), 0o644)
+}
+
+func step(s string) { fmt.Fprintf(os.Stderr, "bench: %s…\n", s) }
+
+func machine() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	return m
 }

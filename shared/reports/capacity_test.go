@@ -10,51 +10,24 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/dynamotest"
+	"github.com/tallyhq/tally/infra/seed"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/dynamometer"
-	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/reports"
 	"github.com/tallyhq/tally/shared/store"
 )
 
 // fill writes n entries (and their day counters) for an affiliate in a
-// month, in batches.
+// month.
 func fill(t *testing.T, st *store.Store, aff string, month time.Time, n int) {
 	t.Helper()
-	var reqs []types.WriteRequest
-	flush := func() {
-		for len(reqs) > 0 {
-			k := min(25, len(reqs))
-			out, err := st.DB.BatchWriteItem(context.Background(), &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{st.Table: reqs[:k]}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			reqs = append(out.UnprocessedItems[st.Table], reqs[k:]...)
-		}
+	if err := seed.Month(context.Background(), st, aff, month, n); err != nil {
+		t.Fatal(err)
 	}
-	for i := range n {
-		at := month.Add(time.Duration(i) * 37 * time.Minute)
-		e := ledger.Entry{ID: fmt.Sprintf("o:%s-%d:SUM26-REC:referral", aff, i), Affiliate: aff, At: at, Type: ledger.TypeReferral, Rule: ledger.RuleKindRate,
-			OrderID: fmt.Sprintf("%s-%d", aff, i), SKU: "SUM26-REC", Event: "summit-2026", Quantity: 1, BasisCents: 9700, RateBP: 5000, AmountCents: 4850,
-			Via: ledger.ViaClick, LinkEvent: "summit-2026", AvailableOn: at.Add(14 * 24 * time.Hour)}
-		item, err := store.EntryItem(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
-	}
-	for day := range 28 {
-		for shard := range store.StatShards {
-			k := store.StatKey(aff, month.AddDate(0, 0, day).Format("2006-01-02"), "summit-2026", shard)
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: k.Item(map[string]types.AttributeValue{"hits": store.N(3), "orders": store.N(1)})}})
-		}
-	}
-	flush()
 }
 
 // A report's read cost depends on the asker's rows in the period, not on

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+)
+
+func table(w io.Writer, header string, rows [][]string) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, header+"\t")
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t")+"\t")
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+}
+
+func printCosts(w io.Writer, cs []Cost) {
+	var rows [][]string
+	for _, c := range cs {
+		rows = append(rows, []string{c.Operation, byOperation(c.Requests), fmt.Sprint(c.Total), units(c.ReadUnits), units(c.WriteUnits)})
+	}
+	table(w, "operation\tDynamoDB requests\ttotal\tread units\twrite units", rows)
+}
+
+// byOperation is "GetItem=1 Query=2", sorted; "-" for none.
+func byOperation(m map[string]int) string {
+	var ks []string
+	for k, v := range m {
+		ks = append(ks, fmt.Sprintf("%s=%d", k, v))
+	}
+	sort.Strings(ks)
+	if len(ks) == 0 {
+		return "-"
+	}
+	return strings.Join(ks, " ")
+}
+
+func units(u float64) string { return strings.TrimSuffix(fmt.Sprintf("%.1f", u), ".0") }
+
+func printInProcess(w io.Writer, p InProcess) {
+	table(w, "in process (median of rounds)\tns/op\tallocs/op\tB/op", [][]string{
+		{"click handler, event in, response out", fmt.Sprintf("%.0f", p.HandlerNsOp), fmt.Sprint(p.HandlerAllocs), fmt.Sprint(p.HandlerBytes)},
+		{"bare http.Redirect", fmt.Sprintf("%.0f", p.BareNsOp), fmt.Sprint(p.BareAllocs), fmt.Sprint(p.BareBytes)},
+		{"ratio", fmt.Sprintf("%.1fx", p.NsRatio), fmt.Sprintf("%.1fx", p.AllocsRatio), ""},
+	})
+}
+
+func printOverHTTP(w io.Writer, h OverHTTP) {
+	row := func(name string, l Loopback) []string {
+		return []string{name, fmt.Sprint(l.Requests), fmt.Sprint(l.Errors), fmt.Sprintf("%.0f", l.PerSecond), fmt.Sprintf("%.2f", l.P50ms), fmt.Sprintf("%.2f", l.P99ms)}
+	}
+	table(w, fmt.Sprintf("over loopback, %d clients\trequests\terrors\treq/s\tp50 ms\tp99 ms", h.DevServer.ClientConc), [][]string{
+		row("dev server GET "+h.PathClicked, h.DevServer), row("bare net/http redirect", h.Bare),
+		{"ratio (bare/dev for req/s, dev/bare for latency)", "", "", fmt.Sprintf("%.1fx", h.RateRatio), fmt.Sprintf("%.1fx", h.P50Ratio), fmt.Sprintf("%.1fx", h.P99Ratio)},
+	})
+}
+
+func printLoad(w io.Writer, l Load) {
+	table(w, "load through the dev server\tvalue", [][]string{
+		{"clients (click + order)", fmt.Sprintf("%d + %d", l.ClickClients, l.OrderClients)},
+		{"clicks sent / counted", fmt.Sprintf("%d / %d", l.Clicks, l.HitsCounted)},
+		{"orders sent / entries written", fmt.Sprintf("%d / %d", l.Orders, l.EntriesWritten)},
+		{"commission cents recorded / expected", fmt.Sprintf("%d / %d", l.CommissionSum, l.CommissionWant)},
+		{"seconds", fmt.Sprintf("%.2f", l.Seconds)},
+		{"clicks/s, orders/s", fmt.Sprintf("%.0f, %.0f", l.ClicksPerSec, l.OrdersPerSec)},
+		{"errors, logged errors", fmt.Sprintf("%d, %d", l.Errors, l.LoggedErrors)},
+	})
+}
+
+func printColdStarts(w io.Writer, cs []ColdStart) {
+	var rows [][]string
+	for _, c := range cs {
+		rows = append(rows, []string{c.Function, fmt.Sprint(c.ARM64Bytes), fmt.Sprintf("%.1f", c.InitMS), fmt.Sprintf("%.1f", c.FirstInvoke)})
+	}
+	table(w, "function\tarm64 bytes\tinit ms\tfirst invoke ms", rows)
+}
+
+func printChecks(w io.Writer, cs []Check, reqs map[string]int) {
+	var rows [][]string
+	for _, c := range cs {
+		v := "ok"
+		if !c.OK {
+			v = "OVER"
+		}
+		rows = append(rows, []string{c.Budget, v, c.Got})
+	}
+	table(w, "budget\t\tmeasured", rows)
+	fmt.Fprintf(w, "every DynamoDB request of the run: %s\n\n", byOperation(reqs))
+}
