@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/sam"
 )
 
@@ -48,17 +49,22 @@ func (x *tally) ok(want int, method, path, key, idem, body string, v any) {
 	}
 }
 
-// order sends an order.paid for kim dated daysAgo before the clock.
-func (x *tally) order(id string, daysAgo int, sku string, qty int, cents int64) {
+// order sends an order.paid for kim dated daysAgo before the clock, and
+// returns the body sent.
+func (x *tally) order(id string, daysAgo int, sku string, qty int, cents int64) string {
 	x.t.Helper()
 	at := x.clock().Add(-time.Duration(daysAgo) * 24 * time.Hour).Format(time.RFC3339)
-	x.webhook("/webhooks/orders", fmt.Sprintf(`{"id":%q,"type":"order.paid","occurred_at":%q,"currency":"USD","contact":{"email":"%s@example.org"},"affiliate":"kim","items":[{"sku":%q,"quantity":%d,"unit_price_cents":%d}]}`,
-		id, at, id, sku, qty, cents))
+	body := fmt.Sprintf(`{"id":%q,"type":"order.paid","occurred_at":%q,"currency":"USD","contact":{"email":"%s@example.org"},"affiliate":"kim","items":[{"sku":%q,"quantity":%d,"unit_price_cents":%d}]}`,
+		id, at, id, sku, qty, cents)
+	x.webhook("/webhooks/orders", body)
+	return body
 }
 
-func (x *tally) refund(id, order, sku string, qty int) {
+func (x *tally) refund(id, order, sku string, qty int) string {
 	x.t.Helper()
-	x.webhook("/webhooks/orders", fmt.Sprintf(`{"id":%q,"type":"order.refunded","occurred_at":%q,"order_id":%q,"items":[{"sku":%q,"quantity":%d}]}`, id, x.at(), order, sku, qty))
+	body := fmt.Sprintf(`{"id":%q,"type":"order.refunded","occurred_at":%q,"order_id":%q,"items":[{"sku":%q,"quantity":%d}]}`, id, x.at(), order, sku, qty)
+	x.webhook("/webhooks/orders", body)
+	return body
 }
 
 type balance struct {
@@ -345,5 +351,73 @@ func TestRoleMatrix(t *testing.T) {
 	}
 	if admin < 10 || reports < 7 {
 		t.Fatalf("only %d admin and %d report routes in template.yaml", admin, reports)
+	}
+}
+
+// A late order whose hold is already over goes into the next payout; an
+// order or refund replayed after a payout adds nothing.
+func TestLateOrdersAndReplaysAfterAPayout(t *testing.T) {
+	x := start(t)
+	order := x.order("k1", 40, "GUT-REC", 1, 14700)
+	x.order("k2", 30, "GUT-REC", 1, 14700)
+	refund := x.refund("k2-refund", "k2", "GUT-REC", 1)
+	var p payoutAnswer
+	x.ok(201, "POST", "/admin/payouts", owner, "one", `{}`, &p)
+	x.ok(200, "POST", "/admin/payouts/"+p.ID+"/mark-paid", owner, "", `{"reference":"r1"}`, nil)
+	before := x.balance()
+
+	// The same order and refund again (as a provider retries): nothing moves.
+	x.webhook("/webhooks/orders", order)
+	x.webhook("/webhooks/orders", refund)
+	if b := x.balance(); b != before {
+		t.Fatalf("replays moved the balance: %v, was %v", b, before)
+	}
+	// An order from 30 days ago arriving now is payable at once, and the next
+	// payout takes it (and only it).
+	x.order("late", 30, "GUT-REC", 1, 14700)
+	if b := x.balance(); b.AvailableCents != 5880 || b.HeldCents != 0 {
+		t.Fatalf("late order: %v", b)
+	}
+	var p2 payoutAnswer
+	x.ok(201, "POST", "/admin/payouts", owner, "two", `{}`, &p2)
+	if p2.TotalCents != 5880 || p2.Items[0].Entries != 1 {
+		t.Fatalf("next payout: %+v", p2)
+	}
+}
+
+// Exports: the same payout always gives the same bytes, whatever happens to
+// it or the program after; amounts have two decimals; text that a
+// spreadsheet would run as a formula is escaped.
+func TestPayoutExports(t *testing.T) {
+	x := startWith(t, []byte(strings.Replace(string(demo.YAML), "name: Kim Lee", `name: '=HYPERLINK("http://evil.example")'`, 1)))
+	x.order("k1", 40, "GUT-REC", 1, 14700)
+	x.order("k2", 20, "GUT-TRN", 1, 3333)
+	var p payoutAnswer
+	x.ok(201, "POST", "/admin/payouts", owner, "one", `{}`, &p)
+	get := func(format string) string {
+		t.Helper()
+		code, body := x.call("GET", "/admin/payouts/"+p.ID+"/export?format="+format, owner, "", "")
+		if code != 200 {
+			t.Fatalf("%s: %d %s", format, code, body)
+		}
+		return body
+	}
+	paypal, csv := get("paypal"), get("csv")
+	wantPayPal := "kim.payouts@example.com,69.91,USD," + p.Items[0].ID + ",Commissions 2026-10-11 to 2026-10-31\n"
+	if paypal != wantPayPal {
+		t.Errorf("paypal:\n%q\nwant\n%q", paypal, wantPayPal)
+	}
+	lines := strings.Split(strings.TrimRight(csv, "\n"), "\n")
+	if len(lines) != 2 || lines[0] != "item_id,affiliate,name,email,amount,currency,entries,from,to" ||
+		!strings.Contains(lines[1], `,kim,"'=HYPERLINK(""http://evil.example"")",kim.payouts@example.com,69.91,USD,2,2026-10-11,2026-10-31`) {
+		t.Errorf("csv:\n%s", csv)
+	}
+	x.ok(200, "POST", "/admin/payouts/"+p.ID+"/mark-paid", owner, "", `{}`, nil)
+	x.order("k3", 20, "GUT-TRN", 1, 3333)
+	if get("paypal") != paypal || get("csv") != csv {
+		t.Error("the export changed after the payout was paid")
+	}
+	if code, _ := x.call("GET", "/admin/payouts/"+p.ID+"/export?format=xlsx", owner, "", ""); code != 400 {
+		t.Errorf("unknown format: %d", code)
 	}
 }

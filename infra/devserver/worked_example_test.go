@@ -57,12 +57,15 @@ func (m *mailbox) lastLink(to string) string {
 	return link
 }
 
-func start(t *testing.T) *tally {
+func start(t *testing.T) *tally { t.Helper(); return startWith(t, nil) }
+
+// startWith serves a program file (nil: the demo program).
+func startWith(t *testing.T, program []byte) *tally {
 	t.Helper()
 	x := &tally{t: t, now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), mail: &mailbox{}}
 	srv, err := devserver.New(context.Background(), devserver.Options{
 		DynamoDBEndpoint: dynamotest.Endpoint(t), Table: dynamotest.NewTable(t, dynamotest.Client(t)),
-		Now: x.clock, Mail: x.mail,
+		Now: x.clock, Mail: x.mail, ProgramYAML: program,
 	})
 	if err != nil {
 		t.Fatal(err)
