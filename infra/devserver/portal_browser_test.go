@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tallyhq/tally/infra/browsertest"
+	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/sam"
 	"github.com/tallyhq/tally/shared/money"
 )
@@ -234,4 +235,56 @@ func repoRoot(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// kim's My Payouts page, after the demo activity (SPEC 9's worked example):
+// the four amounts and the rows match the JSON; screenshots at desktop and
+// phone widths; no sideways scrolling; axe-core finds nothing serious.
+func TestPayoutsPageInABrowser(t *testing.T) {
+	x := start(t)
+	jane, _ := x.srv.Program.LinkFor("summit-2026", "jane")
+	if err := demo.Play(x.srv.Handler(), x.srv.WebhookSecret, x.clock(), jane.Code); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.Browser(t)
+	text := func(js string) string {
+		t.Helper()
+		return must[string](t)(chromedp.Run(ctx, chromedp.Evaluate[string](js)))
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(x.ts.URL+"/reports/payouts"), chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), "kim@example.com"), chromedp.Click(chromedp.CSS("form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("code"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(x.mail.lastLink("kim@example.com")), chromedp.WaitVisible(chromedp.CSS("form[action='/login/link'] button")),
+		chromedp.Click(chromedp.CSS("form[action='/login/link'] button")), chromedp.WaitVisible(chromedp.CSS(".totals"))); err != nil {
+		t.Fatal(err)
+	}
+	var b balance
+	x.json("/reports/balance", "dev-kim-key", &b)
+	var mine struct{ Payouts []map[string]any }
+	x.json("/reports/payouts", "dev-kim-key", &mine)
+	got := text(`Array.from(document.querySelectorAll(".totals dd")).map(e => e.textContent).join("|")`)
+	want := strings.Join([]string{money.Format(b.HeldCents, "USD"), money.Format(b.AvailableCents, "USD"), money.Format(b.InPayoutCents, "USD"), money.Format(b.PaidCents, "USD")}, "|")
+	if got != want || b.PaidCents != 6991 {
+		t.Errorf("totals %q, JSON says %q", got, want)
+	}
+	if n := text(`String(document.querySelectorAll("tbody tr").length)`); n != fmt.Sprint(len(mine.Payouts)) || n != "2" {
+		t.Errorf("%s payout rows, JSON has %d", n, len(mine.Payouts))
+	}
+	shots := filepath.Join(repoRoot(t), ".cache", "screenshots")
+	for _, w := range []int64{1280, 390} {
+		browsertest.Screenshot(t, ctx, w, filepath.Join(shots, fmt.Sprintf("payouts-%d.png", w)))
+		if w == 390 {
+			if sw := text(`String(document.documentElement.scrollWidth)`); sw != "390" {
+				t.Errorf("payouts at 390px scrolls sideways (%spx wide)", sw)
+			}
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatal(err)
+	}
+	if bad := browsertest.Serious(browsertest.Axe(t, ctx)); len(bad) > 0 {
+		t.Errorf("payouts: axe-core: %s", strings.Join(bad, "; "))
+	}
 }

@@ -28,14 +28,15 @@ func main() {
 	programFile := flag.String("program", "", "program YAML to load instead of the demo")
 	endpoint := flag.String("dynamodb-endpoint", "", "DynamoDB endpoint to use instead of the embedded store (e.g. DynamoDB Local)")
 	table := flag.String("table", "tally", "table name (created from template.yaml when missing)")
+	activity := flag.Bool("demo-activity", true, "with the demo program on the embedded store, play the worked examples' clicks, orders and payouts at start")
 	flag.Parse()
-	if err := run(*addr, *programFile, *endpoint, *table); err != nil {
+	if err := run(*addr, *programFile, *endpoint, *table, *activity); err != nil {
 		fmt.Fprintln(os.Stderr, "local:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, programFile, endpoint, table string) error {
+func run(addr, programFile, endpoint, table string, activity bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -89,6 +90,15 @@ func run(addr, programFile, endpoint, table string) error {
 			fmt.Printf("  %-9s %s\n", n, demo.Keys[n])
 		}
 		fmt.Printf("try: curl -H 'Authorization: Bearer dev-jane-key' %s/reports/links\n", base)
+		fmt.Printf("or open %s/reports/ledger in a browser and sign in as jane@example.com, bob@example.com or kim@example.com (the sign-in mail is printed here)\n", base)
+	}
+	if src == nil && endpoint == "" && activity {
+		// A fresh embedded store each start, so the activity's ids are new.
+		jane, _ := srv.Program.LinkFor("summit-2026", "jane")
+		if err := demo.Play(srv.Handler(), srv.WebhookSecret, time.Now(), jane.Code); err != nil {
+			return err
+		}
+		fmt.Println("demo activity played: the worked examples of SPEC sections 6 and 9 (clicks, orders, a refund, kim's payouts)")
 	}
 	for _, lk := range srv.Program.Links {
 		fmt.Printf("  link %-6s %-13s %s/go/%s/%s  %s/s/%s\n", lk.Affiliate, lk.Event, base, lk.Event, lk.Affiliate, base, lk.Code)

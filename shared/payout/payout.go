@@ -151,6 +151,8 @@ func Payable(b Balance, min int64, next *Release, currency string) (bool, string
 	case b.Available < 0:
 		why = fmt.Sprintf("Refunds of orders already paid out leave %s to be made up from future commissions before a payout.",
 			money.Format(-b.Available, currency))
+	case b.Available == 0 && b.InPayout > 0:
+		why = fmt.Sprintf("%s is in a payout being prepared; nothing more is payable yet.", money.Format(b.InPayout, currency))
 	case b.Available == 0:
 		why = "Nothing is payable yet."
 	default:

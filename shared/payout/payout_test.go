@@ -168,3 +168,10 @@ func TestExportsEscapeAndKeepDecimals(t *testing.T) {
 		t.Fatalf("csv:\n%s\nwant\n%s", csv, want)
 	}
 }
+
+func TestPayableReasonWhenMoneyIsInADraft(t *testing.T) {
+	ok, why := Payable(Balance{InPayout: 8102}, 5000, nil, "USD")
+	if ok || why != "$81.02 is in a payout being prepared; nothing more is payable yet." {
+		t.Errorf("%v %q", ok, why)
+	}
+}

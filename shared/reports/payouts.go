@@ -76,7 +76,7 @@ func payoutsPage(r Request, b payouts.BalanceAnswer, ps []payouts.AffiliatePayou
 		v.NextDate, v.NextAmount = b.NextRelease.Date, amount(b.NextRelease.AmountCents, cur)
 	}
 	for _, p := range ps {
-		row := portal.PayoutRow{Status: p.Status, Amount: amount(p.AmountCents, cur), Period: p.From + " to " + p.To, Reference: deref2(p.Reference)}
+		row := portal.PayoutRow{Status: statusWords[p.Status], Amount: amount(p.AmountCents, cur), Period: span(p.From, p.To), Reference: deref2(p.Reference)}
 		if p.PaidAt != nil {
 			if t, err := time.Parse(time.RFC3339, *p.PaidAt); err == nil {
 				row.PaidOn = t.In(loc).Format("Jan 2, 2006")
@@ -85,6 +85,26 @@ func payoutsPage(r Request, b payouts.BalanceAnswer, ps []payouts.AffiliatePayou
 		v.Payouts = append(v.Payouts, row)
 	}
 	return v
+}
+
+// statusWords are a payout's statuses as an affiliate reads them.
+var statusWords = map[string]string{
+	"draft": "Being prepared", "paid": "Paid", "canceled": "Canceled", "returned": "Returned by the payment provider",
+}
+
+// span is a period of dates (YYYY-MM-DD) in words: "Oct 11 – Oct 31, 2026".
+func span(from, to string) string {
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	switch {
+	case err1 != nil || err2 != nil:
+		return from + " to " + to
+	case from == to:
+		return t.Format("Jan 2, 2006")
+	case f.Year() == t.Year():
+		return f.Format("Jan 2") + " – " + t.Format("Jan 2, 2006")
+	}
+	return f.Format("Jan 2, 2006") + " – " + t.Format("Jan 2, 2006")
 }
 
 func deref2(s *string) string {
