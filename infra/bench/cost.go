@@ -54,7 +54,12 @@ const (
 	crowdedTag = " +100x elsewhere"
 )
 
-func opOrder(lines int) string { return fmt.Sprintf("order of %d lines", lines) }
+func opOrder(lines int) string {
+	if lines == 1 {
+		return "order of 1 line"
+	}
+	return fmt.Sprintf("order of %d lines", lines)
+}
 
 func opReport(view string) string { return "report " + view }
 
