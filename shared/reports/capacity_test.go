@@ -23,7 +23,7 @@ import (
 
 // fill writes n entries (and their day counters) for an affiliate in a
 // month.
-func fill(t *testing.T, st *store.Store, aff string, month time.Time, n int) {
+func fill(t testing.TB, st *store.Store, aff string, month time.Time, n int) {
 	t.Helper()
 	if err := seed.Month(context.Background(), st, aff, month, n); err != nil {
 		t.Fatal(err)
