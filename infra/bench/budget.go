@@ -54,6 +54,11 @@ func checks(r Report) []Check {
 	} else {
 		add("load: measured", false, "no load figures")
 	}
+	for _, c := range r.ColdStarts {
+		if c.Error != "" {
+			add("cold start: "+c.Function+" answers", false, "%s", c.Error)
+		}
+	}
 	return out
 }
 

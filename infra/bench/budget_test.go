@@ -37,6 +37,7 @@ func TestBudgets(t *testing.T) {
 		"load: every click":           func(r *Report) { r.Load.HitsCounted = 9 },
 		"load: every commission":      func(r *Report) { r.Load.CommissionSum = 9699 },
 		"load: measured":              func(r *Report) { r.Load = nil },
+		"cold start: F answers":       func(r *Report) { r.ColdStarts = []ColdStart{{Function: "F", Error: "exited"}} },
 	}
 	for budget, spoil := range cases {
 		r := within()

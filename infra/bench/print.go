@@ -74,9 +74,13 @@ func printLoad(w io.Writer, l Load) {
 func printColdStarts(w io.Writer, cs []ColdStart) {
 	var rows [][]string
 	for _, c := range cs {
-		rows = append(rows, []string{c.Function, fmt.Sprint(c.ARM64Bytes), fmt.Sprintf("%.1f", c.InitMS), fmt.Sprintf("%.1f", c.FirstInvoke)})
+		if c.Error != "" {
+			rows = append(rows, []string{c.Function, fmt.Sprint(c.ARM64Bytes), "-", "-", c.Error})
+			continue
+		}
+		rows = append(rows, []string{c.Function, fmt.Sprint(c.ARM64Bytes), fmt.Sprintf("%.1f", c.InitMS), fmt.Sprintf("%.1f", c.FirstInvoke), ""})
 	}
-	table(w, "function\tarm64 bytes\tinit ms\tfirst invoke ms", rows)
+	table(w, "function\tarm64 bytes\tinit ms\tfirst invoke ms\t", rows)
 }
 
 func printChecks(w io.Writer, cs []Check, reqs map[string]int) {
