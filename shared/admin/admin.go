@@ -393,7 +393,7 @@ func Balances(d *app.Deps) apigw.Handler {
 		}{AsOf: asOf.UTC().Format(time.RFC3339), Balances: []payouts.BalanceAnswer{}}
 		var rows [][]any
 		for i := range r.p.Affiliates {
-			b, err := payouts.Balance(r.ctx, r.st, r.p, &r.p.Affiliates[i], asOf)
+			b, err := payouts.Balance(r.ctx, r.st, r.p, &r.p.Affiliates[i], asOf, r.now)
 			if err != nil {
 				return apigw.Response{}, err
 			}

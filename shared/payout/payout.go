@@ -34,15 +34,21 @@ const (
 // the entry's item was returned. The zero Claim is an entry no payout took.
 type Claim struct {
 	PayoutID string
-	Status   string // draft, paid, canceled, or "" when no payout took it
+	Status   string // draft, paid, canceled, or "" while the payout is being created
 	Returned bool
+	// Abandoned: the payout was never finished and its request is long
+	// over (it failed and was not repeated); its claims hold nothing.
+	Abandoned bool
 }
 
-// Live says whether the claim still holds the entry: a canceled payout or a
-// returned item gives its entries back.
+// Live says whether the claim still holds the entry: a canceled payout, a
+// returned item or an abandoned payout gives its entries back.
 func (c Claim) Live() bool {
-	return c.PayoutID != "" && !c.Returned && c.Status != StatusCanceled
+	return c.PayoutID != "" && !c.Returned && !c.Abandoned && c.Status != StatusCanceled
 }
+
+// Creating says whether the entry is held by a payout still being created.
+func (c Claim) Creating() bool { return c.Live() && c.Status == "" }
 
 // State is an entry's state at asOf. An entry taken by a payout that is
 // still being created (no status yet) is in that payout.

@@ -175,3 +175,22 @@ func TestPayableReasonWhenMoneyIsInADraft(t *testing.T) {
 		t.Errorf("%v %q", ok, why)
 	}
 }
+
+func TestClaimLiveness(t *testing.T) {
+	for _, c := range []struct {
+		claim          Claim
+		live, creating bool
+	}{
+		{Claim{}, false, false},
+		{Claim{PayoutID: "p"}, true, true},
+		{Claim{PayoutID: "p", Abandoned: true}, false, false},
+		{Claim{PayoutID: "p", Status: StatusDraft}, true, false},
+		{Claim{PayoutID: "p", Status: StatusPaid}, true, false},
+		{Claim{PayoutID: "p", Status: StatusPaid, Returned: true}, false, false},
+		{Claim{PayoutID: "p", Status: StatusCanceled}, false, false},
+	} {
+		if c.claim.Live() != c.live || c.claim.Creating() != c.creating {
+			t.Errorf("%+v: live %v creating %v, want %v %v", c.claim, c.claim.Live(), c.claim.Creating(), c.live, c.creating)
+		}
+	}
+}

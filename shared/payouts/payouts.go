@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/tallyhq/tally/shared/apierr"
@@ -24,6 +26,15 @@ import (
 // claimBatch is how many entries one transaction claims: with the item's
 // record and its ready mark, a batch stays within a transaction's 100 actions.
 const claimBatch = 98
+
+// abandonAfter is when a payout that was never finished no longer holds the
+// entries it claimed: longer than the create function may run
+// (template.yaml), so a request still running is never overtaken. Repeating
+// the request with its key still completes it when nothing took them since.
+const abandonAfter = 15 * time.Minute
+
+// parallel is how many affiliates a payout claims for at once.
+const parallel = 8
 
 // Service makes payouts on a store.
 type Service struct {
@@ -63,10 +74,8 @@ func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash 
 		}
 		return got, false, nil
 	}
-	for i := range p.Affiliates {
-		if err := s.take(ctx, p, idem.PayoutID, &p.Affiliates[i], idem.AsOf); err != nil {
-			return nil, false, fmt.Errorf("affiliate %s: %w", p.Affiliates[i].Code, err)
-		}
+	if err := s.takeAll(ctx, p, idem.PayoutID, idem.AsOf); err != nil {
+		return nil, false, err
 	}
 	items, err := s.Store.PayoutItems(ctx, idem.PayoutID)
 	if err != nil {
@@ -102,11 +111,47 @@ func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash 
 	return got, created, nil
 }
 
+const idTime = "20060102T150405Z"
+
 // newID is a payout id that sorts by creation time.
 func newID(now time.Time) string {
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	return "po_" + now.UTC().Format("20060102T150405Z") + "_" + hex.EncodeToString(b)
+	return "po_" + now.UTC().Format(idTime) + "_" + hex.EncodeToString(b)
+}
+
+// createdAt is when a payout id was made.
+func createdAt(id string) (time.Time, bool) {
+	rest, ok := strings.CutPrefix(id, "po_")
+	if !ok || len(rest) < len(idTime) {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(idTime, rest[:len(idTime)])
+	return t, err == nil
+}
+
+// takeAll makes every affiliate's item, several affiliates at a time; the
+// first failure stops the rest (a repeat of the request completes them).
+func (s *Service) takeAll(ctx context.Context, p *program.Program, payoutID string, asOf time.Time) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for i := range p.Affiliates {
+		a := &p.Affiliates[i]
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				return
+			}
+			if err := s.take(ctx, p, payoutID, a, asOf); err != nil {
+				cancel(fmt.Errorf("affiliate %s: %w", a.Code, err))
+			}
+		})
+	}
+	wg.Wait()
+	return context.Cause(ctx)
 }
 
 // take makes one affiliate's item of a payout: it claims every entry the
@@ -132,6 +177,14 @@ func (s *Service) take(ctx context.Context, p *program.Program, payoutID string,
 		claimOf, err := s.unclaimStale(ctx, a.Code, es)
 		if err != nil {
 			return err
+		}
+		for _, e := range es {
+			if c := claimOf(e); c.Creating() {
+				// Another payout is taking this affiliate's entries right now:
+				// leave them all to it rather than split them between two.
+				s.Log.Info("affiliate skipped: another payout is being created for them", "payout", payoutID, "affiliate", a.Code, "other", c.PayoutID)
+				return nil
+			}
 		}
 		taken, sum, ok := payout.Take(es, claimOf, asOf, p.MinPayoutCents())
 		if !ok {
@@ -213,7 +266,7 @@ func (s *Service) release(ctx context.Context, it store.PayoutItem) error {
 // still marked by a canceled payout or a returned item are given back before
 // a new payout plans. It returns the claims of the entries as they now stand.
 func (s *Service) unclaimStale(ctx context.Context, affiliate string, es []ledger.Entry) (payout.ClaimOf, error) {
-	claimOf, err := Claims(ctx, s.Store, affiliate, es)
+	claimOf, err := Claims(ctx, s.Store, affiliate, es, s.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -230,8 +283,9 @@ func (s *Service) unclaimStale(ctx context.Context, affiliate string, es []ledge
 
 // Claims looks up how each entry stands with the payout that took it: one
 // BatchGetItem for the payouts and items named by the entries' claims, none
-// when no entry is claimed.
-func Claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.Entry) (payout.ClaimOf, error) {
+// when no entry is claimed. now decides which unfinished payouts are
+// abandoned.
+func Claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.Entry, now time.Time) (payout.ClaimOf, error) {
 	var ids []string
 	seen := map[string]bool{}
 	for _, e := range es {
@@ -255,6 +309,8 @@ func Claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.
 		c := payout.Claim{PayoutID: id}
 		if p := pays[id]; p != nil {
 			c.Status = p.Status
+		} else if started, ok := createdAt(id); !ok || now.Sub(started) > abandonAfter {
+			c.Abandoned = true
 		}
 		if it := items[id]; it != nil && it.ReturnedAt != nil {
 			c.Returned = true

@@ -166,7 +166,7 @@ func (e *env) balance(aff string) payouts.BalanceAnswer {
 	if !ok {
 		e.t.Fatalf("no affiliate %s", aff)
 	}
-	b, err := payouts.Balance(context.Background(), e.st, e.p, a, e.svc.Now())
+	b, err := payouts.Balance(context.Background(), e.st, e.p, a, e.svc.Now(), e.svc.Now())
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -371,4 +371,37 @@ func TestPayoutCost(t *testing.T) {
 		t.Errorf("balance requests: %v", c)
 	}
 	t.Logf("balance of an affiliate with 20 entries in a payout: %d requests (%v), %.1f read units", c.Total(), c, c.AWSReadUnits())
+}
+
+// A payout that failed half-way holds its entries while its request may
+// still be running: another payout leaves that affiliate alone rather than
+// split their entries. Once the request is long over, the entries are given
+// back and the next payout takes them all; the old key, repeated, then
+// finds nothing left to take.
+func TestAbandonedPayoutGivesItsEntriesBack(t *testing.T) {
+	e := newEnv(t, 0, failNth(2))
+	e.put("kim", 250, 700, today.Add(-time.Hour))
+	if _, err := e.create("A"); err == nil {
+		t.Fatal("the injected failure did not stop the payout")
+	}
+	if _, err := e.create("B"); !isCode(err, "nothing_payable") {
+		t.Fatalf("a payout while another is being made for kim: %v", err)
+	}
+	if b := e.balance("kim"); b.InPayoutCents != 98*700 || b.AvailableCents != 152*700 {
+		t.Fatalf("while A may still run: %+v", b)
+	}
+	e.svc.Now = func() time.Time { return today.Add(16 * time.Minute) }
+	if b := e.balance("kim"); b.InPayoutCents != 0 || b.AvailableCents != 250*700 {
+		t.Fatalf("after A is abandoned: %+v", b)
+	}
+	p, err := e.create("B")
+	if err != nil || p.TotalCents != 250*700 || p.Items[0].Entries != 250 {
+		t.Fatalf("B: %+v %v", p, err)
+	}
+	if _, err := e.create("A"); !isCode(err, "nothing_payable") {
+		t.Fatalf("A repeated: %v", err)
+	}
+	if owner := e.audit(); len(owner) != 250 {
+		t.Fatalf("%d entries taken, want 250", len(owner))
+	}
 }

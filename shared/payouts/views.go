@@ -103,14 +103,15 @@ func (b BalanceAnswer) Row() []any {
 		date, cents, b.MinPayoutCents, b.Payable, b.Reason}
 }
 
-// Balance is an affiliate's balance at asOf: one Query for the entries and,
-// when some are in payouts, one BatchGetItem for those payouts.
-func Balance(ctx context.Context, st *store.Store, p *program.Program, a *program.Affiliate, asOf time.Time) (BalanceAnswer, error) {
+// Balance is an affiliate's balance at asOf (which may be ahead of now, to
+// see what will be payable): one Query for the entries and, when some are in
+// payouts, one BatchGetItem for those payouts.
+func Balance(ctx context.Context, st *store.Store, p *program.Program, a *program.Affiliate, asOf, now time.Time) (BalanceAnswer, error) {
 	es, err := st.AllEntries(ctx, a.Code)
 	if err != nil {
 		return BalanceAnswer{}, err
 	}
-	claimOf, err := Claims(ctx, st, a.Code, es)
+	claimOf, err := Claims(ctx, st, a.Code, es, now)
 	if err != nil {
 		return BalanceAnswer{}, err
 	}

@@ -20,7 +20,7 @@ func Payouts(d *app.Deps) apigw.Handler {
 }
 
 func balanceView(r Request) (Answer, error) {
-	b, err := payouts.Balance(r.Ctx, r.Store, r.Program, r.Affiliate, r.Now)
+	b, err := payouts.Balance(r.Ctx, r.Store, r.Program, r.Affiliate, r.Now, r.Now)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -49,7 +49,7 @@ func payoutsView(r Request) (Answer, error) {
 		Payouts   []payouts.AffiliatePayout `json:"payouts"`
 	}{r.Affiliate.Code, ps}, Header: payouts.AffiliatePayoutHeader, Rows: rows, Title: "My Payouts"}
 	if formatOf(r.Req) == "html" {
-		b, err := payouts.Balance(r.Ctx, r.Store, r.Program, r.Affiliate, r.Now)
+		b, err := payouts.Balance(r.Ctx, r.Store, r.Program, r.Affiliate, r.Now, r.Now)
 		if err != nil {
 			return Answer{}, err
 		}

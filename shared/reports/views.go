@@ -118,7 +118,7 @@ func ledgerView(r Request) (Answer, error) {
 	var rows [][]any
 	page := portal.LedgerView{Period: periodNav("/reports/ledger", r.Period)}
 	cur := r.Program.Currency
-	claimOf, err := payouts.Claims(r.Ctx, r.Store, r.Affiliate.Code, es)
+	claimOf, err := payouts.Claims(r.Ctx, r.Store, r.Affiliate.Code, es, r.Now)
 	if err != nil {
 		return Answer{}, err
 	}
