@@ -39,7 +39,8 @@ every problem by path, and write nothing. load-program keeps every existing
 short link and makes one for each new enrollment.
 
 issue-key prints a new key once; only its SHA-256 is stored. revoke-key makes a
-key answer 401 from then on.
+key answer 401 within a minute (a warm authorizer keeps a key it has looked
+up for 60 seconds).
 
 Without -endpoint, the AWS SDK's default configuration is used (region,
 credentials, AWS_ENDPOINT_URL_DYNAMODB). With it (e.g. http://127.0.0.1:8000

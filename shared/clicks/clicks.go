@@ -50,7 +50,7 @@ type Handler struct {
 
 // New builds the click handler; the click key is checked at cold start.
 func New(d *app.Deps) *Handler {
-	keys, err := clicktoken.NewKeys([]byte(d.Config.ClickKey))
+	keys, err := clicktoken.ParseKeys(d.Config.ClickKey)
 	if err != nil {
 		d.Fatal("TALLY_CLICK_KEY", err)
 	}

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"hash"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -88,6 +89,22 @@ type state struct {
 
 // NewKeys returns Keys that sign with current and also accept tokens signed
 // with any of previous. Every key must be at least MinKeyLen bytes.
+// ParseKeys reads the click key setting: space-separated keys, the first
+// signs and every one verifies, so a key can be changed without breaking
+// the tokens already in cookies and links (put the new key first, keep the
+// old one after it for cookie_days).
+func ParseKeys(setting string) (*Keys, error) {
+	f := strings.Fields(setting)
+	if len(f) == 0 {
+		return nil, fmt.Errorf("clicktoken: no key")
+	}
+	previous := make([][]byte, 0, len(f)-1)
+	for _, k := range f[1:] {
+		previous = append(previous, []byte(k))
+	}
+	return NewKeys([]byte(f[0]), previous...)
+}
+
 func NewKeys(current []byte, previous ...[]byte) (*Keys, error) {
 	all := append([][]byte{current}, previous...)
 	k := &Keys{keys: make([][]byte, len(all))}

@@ -293,3 +293,32 @@ func BenchmarkVerifyPreviousKey(b *testing.B) {
 		}
 	}
 }
+
+// A key change: tokens signed under the old key still verify when the
+// setting keeps it after the new one; new tokens are signed with the new.
+func TestParseKeysRotation(t *testing.T) {
+	oldKey, newKey := strings.Repeat("o", 32), strings.Repeat("n", 32)
+	before, err := ParseKeys(oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 3, 15, 0, 0, 0, time.UTC)
+	tok := before.Sign(Claims{Affiliate: "jane", Event: "summit-2026", At: at})
+	after, err := ParseKeys(newKey + " " + oldKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := after.Verify(tok); err != nil || c.Affiliate != "jane" {
+		t.Errorf("old token after the change: %+v %v", c, err)
+	}
+	only, _ := ParseKeys(newKey)
+	if _, err := only.Verify(tok); err == nil {
+		t.Error("an old token verified without the old key")
+	}
+	if _, err := before.Verify(after.Sign(Claims{Affiliate: "jane", Event: "summit-2026", At: at})); err == nil {
+		t.Error("a new token was signed with the old key")
+	}
+	if _, err := ParseKeys("  "); err == nil {
+		t.Error("no key accepted")
+	}
+}

@@ -228,5 +228,25 @@ func items(m map[string]any, paid bool, f fields) ([]commission.Line, bool) {
 		}
 		out = append(out, l)
 	}
+	if paid && total(out) > maxOrderCents {
+		f["items"] = fmt.Sprintf("the order's total is over %d cents", int64(maxOrderCents))
+	}
 	return out, true
+}
+
+// maxOrderCents bounds an order's total, so revenue counters and commission
+// sums stay far from int64's limit (a line alone may reach 10^18).
+const maxOrderCents = 1_000_000_000_000
+
+// total adds up an order's lines, stopping once past maxOrderCents so the
+// sum cannot overflow.
+func total(lines []commission.Line) int64 {
+	var t int64
+	for _, l := range lines {
+		if l.Quantity > 0 && l.UnitPriceCents > 0 && l.UnitPriceCents > (maxOrderCents-t)/l.Quantity {
+			return maxOrderCents + 1
+		}
+		t += l.Quantity * l.UnitPriceCents
+	}
+	return t
 }

@@ -43,7 +43,7 @@ func newReceiver(d *app.Deps) *receiver {
 	if err != nil {
 		d.Fatal("TALLY_WEBHOOK_SECRET", err)
 	}
-	keys, err := clicktoken.NewKeys([]byte(d.Config.ClickKey))
+	keys, err := clicktoken.ParseKeys(d.Config.ClickKey)
 	if err != nil {
 		d.Fatal("TALLY_CLICK_KEY", err)
 	}
