@@ -23,6 +23,7 @@ import (
 
 	"github.com/tallyhq/tally/infra/devserver"
 	"github.com/tallyhq/tally/infra/sam"
+	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/auth"
 	"github.com/tallyhq/tally/shared/webhooksig"
@@ -121,6 +122,11 @@ func TestEveryFunctionHasItsSampleEvent(t *testing.T) {
 			}
 			if strings.HasPrefix(folder, "webhook-") && resp.StatusCode != http.StatusOK {
 				t.Errorf("signed sample webhook: status %d: %s", resp.StatusCode, resp.Body)
+			}
+			// The asset sample names the stylesheet by its content hash:
+			// when the CSS changes, the sample must follow.
+			if folder == "assets" && resp.StatusCode != http.StatusOK {
+				t.Errorf("events/assets.json asks for %s, which is not served (now %s): %d", req.RawPath, portal.AssetURL("style.css"), resp.StatusCode)
 			}
 		})
 	}
