@@ -23,9 +23,9 @@ import (
 
 	"github.com/tallyhq/tally/infra/devserver"
 	"github.com/tallyhq/tally/infra/sam"
-	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/auth"
+	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/webhooksig"
 )
 
