@@ -95,7 +95,7 @@ func costs(ctx context.Context, endpoint string, m *dynamometer.Meter, entries, 
 		return nil
 	}
 
-	d, err := newDeps(ctx, db, wideProgram())
+	d, err := newDeps(ctx, db, demo.WideProgram())
 	if err != nil {
 		return nil, err
 	}
@@ -206,20 +206,6 @@ func crowdTable(ctx context.Context, st *store.Store, n int) error {
 	default:
 		return nil
 	}
-}
-
-// wideProgram is the demo program with twenty speaker products of bob's
-// that jane earns on too: each line of an order writes two commissions,
-// the most a line can.
-func wideProgram() *program.Program {
-	p := demo.Program()
-	for i := range 20 {
-		p.Products = append(p.Products, program.Product{SKU: fmt.Sprintf("EXTRA-%d", i), Name: "Extra", Event: "summit-2026",
-			Kind: program.KindSpeakerProduct, Speaker: "bob", PriceCents: 1000})
-	}
-	std, _ := p.Plan("standard")
-	std.RatesBP[program.KindSpeakerProduct] = 1000
-	return p
 }
 
 // newDeps saves the program in a new table and builds warm Deps over it.

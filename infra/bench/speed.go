@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -13,12 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
 	"github.com/tallyhq/tally/infra/demo"
-	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/clicks"
-	"github.com/tallyhq/tally/shared/program"
 )
 
 // InProcess is the click handler (event in, response out, the hit written
@@ -37,27 +31,8 @@ type InProcess struct {
 	HandlerPerCore float64 `json:"handler_clicks_per_core_second"`
 }
 
-// memProgram serves the demo program from memory.
-type memProgram struct{ p *program.Program }
-
-func (m memProgram) LoadProgram(context.Context) (*program.Program, string, error) {
-	return m.p, "v1", nil
-}
-func (m memProgram) ProgramVersion(context.Context) (string, error) { return "v1", nil }
-
-// memCounter takes the hit's UpdateItem and keeps nothing: the handler's
-// own cost, alone.
-type memCounter struct{}
-
-func (memCounter) UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	return &dynamodb.UpdateItemOutput{}, nil
-}
-
 func inProcess(rounds int) (InProcess, error) {
-	d := app.New(app.Config{Table: "bench", ClickKey: clickKey, ProgramTTL: time.Hour}, dynamodb.New(dynamodb.Options{Region: "us-east-1"}),
-		slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	d.Programs = program.NewCache(memProgram{demo.Program()}, time.Hour)
-	h := clicks.New(d).WithCounter(memCounter{})
+	h := demo.MemoryClicks(demo.Program(), clickKey)
 	ctx := context.Background()
 	req := clickRequest(iPhone)
 	if err := click(ctx, h, iPhone); err != nil {

@@ -129,7 +129,7 @@ func CreatePayout(d *app.Deps) apigw.Handler {
 		status := http.StatusOK
 		if created {
 			status = http.StatusCreated
-			r.log.Info("payout created", "payout", p.ID, "total_cents", p.TotalCents, "items", len(p.Items))
+			r.log.Info("payout created", "payout", p.ID, "total_cents", p.TotalCents)
 		}
 		return answer(r.ctx, r.st, p, status)
 	})
@@ -299,17 +299,8 @@ func Export(d *app.Deps) apigw.Handler {
 		if format == "paypal" {
 			body, name = payout.PayPal(xs, p.Currency), "tally-payout-"+p.ID+"-paypal.csv"
 		}
-		return csvResponse(name, body), nil
+		return apigw.CSV(name, body), nil
 	})
-}
-
-func csvResponse(name string, body []byte) apigw.Response {
-	return apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{
-		"Content-Type":           "text/csv; charset=utf-8",
-		"Content-Disposition":    `attachment; filename="` + name + `"`,
-		"Cache-Control":          "no-store",
-		"X-Content-Type-Options": "nosniff",
-	}, Body: string(body)}
 }
 
 var adjustmentID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,100}$`)
@@ -387,21 +378,20 @@ func Balances(d *app.Deps) apigw.Handler {
 		if err != nil {
 			return apigw.Response{}, err
 		}
+		bs, err := payouts.Balances(r.ctx, r.st, r.p, asOf, r.now)
+		if err != nil {
+			return apigw.Response{}, err
+		}
 		out := struct {
 			AsOf     string                  `json:"as_of"`
 			Balances []payouts.BalanceAnswer `json:"balances"`
-		}{AsOf: asOf.UTC().Format(time.RFC3339), Balances: []payouts.BalanceAnswer{}}
-		var rows [][]any
-		for i := range r.p.Affiliates {
-			b, err := payouts.Balance(r.ctx, r.st, r.p, &r.p.Affiliates[i], asOf, r.now)
-			if err != nil {
-				return apigw.Response{}, err
-			}
-			out.Balances = append(out.Balances, b)
+		}{AsOf: asOf.UTC().Format(time.RFC3339), Balances: bs}
+		rows := make([][]any, 0, len(bs))
+		for _, b := range bs {
 			rows = append(rows, b.Row())
 		}
 		if r.req.QueryStringParameters["format"] == "csv" {
-			return csvResponse("tally-balances-"+asOf.UTC().Format("2006-01-02")+".csv", csvout.Write(payouts.BalanceHeader, rows)), nil
+			return apigw.CSV("tally-balances-"+asOf.UTC().Format("2006-01-02")+".csv", csvout.Write(payouts.BalanceHeader, rows)), nil
 		}
 		return apigw.JSON(http.StatusOK, out), nil
 	})

@@ -83,6 +83,16 @@ func JSON(status int, v any) Response {
 	}
 }
 
+// CSV answers a download: body is the CSV, name the file it is saved as.
+func CSV(name string, body []byte) Response {
+	return Response{StatusCode: 200, Headers: map[string]string{
+		"Content-Type":           "text/csv; charset=utf-8",
+		"Content-Disposition":    `attachment; filename="` + name + `"`,
+		"Cache-Control":          "no-store",
+		"X-Content-Type-Options": "nosniff",
+	}, Body: string(body)}
+}
+
 func internal() Response {
 	return Response{
 		StatusCode: http.StatusInternalServerError,

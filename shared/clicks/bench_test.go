@@ -2,47 +2,23 @@ package clicks_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/eventfile"
-	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/clicks"
 	"github.com/tallyhq/tally/shared/program"
 )
-
-// memProgram serves the demo program from memory, with made-up short codes.
-type memProgram struct{ p *program.Program }
-
-func (m memProgram) LoadProgram(context.Context) (*program.Program, string, error) {
-	return m.p, "v1", nil
-}
-func (m memProgram) ProgramVersion(context.Context) (string, error) { return "v1", nil }
-
-// memCounter stands in for the table: the handler's own cost, alone.
-type memCounter struct{}
-
-func (memCounter) UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	return &dynamodb.UpdateItemOutput{}, nil
-}
 
 func memHandler(tb testing.TB) (*clicks.Handler, *program.Program) {
 	p := demo.Program()
 	p.Links = []program.Link{{Event: "summit-2026", Affiliate: "jane", Code: "pTk4zarg"}, {Event: "retreat-2026", Affiliate: "jane", Code: "e2kfhhw9"}}
 	p.IndexLinks()
-	d := app.New(app.Config{Table: "t", ClickKey: clickKey, ProgramTTL: time.Hour}, dynamodb.New(dynamodb.Options{Region: "us-east-1"}),
-		slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	d.Programs = program.NewCache(memProgram{p}, time.Hour)
-	return clicks.New(d).WithCounter(memCounter{}), p
+	return demo.MemoryClicks(p, clickKey), p
 }
 
 // FuzzClickPaths: whatever the path, no panic, and the Location is the

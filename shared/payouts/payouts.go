@@ -33,7 +33,8 @@ const claimBatch = 98
 // the request with its key still completes it when nothing took them since.
 const abandonAfter = 15 * time.Minute
 
-// parallel is how many affiliates a payout claims for at once.
+// parallel is how many affiliates a payout (or the owner's balances) works
+// on at once.
 const parallel = 8
 
 // Service makes payouts on a store.
@@ -67,12 +68,10 @@ func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash 
 	if idem.Hash != bodyHash {
 		return nil, false, apierr.Conflict("id_conflict", "this Idempotency-Key was used with another body")
 	}
-	if idem.Done {
-		got, err := s.Store.GetPayout(ctx, idem.PayoutID)
-		if err != nil || got == nil {
-			return nil, false, fmt.Errorf("payout %s of a finished key: %v", idem.PayoutID, err)
-		}
-		return got, false, nil
+	// A key is finished when its payout's record exists: the record is
+	// written last, once every item is claimed.
+	if got, err := s.Store.GetPayout(ctx, idem.PayoutID); err != nil || got != nil {
+		return got, false, err
 	}
 	if err := s.takeAll(ctx, p, idem.PayoutID, idem.AsOf); err != nil {
 		return nil, false, err
@@ -81,14 +80,15 @@ func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash 
 	if err != nil {
 		return nil, false, err
 	}
-	rec := store.Payout{ID: idem.PayoutID, Status: payout.StatusDraft, AsOf: idem.AsOf, Currency: p.Currency, CreatedAt: s.Now().UTC(), Items: []store.ItemSummary{}}
+	rec := store.Payout{ID: idem.PayoutID, Status: payout.StatusDraft, AsOf: idem.AsOf, Currency: p.Currency, CreatedAt: s.Now().UTC()}
+	paying := 0
 	for _, it := range items {
 		if it.State == store.ItemReady {
-			rec.Items = append(rec.Items, store.ItemSummary{Affiliate: it.Affiliate, AmountCents: it.AmountCents, Entries: len(it.Entries)})
+			paying++
 			rec.TotalCents += it.AmountCents
 		}
 	}
-	if len(rec.Items) == 0 {
+	if paying == 0 {
 		if err := s.Store.DeleteIdempotency(ctx, key, idem.PayoutID); err != nil {
 			return nil, false, err
 		}
@@ -96,19 +96,12 @@ func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash 
 	}
 	switch err := s.Store.PutPayout(ctx, rec); {
 	case errors.Is(err, store.ErrExists): // the same key, finished by a concurrent request
+		got, err := s.Store.GetPayout(ctx, idem.PayoutID)
+		return got, false, err
 	case err != nil:
 		return nil, false, err
-	default:
-		created = true
 	}
-	if err := s.Store.FinishIdempotency(ctx, key); err != nil {
-		return nil, false, err
-	}
-	got, err := s.Store.GetPayout(ctx, idem.PayoutID)
-	if err != nil {
-		return nil, false, err
-	}
-	return got, created, nil
+	return &rec, true, nil
 }
 
 const idTime = "20060102T150405Z"
@@ -130,23 +123,30 @@ func createdAt(id string) (time.Time, bool) {
 	return t, err == nil
 }
 
-// takeAll makes every affiliate's item, several affiliates at a time; the
-// first failure stops the rest (a repeat of the request completes them).
+// takeAll makes every affiliate's item (a failure stops the rest; a repeat
+// of the request completes them).
 func (s *Service) takeAll(ctx context.Context, p *program.Program, payoutID string, asOf time.Time) error {
+	return eachAffiliate(ctx, p, func(ctx context.Context, i int) error {
+		return s.take(ctx, p, payoutID, &p.Affiliates[i], asOf)
+	})
+}
+
+// eachAffiliate runs f for every affiliate of the program, several at a time
+// (each is a few sequential requests); the first failure stops the rest.
+func eachAffiliate(ctx context.Context, p *program.Program, f func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
 	for i := range p.Affiliates {
-		a := &p.Affiliates[i]
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
 			if ctx.Err() != nil {
 				return
 			}
-			if err := s.take(ctx, p, payoutID, a, asOf); err != nil {
-				cancel(fmt.Errorf("affiliate %s: %w", a.Code, err))
+			if err := f(ctx, i); err != nil {
+				cancel(fmt.Errorf("affiliate %s: %w", p.Affiliates[i].Code, err))
 			}
 		})
 	}

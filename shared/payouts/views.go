@@ -123,6 +123,20 @@ func Balance(ctx context.Context, st *store.Store, p *program.Program, a *progra
 		Payable: ok, Reason: why}, nil
 }
 
+// Balances are every affiliate's balance at asOf, in program order, read
+// several affiliates at a time.
+func Balances(ctx context.Context, st *store.Store, p *program.Program, asOf, now time.Time) ([]BalanceAnswer, error) {
+	out := make([]BalanceAnswer, len(p.Affiliates))
+	err := eachAffiliate(ctx, p, func(ctx context.Context, i int) (err error) {
+		out[i], err = Balance(ctx, st, p, &p.Affiliates[i], asOf, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AffiliatePayout is one payout as its affiliate sees it.
 type AffiliatePayout struct {
 	PayoutID    string  `json:"payout_id"`

@@ -42,7 +42,7 @@ func payoutsView(r Request) (Answer, error) {
 	}
 	rows := make([][]any, 0, len(ps))
 	for _, p := range ps {
-		rows = append(rows, []any{p.PayoutID, p.ItemID, p.Status, p.AmountCents, p.From, p.To, deref(p.PaidAt), deref(p.Reference)})
+		rows = append(rows, []any{p.PayoutID, p.ItemID, p.Status, p.AmountCents, p.From, p.To, orEmpty(p.PaidAt), orEmpty(p.Reference)})
 	}
 	ans := Answer{JSON: struct {
 		Affiliate string                    `json:"affiliate"`
@@ -58,13 +58,6 @@ func payoutsView(r Request) (Answer, error) {
 	return ans, nil
 }
 
-func deref(s *string) any {
-	if s == nil {
-		return nil
-	}
-	return *s
-}
-
 func payoutsPage(r Request, b payouts.BalanceAnswer, ps []payouts.AffiliatePayout) portal.PayoutsView {
 	cur, loc := r.Program.Currency, r.Program.Location()
 	v := portal.PayoutsView{
@@ -76,7 +69,7 @@ func payoutsPage(r Request, b payouts.BalanceAnswer, ps []payouts.AffiliatePayou
 		v.NextDate, v.NextAmount = b.NextRelease.Date, amount(b.NextRelease.AmountCents, cur)
 	}
 	for _, p := range ps {
-		row := portal.PayoutRow{Status: statusWords[p.Status], Amount: amount(p.AmountCents, cur), Period: span(p.From, p.To), Reference: deref2(p.Reference)}
+		row := portal.PayoutRow{Status: statusWords[p.Status], Amount: amount(p.AmountCents, cur), Period: span(p.From, p.To), Reference: orEmpty(p.Reference)}
 		if p.PaidAt != nil {
 			if t, err := time.Parse(time.RFC3339, *p.PaidAt); err == nil {
 				row.PaidOn = t.In(loc).Format("Jan 2, 2006")
@@ -107,7 +100,8 @@ func span(from, to string) string {
 	return f.Format("Jan 2, 2006") + " – " + t.Format("Jan 2, 2006")
 }
 
-func deref2(s *string) string {
+// orEmpty is an optional text, "" when absent (an empty CSV cell too).
+func orEmpty(s *string) string {
 	if s == nil {
 		return ""
 	}

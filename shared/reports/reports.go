@@ -107,12 +107,7 @@ func serve(d *app.Deps, v view) apigw.Handler {
 			if v.hasPeriod {
 				name += "-" + r.Period.From + "-" + r.Period.To
 			}
-			return portal.Compress(req, apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{
-				"Content-Type":           "text/csv; charset=utf-8",
-				"Content-Disposition":    `attachment; filename="` + name + `.csv"`,
-				"Cache-Control":          "no-store",
-				"X-Content-Type-Options": "nosniff",
-			}, Body: string(csvout.Write(ans.Header, ans.Rows))}), nil
+			return portal.Compress(req, apigw.CSV(name+".csv", csvout.Write(ans.Header, ans.Rows))), nil
 		case "html":
 			page := v.name
 			if v.page != "" {

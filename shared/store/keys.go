@@ -117,20 +117,33 @@ func SessionKey(id string) Key { return Key{"SESSION#" + id, "SESSION"} }
 // as long as the payout: DynamoDB's own ClientRequestToken lasts 10 minutes.
 func IdempotencyKey(key string) Key { return Key{"IDEM#" + HashKey(key), "IDEM"} }
 
-// PayoutKey is a payout; all payouts share a partition so the owner's list
-// is one Query, newest first (ids sort by creation time).
-func PayoutKey(id string) Key { return Key{"PAYOUTS", id} }
+// EntryKeyOf is a ledger entry by its sort key (as a payout item lists it).
+func EntryKeyOf(affiliate, sk string) Key { return Key{"AFF#" + affiliate, sk} }
+
+// PayoutsPK is the partition of all payouts: the owner's list is one Query,
+// newest first (ids sort by creation time).
+const PayoutsPK = "PAYOUTS"
+
+// PayoutKey is a payout.
+func PayoutKey(id string) Key { return Key{PayoutsPK, id} }
 
 // PayoutItemKey is one affiliate's item of a payout.
 func PayoutItemKey(payoutID, affiliate string) Key {
 	return Key{"PAYOUT#" + payoutID, "ITEM#" + affiliate}
 }
 
+// PayoutItemRange covers a payout's items.
+func PayoutItemRange(payoutID string) (pk, lo, hi string) {
+	return "PAYOUT#" + payoutID, "ITEM#", "ITEM#~"
+}
+
 // AffiliatePayoutItemKey is the ByOrder index key of a payout item, so an
 // affiliate's payouts are one Query on the index.
 func AffiliatePayoutItemKey(affiliate, payoutID string) Key {
-	return Key{"AFF#" + affiliate, "PAYITEM#" + payoutID}
+	return Key{"AFF#" + affiliate, payoutItemPrefix + payoutID}
 }
+
+const payoutItemPrefix = "PAYITEM#"
 
 // AdjustmentKey is an adjustment's record, by the id the owner gave it.
 func AdjustmentKey(id string) Key { return Key{"ADJ#" + id, "ADJ"} }

@@ -12,27 +12,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tallyhq/tally/shared/ledger"
+	"github.com/tallyhq/tally/shared/payout"
 )
 
 // Payout is a payout's record (SPEC section 9). Its items' amounts are
 // frozen when it is created; only its status, paid_at and reference move.
 type Payout struct {
-	ID         string        `json:"id"`
-	Status     string        `json:"status"` // draft, paid, canceled
-	AsOf       time.Time     `json:"as_of"`
-	Currency   string        `json:"currency"`
-	TotalCents int64         `json:"total_cents"`
-	CreatedAt  time.Time     `json:"created_at"`
-	PaidAt     *time.Time    `json:"paid_at,omitempty"`
-	Reference  string        `json:"reference,omitempty"`
-	Items      []ItemSummary `json:"items"`
-}
-
-// ItemSummary is an item as its payout's record lists it.
-type ItemSummary struct {
-	Affiliate   string `json:"affiliate"`
-	AmountCents int64  `json:"amount_cents"`
-	Entries     int    `json:"entries"`
+	ID         string     `json:"id"`
+	Status     string     `json:"status"` // draft, paid, canceled
+	AsOf       time.Time  `json:"as_of"`
+	Currency   string     `json:"currency"`
+	TotalCents int64      `json:"total_cents"`
+	CreatedAt  time.Time  `json:"created_at"`
+	PaidAt     *time.Time `json:"paid_at,omitempty"`
+	Reference  string     `json:"reference,omitempty"`
 }
 
 // Item states while a payout is made: claiming (taking its entries, which
@@ -76,7 +69,6 @@ type Idempotency struct {
 	Hash     string    `json:"hash"` // of the request body
 	PayoutID string    `json:"payout_id"`
 	AsOf     time.Time `json:"as_of"`
-	Done     bool      `json:"done"`
 }
 
 // ErrConflict: a conditional write found the item already moved by someone
@@ -96,16 +88,6 @@ func (s *Store) GetIdempotency(ctx context.Context, key string) (*Idempotency, e
 		return nil, err
 	}
 	return &v, nil
-}
-
-// FinishIdempotency marks a key's payout as made.
-func (s *Store) FinishIdempotency(ctx context.Context, key string) error {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: IdempotencyKey(key).AV(),
-		UpdateExpression:          aws.String("SET done = :t"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}},
-	})
-	return err
 }
 
 // DeleteIdempotency frees a key that made nothing, so it may be used again.
@@ -145,7 +127,7 @@ func EntrySK(e ledger.Entry) string { return EntryKey(e.Affiliate, e.At, e.ID).S
 func (s *Store) EntriesByKey(ctx context.Context, affiliate string, sks []string) ([]ledger.Entry, error) {
 	keys := make([]Key, len(sks))
 	for i, sk := range sks {
-		keys[i] = Key{"AFF#" + affiliate, sk}
+		keys[i] = EntryKeyOf(affiliate, sk)
 	}
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
@@ -291,7 +273,7 @@ func (s *Store) ClaimBatch(ctx context.Context, it PayoutItem, sks []string, fir
 	}
 	for _, sk := range sks {
 		acts = append(acts, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table),
-			Key:                       Key{"AFF#" + it.Affiliate, sk}.AV(),
+			Key:                       EntryKeyOf(it.Affiliate, sk).AV(),
 			UpdateExpression:          aws.String("SET claim = :c"),
 			ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(claim) OR claim = :c)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(it.Claim())}}})
@@ -328,7 +310,7 @@ func txnErr(err error) error {
 // when it does not (already given back), so it can be repeated.
 func (s *Store) Unclaim(ctx context.Context, affiliate, sk, claim string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: Key{"AFF#" + affiliate, sk}.AV(),
+		TableName: aws.String(s.Table), Key: EntryKeyOf(affiliate, sk).AV(),
 		UpdateExpression:          aws.String("REMOVE claim"),
 		ConditionExpression:       aws.String("claim = :c"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(claim)},
@@ -372,7 +354,8 @@ func (s *Store) PayoutItem(ctx context.Context, payoutID, affiliate string) (*Pa
 
 // PayoutItems are a payout's items, by affiliate code.
 func (s *Store) PayoutItems(ctx context.Context, payoutID string) ([]PayoutItem, error) {
-	items, err := s.QueryRange(ctx, "", "PAYOUT#"+payoutID, "ITEM#", "ITEM#~")
+	pk, lo, hi := PayoutItemRange(payoutID)
+	items, err := s.QueryRange(ctx, "", pk, lo, hi)
 	if err != nil {
 		return nil, err
 	}
@@ -385,7 +368,7 @@ func (s *Store) AffiliatePayoutItems(ctx context.Context, affiliate string) ([]P
 	items, err := s.QueryAll(ctx, &dynamodb.QueryInput{
 		IndexName:                 aws.String(IndexByOrder),
 		KeyConditionExpression:    aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": S("AFF#" + affiliate), ":p": S("PAYITEM#")},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": S(AffiliatePayoutItemKey(affiliate, "").PK), ":p": S(payoutItemPrefix)},
 		ScanIndexForward:          aws.Bool(false),
 	})
 	if err != nil {
@@ -413,7 +396,7 @@ func (s *Store) GetPayout(ctx context.Context, id string) (*Payout, error) {
 func (s *Store) ListPayouts(ctx context.Context) ([]Payout, error) {
 	items, err := s.QueryAll(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": S("PAYOUTS")},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": S(PayoutsPK)},
 		ScanIndexForward:          aws.Bool(false),
 	})
 	if err != nil {
@@ -429,7 +412,7 @@ func (s *Store) MarkPaid(ctx context.Context, id string, paidAt time.Time, refer
 		UpdateExpression:         aws.String("SET #s = :paid, paid_at = :at, #r = :ref"),
 		ConditionExpression:      aws.String("#s = :draft"),
 		ExpressionAttributeNames: map[string]string{"#s": "status", "#r": "reference"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":paid": S("paid"), ":draft": S("draft"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":paid": S(payout.StatusPaid), ":draft": S(payout.StatusDraft),
 			":at": S(paidAt.UTC().Format(time.RFC3339Nano)), ":ref": S(reference)},
 	})
 	if IsConditionFailed(err) {
@@ -445,7 +428,7 @@ func (s *Store) CancelPayout(ctx context.Context, id string) error {
 		UpdateExpression:          aws.String("SET #s = :c"),
 		ConditionExpression:       aws.String("#s = :draft"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":c": S("canceled"), ":draft": S("draft")},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(payout.StatusCanceled), ":draft": S(payout.StatusDraft)},
 	})
 	if IsConditionFailed(err) {
 		return ErrConflict
@@ -461,7 +444,7 @@ func (s *Store) ReturnItem(ctx context.Context, payoutID, affiliate string, at t
 		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: PayoutKey(payoutID).AV(),
 			ConditionExpression:       aws.String("#s = :paid"),
 			ExpressionAttributeNames:  map[string]string{"#s": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":paid": S("paid")}}},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":paid": S(payout.StatusPaid)}}},
 		{Update: &types.Update{TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).AV(),
 			UpdateExpression:         aws.String("SET returned_at = :at, returned_reason = :r"),
 			ConditionExpression:      aws.String("#s = :ready AND attribute_not_exists(returned_at)"),

@@ -1,0 +1,39 @@
+package demo
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/clicks"
+	"github.com/tallyhq/tally/shared/program"
+)
+
+// MemoryClicks is the click handler over a program held in memory, with
+// hits counted nowhere: the handler's own cost alone, for benchmarks and
+// fuzzing. It never reaches DynamoDB.
+func MemoryClicks(p *program.Program, clickKey string) *clicks.Handler {
+	d := app.New(app.Config{Table: "memory", ClickKey: clickKey, ProgramTTL: time.Hour}, dynamodb.New(dynamodb.Options{Region: "us-east-1"}),
+		slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	d.Programs = program.NewCache(memProgram{p}, time.Hour)
+	return clicks.New(d).WithCounter(memCounter{})
+}
+
+// memProgram serves a program from memory.
+type memProgram struct{ p *program.Program }
+
+func (m memProgram) LoadProgram(context.Context) (*program.Program, string, error) {
+	return m.p, "v1", nil
+}
+func (m memProgram) ProgramVersion(context.Context) (string, error) { return "v1", nil }
+
+// memCounter takes the hit's UpdateItem and keeps nothing.
+type memCounter struct{}
+
+func (memCounter) UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	return &dynamodb.UpdateItemOutput{}, nil
+}
