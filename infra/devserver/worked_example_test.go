@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -84,17 +83,10 @@ func (x *tally) tick()            { x.mu.Lock(); x.now = x.now.Add(time.Minute);
 // click follows a link as a phone would and returns the click token.
 func (x *tally) click(path string) string {
 	x.t.Helper()
-	req, _ := http.NewRequest("GET", x.ts.URL+path, nil)
-	req.Header.Set("User-Agent", iPhone)
-	resp, err := x.client.Do(req)
-	if err != nil {
-		x.t.Fatal(err)
-	}
-	resp.Body.Close()
-	u, _ := url.Parse(resp.Header.Get("Location"))
+	u := x.visit(path)
 	tok := u.Query().Get("tally_click")
-	if resp.StatusCode != 302 || tok == "" {
-		x.t.Fatalf("click %s: %d %s", path, resp.StatusCode, resp.Header.Get("Location"))
+	if tok == "" {
+		x.t.Fatalf("click %s: no token in %s", path, u)
 	}
 	x.tick()
 	return tok

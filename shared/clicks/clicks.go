@@ -28,6 +28,12 @@ import (
 // CookieName is the first-party cookie that carries the click token.
 const CookieName = "tally_click"
 
+// The link parameters of SPEC section 13: a channel tag and a deep link.
+const (
+	SubParam = "sub"
+	ToParam  = "to"
+)
+
 // countTimeout bounds how long a visitor waits for the hit to be counted: a
 // click always redirects, even when the table is slow or down.
 const countTimeout = 800 * time.Millisecond
@@ -116,21 +122,27 @@ func (h *Handler) click(ctx context.Context, req apigw.Request, p *program.Progr
 		return redirect(p.FallbackURL, nil)
 	}
 	now := h.now()
-	token := h.keys.Sign(clicktoken.Claims{Affiliate: aff, Event: event, At: now})
+	date := period.Date(now, p.Location())
+	visitor, err := url.ParseQuery(req.RawQueryString)
+	if err != nil {
+		visitor = nil // a malformed query is not passed on, and names no tag or page
+	}
+	sub := clicktoken.NormalizeSub(visitor.Get(SubParam))
+	token := h.keys.Sign(clicktoken.Claims{Affiliate: aff, Event: event, At: now, Sub: sub})
 	if bots.Countable(req.RequestContext.HTTP.Method, apigw.Header(req, "User-Agent")) {
-		h.count(ctx, req, aff, event, period.Date(now, p.Location()))
+		h.count(ctx, req, aff, event, sub, date)
 	}
 	cookie := CookieName + "=" + token + "; Max-Age=" + strconv.Itoa(p.CookieDays*86400) + "; Path=/; HttpOnly; Secure; SameSite=Lax"
-	return redirect(withToken(ev.URL, req.RawQueryString, token), []string{cookie})
+	return redirect(withToken(Destination(ev, date, visitor.Get(ToParam)), visitor, token), []string{cookie})
 }
 
-// count adds the hit to one random shard of today's counter: one UpdateItem,
-// at most one write unit. A failure is logged; the visitor is redirected
-// anyway.
-func (h *Handler) count(ctx context.Context, req apigw.Request, aff, event, date string) {
+// count adds the hit to one random shard of today's counter (of the
+// channel tag, when there is one): one UpdateItem, at most one write unit.
+// A failure is logged; the visitor is redirected anyway.
+func (h *Handler) count(ctx context.Context, req apigw.Request, aff, event, sub, date string) {
 	ctx, cancel := context.WithTimeout(ctx, h.wait)
 	defer cancel()
-	u := h.stats.StatUpdate(aff, date, event, rand.IntN(store.StatShards), store.StatDelta{Hits: 1})
+	u := h.stats.StatUpdateSub(aff, date, event, sub, rand.IntN(store.StatShards), store.StatDelta{Hits: 1})
 	_, err := h.counter.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
 		ExpressionAttributeValues: u.ExpressionAttributeValues,
@@ -142,21 +154,20 @@ func (h *Handler) count(ctx context.Context, req apigw.Request, aff, event, date
 }
 
 // withToken keeps the visitor's own query (utm_* and the like) and adds the
-// click token, replacing any tally_click they brought.
-func withToken(dest, rawQuery, token string) string {
+// click token, replacing any tally_click they brought. The link's own
+// parameters (sub, to) are Tally's and are not passed on.
+func withToken(dest string, visitor url.Values, token string) string {
 	u, err := url.Parse(dest)
 	if err != nil {
 		return dest
 	}
 	q := u.Query()
-	if visitor, err := url.ParseQuery(rawQuery); err == nil {
-		for k, vs := range visitor {
-			if k == CookieName {
-				continue
-			}
-			for _, v := range vs {
-				q.Add(k, v)
-			}
+	for k, vs := range visitor {
+		if k == CookieName || k == SubParam || k == ToParam {
+			continue
+		}
+		for _, v := range vs {
+			q.Add(k, v)
 		}
 	}
 	q.Set(CookieName, token)

@@ -6,7 +6,9 @@
 // A token reads
 //
 //	1.<affiliate>.<event>.<unix seconds, base 36>.<MAC, base64url>
+//	1.<affiliate>.<event>.<unix seconds, base 36>.<channel tag>.<MAC, base64url>
 //
+// (the second when the link carried a channel tag, SPEC section 13)
 // where the MAC is HMAC-SHA256 of everything before its dot, truncated to 16
 // bytes (128 bits is far beyond guessing, and keeps links short). The leading
 // version lets the format change later while old cookies are still around.
@@ -42,9 +44,10 @@ const (
 	maxTsLen   = 13 // the longest int64 in base 36
 	maxAffLen  = 32
 	maxEventLn = 64
+	maxSubLen  = 32
 	// maxLen bounds a token, so Verify can refuse a huge input at once and
 	// build the signed part in a fixed buffer.
-	maxLen = len(version) + maxAffLen + 1 + maxEventLn + 1 + maxTsLen + 1 + macTextLen
+	maxLen = len(version) + maxAffLen + 1 + maxEventLn + 1 + maxTsLen + 1 + maxSubLen + 1 + macTextLen
 )
 
 var macEncoding = base64.RawURLEncoding.Strict() // strict: one spelling per MAC
@@ -54,6 +57,7 @@ var macEncoding = base64.RawURLEncoding.Strict() // strict: one spelling per MAC
 type Claims struct {
 	Affiliate, Event string
 	At               time.Time
+	Sub              string // the link's channel tag, "" for none
 }
 
 // Valid reports why claims cannot be signed, or nil.
@@ -65,6 +69,8 @@ func (c Claims) Valid() error {
 		return errors.New("clicktoken: event must match [a-z0-9-]{1,64}")
 	case c.At.Unix() < 0:
 		return errors.New("clicktoken: time must not be before 1970")
+	case c.Sub != "" && !ValidSub(c.Sub):
+		return errors.New("clicktoken: channel tag must match [a-z0-9_-]{1,32}")
 	}
 	return nil
 }
@@ -142,6 +148,7 @@ func (k *Keys) Sign(c Claims) string {
 	b = append(b, c.Event...)
 	b = append(b, '.')
 	b = strconv.AppendInt(b, c.At.Unix(), 36)
+	b = appendSub(b, c.Sub)
 	mac := s.mac(0, b)
 	b = append(b, '.')
 	b = macEncoding.AppendEncode(b, mac)
@@ -163,6 +170,10 @@ func (k *Keys) Verify(token string) (Claims, error) {
 	ts, macText, ok := cut(rest)
 	if !ok {
 		return Claims{}, invalid("too few fields")
+	}
+	sub, macText, ok := cutSub(macText)
+	if !ok {
+		return Claims{}, invalid("bad channel tag")
 	}
 	if !validCode(aff) {
 		return Claims{}, invalid("bad affiliate")
@@ -186,7 +197,7 @@ func (k *Keys) Verify(token string) (Claims, error) {
 	signed := append(s.buf[:0], token[:len(token)-macTextLen-1]...)
 	for i := range k.keys {
 		if hmac.Equal(s.mac(i, signed), s.got[:]) {
-			return Claims{Affiliate: aff, Event: event, At: time.Unix(unix, 0).UTC()}, nil
+			return Claims{Affiliate: aff, Event: event, At: time.Unix(unix, 0).UTC(), Sub: sub}, nil
 		}
 	}
 	return Claims{}, invalid("signature does not match")
@@ -250,4 +261,57 @@ func plain(s string) bool {
 		}
 	}
 	return true
+}
+
+// appendSub adds a channel tag's field; none when there is no tag, so
+// untagged tokens keep their form.
+func appendSub(b []byte, sub string) []byte {
+	if sub == "" {
+		return b
+	}
+	return append(append(b, '.'), sub...)
+}
+
+// cutSub splits an optional channel tag off the token's tail (a MAC never
+// holds a dot); ok is false when there is a tag but it is not one.
+func cutSub(tail string) (sub, macText string, ok bool) {
+	sub, macText, found := cut(tail)
+	if !found {
+		return "", tail, true
+	}
+	return sub, macText, ValidSub(sub)
+}
+
+// ValidSub reports whether s is a channel tag, [a-z0-9_-]{1,32}: what
+// NormalizeSub makes of a link's ?sub=.
+func ValidSub(s string) bool {
+	if len(s) < 1 || len(s) > maxSubLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// NormalizeSub is the channel tag a link's ?sub= stands for: lower-cased,
+// and "" (no tag) unless it then matches [a-z0-9_-]{1,32}.
+func NormalizeSub(raw string) string {
+	if len(raw) > maxSubLen {
+		return ""
+	}
+	// ASCII only: Unicode case folding would make tags of other letters
+	// (the Kelvin sign lower-cases to k).
+	b := []byte(raw)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	if !ValidSub(string(b)) {
+		return ""
+	}
+	return string(b)
 }

@@ -62,13 +62,13 @@ func TestRoundTrip(t *testing.T) {
 	}{
 		{"claims come back as signed", claims, claims},
 		{"time is kept to the second, in UTC",
-			Claims{"jane", "summit-2026", time.Date(2026, 11, 3, 9, 0, 0, 999_999_999, time.FixedZone("EST", -5*3600))},
-			Claims{"jane", "summit-2026", time.Date(2026, 11, 3, 14, 0, 0, 0, time.UTC)}},
-		{"shortest codes", Claims{"ab", "e", time.Unix(0, 0)}, Claims{"ab", "e", time.Unix(0, 0).UTC()}},
+			Claims{Affiliate: "jane", Event: "summit-2026", At: time.Date(2026, 11, 3, 9, 0, 0, 999_999_999, time.FixedZone("EST", -5*3600))},
+			Claims{Affiliate: "jane", Event: "summit-2026", At: time.Date(2026, 11, 3, 14, 0, 0, 0, time.UTC)}},
+		{"shortest codes", Claims{Affiliate: "ab", Event: "e", At: time.Unix(0, 0)}, Claims{Affiliate: "ab", Event: "e", At: time.Unix(0, 0).UTC()}},
 		{"longest codes",
-			Claims{strings.Repeat("a", 32), strings.Repeat("e", 64), clickAt},
-			Claims{strings.Repeat("a", 32), strings.Repeat("e", 64), clickAt}},
-		{"hyphens and digits", Claims{"-9-", "2026-", clickAt}, Claims{"-9-", "2026-", clickAt}},
+			Claims{Affiliate: strings.Repeat("a", 32), Event: strings.Repeat("e", 64), At: clickAt},
+			Claims{Affiliate: strings.Repeat("a", 32), Event: strings.Repeat("e", 64), At: clickAt}},
+		{"hyphens and digits", Claims{Affiliate: "-9-", Event: "2026-", At: clickAt}, Claims{Affiliate: "-9-", Event: "2026-", At: clickAt}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,15 +102,15 @@ func TestSignRefusesInvalidClaims(t *testing.T) {
 		name string
 		c    Claims
 	}{
-		{"a dot in the affiliate cannot be smuggled", Claims{"ja.ne", "summit", clickAt}},
-		{"a dot in the event cannot be smuggled", Claims{"jane", "summit.x", clickAt}},
-		{"upper case affiliate", Claims{"Jane", "summit", clickAt}},
-		{"one-letter affiliate", Claims{"j", "summit", clickAt}},
-		{"33-letter affiliate", Claims{strings.Repeat("j", 33), "summit", clickAt}},
-		{"empty event", Claims{"jane", "", clickAt}},
-		{"65-letter event", Claims{"jane", strings.Repeat("e", 65), clickAt}},
-		{"zero time", Claims{"jane", "summit", time.Time{}}},
-		{"time before 1970", Claims{"jane", "summit", time.Unix(-1, 0)}},
+		{"a dot in the affiliate cannot be smuggled", Claims{Affiliate: "ja.ne", Event: "summit", At: clickAt}},
+		{"a dot in the event cannot be smuggled", Claims{Affiliate: "jane", Event: "summit.x", At: clickAt}},
+		{"upper case affiliate", Claims{Affiliate: "Jane", Event: "summit", At: clickAt}},
+		{"one-letter affiliate", Claims{Affiliate: "j", Event: "summit", At: clickAt}},
+		{"33-letter affiliate", Claims{Affiliate: strings.Repeat("j", 33), Event: "summit", At: clickAt}},
+		{"empty event", Claims{Affiliate: "jane", Event: "", At: clickAt}},
+		{"65-letter event", Claims{Affiliate: "jane", Event: strings.Repeat("e", 65), At: clickAt}},
+		{"zero time", Claims{Affiliate: "jane", Event: "summit", At: time.Time{}}},
+		{"time before 1970", Claims{Affiliate: "jane", Event: "summit", At: time.Unix(-1, 0)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -243,11 +243,13 @@ func TestVerifyIsSafeForConcurrentUse(t *testing.T) {
 func FuzzVerify(f *testing.F) {
 	k := mustKeys(f, keyA)
 	f.Add(k.Sign(claims))
-	f.Add(k.Sign(Claims{"ab", "e", time.Unix(0, 0)}))
-	f.Add(k.Sign(Claims{strings.Repeat("z", 32), strings.Repeat("9", 64), time.Unix(1<<40, 0)}))
+	f.Add(k.Sign(Claims{Affiliate: "ab", Event: "e", At: time.Unix(0, 0)}))
+	f.Add(k.Sign(Claims{Affiliate: strings.Repeat("z", 32), Event: strings.Repeat("9", 64), At: time.Unix(1<<40, 0)}))
 	f.Add("1.jane.summit-2026.0.AAAAAAAAAAAAAAAAAAAAAA")
 	f.Add("")
 	f.Add("1....")
+	f.Add(k.Sign(Claims{Affiliate: "jane", Event: "summit-2026", At: clickAt, Sub: "podcast"}))
+	f.Add("1.jane.summit-2026.0.x.AAAAAAAAAAAAAAAAAAAAAA")
 	f.Fuzz(func(t *testing.T, token string) {
 		c, err := k.Verify(token)
 		if err != nil {

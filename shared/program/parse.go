@@ -157,6 +157,7 @@ func (p *Program) validate(probs *problems) {
 			probs.add(at+".name", "is required")
 		}
 		checkURL(probs, at+".url", e.URL, true)
+		validateTools(probs, at, e)
 	}
 
 	affiliates := map[string]bool{}

@@ -62,6 +62,50 @@ type Event struct {
 	Slug string `yaml:"slug" json:"slug"`
 	Name string `yaml:"name" json:"name"`
 	URL  string `yaml:"url" json:"url"`
+	// URLSchedule are the event's phases: from each date (program zone) its
+	// links lead to that phase's URL instead of URL.
+	URLSchedule []Phase `yaml:"url_schedule" json:"url_schedule,omitempty"`
+	// AllowedPaths are the path prefixes a link's ?to= may lead to on URL's site.
+	AllowedPaths []string `yaml:"allowed_paths" json:"allowed_paths,omitempty"`
+	// Resources are ready-made texts for affiliates, filled in per affiliate.
+	Resources []Resource `yaml:"resources" json:"resources,omitempty"`
+}
+
+// Phase is one entry of an event's url_schedule.
+type Phase struct {
+	From string `yaml:"from" json:"from"` // YYYY-MM-DD in the program's zone
+	URL  string `yaml:"url" json:"url"`
+}
+
+// Resource kinds.
+const (
+	ResourceEmail = "email"
+	ResourcePost  = "post"
+	ResourceImage = "image"
+	ResourceText  = "text"
+)
+
+// Resource is a ready-made email, post, image or text for an event; its
+// texts may hold {{link}}, {{short_link}}, {{name}} and {{event_name}}.
+type Resource struct {
+	ID       string `yaml:"id" json:"id"`
+	Kind     string `yaml:"kind" json:"kind"`
+	Title    string `yaml:"title" json:"title"`
+	Subject  string `yaml:"subject" json:"subject,omitempty"`
+	Body     string `yaml:"body" json:"body,omitempty"`
+	ImageURL string `yaml:"image_url" json:"image_url,omitempty"`
+}
+
+// URLOn is where the event's links lead on a date (YYYY-MM-DD, program
+// zone): the latest phase begun by then, else URL.
+func (e *Event) URLOn(date string) string {
+	u := e.URL
+	for _, ph := range e.URLSchedule {
+		if ph.From <= date {
+			u = ph.URL
+		}
+	}
+	return u
 }
 
 // Product is a SKU sold for an event.

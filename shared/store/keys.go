@@ -56,6 +56,18 @@ func StatKey(affiliate, date, event string, shard int) Key {
 	return Key{"STATS#" + affiliate, fmt.Sprintf("%s#%s#%d", date, event, shard)}
 }
 
+// StatKeySub is one shard of the counters of the visits that came with a
+// channel tag (SPEC section 13): the untagged key with the tag after the
+// shard, so a day's tagged and untagged counters are one range, and a
+// tagged click still writes one item.
+func StatKeySub(affiliate, date, event, sub string, shard int) Key {
+	k := StatKey(affiliate, date, event, shard)
+	if sub != "" {
+		k.SK += "#" + sub
+	}
+	return k
+}
+
 // StatRange is the sort-key range of an affiliate's counters for the dates
 // from..to inclusive ("~" sorts after every date, event and shard).
 func StatRange(affiliate, from, to string) (pk, lo, hi string) {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -173,7 +174,7 @@ func TestProgramRoundTripKeepsEveryField(t *testing.T) {
 		}
 	}
 	for _, w := range want.Events {
-		if g, _ := got.Event(w.Slug); *g != w {
+		if g, _ := got.Event(w.Slug); !reflect.DeepEqual(*g, w) {
 			t.Errorf("event %s: %+v", w.Slug, g)
 		}
 	}

@@ -18,6 +18,7 @@ const StatShards = 8
 type Stat struct {
 	Date         string `json:"date"`
 	Event        string `json:"event"`
+	Sub          string `json:"-"` // channel tag, "" for none; StatsBySub only
 	Hits         int64  `json:"hits"`
 	OptIns       int64  `json:"opt_ins"`
 	Orders       int64  `json:"orders"`
@@ -32,7 +33,13 @@ type StatDelta struct {
 // StatUpdate is the UpdateItem (or transaction Update) that adds d to one
 // shard of the counters: a single write of a small item.
 func (s *Store) StatUpdate(affiliate, date, event string, shard int, d StatDelta) *types.Update {
-	k := StatKey(affiliate, date, event, shard)
+	return s.StatUpdateSub(affiliate, date, event, "", shard, d)
+}
+
+// StatUpdateSub is StatUpdate on the counters of a channel tag ("" for
+// none): still one write of one small item.
+func (s *Store) StatUpdateSub(affiliate, date, event, sub string, shard int, d StatDelta) *types.Update {
+	k := StatKeySub(affiliate, date, event, sub, shard)
 	var adds []string
 	vals := map[string]types.AttributeValue{}
 	for _, c := range []struct {
@@ -55,12 +62,22 @@ func (s *Store) StatUpdate(affiliate, date, event string, shard int, d StatDelta
 // Stats are an affiliate's counters for the dates from..to (inclusive), one
 // per (date, event), shards summed: one Query.
 func (s *Store) Stats(ctx context.Context, affiliate, from, to string) ([]Stat, error) {
+	return s.stats(ctx, affiliate, from, to, false)
+}
+
+// StatsBySub are Stats kept apart by channel tag: one per (date, event,
+// tag), Sub "" for untagged visits. The same one Query.
+func (s *Store) StatsBySub(ctx context.Context, affiliate, from, to string) ([]Stat, error) {
+	return s.stats(ctx, affiliate, from, to, true)
+}
+
+func (s *Store) stats(ctx context.Context, affiliate, from, to string, bySub bool) ([]Stat, error) {
 	pk, lo, hi := StatRange(affiliate, from, to)
 	items, err := s.QueryRange(ctx, "", pk, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("query stats: %w", err)
 	}
-	sum := map[[2]string]*Stat{}
+	sum := map[[3]string]*Stat{}
 	for _, it := range items {
 		var st Stat
 		if err := unmarshal(it, &st); err != nil {
@@ -71,13 +88,16 @@ func (s *Store) Stats(ctx context.Context, affiliate, from, to string) ([]Stat, 
 			sk = v.Value
 		}
 		parts := strings.Split(sk, "#")
-		if len(parts) != 3 {
+		if len(parts) != 3 && len(parts) != 4 {
 			continue
 		}
-		key := [2]string{parts[0], parts[1]}
+		key := [3]string{parts[0], parts[1]}
+		if len(parts) == 4 && bySub {
+			key[2] = parts[3]
+		}
 		t := sum[key]
 		if t == nil {
-			t = &Stat{Date: parts[0], Event: parts[1]}
+			t = &Stat{Date: parts[0], Event: parts[1], Sub: key[2]}
 			sum[key] = t
 		}
 		t.Hits += st.Hits
@@ -93,7 +113,10 @@ func (s *Store) Stats(ctx context.Context, affiliate, from, to string) ([]Stat, 
 		if out[i].Date != out[j].Date {
 			return out[i].Date < out[j].Date
 		}
-		return out[i].Event < out[j].Event
+		if out[i].Event != out[j].Event {
+			return out[i].Event < out[j].Event
+		}
+		return out[i].Sub < out[j].Sub
 	})
 	return out, nil
 }
