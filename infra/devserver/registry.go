@@ -52,6 +52,7 @@ var Functions = map[string]Function{
 	"BalanceReportFunction":             {"report-balance", "reports.Balance", reports.Balance},
 	"PayoutsReportFunction":             {"report-payouts", "reports.Payouts", reports.Payouts},
 	"LinksReportFunction":               {"report-links", "reports.Links", reports.Links},
+	"ResourcesReportFunction":           {"report-resources", "reports.Resources", reports.Resources},
 }
 
 // Authorizers maps authorizer functions' logical IDs to their handlers.

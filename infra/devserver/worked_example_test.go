@@ -260,9 +260,9 @@ func TestWorkedExampleEndToEnd(t *testing.T) {
 		t.Errorf("bob's structure: %v", roles)
 	}
 
-	var jk struct{ Links []map[string]string }
+	var jk struct{ Links []map[string]any }
 	x.json("/reports/links", "dev-jane-key", &jk)
-	if len(jk.Links) != 2 || jk.Links[0]["url"] != x.ts.URL+"/go/summit-2026/jane" || !strings.HasPrefix(jk.Links[0]["short_url"], x.ts.URL+"/s/") ||
+	if len(jk.Links) != 2 || jk.Links[0]["url"] != x.ts.URL+"/go/summit-2026/jane" || !strings.HasPrefix(jk.Links[0]["short_url"].(string), x.ts.URL+"/s/") ||
 		jk.Links[0]["destination"] != "https://example.com/summit" {
 		t.Errorf("jane's links: %v", jk.Links)
 	}

@@ -15,9 +15,10 @@ import (
 // through one of their links.
 type Touch struct {
 	Affiliate string    `json:"affiliate"`
-	Event     string    `json:"event"` // the event of the link
-	At        time.Time `json:"at"`    // when the click or opt-in happened
-	Via       string    `json:"via"`   // click or optin
+	Event     string    `json:"event"`         // the event of the link
+	At        time.Time `json:"at"`            // when the click or opt-in happened
+	Via       string    `json:"via"`           // click or optin
+	Sub       string    `json:"sub,omitempty"` // the link's channel tag, if any
 }
 
 // Touch kinds.

@@ -15,10 +15,10 @@ func TestApply(t *testing.T) {
 	first := demo.Program()
 	last := demo.Program()
 	last.Attribution = program.LastTouch
-	jane := Touch{"jane", "summit-2026", t0, ViaClick}
-	bobLater := Touch{"bob", "summit-2026", t0.Add(24 * time.Hour), ViaOptIn}
-	bobAfterWindow := Touch{"bob", "summit-2026", t0.Add(31 * 24 * time.Hour), ViaClick}
-	bobEarlier := Touch{"bob", "summit-2026", t0.Add(-time.Hour), ViaClick}
+	jane := Touch{Affiliate: "jane", Event: "summit-2026", At: t0, Via: ViaClick}
+	bobLater := Touch{Affiliate: "bob", Event: "summit-2026", At: t0.Add(24 * time.Hour), Via: ViaOptIn}
+	bobAfterWindow := Touch{Affiliate: "bob", Event: "summit-2026", At: t0.Add(31 * 24 * time.Hour), Via: ViaClick}
+	bobEarlier := Touch{Affiliate: "bob", Event: "summit-2026", At: t0.Add(-time.Hour), Via: ViaClick}
 	for _, c := range []struct {
 		name    string
 		p       *program.Program

@@ -133,7 +133,7 @@ func (h *Handler) click(ctx context.Context, req apigw.Request, p *program.Progr
 		h.count(ctx, req, aff, event, sub, date)
 	}
 	cookie := CookieName + "=" + token + "; Max-Age=" + strconv.Itoa(p.CookieDays*86400) + "; Path=/; HttpOnly; Secure; SameSite=Lax"
-	return redirect(withToken(Destination(ev, date, visitor.Get(ToParam)), visitor, token), []string{cookie})
+	return redirect(withToken(ev.Destination(date, visitor.Get(ToParam)), visitor, token), []string{cookie})
 }
 
 // count adds the hit to one random shard of today's counter (of the

@@ -26,6 +26,7 @@ type Referral struct {
 	Affiliate string
 	LinkEvent string // the event of the link the buyer came in on
 	Via       string // ledger.ViaClick, ViaAffiliate or ViaContact
+	Sub       string // the channel tag of the link, "" for none
 }
 
 // Order is a paid order as the rules see it.
@@ -119,7 +120,7 @@ func Earn(p *program.Program, o Order) []ledger.Entry {
 			e := base
 			e.ID, e.Affiliate, e.Type, e.Rule = ledger.CommissionID(o.ID, l.SKU, ledger.TypeReferral), ref, ledger.TypeReferral, rule
 			e.RateBP, e.AmountCents = bp, c
-			e.Via, e.LinkEvent = o.Referral.Via, o.Referral.LinkEvent
+			e.Via, e.LinkEvent, e.Sub = o.Referral.Via, o.Referral.LinkEvent, o.Referral.Sub
 			out = append(out, e)
 		}
 	}
@@ -164,6 +165,6 @@ func Clawback(c ledger.Entry, refundID string, at time.Time, unitPrice, before, 
 		Type: ledger.TypeClawback, Rule: ledger.RuleClawback,
 		OrderID: c.OrderID, RefundID: refundID, SKU: c.SKU, Event: c.Event,
 		Quantity: after - before, BasisCents: (after - before) * unitPrice, RateBP: c.RateBP, AmountCents: amt,
-		OrderAt: c.At, Reverses: c.ID, AvailableOn: avail,
+		OrderAt: c.At, Reverses: c.ID, AvailableOn: avail, Sub: c.Sub,
 	}, true
 }

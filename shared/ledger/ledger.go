@@ -51,6 +51,7 @@ type Entry struct {
 
 	Via       string `json:"via,omitempty"`        // referral only
 	LinkEvent string `json:"link_event,omitempty"` // referral only: the event of the link the buyer came in on
+	Sub       string `json:"sub,omitempty"`        // referral and its clawbacks: the link's channel tag, if any
 
 	// OrderAt is, for a clawback, when the order it reverses happened;
 	// Reverses is the id of the commission entry it takes back from.

@@ -78,8 +78,16 @@ func Render(req apigw.Request, status int, name string, p Page) (apigw.Response,
 	for k, v := range SecurityHeaders {
 		h[k] = v
 	}
+	if is, ok := p.Body.(imageSourcer); ok && len(is.ImageSources()) > 0 {
+		h["Content-Security-Policy"] = strings.Replace(h["Content-Security-Policy"], "img-src 'self' data:",
+			"img-src 'self' data: "+strings.Join(is.ImageSources(), " "), 1)
+	}
 	return Compress(req, apigw.Response{StatusCode: status, Headers: h, Body: buf.String()}), nil
 }
+
+// imageSourcer is a page body that shows images from other sites (the
+// program's resources): its policy allows those origins, for images only.
+type imageSourcer interface{ ImageSources() []string }
 
 type missingPage struct{ name string }
 

@@ -44,6 +44,16 @@ type LinkStatsView struct {
 	Rows   []StatRow
 	Total  StatRow
 	Charts []EventChart
+	// Subs are the rows per channel tag, when any visit came with one.
+	Subs    []SubStatRow
+	SubsCSV string
+}
+
+// SubStatRow is one event's counts from one channel tag ("" untagged).
+type SubStatRow struct {
+	Event, Tag           string
+	Hits, OptIns, Orders int64
+	Revenue              Money
 }
 
 // StatRow is one event's counts.
@@ -100,6 +110,24 @@ type LinksView struct {
 type LinkCard struct {
 	Event, URL, ShortURL, Destination string
 	QR                                template.HTML
+	// The link builder (SPEC section 13): the event's slug for the form,
+	// the pages a link may lead to, where it leads later, and what the
+	// form built.
+	Slug         string
+	AllowedPaths []string
+	Upcoming     []PhaseLine
+	Built        *Built
+}
+
+// PhaseLine is a phase still to come: from a date the link leads to URL.
+type PhaseLine struct{ From, URL string }
+
+// Built is a tagged or deep link the Link Generator made.
+type Built struct {
+	Sub, To                             string // as typed
+	Tag                                 string // as counted
+	URL, ShortURL, Destination, Problem string
+	QR                                  template.HTML
 }
 
 // PayoutsView is My Payouts: the balance by state, why nothing is payable
@@ -121,4 +149,18 @@ type PayoutRow struct {
 	Period    string
 	PaidOn    string
 	Reference string
+}
+
+// ResourcesView is Resources: ready-made texts and images, filled in.
+type ResourcesView struct {
+	Resources    []ResourceCard
+	ImageOrigins []string // the sites its images come from
+}
+
+// ImageSources lets the page's policy load the resources' images.
+func (v ResourcesView) ImageSources() []string { return v.ImageOrigins }
+
+// ResourceCard is one resource.
+type ResourceCard struct {
+	ID, Event, Kind, Title, Subject, Body, ImageURL string
 }

@@ -96,18 +96,6 @@ type Resource struct {
 	ImageURL string `yaml:"image_url" json:"image_url,omitempty"`
 }
 
-// URLOn is where the event's links lead on a date (YYYY-MM-DD, program
-// zone): the latest phase begun by then, else URL.
-func (e *Event) URLOn(date string) string {
-	u := e.URL
-	for _, ph := range e.URLSchedule {
-		if ph.From <= date {
-			u = ph.URL
-		}
-	}
-	return u
-}
-
 // Product is a SKU sold for an event.
 type Product struct {
 	SKU        string `yaml:"sku" json:"sku"`

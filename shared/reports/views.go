@@ -13,6 +13,7 @@ import (
 	"github.com/tallyhq/tally/shared/money"
 	"github.com/tallyhq/tally/shared/payout"
 	"github.com/tallyhq/tally/shared/payouts"
+	"github.com/tallyhq/tally/shared/period"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
@@ -69,6 +70,7 @@ type LedgerEntry struct {
 	State       string  `json:"state"`
 	PayoutID    *string `json:"payout_id"`
 	Reason      string  `json:"reason,omitempty"`
+	Sub         *string `json:"sub"` // the link's channel tag; null when none
 }
 
 // LedgerTotals add up the period's entries.
@@ -89,7 +91,7 @@ type LedgerReport struct {
 	Entries   []LedgerEntry `json:"entries"`
 }
 
-var ledgerHeader = []string{"id", "at", "type", "rule", "via", "link_event", "order_id", "sku", "event", "basis_cents", "rate_bp", "amount_cents", "available_on", "state", "payout_id", "reason"}
+var ledgerHeader = []string{"id", "at", "type", "rule", "via", "link_event", "order_id", "sku", "event", "basis_cents", "rate_bp", "amount_cents", "available_on", "state", "payout_id", "reason", "sub"}
 
 // Totals adds up entries by kind; net is the sum of all.
 func Totals(es []ledger.Entry) LedgerTotals {
@@ -126,14 +128,14 @@ func ledgerView(r Request) (Answer, error) {
 		c := claimOf(e)
 		le := LedgerEntry{ID: e.ID, At: rfc(e.At), Type: e.Type, Rule: e.Rule, Via: e.Via, LinkEvent: e.LinkEvent, OrderID: e.OrderID,
 			SKU: e.SKU, Event: e.Event, BasisCents: e.BasisCents, RateBP: e.RateBP, AmountCents: e.AmountCents,
-			AvailableOn: rfc(e.AvailableOn), State: payout.State(e.AvailableOn, c, r.Now), Reason: e.Reason}
+			AvailableOn: rfc(e.AvailableOn), State: payout.State(e.AvailableOn, c, r.Now), Reason: e.Reason, Sub: nullable(e.Sub)}
 		var pid any
 		if c.Live() {
 			le.PayoutID, pid = &c.PayoutID, c.PayoutID
 		}
 		rep.Entries = append(rep.Entries, le)
 		rows = append(rows, []any{le.ID, le.At, le.Type, le.Rule, le.Via, le.LinkEvent, le.OrderID, le.SKU, le.Event,
-			le.BasisCents, le.RateBP, le.AmountCents, le.AvailableOn, le.State, pid, le.Reason})
+			le.BasisCents, le.RateBP, le.AmountCents, le.AvailableOn, le.State, pid, le.Reason, cell(le.Sub)})
 		page.Entries = append(page.Entries, portal.LedgerRow{
 			When: e.At.In(r.Program.Location()).Format("Jan 2, 2006 3:04 PM"), Why: explain(r.Program, e),
 			Order: e.OrderID, Amount: amount(e.AmountCents, cur), State: stateLabel(le.State),
@@ -209,6 +211,7 @@ type LinkStatsReport struct {
 	Links     []LinkRow  `json:"links"`
 	Totals    LinkTotals `json:"totals"`
 	Days      []DayRow   `json:"days,omitempty"`
+	Subs      []SubRow   `json:"subs,omitempty"` // ?by=sub
 }
 
 // StatRows shapes counters into one row per enrolled event (program order,
@@ -265,13 +268,14 @@ func StatRows(a *program.Affiliate, stats []store.Stat, days []string, byDay boo
 }
 
 func linkStatsView(r Request) (Answer, error) {
-	stats, err := r.Store.Stats(r.Ctx, r.Affiliate.Code, r.Period.From, r.Period.To)
+	tagged, err := r.Store.StatsBySub(r.Ctx, r.Affiliate.Code, r.Period.From, r.Period.To)
 	if err != nil {
 		return Answer{}, err
 	}
 	days := r.Period.Days()
 	wantDays := r.ByDay || formatOf(r.Req) == "html"
-	rep := StatRows(r.Affiliate, stats, days, wantDays)
+	rep := StatRows(r.Affiliate, withoutSubs(tagged), days, wantDays)
+	subs := SubRows(rep.Links, tagged)
 	rep.Affiliate, rep.From, rep.To = r.Affiliate.Code, r.Period.From, r.Period.To
 	cur := r.Program.Currency
 	page := portal.LinkStatsView{Period: periodNav("/reports/link-stats", r.Period)}
@@ -294,7 +298,13 @@ func linkStatsView(r Request) (Answer, error) {
 	if !r.ByDay {
 		rep.Days = nil
 	}
-	return Answer{JSON: rep, Header: []string{"event", "hits", "opt_ins", "orders", "revenue_cents"}, Rows: rows, Title: "Link Tracking Stats", Page: page}, nil
+	header := []string{"event", "hits", "opt_ins", "orders", "revenue_cents"}
+	page.Subs, page.SubsCSV = subPage(r, subs)
+	if r.Req.QueryStringParameters["by"] == "sub" {
+		rep.Subs = subs
+		header, rows = subHeader, subCSV(subs)
+	}
+	return Answer{JSON: rep, Header: header, Rows: rows, Title: "Link Tracking Stats", Page: page}, nil
 }
 
 func eventName(p *program.Program, slug string) string {
@@ -472,7 +482,10 @@ type LinkOut struct {
 	EventName   string `json:"event_name"`
 	URL         string `json:"url"`
 	ShortURL    string `json:"short_url"`
-	Destination string `json:"destination"`
+	Destination string `json:"destination"` // where the link leads today (its phase)
+	// Upcoming are the phases still to come: from each date the link leads
+	// to its URL.
+	Upcoming []program.Phase `json:"upcoming"`
 }
 
 // LinksReport is links' JSON.
@@ -482,8 +495,8 @@ type LinksReport struct {
 }
 
 // AffiliateLinks are the affiliate's long and short links, one per enrolled
-// event, on base.
-func AffiliateLinks(p *program.Program, a *program.Affiliate, base string) LinksReport {
+// event, on base, and where they lead on today's date (program zone).
+func AffiliateLinks(p *program.Program, a *program.Affiliate, base, today string) LinksReport {
 	base = strings.TrimRight(base, "/")
 	rep := LinksReport{Affiliate: a.Code, Links: []LinkOut{}}
 	for _, slug := range a.Events {
@@ -491,7 +504,7 @@ func AffiliateLinks(p *program.Program, a *program.Affiliate, base string) Links
 		if !ok {
 			continue
 		}
-		out := LinkOut{Event: slug, EventName: ev.Name, URL: base + "/go/" + slug + "/" + a.Code, Destination: ev.URL}
+		out := LinkOut{Event: slug, EventName: ev.Name, URL: base + "/go/" + slug + "/" + a.Code, Destination: ev.URLOn(today), Upcoming: ev.Upcoming(today)}
 		if l, ok := p.LinkFor(slug, a.Code); ok {
 			out.ShortURL = base + "/s/" + l.Code
 		}
@@ -505,12 +518,16 @@ func linksView(r Request) (Answer, error) {
 	if base == "" {
 		base = apigw.BaseURL(r.Req)
 	}
-	rep := AffiliateLinks(r.Program, r.Affiliate, base)
+	today := period.Date(r.Now, r.Program.Location())
+	rep := AffiliateLinks(r.Program, r.Affiliate, base, today)
 	page := portal.LinksView{}
 	var rows [][]any
 	for _, l := range rep.Links {
 		rows = append(rows, []any{l.Event, l.EventName, l.URL, l.ShortURL, l.Destination})
 		card := portal.LinkCard{Event: l.EventName, URL: l.URL, ShortURL: l.ShortURL, Destination: l.Destination}
+		if err := buildTagged(r, l, today, &card); err != nil {
+			return Answer{}, err
+		}
 		if l.ShortURL != "" {
 			qr, err := portal.QRSVG(l.ShortURL, fmt.Sprintf("QR code of your %s short link", l.EventName))
 			if err != nil {

@@ -42,6 +42,7 @@ type Contact struct {
 	Event     string    `json:"event"`
 	At        time.Time `json:"at"`
 	Via       string    `json:"via"`
+	Sub       string    `json:"sub,omitempty"` // the channel tag of the link that attributed them
 	Version   int64     `json:"version"`
 }
 

@@ -31,7 +31,7 @@ func (r *receiver) optIn(ctx context.Context, p *program.Program, pl payload, lo
 		if pl.Click != "" {
 			c, why := attribution.ValidClick(p, r.keys, pl.Click, pl.OccurredAt)
 			if why == "" {
-				t = &attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: attribution.ViaClick}
+				t = &attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: attribution.ViaClick, Sub: c.Sub}
 			} else {
 				warnings = append(warnings, why)
 			}
@@ -71,7 +71,7 @@ func (r *receiver) optIn(ctx context.Context, p *program.Program, pl payload, lo
 			}
 			res.AttributedTo = &owner
 			date := period.Date(pl.OccurredAt, p.Location())
-			w.Stats = append(w.Stats, r.st.StatUpdate(t.Affiliate, date, t.Event, rand.IntN(store.StatShards), store.StatDelta{OptIns: 1}))
+			w.Stats = append(w.Stats, r.st.StatUpdateSub(t.Affiliate, date, t.Event, t.Sub, rand.IntN(store.StatShards), store.StatDelta{OptIns: 1}))
 		}
 		body, err := json.Marshal(res)
 		if err != nil {

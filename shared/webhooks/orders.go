@@ -89,7 +89,7 @@ func (r *receiver) order(ctx context.Context, p *program.Program, pl payload, lo
 		w := store.Write{Record: key, Txn: rec, Entries: entries}
 		if ref.Affiliate != "" && ref.LinkEvent != "" {
 			date := period.Date(pl.OccurredAt, p.Location())
-			w.Stats = append(w.Stats, r.st.StatUpdate(ref.Affiliate, date, ref.LinkEvent, rand.IntN(store.StatShards),
+			w.Stats = append(w.Stats, r.st.StatUpdateSub(ref.Affiliate, date, ref.LinkEvent, ref.Sub, rand.IntN(store.StatShards),
 				store.StatDelta{Orders: 1, RevenueCents: total}))
 		}
 		if touch != nil {
@@ -114,8 +114,8 @@ func (r *receiver) referrer(ctx context.Context, p *program.Program, pl payload)
 	if pl.Click != "" {
 		c, why := attribution.ValidClick(p, r.keys, pl.Click, pl.OccurredAt)
 		if why == "" {
-			ch, err := r.touch(ctx, p, pl.Email, attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: attribution.ViaClick})
-			return commission.Referral{Affiliate: c.Affiliate, LinkEvent: c.Event, Via: ledger.ViaClick}, ch, nil, err
+			ch, err := r.touch(ctx, p, pl.Email, attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: attribution.ViaClick, Sub: c.Sub})
+			return commission.Referral{Affiliate: c.Affiliate, LinkEvent: c.Event, Via: ledger.ViaClick, Sub: c.Sub}, ch, nil, err
 		}
 		warnings = append(warnings, why)
 	}
@@ -132,7 +132,7 @@ func (r *receiver) referrer(ctx context.Context, p *program.Program, pl payload)
 	if c != nil {
 		t := attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: c.Via}
 		if a, ok := p.Affiliate(c.Affiliate); ok && a.IsActive() && t.Lasts(p, pl.OccurredAt) && !pl.OccurredAt.Before(c.At) {
-			return commission.Referral{Affiliate: c.Affiliate, LinkEvent: c.Event, Via: ledger.ViaContact}, nil, warnings, nil
+			return commission.Referral{Affiliate: c.Affiliate, LinkEvent: c.Event, Via: ledger.ViaContact, Sub: c.Sub}, nil, warnings, nil
 		}
 	}
 	return commission.Referral{}, nil, warnings, nil
@@ -148,14 +148,14 @@ func (r *receiver) touch(ctx context.Context, p *program.Program, email string, 
 	var cur *attribution.Touch
 	var version int64
 	if c != nil {
-		cur = &attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: c.Via}
+		cur = &attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: c.Via, Sub: c.Sub}
 		version = c.Version
 	}
 	next, changed := attribution.Apply(p, cur, t)
 	if !changed {
 		return nil, nil
 	}
-	return &contactChange{next: &store.Contact{Affiliate: next.Affiliate, Event: next.Event, At: next.At, Via: next.Via}, version: version}, nil
+	return &contactChange{next: &store.Contact{Affiliate: next.Affiliate, Event: next.Event, At: next.At, Via: next.Via, Sub: next.Sub}, version: version}, nil
 }
 
 // refund records a refund: clawbacks in proportion to the refunded units,
