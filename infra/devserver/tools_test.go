@@ -2,6 +2,7 @@ package devserver_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -158,4 +159,191 @@ func FuzzNoToLeavesTheEventsSite(f *testing.F) {
 			t.Fatalf("?%s: Location %s", query, loc)
 		}
 	})
+}
+
+// SPEC 13, channel tags through the dev server: normalized, not passed on,
+// counted per tag; an opt-in and an order through a tagged click count on
+// its tag, and so does a later order the contact brings; ledger entries
+// say the tag (null when none); the rows per tag add up to the event's.
+func TestChannelTagsThroughTheDevServer(t *testing.T) {
+	x := start(t)
+	l, _ := x.srv.Program.LinkFor("summit-2026", "jane")
+	podcast := x.click("/go/summit-2026/jane?sub=Podcast&utm_source=show")
+	x.click("/s/" + l.Code + "?sub=podcast")
+	ig := x.click("/go/summit-2026/jane?sub=IG")
+	for _, q := range []string{"", "?sub=", "?sub=ig.story", "?sub=" + strings.Repeat("x", 33), "?sub=%E2%84%AAnstagram", "?sub=ig%20story"} {
+		x.click("/go/summit-2026/jane" + q) // counted without a tag
+	}
+	x.click("/go/retreat-2026/jane?sub=podcast")
+	if u := x.visit("/go/summit-2026/jane?sub=Podcast&utm_source=show"); u.Query().Has("sub") || u.Query().Get("utm_source") != "show" {
+		t.Errorf("Location %s", u)
+	}
+	x.webhook("/webhooks/optins", fmt.Sprintf(`{"id":"oi-1","occurred_at":%q,"event":"summit-2026","contact":{"email":"pat@example.org"},"click":%q}`, x.at(), podcast))
+	x.webhook("/webhooks/orders", fmt.Sprintf(`{"id":"o-ig","type":"order.paid","occurred_at":%q,"currency":"USD","contact":{"email":"sam@example.org"},"click":%q,"items":[{"sku":"SUM26-REC","quantity":1,"unit_price_cents":9700}]}`, x.at(), ig))
+	// Pat, who opted in through the podcast link, buys later without a click.
+	x.webhook("/webhooks/orders", fmt.Sprintf(`{"id":"o-pat","type":"order.paid","occurred_at":%q,"currency":"USD","contact":{"email":"pat@example.org"},"items":[{"sku":"RET26-REC","quantity":1,"unit_price_cents":9700}]}`, x.at()))
+	// An order that only names jane has no tag.
+	x.webhook("/webhooks/orders", fmt.Sprintf(`{"id":"o-named","type":"order.paid","occurred_at":%q,"currency":"USD","contact":{"email":"lee@example.org"},"affiliate":"jane","items":[{"sku":"SUM26-REC","quantity":1,"unit_price_cents":9700}]}`, x.at()))
+	x.webhook("/webhooks/orders", fmt.Sprintf(`{"id":"r-ig","type":"order.refunded","occurred_at":%q,"order_id":"o-ig"}`, x.at()))
+
+	var ls struct {
+		Links []map[string]any
+		Subs  []map[string]any
+	}
+	x.json("/reports/link-stats?month=2026-11&by=sub", "dev-jane-key", &ls)
+	var got []string
+	for _, s := range ls.Subs {
+		got = append(got, fmt.Sprint(s["event"], " ", s["sub"], " ", s["hits"], " ", s["opt_ins"], " ", s["orders"], " ", s["revenue_cents"]))
+	}
+	want := []string{
+		"summit-2026 <nil> 6 0 1 9700", // the named order counts on jane's first matching event, untagged
+		"summit-2026 ig 1 0 1 9700",
+		"summit-2026 podcast 3 1 1 9700", // Pat's later order came through the podcast opt-in
+		"retreat-2026 <nil> 0 0 0 0",
+		"retreat-2026 podcast 1 0 0 0",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("subs:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, l := range ls.Links {
+		var hits, optins, orders, revenue float64
+		for _, s := range ls.Subs {
+			if s["event"] == l["event"] {
+				hits, optins, orders, revenue = hits+s["hits"].(float64), optins+s["opt_ins"].(float64), orders+s["orders"].(float64), revenue+s["revenue_cents"].(float64)
+			}
+		}
+		if l["hits"] != hits || l["opt_ins"] != optins || l["orders"] != orders || l["revenue_cents"] != revenue {
+			t.Errorf("%v: the tags add up to %v %v %v %v", l, hits, optins, orders, revenue)
+		}
+	}
+	// Without by=sub the answer is as before.
+	var plain map[string]any
+	x.json("/reports/link-stats?month=2026-11", "dev-jane-key", &plain)
+	if _, ok := plain["subs"]; ok {
+		t.Error("subs without by=sub")
+	}
+	code, _, csv := x.report("/reports/link-stats?month=2026-11&by=sub&format=csv", "dev-jane-key", "")
+	if code != 200 || !strings.HasPrefix(csv, "event,sub,hits,opt_ins,orders,revenue_cents\nsummit-2026,,6,0,1,9700\nsummit-2026,ig,1,0,1,9700\n") {
+		t.Errorf("CSV by tag: %d\n%s", code, csv)
+	}
+
+	var led struct{ Entries []map[string]any }
+	x.json("/reports/ledger?month=2026-11", "dev-jane-key", &led)
+	subs := map[string]any{}
+	for _, e := range led.Entries {
+		v, ok := e["sub"]
+		if !ok {
+			t.Errorf("entry without a sub field: %v", e)
+		}
+		subs[e["id"].(string)] = v
+	}
+	for id, want := range map[string]any{"o:o-ig:SUM26-REC:referral": "ig", "r:r-ig:SUM26-REC:referral": "ig",
+		"o:o-pat:RET26-REC:referral": "podcast", "o:o-named:SUM26-REC:referral": nil} {
+		if v, ok := subs[id]; !ok || v != want {
+			t.Errorf("entry %s: sub %v, want %v (entries %v)", id, v, want, subs)
+		}
+	}
+	code, _, csv = x.report("/reports/ledger?month=2026-11&format=csv", "dev-jane-key", "")
+	if lines := strings.Split(csv, "\n"); code != 200 || !strings.HasSuffix(lines[0], ",reason,sub") || !strings.Contains(csv, ",ig\n") {
+		t.Errorf("ledger CSV: %s", csv)
+	}
+}
+
+// SPEC 13, resources: each affiliate gets their events' resources in
+// program order, filled in with their own name and links, as JSON, CSV and
+// a page; nobody else's.
+func TestResourcesAreFilledInPerAffiliate(t *testing.T) {
+	x := start(t)
+	type res struct {
+		Affiliate string
+		Resources []map[string]string
+	}
+	short := func(event, aff string) string {
+		l, _ := x.srv.Program.LinkFor(event, aff)
+		return x.ts.URL + "/s/" + l.Code
+	}
+	var jane, bob, kim res
+	x.json("/reports/resources", "dev-jane-key", &jane)
+	x.json("/reports/resources", "dev-bob-key", &bob)
+	x.json("/reports/resources", "dev-kim-key", &kim)
+	var ids []string
+	for _, r := range jane.Resources {
+		ids = append(ids, r["event"]+"/"+r["id"]+"/"+r["kind"])
+	}
+	if jane.Affiliate != "jane" || strings.Join(ids, " ") != "summit-2026/launch-email/email summit-2026/instagram-post/post summit-2026/banner/image retreat-2026/reminder/text" {
+		t.Fatalf("jane's resources: %v", ids)
+	}
+	email := jane.Resources[0]
+	if email["subject"] != "Health Summit 2026 starts today" || !strings.Contains(email["body"], "Save your seat here: "+short("summit-2026", "jane")+"\n") ||
+		!strings.HasSuffix(email["body"], "See you there,\nJane Doe\n") || strings.Contains(email["body"], "{{") {
+		t.Errorf("jane's email: %q / %q", email["subject"], email["body"])
+	}
+	if r := jane.Resources[3]; r["body"] != "Last chance: the Sleep Retreat 2026 replays are free until Sunday. "+x.ts.URL+"/go/retreat-2026/jane" {
+		t.Errorf("jane's reminder: %q", r["body"])
+	}
+	if r := jane.Resources[2]; r["image_url"] != "https://example.com/summit/banner.png" || r["body"] != "" || r["subject"] != "" {
+		t.Errorf("banner: %v", r)
+	}
+	if len(bob.Resources) != 3 || !strings.Contains(bob.Resources[1]["body"], short("summit-2026", "bob")) || strings.Contains(fmt.Sprint(bob), short("summit-2026", "jane")) {
+		t.Errorf("bob's resources: %v", bob.Resources)
+	}
+	if strings.Contains(fmt.Sprint(jane), short("summit-2026", "bob")) || strings.Contains(fmt.Sprint(jane), "Bob") {
+		t.Error("jane's resources show bob's")
+	}
+	if kim.Affiliate != "kim" || len(kim.Resources) != 0 {
+		t.Errorf("kim (gut-2026 has none): %v", kim)
+	}
+	code, h, csv := x.report("/reports/resources?format=csv", "dev-jane-key", "")
+	if code != 200 || !strings.Contains(h.Get("Content-Disposition"), `filename="tally-resources.csv"`) ||
+		!strings.HasPrefix(csv, "event,id,kind,title,subject,body,image_url\nsummit-2026,launch-email,email,Launch day email,Health Summit 2026 starts today,\"Hi friend,") {
+		t.Errorf("CSV: %d %v\n%s", code, h, csv)
+	}
+	// The page allows the resources' images, and only from their site.
+	code, h, page := x.report("/reports/resources", "dev-jane-key", "text/html")
+	if code != 200 || !strings.Contains(h.Get("Content-Security-Policy"), "img-src 'self' data: https://example.com;") ||
+		!strings.Contains(page, `<img src="https://example.com/summit/banner.png" alt="Summit banner (1200 × 630)"`) {
+		t.Errorf("page: %d %s", code, h.Get("Content-Security-Policy"))
+	}
+	if _, h, _ := x.report("/reports/links", "dev-jane-key", "text/html"); strings.Contains(h.Get("Content-Security-Policy"), "example.com") {
+		t.Error("another page allows the resources' images")
+	}
+}
+
+// The Link Generator shows where each link leads today and later, and
+// builds a tagged (and deep) link with the click path's own rules.
+func TestLinkGeneratorBuildsTaggedLinks(t *testing.T) {
+	x := start(t)
+	var links struct{ Links []map[string]any }
+	x.json("/reports/links", "dev-jane-key", &links)
+	if s := links.Links[0]; s["destination"] != "https://example.com/summit" || fmt.Sprint(s["upcoming"]) != "[map[from:2026-12-15 url:https://example.com/summit/replays]]" {
+		t.Errorf("summit: %v", s)
+	}
+	if r := links.Links[1]; fmt.Sprint(r["upcoming"]) != "[]" {
+		t.Errorf("retreat: %v", r)
+	}
+	x.setClock(time.Date(2026, 12, 20, 12, 0, 0, 0, time.UTC))
+	x.json("/reports/links", "dev-jane-key", &links)
+	if s := links.Links[0]; s["destination"] != "https://example.com/summit/replays" || fmt.Sprint(s["upcoming"]) != "[]" {
+		t.Errorf("summit in December: %v", s)
+	}
+	l, _ := x.srv.Program.LinkFor("summit-2026", "jane")
+	_, _, page := x.report("/reports/links?event=summit-2026&sub=Podcast&to=/summit/day-2", "dev-jane-key", "text/html")
+	for _, want := range []string{
+		`<code>` + x.ts.URL + `/s/` + l.Code + `?sub=podcast&amp;to=%2Fsummit%2Fday-2</code>`,
+		`<code>` + x.ts.URL + `/go/summit-2026/jane?sub=podcast&amp;to=%2Fsummit%2Fday-2</code>`,
+		`Leads today to <a href="https://example.com/summit/day-2"`,
+		`Tagged “podcast”`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("built link page lacks %s", want)
+		}
+	}
+	// What the page built leads where it says.
+	if got := where(x.visit("/s/" + l.Code + "?sub=podcast&to=%2Fsummit%2Fday-2")); got != "https://example.com/summit/day-2" {
+		t.Errorf("the built link leads to %s", got)
+	}
+	_, _, page = x.report("/reports/links?event=summit-2026&sub=ig+story&to=//evil.example/", "dev-jane-key", "text/html")
+	if !strings.Contains(page, "A tag is 1 to 32 letters") || !strings.Contains(page, "only to pages under /summit/") || strings.Contains(page, "evil.example</code>") {
+		t.Error("a bad tag and page are not explained")
+	}
 }
