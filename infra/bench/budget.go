@@ -27,6 +27,13 @@ func checks(r Report) []Check {
 
 	c, ok := cost(opClick)
 	add("click: 1 request, at most 1 write unit", ok && c.Total == 1 && c.WriteUnits <= 1, "%d requests, %.1f write units", c.Total, c.WriteUnits)
+	c, ok = cost(opTagged)
+	add("tagged click: 1 request, at most 1 write unit", ok && c.Total == 1 && c.WriteUnits <= 1, "%d requests, %.1f write units", c.Total, c.WriteUnits)
+	for _, shards := range []int{1, 8} {
+		c, ok = cost(opTagStats(shards, "sub"))
+		add(fmt.Sprintf("link-stats by tag, %d tags x %d shard(s): measured", benchTags, shards), ok && c.Total >= 1 && c.Requests["Scan"] == 0,
+			"%d requests, %.1f read units", c.Total, c.ReadUnits)
+	}
 	c, ok = cost(opBot)
 	add("bot click: 0 requests", ok && c.Total == 0, "%d requests", c.Total)
 	first, ok := cost(opOrder(orderLines[0]))

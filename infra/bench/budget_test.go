@@ -18,6 +18,8 @@ func within() Report {
 	for _, v := range reportViews {
 		r.Costs = append(r.Costs, Cost{Operation: opReport(v), Total: 1, ReadUnits: 55}, Cost{Operation: opReport(v) + crowdedTag, Total: 1, ReadUnits: 55})
 	}
+	r.Costs = append(r.Costs, Cost{Operation: opTagged, Total: 1, WriteUnits: 1},
+		Cost{Operation: opTagStats(1, "sub"), Total: 1, ReadUnits: 6}, Cost{Operation: opTagStats(8, "sub"), Total: 1, ReadUnits: 44})
 	return r
 }
 
@@ -26,18 +28,20 @@ func TestBudgets(t *testing.T) {
 		t.Fatalf("a run within budget fails: %+v", bad)
 	}
 	cases := map[string]func(r *Report){
-		"click: 1 request":            func(r *Report) { r.Costs[0].Total = 2 },
-		"click: 1 request, at most 1": func(r *Report) { r.Costs[0].WriteUnits = 2 },
-		"bot click":                   func(r *Report) { r.Costs[1].Total = 1 },
-		"replayed order":              func(r *Report) { r.Costs[2].WriteUnits = 2 },
-		"order: requests flat":        func(r *Report) { r.Costs[5].Total = 3 },
-		"report ledger":               func(r *Report) { r.Costs[7].ReadUnits = 56 },
-		"no Scan":                     func(r *Report) { r.Requests["Scan"] = 1 },
-		"load: 0 errors":              func(r *Report) { r.Load.LoggedErrors = 1 },
-		"load: every click":           func(r *Report) { r.Load.HitsCounted = 9 },
-		"load: every commission":      func(r *Report) { r.Load.CommissionSum = 9699 },
-		"load: measured":              func(r *Report) { r.Load = nil },
-		"cold start: F answers":       func(r *Report) { r.ColdStarts = []ColdStart{{Function: "F", Error: "exited"}} },
+		"click: 1 request":               func(r *Report) { r.Costs[0].Total = 2 },
+		"click: 1 request, at most 1":    func(r *Report) { r.Costs[0].WriteUnits = 2 },
+		"bot click":                      func(r *Report) { r.Costs[1].Total = 1 },
+		"tagged click: 1 request":        func(r *Report) { r.Costs[len(r.Costs)-3].WriteUnits = 2 },
+		"link-stats by tag, 20 tags x 8": func(r *Report) { r.Costs = r.Costs[:len(r.Costs)-1] },
+		"replayed order":                 func(r *Report) { r.Costs[2].WriteUnits = 2 },
+		"order: requests flat":           func(r *Report) { r.Costs[5].Total = 3 },
+		"report ledger":                  func(r *Report) { r.Costs[7].ReadUnits = 56 },
+		"no Scan":                        func(r *Report) { r.Requests["Scan"] = 1 },
+		"load: 0 errors":                 func(r *Report) { r.Load.LoggedErrors = 1 },
+		"load: every click":              func(r *Report) { r.Load.HitsCounted = 9 },
+		"load: every commission":         func(r *Report) { r.Load.CommissionSum = 9699 },
+		"load: measured":                 func(r *Report) { r.Load = nil },
+		"cold start: F answers":          func(r *Report) { r.ColdStarts = []ColdStart{{Function: "F", Error: "exited"}} },
 	}
 	for budget, spoil := range cases {
 		r := within()

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -47,6 +46,7 @@ func costOf(op string, c dynamometer.Counts) Cost {
 // Names of the measured operations; the budgets refer to them.
 const (
 	opClick    = "click"
+	opTagged   = "tagged click"
 	opBot      = "bot click"
 	opReplay   = "replayed order"
 	opRefund   = "refund of 3 lines"
@@ -65,7 +65,7 @@ func opReport(view string) string { return "report " + view }
 
 var (
 	orderLines  = []int{1, 3, 20}
-	reportViews = []string{"ledger", "link-stats", "products-sold", "commission-structure", "links", "balance", "payouts"}
+	reportViews = []string{"ledger", "link-stats", "products-sold", "commission-structure", "links", "balance", "payouts", "resources"}
 	// now is the clock of every measured handler: mid-month, so the
 	// month's entries are in the past.
 	now    = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
@@ -105,6 +105,9 @@ func costs(ctx context.Context, endpoint string, m *dynamometer.Meter, entries, 
 		return nil, err
 	}
 	if err := measure(opBot, func() error { return click(ctx, h, slack) }); err != nil {
+		return nil, err
+	}
+	if err := measure(opTagged, func() error { return taggedClick(ctx, h, iPhone) }); err != nil {
 		return nil, err
 	}
 	orders, optins := webhooks.Orders(d), webhooks.OptIns(d)
@@ -147,7 +150,7 @@ func costs(ctx context.Context, endpoint string, m *dynamometer.Meter, entries, 
 	views := map[string]apigw.Handler{
 		"ledger": reports.Ledger(d), "link-stats": reports.LinkStats(d), "products-sold": reports.ProductsSold(d),
 		"commission-structure": reports.CommissionStructure(d), "links": reports.Links(d),
-		"balance": reports.Balance(d), "payouts": reports.Payouts(d),
+		"balance": reports.Balance(d), "payouts": reports.Payouts(d), "resources": reports.Resources(d),
 	}
 	read := func(tag string) error {
 		for _, v := range reportViews {
@@ -164,6 +167,9 @@ func costs(ctx context.Context, endpoint string, m *dynamometer.Meter, entries, 
 		return nil, err
 	}
 	if err := read(crowdedTag); err != nil {
+		return nil, err
+	}
+	if err := tagCosts(ctx, d, views["link-stats"], measure); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -276,18 +282,7 @@ func sign(body, secret string) (id, ts, sig string, err error) {
 }
 
 // view reads one report as JSON, as jane.
-func view(ctx context.Context, h apigw.Handler, name string) error {
-	req := apigw.Request{Version: "2.0", RouteKey: "GET /reports/" + name, RawPath: "/reports/" + name,
-		QueryStringParameters: map[string]string{"month": "2026-11"}, Headers: map[string]string{"accept": "application/json"}}
-	req.RequestContext.HTTP.Method = http.MethodGet
-	req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
-		Lambda: map[string]any{"role": "affiliate", "subject": "jane", "auth": "ok"}}
-	resp, err := h(ctx, req)
-	if err == nil && resp.StatusCode != http.StatusOK {
-		err = fmt.Errorf("status %d: %s", resp.StatusCode, resp.Body)
-	}
-	return err
-}
+func view(ctx context.Context, h apigw.Handler, name string) error { return viewBy(ctx, h, name, "") }
 
 func dropTable(db *dynamodb.Client, table string) {
 	_, _ = db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(table)})

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/clicks"
+	"github.com/tallyhq/tally/shared/store"
+)
+
+// Channel tags (SPEC section 13): what a month of link stats costs to read
+// when an affiliate shares one link under 20 tags.
+const benchTags = 20
+
+func opTagStats(shards int, by string) string {
+	q := ""
+	if by != "" {
+		q = "?by=" + by
+	}
+	return fmt.Sprintf("report link-stats%s, %d tags x 30 days x %d shard(s)", q, benchTags, shards)
+}
+
+func taggedClick(ctx context.Context, h *clicks.Handler, ua string) error {
+	req := clickRequest(ua)
+	req.RawQueryString += "&sub=podcast"
+	resp, err := h.Long(ctx, req)
+	if err == nil && resp.StatusCode != http.StatusFound {
+		err = fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return err
+}
+
+// tagCosts fills jane's November with tagged counters, as clicks, opt-ins
+// and orders leave them (every counter set), and reads link stats over
+// them: first one shard per tag and day (a tag with a click or two a day),
+// then all 8 (a tag busy enough that its clicks landed on every shard).
+func tagCosts(ctx context.Context, d *app.Deps, h apigw.Handler, measure func(string, func() error) error) error {
+	for _, shards := range []int{1, store.StatShards} {
+		if err := seedTags(ctx, d.Store, shards); err != nil {
+			return err
+		}
+		for _, by := range []string{"", "sub"} {
+			if err := measure(opTagStats(shards, by), func() error { return viewBy(ctx, h, "link-stats", by) }); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func seedTags(ctx context.Context, st *store.Store, shards int) error {
+	var puts []types.WriteRequest
+	flush := func() error {
+		for len(puts) > 0 {
+			n := min(25, len(puts))
+			out, err := st.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{st.Table: puts[:n]}})
+			if err != nil {
+				return err
+			}
+			puts = append(puts[n:], out.UnprocessedItems[st.Table]...)
+		}
+		return nil
+	}
+	for day := 1; day <= 30; day++ {
+		for tag := 0; tag < benchTags; tag++ {
+			for shard := 0; shard < shards; shard++ {
+				k := store.StatKeySub("jane", fmt.Sprintf("2026-11-%02d", day), "summit-2026", fmt.Sprintf("channel-%02d", tag), shard)
+				puts = append(puts, types.WriteRequest{PutRequest: &types.PutRequest{Item: k.Item(map[string]types.AttributeValue{
+					"hits": store.N(123), "opt_ins": store.N(12), "orders": store.N(3), "revenue_cents": store.N(29100),
+				})}})
+			}
+		}
+	}
+	return flush()
+}
+
+// viewBy reads a report as JSON, as jane, with ?by=.
+func viewBy(ctx context.Context, h apigw.Handler, name, by string) error {
+	req := apigw.Request{Version: "2.0", RouteKey: "GET /reports/" + name, RawPath: "/reports/" + name,
+		QueryStringParameters: map[string]string{"month": "2026-11"}, Headers: map[string]string{"accept": "application/json"}}
+	if by != "" {
+		req.QueryStringParameters["by"] = by
+	}
+	req.RequestContext.HTTP.Method = http.MethodGet
+	req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+		Lambda: map[string]any{"role": "affiliate", "subject": "jane", "auth": "ok"}}
+	resp, err := h(ctx, req)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("status %d: %s", resp.StatusCode, resp.Body)
+	}
+	return err
+}
