@@ -59,11 +59,19 @@ func (r *receiver) order(ctx context.Context, p *program.Program, pl payload, lo
 				warnings = append(warnings, fmt.Sprintf("unknown SKU %q: recorded as kind other, no commission", l.SKU))
 			}
 		}
-		ref, touch, why, err := r.referrer(ctx, p, pl)
+		cur, version, err := r.contact(ctx, pl.Email)
 		if err != nil {
 			return store.Write{}, nil, err
 		}
-		warnings = append(warnings, why...)
+		skus := make([]string, len(pl.Items))
+		for i, l := range pl.Items {
+			skus[i] = l.SKU
+		}
+		d := attribution.Decide(p, r.keys, attribution.Evidence{
+			Kind: attribution.Order, At: pl.OccurredAt, Click: pl.Click, Affiliate: pl.Affiliate, SKUs: skus, Current: cur,
+		})
+		warnings = append(warnings, d.Warnings...)
+		ref := d.Referral
 		entries := commission.Earn(p, commission.Order{ID: pl.ID, At: pl.OccurredAt, Lines: pl.Items, Referral: ref})
 
 		res := OrderResult{OrderID: pl.ID, Commissions: answer(entries), Warnings: warningsOrEmpty(warnings)}
@@ -92,70 +100,29 @@ func (r *receiver) order(ctx context.Context, p *program.Program, pl payload, lo
 			w.Stats = append(w.Stats, r.st.StatUpdate(ref.Affiliate, date, ref.LinkEvent, rand.IntN(store.StatShards),
 				store.StatDelta{Orders: 1, RevenueCents: total}))
 		}
-		if touch != nil {
-			w.ContactEmail, w.Contact, w.ContactVersion = pl.Email, touch.next, touch.version
-		}
+		setContact(&w, pl.Email, d.Next, version)
 		return w, body, nil
 	})
 }
 
-// contactChange is a new attribution for a contact, to write if the contact
-// has not moved since it was read.
-type contactChange struct {
-	next    *store.Contact
-	version int64
-}
-
-// referrer decides who referred an order: a valid click, else the named
-// affiliate, else the contact's attribution while it lasts, else nobody.
-// A valid click also touches the contact (first or last touch).
-func (r *receiver) referrer(ctx context.Context, p *program.Program, pl payload) (commission.Referral, *contactChange, []string, error) {
-	var warnings []string
-	if pl.Click != "" {
-		c, why := attribution.ValidClick(p, r.keys, pl.Click, pl.OccurredAt)
-		if why == "" {
-			ch, err := r.touch(ctx, p, pl.Email, attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: attribution.ViaClick})
-			return commission.Referral{Affiliate: c.Affiliate, LinkEvent: c.Event, Via: ledger.ViaClick}, ch, nil, err
-		}
-		warnings = append(warnings, why)
-	}
-	if pl.Affiliate != "" {
-		if a, ok := p.Affiliate(pl.Affiliate); ok && a.IsActive() {
-			return commission.Referral{Affiliate: a.Code, LinkEvent: commission.LinkEventForNamed(p, a.Code, pl.Items), Via: ledger.ViaAffiliate}, nil, warnings, nil
-		}
-		warnings = append(warnings, fmt.Sprintf("affiliate %q is unknown or inactive (ignored)", pl.Affiliate))
-	}
-	c, err := r.st.GetContact(ctx, pl.Email)
-	if err != nil {
-		return commission.Referral{}, nil, nil, err
-	}
-	if c != nil {
-		t := attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: c.Via}
-		if a, ok := p.Affiliate(c.Affiliate); ok && a.IsActive() && t.Lasts(p, pl.OccurredAt) && !pl.OccurredAt.Before(c.At) {
-			return commission.Referral{Affiliate: c.Affiliate, LinkEvent: c.Event, Via: ledger.ViaContact}, nil, warnings, nil
-		}
-	}
-	return commission.Referral{}, nil, warnings, nil
-}
-
-// touch reads a contact and works out its attribution after a new touch;
-// nil when nothing changes.
-func (r *receiver) touch(ctx context.Context, p *program.Program, email string, t attribution.Touch) (*contactChange, error) {
+// contact reads a person's current attribution and the version to write
+// its next one against; nil and 0 when they have none.
+func (r *receiver) contact(ctx context.Context, email string) (*attribution.Touch, int64, error) {
 	c, err := r.st.GetContact(ctx, email)
-	if err != nil {
-		return nil, err
+	if err != nil || c == nil {
+		return nil, 0, err
 	}
-	var cur *attribution.Touch
-	var version int64
-	if c != nil {
-		cur = &attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: c.Via}
-		version = c.Version
+	return &attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: c.Via}, c.Version, nil
+}
+
+// setContact has w write a contact's new attribution, if it has one, on
+// condition that the contact is still at version.
+func setContact(w *store.Write, email string, next *attribution.Touch, version int64) {
+	if next == nil {
+		return
 	}
-	next, changed := attribution.Apply(p, cur, t)
-	if !changed {
-		return nil, nil
-	}
-	return &contactChange{next: &store.Contact{Affiliate: next.Affiliate, Event: next.Event, At: next.At, Via: next.Via}, version: version}, nil
+	w.ContactEmail, w.ContactVersion = email, version
+	w.Contact = &store.Contact{Affiliate: next.Affiliate, Event: next.Event, At: next.At, Via: next.Via}
 }
 
 // refund records a refund: clawbacks in proportion to the refunded units,
