@@ -197,4 +197,3 @@ func TestOptInAndOrderAgreeUnderSkew(t *testing.T) {
 		}
 	}
 }
-
