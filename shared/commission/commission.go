@@ -129,10 +129,12 @@ func Earn(p *program.Program, o Order) []ledger.Entry {
 // round(C×R/Q) − round(C×r/Q) is taken back and the whole line takes back
 // exactly C. ok is false when it rounds to nothing.
 func Clawback(c ledger.Entry, refundID string, at time.Time, unitPrice, before, after int64) (ledger.Entry, bool) {
-	amt := money.Clawback(c.AmountCents, c.Quantity, before, after)
-	if amt == 0 {
-		return ledger.Entry{}, false
-	}
+	e := clawback(c, refundID, at, unitPrice, before, after)
+	return e, e.AmountCents != 0
+}
+
+// clawback is Clawback's entry, also when its amount is 0.
+func clawback(c ledger.Entry, refundID string, at time.Time, unitPrice, before, after int64) ledger.Entry {
 	avail := at
 	if c.AvailableOn.After(avail) {
 		avail = c.AvailableOn // a refund inside the hold cancels before payable
@@ -141,7 +143,8 @@ func Clawback(c ledger.Entry, refundID string, at time.Time, unitPrice, before, 
 		ID: ledger.ClawbackID(refundID, c.SKU, c.Type), Affiliate: c.Affiliate, At: at,
 		Type: ledger.TypeClawback, Rule: ledger.RuleClawback,
 		OrderID: c.OrderID, RefundID: refundID, SKU: c.SKU, Event: c.Event,
-		Quantity: after - before, BasisCents: (after - before) * unitPrice, RateBP: c.RateBP, AmountCents: amt,
-		OrderAt: c.At, Reverses: c.ID, AvailableOn: avail,
-	}, true
+		Quantity: after - before, BasisCents: (after - before) * unitPrice, RateBP: c.RateBP,
+		AmountCents: money.Clawback(c.AmountCents, c.Quantity, before, after),
+		OrderAt:     c.At, Reverses: c.ID, AvailableOn: avail,
+	}
 }

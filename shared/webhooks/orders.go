@@ -3,6 +3,7 @@ package webhooks
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -125,9 +126,10 @@ func setContact(w *store.Write, email string, next *attribution.Touch, version i
 	w.Contact = &store.Contact{Affiliate: next.Affiliate, Event: next.Event, At: next.At, Via: next.Via}
 }
 
-// refund records a refund: clawbacks in proportion to the refunded units,
-// never more than a line earned, against the order's record (version
-// checked, so two refunds of one order never both take the same units).
+// refund records a refund as the commission rules apply it (clawbacks in
+// proportion to the refunded units, never more than a line earned), against
+// the order's record (version checked, so two refunds of one order never
+// both take the same units).
 func (r *receiver) refund(ctx context.Context, p *program.Program, pl payload, log *slog.Logger) (json.RawMessage, error) {
 	key := store.TxnKey(pl.ID)
 	orderKey := store.TxnKey(pl.OrderID)
@@ -139,56 +141,32 @@ func (r *receiver) refund(ctx context.Context, p *program.Program, pl payload, l
 		if o == nil || o.Kind != "order" {
 			return store.Write{}, nil, apierr.NotFound("order_not_found", "no order %q", pl.OrderID)
 		}
-		want := map[string]int64{}
-		if pl.HasItems {
-			for _, it := range pl.Items {
-				want[it.SKU] = it.Quantity
-			}
-		} else {
-			for _, l := range o.Lines {
-				if left := l.Quantity - l.Refunded; left > 0 {
-					want[l.SKU] = left
-				}
-			}
-			if len(want) == 0 {
-				return store.Write{}, nil, apierr.Unprocessable("over_refund", "order %q is already refunded in full", pl.OrderID)
-			}
+		sold := make([]commission.SoldLine, len(o.Lines))
+		for i, l := range o.Lines {
+			sold[i] = commission.SoldLine(l)
+		}
+		ref, err := commission.Refund(sold, pl.ID, pl.OccurredAt, pl.Items, !pl.HasItems)
+		var over *commission.OverRefundError
+		if errors.As(err, &over) {
+			return store.Write{}, nil, apierr.Unprocessable("over_refund", "order %q: %s", pl.OrderID, over.Message)
+		} else if err != nil {
+			return store.Write{}, nil, err
 		}
 		updated := *o
-		updated.Lines = append([]store.TxnLine(nil), o.Lines...)
-		inOrder := map[string]bool{}
-		var clawbacks []ledger.Entry
-		for i, l := range updated.Lines {
-			inOrder[l.SKU] = true
-			q, ok := want[l.SKU]
-			if !ok {
-				continue
-			}
-			if l.Refunded+q > l.Quantity {
-				return store.Write{}, nil, apierr.Unprocessable("over_refund",
-					"refunding %d of %s, but %d of %d are left to refund", q, l.SKU, l.Quantity-l.Refunded, l.Quantity)
-			}
-			for _, c := range l.Earned {
-				if cb, ok := commission.Clawback(c, pl.ID, pl.OccurredAt, l.UnitPriceCents, l.Refunded, l.Refunded+q); ok {
-					clawbacks = append(clawbacks, cb)
-				}
-			}
-			updated.Lines[i].Refunded += q
+		updated.Lines = make([]store.TxnLine, len(ref.Lines))
+		for i, l := range ref.Lines {
+			updated.Lines[i] = store.TxnLine(l)
 		}
-		for sku := range want {
-			if !inOrder[sku] {
-				return store.Write{}, nil, apierr.Unprocessable("over_refund", "SKU %q is not in order %q", sku, pl.OrderID)
-			}
-		}
+		clawbacks := ref.Clawbacks
 		res := RefundResult{RefundID: pl.ID, OrderID: pl.OrderID, Clawbacks: answer(clawbacks), Warnings: []string{}}
 		body, err := json.Marshal(res)
 		if err != nil {
 			return store.Write{}, nil, err
 		}
 		return store.Write{
-			Record:   key,
-			Txn:      store.Txn{Kind: "refund", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt, OrderID: pl.OrderID},
-			Entries:  clawbacks,
+			Record:  key,
+			Txn:     store.Txn{Kind: "refund", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt, OrderID: pl.OrderID},
+			Entries: clawbacks, Unclawed: ref.Unclawed,
 			OrderKey: orderKey, Order: &updated, OrderVersion: o.Version,
 		}, body, nil
 	})
