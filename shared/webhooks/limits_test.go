@@ -6,8 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
+	"github.com/tallyhq/tally/shared/dynamometer"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
 )
@@ -46,36 +45,6 @@ func largestProgram(t testing.TB) (*program.Program, string, []string) {
 	return p, referrer, skus
 }
 
-// itemSize is an item's size as DynamoDB counts it (names plus values;
-// numbers counted as their digits, a slight overestimate).
-func itemSize(attrs map[string]types.AttributeValue) int {
-	n := 0
-	for k, v := range attrs {
-		n += len(k) + valueSize(v)
-	}
-	return n
-}
-
-func valueSize(v types.AttributeValue) int {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(v.Value)
-	case *types.AttributeValueMemberN:
-		return len(v.Value)
-	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
-		return 1
-	case *types.AttributeValueMemberM:
-		return 3 + itemSize(v.Value)
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, x := range v.Value {
-			n += 1 + valueSize(x)
-		}
-		return n
-	}
-	return 0
-}
-
 // The largest order the limits allow (40 lines earning two commissions
 // each, every text field at its limit) is stored whole by DynamoDB Local,
 // and so is its full refund (80 clawbacks in one transaction): the limits
@@ -99,7 +68,7 @@ func TestTheLargestValidOrderAndItsRefundFit(t *testing.T) {
 	if err != nil || rec == nil {
 		t.Fatalf("order record: %v", err)
 	}
-	t.Logf("the largest order's record is about %d bytes of DynamoDB's 400 KB", itemSize(rec))
+	t.Logf("the largest order's record is about %d bytes of DynamoDB's 400 KB", dynamometer.ItemSize(rec))
 	refund := fmt.Sprintf(`{"id":%q,"type":"order.refunded","occurred_at":"2026-11-04T00:00:00Z","order_id":%q}`, widest("refund-", 200), id)
 	code, m, _ = e.order(t, refund)
 	if code != 200 || len(m["clawbacks"].([]any)) != 80 {
