@@ -58,12 +58,18 @@ type flow struct {
 	mail   mail.Sender
 }
 
-func newFlow(d *app.Deps, needsMail bool) *flow {
-	signer, err := session.NewSigner([]byte(d.Config.SessionKey))
-	if err != nil {
-		d.Fatal("TALLY_SESSION_KEY", err)
+// newFlow builds what a handler needs: the session key only for those that
+// sign or check sessions (the template gives it to no other), the mail
+// sender only for the one that sends.
+func newFlow(d *app.Deps, needsMail, signs bool) *flow {
+	f := &flow{d: d, mail: d.Mail}
+	if signs {
+		signer, err := session.NewSigner([]byte(d.Config.SessionKey))
+		if err != nil {
+			d.Fatal("TALLY_SESSION_KEY", err)
+		}
+		f.signer = signer
 	}
-	f := &flow{d: d, signer: signer, mail: d.Mail}
 	if needsMail && f.mail == nil {
 		if d.Config.MailFrom == "" {
 			d.Fatal("TALLY_MAIL_FROM", fmt.Errorf("not set"))
@@ -109,7 +115,7 @@ func crossSite(ctx context.Context, d *app.Deps, req apigw.Request) (apigw.Respo
 // real one but with a link and code nobody has, so the code box answers it
 // exactly as it answers a real one.
 func Submit(d *app.Deps) apigw.Handler {
-	f := newFlow(d, true)
+	f := newFlow(d, true, false)
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		if resp, refused := crossSite(ctx, d, req); refused {
 			return resp, nil
@@ -204,7 +210,7 @@ func LinkPage(d *app.Deps) apigw.Handler {
 // LinkSubmit serves POST /login/link: uses the link, once, and starts the
 // session.
 func LinkSubmit(d *app.Deps) apigw.Handler {
-	f := newFlow(d, false)
+	f := newFlow(d, false, true)
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		if resp, refused := crossSite(ctx, d, req); refused {
 			return resp, nil
@@ -227,7 +233,7 @@ func LinkSubmit(d *app.Deps) apigw.Handler {
 // so guessing must not be able to lock the affiliate out. A decoy answers
 // the same words after the same reads and writes.
 func Code(d *app.Deps) apigw.Handler {
-	f := newFlow(d, false)
+	f := newFlow(d, false, true)
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		if resp, refused := crossSite(ctx, d, req); refused {
 			return resp, nil
@@ -294,7 +300,7 @@ func (f *flow) finish(ctx context.Context, req apigw.Request, l *store.Login, by
 // same cookie replayed no longer works. With a live session, the form must
 // carry its token: another site cannot sign a visitor out.
 func Logout(d *app.Deps) apigw.Handler {
-	f := newFlow(d, false)
+	f := newFlow(d, false, true)
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		if resp, refused := crossSite(ctx, d, req); refused {
 			return resp, nil
