@@ -67,10 +67,11 @@ func Authorizer(d *app.Deps) AuthorizerHandler {
 			d.Log.Error("authorizer", "err", err.Error(), "request_id", req.RequestContext.RequestID)
 			return events.APIGatewayV2CustomAuthorizerSimpleResponse{}, err
 		}
-		return events.APIGatewayV2CustomAuthorizerSimpleResponse{
-			IsAuthorized: true,
-			Context:      map[string]any{"role": role, "subject": subject, "auth": found, "form_token": token},
-		}, nil
+		c := map[string]any{"role": role, "subject": subject, "auth": found}
+		if token != "" {
+			c["form_token"] = token // sessions only: API keys post no forms
+		}
+		return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: c}, nil
 	}
 }
 
