@@ -46,6 +46,7 @@ type Options struct {
 	Now              func() time.Time
 	Log              *slog.Logger // default: JSON to stderr
 	Mail             io.Writer    // where sign-in mail is printed; default stdout
+	PublicBaseURL    string       // where mailed links point; set it (or SetPublicBaseURL) once the address is known
 }
 
 // Server is a running set of routes over a store.
@@ -105,6 +106,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		ClickKey:       o.ClickKey,
 		WebhookSecrets: o.WebhookSecrets,
 		SessionKey:     o.SessionKey,
+		PublicBaseURL:  o.PublicBaseURL,
 		ProgramTTL:     2 * time.Second,
 	}
 	s.Deps = app.New(cfg, db, o.Log)
@@ -137,6 +139,11 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	return s, nil
 }
+
+// SetPublicBaseURL sets where mailed links point, as TALLY_PUBLIC_BASE_URL
+// does on AWS: the address the server listens on. Mail links are never
+// built from a request's Host header.
+func (s *Server) SetPublicBaseURL(base string) { s.Deps.Config.PublicBaseURL = base }
 
 // Close stops the embedded store, if any.
 func (s *Server) Close() error {

@@ -73,6 +73,7 @@ func startWith(t *testing.T, program []byte) *tally {
 	x.srv = srv
 	x.ts = httptest.NewServer(srv.Handler())
 	t.Cleanup(x.ts.Close)
+	srv.SetPublicBaseURL(x.ts.URL)
 	x.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return x
 }

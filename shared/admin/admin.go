@@ -353,7 +353,7 @@ func Adjustment(d *app.Deps) apigw.Handler {
 		case err != nil:
 			return apigw.Response{}, err
 		}
-		return apigw.Response{StatusCode: http.StatusCreated, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}, Body: string(b)}, nil
+		return apigw.Response{StatusCode: http.StatusCreated, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}, Body: string(b)}, nil
 	})
 }
 
@@ -367,7 +367,7 @@ func replay(prev *store.Adjustment, hash string, err error) (apigw.Response, err
 	if prev.Hash != hash {
 		return apigw.Response{}, apierr.Conflict("id_conflict", "an adjustment with this id and another body exists")
 	}
-	return apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}, Body: prev.Response}, nil
+	return apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}, Body: prev.Response}, nil
 }
 
 // Balances serves GET /admin/balances?as_of=: one balance per affiliate, in

@@ -179,9 +179,10 @@ func redirect(location string, cookies []string) apigw.Response {
 	return apigw.Response{
 		StatusCode: http.StatusFound,
 		Headers: map[string]string{
-			"Location":        location,
-			"Cache-Control":   "no-store",
-			"Referrer-Policy": "no-referrer-when-downgrade",
+			"Location":               location,
+			"Cache-Control":          "no-store",
+			"Referrer-Policy":        "no-referrer-when-downgrade",
+			"X-Content-Type-Options": "nosniff",
 		},
 		Cookies: cookies,
 	}
@@ -193,7 +194,7 @@ func redirect(location string, cookies []string) apigw.Response {
 func fallbackNoProgram() apigw.Response {
 	return apigw.Response{
 		StatusCode: http.StatusServiceUnavailable,
-		Headers:    map[string]string{"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "Retry-After": "5"},
+		Headers:    map[string]string{"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "Retry-After": "5", "X-Content-Type-Options": "nosniff"},
 		Body:       strings.TrimSpace("This link is briefly unavailable. Please try again in a moment."),
 	}
 }
