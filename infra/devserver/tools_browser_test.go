@@ -110,6 +110,14 @@ func TestToolsPagesInABrowser(t *testing.T) {
 	}
 	check("resources")
 
+	// The ledger says which tag an entry came through.
+	if err := chromedp.Do(ctx, chromedp.Navigate(x.ts.URL+"/reports/ledger?month=2026-11"), chromedp.WaitVisible(chromedp.CSS("main h1"))); err != nil {
+		t.Fatal(err)
+	}
+	if body := text(`document.querySelector("main").textContent`); !strings.Contains(body, "Recordings bought after a visit to your Health Summit 2026 link tagged “instagram”: 50%") {
+		t.Errorf("ledger page does not say the tag: %s", body)
+	}
+
 	// Link Stats: the table per tag matches the JSON, and adds up.
 	var ls struct {
 		Subs []map[string]any

@@ -11,6 +11,7 @@ type EntryFacts struct {
 	ProductName     string // the product's name, or its SKU when unknown
 	Kind            string // recording, transcript, speaker_product, other
 	LinkEventName   string // the event of the link the buyer came in on
+	Sub             string // the channel tag of that link, if any
 	RateBP          int64
 	Reason          string // adjustments
 }
@@ -45,6 +46,9 @@ func Explain(f EntryFacts) string {
 	link := "your link"
 	if f.LinkEventName != "" {
 		link = "your " + f.LinkEventName + " link"
+	}
+	if f.Sub != "" {
+		link += " tagged “" + f.Sub + "”"
 	}
 	switch f.Via {
 	case "click":

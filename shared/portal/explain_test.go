@@ -10,6 +10,9 @@ func TestExplain(t *testing.T) {
 		"referral after a click names the link's event and the rate": {
 			EntryFacts{Type: "referral", Rule: "kind_rate", Via: "click", Kind: "recording", LinkEventName: "Sleep Fest", RateBP: 4000},
 			"Recordings bought after a visit to your Sleep Fest link: 40%"},
+		"a tagged link says its tag": {
+			EntryFacts{Type: "referral", Rule: "kind_rate", Via: "click", Kind: "recording", LinkEventName: "Sleep Fest", Sub: "podcast", RateBP: 4000},
+			"Recordings bought after a visit to your Sleep Fest link tagged “podcast”: 40%"},
 		"a per-product rate names the product": {
 			EntryFacts{Type: "referral", Rule: "sku_rate", Via: "contact", ProductName: "Summit Recordings", LinkEventName: "Health Summit", RateBP: 3333},
 			"Summit Recordings bought by someone who came in through your Health Summit link earlier: 33.33%"},

@@ -177,6 +177,7 @@ func explain(p *program.Program, e ledger.Entry) string {
 	if ev, ok := p.Event(e.LinkEvent); ok {
 		f.LinkEventName = ev.Name
 	}
+	f.Sub = e.Sub
 	return portal.Explain(f)
 }
 
