@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/shared/clicktoken"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/program"
@@ -13,10 +12,7 @@ import (
 // A click's channel tag travels with the referral and the contact's touch;
 // a later order the contact brings keeps it; a named affiliate has none.
 func TestChannelTagTravelsWithTheReferral(t *testing.T) {
-	p, err := program.Parse(demo.YAML)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := testProgram(t, program.FirstTouch)
 	keys, _ := clicktoken.NewKeys([]byte("test-click-key-0123456789abcdef0123456789"))
 	at := time.Date(2026, 11, 3, 15, 0, 0, 0, time.UTC)
 	tok := keys.Sign(clicktoken.Claims{Affiliate: "jane", Event: "summit-2026", At: at.Add(-time.Hour), Sub: "podcast"})
