@@ -253,15 +253,7 @@ func TestPayoutsPageInABrowser(t *testing.T) {
 		t.Helper()
 		return must[string](t)(chromedp.Run(ctx, chromedp.Evaluate[string](js)))
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(x.ts.URL+"/reports/payouts"), chromedp.WaitVisible(chromedp.ID("email")),
-		chromedp.SendKeys(chromedp.ID("email"), "kim@example.com"), chromedp.Click(chromedp.CSS("form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.ID("code"))); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(x.mail.lastLink("kim@example.com")), chromedp.WaitVisible(chromedp.CSS("form[action='/login/link'] button")),
-		chromedp.Click(chromedp.CSS("form[action='/login/link'] button")), chromedp.WaitVisible(chromedp.CSS(".totals"))); err != nil {
-		t.Fatal(err)
-	}
+	signInBrowser(t, x, ctx, "/reports/payouts", "kim@example.com", ".totals")
 	var b balance
 	x.json("/reports/balance", "dev-kim-key", &b)
 	var mine struct{ Payouts []map[string]any }
@@ -274,19 +266,5 @@ func TestPayoutsPageInABrowser(t *testing.T) {
 	if n := text(`String(document.querySelectorAll("tbody tr").length)`); n != fmt.Sprint(len(mine.Payouts)) || n != "2" {
 		t.Errorf("%s payout rows, JSON has %d", n, len(mine.Payouts))
 	}
-	shots := filepath.Join(repoRoot(t), ".cache", "screenshots")
-	for _, w := range []int64{1280, 390} {
-		browsertest.Screenshot(t, ctx, w, filepath.Join(shots, fmt.Sprintf("payouts-%d.png", w)))
-		if w == 390 {
-			if sw := text(`String(document.documentElement.scrollWidth)`); sw != "390" {
-				t.Errorf("payouts at 390px scrolls sideways (%spx wide)", sw)
-			}
-		}
-	}
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
-		t.Fatal(err)
-	}
-	if bad := browsertest.Serious(browsertest.Axe(t, ctx)); len(bad) > 0 {
-		t.Errorf("payouts: axe-core: %s", strings.Join(bad, "; "))
-	}
+	lookAt(t, ctx, "payouts")
 }

@@ -2,6 +2,7 @@ package devserver_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -49,33 +50,8 @@ func TestToolsPagesInABrowser(t *testing.T) {
 		t.Helper()
 		return must[string](t)(chromedp.Run(ctx, chromedp.Evaluate[string](js)))
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(x.ts.URL+"/reports/resources"), chromedp.WaitVisible(chromedp.ID("email")),
-		chromedp.SendKeys(chromedp.ID("email"), "jane@example.com"), chromedp.Click(chromedp.CSS("form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.ID("code"))); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(x.mail.lastLink("jane@example.com")), chromedp.WaitVisible(chromedp.CSS("form[action='/login/link'] button")),
-		chromedp.Click(chromedp.CSS("form[action='/login/link'] button")), chromedp.WaitVisible(chromedp.CSS(".resources"))); err != nil {
-		t.Fatal(err)
-	}
-	shots := filepath.Join(repoRoot(t), ".cache", "screenshots")
-	check := func(name string) {
-		t.Helper()
-		for _, w := range []int64{1280, 390} {
-			browsertest.Screenshot(t, ctx, w, filepath.Join(shots, fmt.Sprintf("%s-%d.png", name, w)))
-			if w == 390 {
-				if sw := text(`String(document.documentElement.scrollWidth)`); sw != "390" {
-					t.Errorf("%s at 390px scrolls sideways (%spx wide)", name, sw)
-				}
-			}
-		}
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
-			t.Fatal(err)
-		}
-		if bad := browsertest.Serious(browsertest.Axe(t, ctx)); len(bad) > 0 {
-			t.Errorf("%s: axe-core: %s", name, strings.Join(bad, "; "))
-		}
-	}
+	signInBrowser(t, x, ctx, "/reports/resources", "jane@example.com", ".resources")
+	check := func(name string) { t.Helper(); lookAt(t, ctx, name) }
 
 	// Resources: each text of the JSON is on the page with its copy button.
 	var res struct{ Resources []map[string]string }
@@ -154,4 +130,41 @@ func TestToolsPagesInABrowser(t *testing.T) {
 		t.Errorf("built: %s", built)
 	}
 	check("links-built")
+}
+
+// signInBrowser opens a page without a session, signs in as email with the
+// mailed link, and waits for sel on the page asked for.
+func signInBrowser(t *testing.T, x *tally, ctx context.Context, path, email, sel string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(x.ts.URL+path), chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), email), chromedp.Click(chromedp.CSS("form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("code"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(x.mail.lastLink(email)), chromedp.WaitVisible(chromedp.CSS("form[action='/login/link'] button")),
+		chromedp.Click(chromedp.CSS("form[action='/login/link'] button")), chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lookAt looks at the page as a user would: screenshots at desktop and
+// phone widths (.cache/screenshots/<name>-<width>.png), no sideways
+// scrolling on the phone, and nothing serious for axe-core.
+func lookAt(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	shots := filepath.Join(repoRoot(t), ".cache", "screenshots")
+	for _, w := range []int64{1280, 390} {
+		browsertest.Screenshot(t, ctx, w, filepath.Join(shots, fmt.Sprintf("%s-%d.png", name, w)))
+		if w == 390 {
+			if sw := must[string](t)(chromedp.Run(ctx, chromedp.Evaluate[string](`String(document.documentElement.scrollWidth)`))); sw != "390" {
+				t.Errorf("%s at 390px scrolls sideways (%spx wide)", name, sw)
+			}
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatal(err)
+	}
+	if bad := browsertest.Serious(browsertest.Axe(t, ctx)); len(bad) > 0 {
+		t.Errorf("%s: axe-core: %s", name, strings.Join(bad, "; "))
+	}
 }
