@@ -14,6 +14,10 @@ import (
 // MaxLen bounds a `to`: longer ones are refused outright.
 const MaxLen = 1024
 
+// reserved are the link parameters that are Tally's (the channel tag, the
+// deep link, the click token), dropped from to's own query too.
+var reserved = []string{"sub", "to", "tally_click"}
+
 // Resolve is the deep link for to on the event URL's site: its scheme and
 // host, to's path and to's own query. ok is false when to is empty, not
 // within allowed, or holds a `..` segment, `//`, `\`, a control character
@@ -38,6 +42,9 @@ func Resolve(eventURL string, allowed []string, to string) (*url.URL, bool) {
 	q, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		return nil, false
+	}
+	for _, k := range reserved {
+		q.Del(k) // Tally's own: never passed on, whoever put them there
 	}
 	frag, err := url.PathUnescape(fragment)
 	if err != nil {

@@ -16,6 +16,7 @@ func TestResolve(t *testing.T) {
 	}{
 		{"a session page", "/summit/day-2", "https://example.com/summit/day-2"},
 		{"with its own query", "/summit/day-2?tab=agenda&x=1", "https://example.com/summit/day-2?tab=agenda&x=1"},
+		{"Tally's own parameters in to's query are dropped", "/summit/day-2?sub=x&tab=1&to=/admin&tally_click=forged", "https://example.com/summit/day-2?tab=1"},
 		{"with a fragment", "/summit/day-2#talk-3", "https://example.com/summit/day-2#talk-3"},
 		{"another allowed prefix", "/speakers/jane/bio", "https://example.com/speakers/jane/bio"},
 		{"escaped characters stay escaped", "/summit/day%202", "https://example.com/summit/day%202"},
@@ -108,6 +109,9 @@ func FuzzResolveStaysOnTheEventsSite(f *testing.F) {
 		got = r.ResolveReference(got)
 		if got.Scheme != base.Scheme || got.Host != base.Host || got.User != nil {
 			t.Fatalf("Resolve(%q) = %q leads to %s://%s", to, loc, got.Scheme, got.Host)
+		}
+		if q := got.Query(); q.Has("sub") || q.Has("to") || q.Has("tally_click") {
+			t.Fatalf("Resolve(%q) = %q passes on Tally's parameters", to, loc)
 		}
 		if !strings.HasPrefix(got.EscapedPath(), "/summit/") && !strings.HasPrefix(got.EscapedPath(), "/speakers/jane") {
 			t.Fatalf("Resolve(%q) = %q is outside the allowed paths", to, loc)
