@@ -61,6 +61,9 @@ func (it PayoutItem) Claim() string { return ClaimOf(it.PayoutID, it.Affiliate) 
 // ClaimOf is the claim of a payout's item for an affiliate.
 func ClaimOf(payoutID, affiliate string) string { return payoutID + "/" + affiliate }
 
+// noClaim is an entry's claim once given back (never a removed attribute).
+const noClaim = ""
+
 // ClaimPayout is the payout id of a claim.
 func ClaimPayout(claim string) string { p, _, _ := strings.Cut(claim, "/"); return p }
 
@@ -275,8 +278,8 @@ func (s *Store) ClaimBatch(ctx context.Context, it PayoutItem, sks []string, fir
 		acts = append(acts, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table),
 			Key:                       EntryKeyOf(it.Affiliate, sk).AV(),
 			UpdateExpression:          aws.String("SET claim = :c"),
-			ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(claim) OR claim = :c)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(it.Claim())}}})
+			ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(claim) OR claim IN (:none, :c))"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(it.Claim()), ":none": S(noClaim)}}})
 	}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: acts})
 	return txnErr(err)
@@ -307,13 +310,16 @@ func txnErr(err error) error {
 }
 
 // Unclaim gives an entry back if this claim still holds it; it is a no-op
-// when it does not (already given back), so it can be repeated.
+// when it does not (already given back), so it can be repeated. A claim
+// given back is the empty string, not a removed attribute: the embedded
+// store ignores REMOVE (infra/embedded), and an entry must be payable again
+// on both stores.
 func (s *Store) Unclaim(ctx context.Context, affiliate, sk, claim string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.Table), Key: EntryKeyOf(affiliate, sk).AV(),
-		UpdateExpression:          aws.String("REMOVE claim"),
+		UpdateExpression:          aws.String("SET claim = :none"),
 		ConditionExpression:       aws.String("claim = :c"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(claim)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(claim), ":none": S(noClaim)},
 	})
 	if IsConditionFailed(err) {
 		return nil
