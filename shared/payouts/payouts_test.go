@@ -45,12 +45,12 @@ type env struct {
 	meter *dynamometer.Meter
 }
 
-// newEnv is a fresh table on DynamoDB Local with the demo program plus
-// extra affiliates a001..aNNN (hold 14 days, minimum 5000).
-func newEnv(t testing.TB, extra int, opts ...func(*dynamodb.Options)) *env {
+// newEnv is a fresh table on a store with the demo program plus extra
+// affiliates a001..aNNN (hold 14 days, minimum 5000).
+func newEnv(t testing.TB, on dynamotest.Store, extra int, opts ...func(*dynamodb.Options)) *env {
 	t.Helper()
 	var m dynamometer.Meter
-	db := dynamodb.New(dynamotest.Client(t).Options(), append(opts, m.Option())...)
+	db := dynamodb.New(on.Client(t).Options(), append(opts, m.Option())...)
 	st := store.New(db, dynamotest.NewTable(t, db))
 	src := string(demo.YAML)
 	if extra > 0 {
@@ -198,86 +198,90 @@ func (e *env) create(key string) (*store.Payout, error) {
 // exactly once, including an affiliate whose entries span three
 // transactions.
 func TestConcurrentPayoutsTakeEachEntryOnce(t *testing.T) {
-	e := newEnv(t, 0)
-	past := today.Add(-time.Hour)
-	e.put("kim", 250, 700, past)
-	e.put("jane", 30, 4850, past)
-	e.put("bob", 1, 100, past) // under the minimum: never taken
-	var wg sync.WaitGroup
-	var made, nothing atomic.Int32
-	for i := range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := e.create(fmt.Sprintf("key-%d", i))
-			var ae *apierr.Error
-			switch {
-			case err == nil:
-				made.Add(1)
-			case errors.As(err, &ae) && ae.Code == "nothing_payable":
-				nothing.Add(1)
-			default:
-				t.Errorf("create: %v", err)
-			}
-		}()
-	}
-	wg.Wait()
-	owner := e.audit()
-	if len(owner) != 280 {
-		t.Errorf("%d entries taken, want 280 (250 kim + 30 jane)", len(owner))
-	}
-	for _, aff := range []string{"kim", "jane"} {
-		if b := e.balance(aff); b.AvailableCents != 0 || b.InPayoutCents == 0 {
-			t.Errorf("%s: %+v", aff, b)
+	dynamotest.EachStore(t, func(t *testing.T, on dynamotest.Store) {
+		e := newEnv(t, on, 0)
+		past := today.Add(-time.Hour)
+		e.put("kim", 250, 700, past)
+		e.put("jane", 30, 4850, past)
+		e.put("bob", 1, 100, past) // under the minimum: never taken
+		var wg sync.WaitGroup
+		var made, nothing atomic.Int32
+		for i := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := e.create(fmt.Sprintf("key-%d", i))
+				var ae *apierr.Error
+				switch {
+				case err == nil:
+					made.Add(1)
+				case errors.As(err, &ae) && ae.Code == "nothing_payable":
+					nothing.Add(1)
+				default:
+					t.Errorf("create: %v", err)
+				}
+			}()
 		}
-	}
-	if b := e.balance("bob"); b.AvailableCents != 100 || b.Payable {
-		t.Errorf("bob: %+v", b)
-	}
-	if made.Load() == 0 || made.Load()+nothing.Load() != 20 {
-		t.Errorf("%d payouts made, %d found nothing", made.Load(), nothing.Load())
-	}
-	t.Logf("%d payouts made, %d found nothing payable", made.Load(), nothing.Load())
+		wg.Wait()
+		owner := e.audit()
+		if len(owner) != 280 {
+			t.Errorf("%d entries taken, want 280 (250 kim + 30 jane)", len(owner))
+		}
+		for _, aff := range []string{"kim", "jane"} {
+			if b := e.balance(aff); b.AvailableCents != 0 || b.InPayoutCents == 0 {
+				t.Errorf("%s: %+v", aff, b)
+			}
+		}
+		if b := e.balance("bob"); b.AvailableCents != 100 || b.Payable {
+			t.Errorf("bob: %+v", b)
+		}
+		if made.Load() == 0 || made.Load()+nothing.Load() != 20 {
+			t.Errorf("%d payouts made, %d found nothing", made.Load(), nothing.Load())
+		}
+		t.Logf("%d payouts made, %d found nothing payable", made.Load(), nothing.Load())
+	})
 }
 
 // The same key, at once and later (past the 10 minutes DynamoDB keeps its
 // own client tokens), makes one payout.
 func TestSameKeyMakesOnePayout(t *testing.T) {
-	e := newEnv(t, 0)
-	e.put("kim", 3, 2000, today.Add(-time.Hour))
-	ids := make([]string, 10)
-	var wg sync.WaitGroup
-	for i := range ids {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p, err := e.create("month-end")
-			if err != nil {
-				t.Errorf("create: %v", err)
-				return
-			}
-			ids[i] = p.ID
-		}()
-	}
-	wg.Wait()
-	later := *e.svc
-	later.Now = func() time.Time { return today.Add(11 * time.Minute) }
-	p, created, err := later.Create(context.Background(), e.p, "month-end", "h", today)
-	if err != nil || created || p.ID != ids[0] {
-		t.Fatalf("replay 11 minutes later: %v %v %v", p, created, err)
-	}
-	for _, id := range ids {
-		if id != ids[0] {
-			t.Fatalf("one key made payouts %v", ids)
+	dynamotest.EachStore(t, func(t *testing.T, on dynamotest.Store) {
+		e := newEnv(t, on, 0)
+		e.put("kim", 3, 2000, today.Add(-time.Hour))
+		ids := make([]string, 10)
+		var wg sync.WaitGroup
+		for i := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p, err := e.create("month-end")
+				if err != nil {
+					t.Errorf("create: %v", err)
+					return
+				}
+				ids[i] = p.ID
+			}()
 		}
-	}
-	if ps, _ := e.st.ListPayouts(context.Background()); len(ps) != 1 || ps[0].TotalCents != 6000 {
-		t.Fatalf("payouts: %+v", ps)
-	}
-	if _, _, err := e.svc.Create(context.Background(), e.p, "month-end", "other", today); !isCode(err, "id_conflict") {
-		t.Errorf("same key, other body: %v", err)
-	}
-	e.audit()
+		wg.Wait()
+		later := *e.svc
+		later.Now = func() time.Time { return today.Add(11 * time.Minute) }
+		p, created, err := later.Create(context.Background(), e.p, "month-end", "h", today)
+		if err != nil || created || p.ID != ids[0] {
+			t.Fatalf("replay 11 minutes later: %v %v %v", p, created, err)
+		}
+		for _, id := range ids {
+			if id != ids[0] {
+				t.Fatalf("one key made payouts %v", ids)
+			}
+		}
+		if ps, _ := e.st.ListPayouts(context.Background()); len(ps) != 1 || ps[0].TotalCents != 6000 {
+			t.Fatalf("payouts: %+v", ps)
+		}
+		if _, _, err := e.svc.Create(context.Background(), e.p, "month-end", "other", today); !isCode(err, "id_conflict") {
+			t.Errorf("same key, other body: %v", err)
+		}
+		e.audit()
+	})
 }
 
 func isCode(err error, code string) bool {
@@ -306,63 +310,67 @@ func failNth(n int32) func(*dynamodb.Options) {
 // the first leaves the item half-claimed; no other payout takes those
 // entries, and repeating the request completes it: all 250, exactly once.
 func TestFailureMidClaimIsCompletedOnRetry(t *testing.T) {
-	e := newEnv(t, 0, failNth(2))
-	es := e.put("kim", 250, 700, today.Add(-time.Hour))
-	if _, err := e.create("month-end"); err == nil || !strings.Contains(err.Error(), "injected failure") {
-		t.Fatalf("create with a failing second transaction: %v", err)
-	}
-	// The claimed entries count as in the unfinished payout, the rest as available.
-	if b := e.balance("kim"); b.InPayoutCents+b.AvailableCents != 250*700 {
-		t.Fatalf("half-claimed balance: %+v", b)
-	}
-	p, err := e.create("month-end")
-	if err != nil {
-		t.Fatalf("retry: %v", err)
-	}
-	if its := e.items(p.ID); p.TotalCents != 250*700 || len(its) != 1 || len(its[0].Entries) != len(es) {
-		t.Fatalf("after retry: %+v", p)
-	}
-	if owner := e.audit(); len(owner) != 250 {
-		t.Fatalf("%d entries taken, want 250", len(owner))
-	}
-	if b := e.balance("kim"); b.InPayoutCents != 250*700 || b.AvailableCents != 0 {
-		t.Fatalf("balance: %+v", b)
-	}
+	dynamotest.EachStore(t, func(t *testing.T, on dynamotest.Store) {
+		e := newEnv(t, on, 0, failNth(2))
+		es := e.put("kim", 250, 700, today.Add(-time.Hour))
+		if _, err := e.create("month-end"); err == nil || !strings.Contains(err.Error(), "injected failure") {
+			t.Fatalf("create with a failing second transaction: %v", err)
+		}
+		// The claimed entries count as in the unfinished payout, the rest as available.
+		if b := e.balance("kim"); b.InPayoutCents+b.AvailableCents != 250*700 {
+			t.Fatalf("half-claimed balance: %+v", b)
+		}
+		p, err := e.create("month-end")
+		if err != nil {
+			t.Fatalf("retry: %v", err)
+		}
+		if its := e.items(p.ID); p.TotalCents != 250*700 || len(its) != 1 || len(its[0].Entries) != len(es) {
+			t.Fatalf("after retry: %+v", p)
+		}
+		if owner := e.audit(); len(owner) != 250 {
+			t.Fatalf("%d entries taken, want 250", len(owner))
+		}
+		if b := e.balance("kim"); b.InPayoutCents != 250*700 || b.AvailableCents != 0 {
+			t.Fatalf("balance: %+v", b)
+		}
+	})
 }
 
 // Boundaries of payable: exactly the minimum, one cent under, an entry
 // exactly at its available_on, and one a second later.
 func TestPayableBoundaries(t *testing.T) {
-	e := newEnv(t, 2)
-	e.put(code(1), 1, 5000, today)                   // exactly the minimum, available exactly now
-	e.put(code(2), 1, 4999, today)                   // one cent under
-	e.put("kim", 1, 9000, today.Add(time.Second))    // held one more second
-	e.put("jane", 1, 6000, today.Add(-time.Second))  // available
-	e.put("jane", 1, -1000, today.Add(-time.Minute)) // a clawback nets it down
-	p, err := e.create("k")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]int64{}
-	for _, it := range e.items(p.ID) {
-		got[it.Affiliate] = it.AmountCents
-	}
-	if fmt.Sprint(got) != "map[a001:5000 jane:5000]" || p.TotalCents != 10000 {
-		t.Errorf("items %v total %d", got, p.TotalCents)
-	}
-	if b := e.balance(code(2)); b.Payable || !strings.Contains(b.Reason, "$49.99") || !strings.Contains(b.Reason, "$50.00") {
-		t.Errorf("one cent under: %+v", b)
-	}
-	if b := e.balance("kim"); b.HeldCents != 9000 || b.NextRelease == nil || b.NextRelease.AmountCents != 9000 {
-		t.Errorf("held a second more: %+v", b)
-	}
-	e.audit()
+	dynamotest.EachStore(t, func(t *testing.T, on dynamotest.Store) {
+		e := newEnv(t, on, 2)
+		e.put(code(1), 1, 5000, today)                   // exactly the minimum, available exactly now
+		e.put(code(2), 1, 4999, today)                   // one cent under
+		e.put("kim", 1, 9000, today.Add(time.Second))    // held one more second
+		e.put("jane", 1, 6000, today.Add(-time.Second))  // available
+		e.put("jane", 1, -1000, today.Add(-time.Minute)) // a clawback nets it down
+		p, err := e.create("k")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int64{}
+		for _, it := range e.items(p.ID) {
+			got[it.Affiliate] = it.AmountCents
+		}
+		if fmt.Sprint(got) != "map[a001:5000 jane:5000]" || p.TotalCents != 10000 {
+			t.Errorf("items %v total %d", got, p.TotalCents)
+		}
+		if b := e.balance(code(2)); b.Payable || !strings.Contains(b.Reason, "$49.99") || !strings.Contains(b.Reason, "$50.00") {
+			t.Errorf("one cent under: %+v", b)
+		}
+		if b := e.balance("kim"); b.HeldCents != 9000 || b.NextRelease == nil || b.NextRelease.AmountCents != 9000 {
+			t.Errorf("held a second more: %+v", b)
+		}
+		e.audit()
+	})
 }
 
 // Creating a payout for 100 affiliates with 20 entries each, and reading a
 // balance: requests and capacity, at AWS's rates.
 func TestPayoutCost(t *testing.T) {
-	e := newEnv(t, 100)
+	e := newEnv(t, dynamotest.DynamoDBLocal, 100)
 	for i := 1; i <= 100; i++ {
 		e.put(code(i), 20, 500, today.Add(-time.Hour))
 	}
@@ -395,29 +403,31 @@ func TestPayoutCost(t *testing.T) {
 // back and the next payout takes them all; the old key, repeated, then
 // finds nothing left to take.
 func TestAbandonedPayoutGivesItsEntriesBack(t *testing.T) {
-	e := newEnv(t, 0, failNth(2))
-	e.put("kim", 250, 700, today.Add(-time.Hour))
-	if _, err := e.create("A"); err == nil {
-		t.Fatal("the injected failure did not stop the payout")
-	}
-	if _, err := e.create("B"); !isCode(err, "nothing_payable") {
-		t.Fatalf("a payout while another is being made for kim: %v", err)
-	}
-	if b := e.balance("kim"); b.InPayoutCents != 98*700 || b.AvailableCents != 152*700 {
-		t.Fatalf("while A may still run: %+v", b)
-	}
-	e.svc.Now = func() time.Time { return today.Add(16 * time.Minute) }
-	if b := e.balance("kim"); b.InPayoutCents != 0 || b.AvailableCents != 250*700 {
-		t.Fatalf("after A is abandoned: %+v", b)
-	}
-	p, err := e.create("B")
-	if err != nil || p.TotalCents != 250*700 || len(e.items(p.ID)[0].Entries) != 250 {
-		t.Fatalf("B: %+v %v", p, err)
-	}
-	if _, err := e.create("A"); !isCode(err, "nothing_payable") {
-		t.Fatalf("A repeated: %v", err)
-	}
-	if owner := e.audit(); len(owner) != 250 {
-		t.Fatalf("%d entries taken, want 250", len(owner))
-	}
+	dynamotest.EachStore(t, func(t *testing.T, on dynamotest.Store) {
+		e := newEnv(t, on, 0, failNth(2))
+		e.put("kim", 250, 700, today.Add(-time.Hour))
+		if _, err := e.create("A"); err == nil {
+			t.Fatal("the injected failure did not stop the payout")
+		}
+		if _, err := e.create("B"); !isCode(err, "nothing_payable") {
+			t.Fatalf("a payout while another is being made for kim: %v", err)
+		}
+		if b := e.balance("kim"); b.InPayoutCents != 98*700 || b.AvailableCents != 152*700 {
+			t.Fatalf("while A may still run: %+v", b)
+		}
+		e.svc.Now = func() time.Time { return today.Add(16 * time.Minute) }
+		if b := e.balance("kim"); b.InPayoutCents != 0 || b.AvailableCents != 250*700 {
+			t.Fatalf("after A is abandoned: %+v", b)
+		}
+		p, err := e.create("B")
+		if err != nil || p.TotalCents != 250*700 || len(e.items(p.ID)[0].Entries) != 250 {
+			t.Fatalf("B: %+v %v", p, err)
+		}
+		if _, err := e.create("A"); !isCode(err, "nothing_payable") {
+			t.Fatalf("A repeated: %v", err)
+		}
+		if owner := e.audit(); len(owner) != 250 {
+			t.Fatalf("%d entries taken, want 250", len(owner))
+		}
+	})
 }
