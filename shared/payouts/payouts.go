@@ -83,9 +83,12 @@ func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash 
 	rec := store.Payout{ID: idem.PayoutID, Status: payout.StatusDraft, AsOf: idem.AsOf, Currency: p.Currency, CreatedAt: s.Now().UTC()}
 	paying := 0
 	for _, it := range items {
-		if it.State == store.ItemReady {
+		switch it.State {
+		case store.ItemReady:
 			paying++
 			rec.TotalCents += it.AmountCents
+		case store.ItemClaiming: // every take ended, so this cannot be; never write a total without it
+			return nil, false, fmt.Errorf("payout %s: the item of %s is still being claimed; repeat the request", idem.PayoutID, it.Affiliate)
 		}
 	}
 	if paying == 0 {
@@ -155,19 +158,18 @@ func eachAffiliate(ctx context.Context, p *program.Program, f func(ctx context.C
 }
 
 // take makes one affiliate's item of a payout: it claims every entry the
-// rules take, all of them or none. An item left half-claimed by an earlier
-// attempt is completed; one that loses a race for its entries gives back
-// what it took and pays nothing, leaving the entries to the payout that won.
+// rules take, all of them or none, or records that the payout takes nothing
+// from them. An item an earlier or concurrent request of the same key made
+// is completed, never planned again. One that loses a race for its entries
+// gives back what it took and pays nothing, leaving them to the payout that
+// won.
 func (s *Service) take(ctx context.Context, p *program.Program, payoutID string, a *program.Affiliate, asOf time.Time) error {
 	it, err := s.Store.PayoutItem(ctx, payoutID, a.Code)
 	if err != nil {
 		return err
 	}
 	if it != nil {
-		if it.State == store.ItemClaiming {
-			return s.claim(ctx, *it, false)
-		}
-		return nil
+		return s.resume(ctx, *it)
 	}
 	for attempt := 0; attempt < 4; attempt++ {
 		es, err := s.Store.PayableEntries(ctx, a.Code, asOf)
@@ -183,15 +185,15 @@ func (s *Service) take(ctx context.Context, p *program.Program, payoutID string,
 				// Another payout is taking this affiliate's entries right now:
 				// leave them all to it rather than split them between two.
 				s.Log.Info("affiliate skipped: another payout is being created for them", "payout", payoutID, "affiliate", a.Code, "other", c.PayoutID)
-				return nil
+				return s.none(ctx, payoutID, a.Code)
 			}
 		}
 		taken, sum, ok := payout.Take(es, claimOf, asOf, p.MinPayoutCents())
 		if !ok {
-			return nil
+			return s.none(ctx, payoutID, a.Code)
 		}
 		item := store.PayoutItem{PayoutID: payoutID, Affiliate: a.Code, ID: payoutID + "_" + a.Code, AmountCents: sum,
-			Name: a.Name, Email: a.PayoutEmail()}
+			Name: a.Name, Email: a.PayoutEmail(), ClaimedAt: s.Now().UTC()}
 		item.From, item.To = payout.Span(taken, p.Location())
 		for _, e := range taken {
 			item.Entries = append(item.Entries, store.EntrySK(e))
@@ -200,17 +202,60 @@ func (s *Service) take(ctx context.Context, p *program.Program, payoutID string,
 		if !errors.Is(err, errFirstBatchLost) {
 			return err
 		}
+		// Either another payout took an entry, or a request with the same
+		// key wrote this affiliate's item first: then that item is the one.
+		if it, err := s.Store.PayoutItem(ctx, payoutID, a.Code); err != nil || it != nil {
+			if err != nil {
+				return err
+			}
+			return s.resume(ctx, *it)
+		}
 		s.Log.Info("payout lost the race for an affiliate's entries; planning again", "payout", payoutID, "affiliate", a.Code)
 	}
-	return nil // other payouts keep taking these entries: they are theirs
+	return s.none(ctx, payoutID, a.Code) // other payouts keep taking these entries: they are theirs
+}
+
+// none records that a payout takes nothing from an affiliate. When a
+// request with the same key wrote the affiliate's item first, that item is
+// completed instead.
+func (s *Service) none(ctx context.Context, payoutID, affiliate string) error {
+	err := s.Store.PutNoItem(ctx, payoutID, affiliate, s.Now())
+	if !errors.Is(err, store.ErrExists) {
+		return err
+	}
+	it, err := s.Store.PayoutItem(ctx, payoutID, affiliate)
+	if err != nil || it == nil {
+		return err
+	}
+	return s.resume(ctx, *it)
+}
+
+// resume completes an item an earlier or concurrent request of the same key
+// wrote. It first renews the item, so that no other payout counts its
+// claims abandoned while this request runs, then claims every entry again:
+// the claims that still hold are confirmed, and if any entry was taken by
+// another payout meanwhile, the item gives back the rest and pays nothing.
+// A retry completes only what it still holds.
+func (s *Service) resume(ctx context.Context, it store.PayoutItem) error {
+	if it.State != store.ItemClaiming && it.State != store.ItemReady {
+		return nil // dropped, or nothing to take: decided
+	}
+	it.ClaimedAt = s.Now().UTC()
+	switch err := s.Store.RenewItem(ctx, it.PayoutID, it.Affiliate, it.ClaimedAt); {
+	case errors.Is(err, store.ErrConflict):
+		return nil // dropped meanwhile
+	case err != nil:
+		return err
+	}
+	return s.claim(ctx, it, false)
 }
 
 var errFirstBatchLost = errors.New("another payout took an entry of the first batch")
 
-// claim takes an item's entries batch by batch. The first batch creates the
-// item's record; the last marks it ready. Losing the first batch writes
-// nothing (errFirstBatchLost); losing a later one gives back the batches
-// already taken and drops the item.
+// claim takes an item's entries batch by batch. The first batch of a fresh
+// item creates its record; the last marks it ready. Losing the first batch
+// of a fresh item writes nothing (errFirstBatchLost); losing any other drops
+// the item and gives back what it holds.
 func (s *Service) claim(ctx context.Context, it store.PayoutItem, fresh bool) error {
 	for start := 0; start < len(it.Entries) || start == 0; start += claimBatch {
 		end := min(start+claimBatch, len(it.Entries))
@@ -222,10 +267,10 @@ func (s *Service) claim(ctx context.Context, it store.PayoutItem, fresh bool) er
 			return errFirstBatchLost
 		case errors.Is(err, store.ErrConflict):
 			s.Log.Warn("payout item lost an entry to another payout; giving back", "payout", it.PayoutID, "affiliate", it.Affiliate)
-			if err := s.release(ctx, it); err != nil {
+			if err := s.Store.DropItem(ctx, it.PayoutID, it.Affiliate); err != nil {
 				return err
 			}
-			return s.Store.DropItem(ctx, it.PayoutID, it.Affiliate)
+			return s.release(ctx, it)
 		default:
 			return err
 		}
@@ -262,21 +307,37 @@ func (s *Service) release(ctx context.Context, it store.PayoutItem) error {
 	return nil
 }
 
-// unclaimStale finishes what an interrupted cancel or return left: entries
-// still marked by a canceled payout or a returned item are given back before
-// a new payout plans. It returns the claims of the entries as they now stand.
+// unclaimStale finishes what an interrupted cancel or return left, and
+// gives back what abandoned payouts hold, before a new payout plans: entries
+// still marked by a canceled payout, a returned or dropped item, or an item
+// whose request is long over. An abandoned item is dropped first, on the
+// condition that no request took it again since, so a retry of its key
+// cannot complete it afterwards. It returns the claims of the entries as
+// they now stand.
 func (s *Service) unclaimStale(ctx context.Context, affiliate string, es []ledger.Entry) (payout.ClaimOf, error) {
-	claimOf, err := Claims(ctx, s.Store, affiliate, es, s.Now())
+	claimOf, items, err := claims(ctx, s.Store, affiliate, es, s.Now())
 	if err != nil {
 		return nil, err
 	}
+	dropped := map[string]bool{}
 	for i, e := range es {
-		if c := claimOf(e); c.PayoutID != "" && !c.Live() {
-			if err := s.Store.Unclaim(ctx, affiliate, store.EntrySK(e), e.Claim); err != nil {
+		c := claimOf(e)
+		if c.PayoutID == "" || c.Live() {
+			continue
+		}
+		if it := items[c.PayoutID]; c.Abandoned && it != nil && it.State != store.ItemDropped && !dropped[c.PayoutID] {
+			switch err := s.Store.DropAbandoned(ctx, c.PayoutID, affiliate, it.ClaimedAt); {
+			case errors.Is(err, store.ErrConflict):
+				continue // taken again by a retry of its key: it holds them
+			case err != nil:
 				return nil, err
 			}
-			es[i].Claim = ""
+			dropped[c.PayoutID] = true
 		}
+		if err := s.Store.Unclaim(ctx, affiliate, store.EntrySK(e), e.Claim); err != nil {
+			return nil, err
+		}
+		es[i].Claim = ""
 	}
 	return claimOf, nil
 }
@@ -286,6 +347,14 @@ func (s *Service) unclaimStale(ctx context.Context, affiliate string, es []ledge
 // when no entry is claimed. now decides which unfinished payouts are
 // abandoned.
 func Claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.Entry, now time.Time) (payout.ClaimOf, error) {
+	c, _, err := claims(ctx, st, affiliate, es, now)
+	return c, err
+}
+
+// claims is Claims, with the affiliate's items it read, by payout id. The
+// claims of a payout with no record yet are abandoned when its item was
+// dropped or was last taken more than abandonAfter ago.
+func claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.Entry, now time.Time) (payout.ClaimOf, map[string]*store.PayoutItem, error) {
 	var ids []string
 	seen := map[string]bool{}
 	for _, e := range es {
@@ -295,11 +364,11 @@ func Claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.
 		}
 	}
 	if len(ids) == 0 {
-		return func(ledger.Entry) payout.Claim { return payout.Claim{} }, nil
+		return func(ledger.Entry) payout.Claim { return payout.Claim{} }, nil, nil
 	}
 	pays, items, err := st.PayoutsAndItems(ctx, affiliate, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return func(e ledger.Entry) payout.Claim {
 		if e.Claim == "" {
@@ -307,16 +376,31 @@ func Claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.
 		}
 		id := store.ClaimPayout(e.Claim)
 		c := payout.Claim{PayoutID: id}
+		it := items[id]
 		if p := pays[id]; p != nil {
 			c.Status = p.Status
-		} else if started, ok := createdAt(id); !ok || now.Sub(started) > abandonAfter {
-			c.Abandoned = true
+		} else {
+			c.Abandoned = abandoned(id, it, now)
 		}
-		if it := items[id]; it != nil && it.ReturnedAt != nil {
+		if it != nil && it.ReturnedAt != nil {
 			c.Returned = true
 		}
 		return c
-	}, nil
+	}, items, nil
+}
+
+// abandoned says whether the item of a payout with no record yet holds
+// nothing any more: dropped, or last taken long enough ago that no request
+// can still be running for it.
+func abandoned(id string, it *store.PayoutItem, now time.Time) bool {
+	if it != nil && it.State == store.ItemDropped {
+		return true
+	}
+	started, ok := createdAt(id)
+	if it != nil && !it.ClaimedAt.IsZero() {
+		started, ok = it.ClaimedAt, true
+	}
+	return !ok || now.Sub(started) > abandonAfter
 }
 
 // Status is an item's status as the answers show it.

@@ -30,11 +30,16 @@ type Payout struct {
 
 // Item states while a payout is made: claiming (taking its entries, which
 // may need several transactions), ready (all taken), dropped (another payout
-// took some of them first; this item gave back what it had and pays nothing).
+// took some of them first, or it was abandoned; it pays nothing and its
+// claims hold nothing), none (the affiliate had nothing to take: recorded so
+// a concurrent request with the same key cannot decide otherwise later).
+// Each affiliate's item is written once, conditionally, by whichever request
+// of the payout decides first.
 const (
 	ItemClaiming = "claiming"
 	ItemReady    = "ready"
 	ItemDropped  = "dropped"
+	ItemNone     = "none"
 )
 
 // PayoutItem is what one payout pays one affiliate, and which entries (sort
@@ -45,6 +50,7 @@ type PayoutItem struct {
 	Affiliate      string     `json:"affiliate"`
 	ID             string     `json:"item_id"`
 	State          string     `json:"state"`
+	ClaimedAt      time.Time  `json:"claimed_at"` // when a request last took or renewed it: its claims are abandoned 15 minutes later
 	AmountCents    int64      `json:"amount_cents"`
 	Entries        []string   `json:"entries"`
 	Name           string     `json:"name"`
@@ -270,7 +276,13 @@ func (s *Store) ClaimBatch(ctx context.Context, it PayoutItem, sks []string, fir
 			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 	} else if last {
 		acts = append(acts, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: ik.AV(),
-			UpdateExpression: aws.String("SET #s = :ready"), ConditionExpression: aws.String("#s IN (:claiming, :ready)"),
+			UpdateExpression: aws.String("SET #s = :ready"), ConditionExpression: aws.String(itemTaking),
+			ExpressionAttributeNames:  map[string]string{"#s": "state"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": S(ItemReady), ":claiming": S(ItemClaiming)}}})
+	} else {
+		// A dropped item claims nothing more.
+		acts = append(acts, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: ik.AV(),
+			ConditionExpression:       aws.String(itemTaking),
 			ExpressionAttributeNames:  map[string]string{"#s": "state"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": S(ItemReady), ":claiming": S(ItemClaiming)}}})
 	}
@@ -327,7 +339,12 @@ func (s *Store) Unclaim(ctx context.Context, affiliate, sk, claim string) error 
 	return err
 }
 
-// DropItem marks an item that lost a race for its entries as paying nothing.
+// itemTaking is the condition that an item still takes its entries.
+const itemTaking = "#s IN (:claiming, :ready)"
+
+// DropItem marks an item that lost a race for its entries as paying
+// nothing. It is dropped before its entries are given back, so no request
+// can claim for it again meanwhile.
 func (s *Store) DropItem(ctx context.Context, payoutID, affiliate string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).AV(),
@@ -336,6 +353,56 @@ func (s *Store) DropItem(ctx context.Context, payoutID, affiliate string) error 
 		ExpressionAttributeValues: map[string]types.AttributeValue{":d": S(ItemDropped)},
 	})
 	return err
+}
+
+// DropAbandoned drops another payout's item that was last taken at seen
+// (abandoned); ErrConflict when a request took it again since (renewed) or
+// it is no longer taking entries.
+func (s *Store) DropAbandoned(ctx context.Context, payoutID, affiliate string, seen time.Time) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).AV(),
+		UpdateExpression:         aws.String("SET #s = :d"),
+		ConditionExpression:      aws.String(itemTaking + " AND claimed_at = :seen"),
+		ExpressionAttributeNames: map[string]string{"#s": "state"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": S(ItemDropped), ":ready": S(ItemReady), ":claiming": S(ItemClaiming),
+			":seen": S(seen.UTC().Format(time.RFC3339Nano))},
+	})
+	if IsConditionFailed(err) {
+		return ErrConflict
+	}
+	return err
+}
+
+// RenewItem records that a repeated request takes an item again at now, so
+// no other payout counts it abandoned while the request runs; ErrConflict
+// when the item was dropped.
+func (s *Store) RenewItem(ctx context.Context, payoutID, affiliate string, now time.Time) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).AV(),
+		UpdateExpression:         aws.String("SET claimed_at = :now"),
+		ConditionExpression:      aws.String(itemTaking),
+		ExpressionAttributeNames: map[string]string{"#s": "state"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":ready": S(ItemReady), ":claiming": S(ItemClaiming),
+			":now": S(now.UTC().Format(time.RFC3339Nano))},
+	})
+	if IsConditionFailed(err) {
+		return ErrConflict
+	}
+	return err
+}
+
+// PutNoItem records that a payout takes nothing from an affiliate;
+// ErrExists when the affiliate's item was already written (by a concurrent
+// request with the same key). It expires after a day: a payout's requests
+// are long over by then.
+func (s *Store) PutNoItem(ctx context.Context, payoutID, affiliate string, now time.Time) error {
+	type none struct {
+		PayoutID  string `json:"payout_id"`
+		Affiliate string `json:"affiliate"`
+		State     string `json:"state"`
+		TTL       int64  `json:"ttl"`
+	}
+	return s.putNew(ctx, PayoutItemKey(payoutID, affiliate), none{payoutID, affiliate, ItemNone, now.Add(24 * time.Hour).Unix()})
 }
 
 func payoutItemItem(it PayoutItem) (map[string]types.AttributeValue, error) {
