@@ -225,4 +225,3 @@ func hasReady(its []store.PayoutItem, affiliate string) bool {
 	}
 	return false
 }
-
