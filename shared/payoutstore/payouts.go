@@ -1,9 +1,9 @@
-// Package payouts makes, pays, cancels and returns payouts on the table
+// Package payoutstore makes, pays, cancels and returns payouts on the table
 // (SPEC section 9), in an order of writes that never leaves an entry in two
 // payouts and can always be completed by repeating the request. The rules
 // (states, what a payout takes) are package payout's; this package only
 // reads, claims and releases.
-package payouts
+package payoutstore
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package payouts_test
+package payoutstore_test
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/payout"
-	"github.com/tallyhq/tally/shared/payouts"
+	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/store"
 )
 
@@ -53,7 +53,7 @@ func TestPayoutProperties(t *testing.T) {
 			rt.Fatal(err)
 		}
 		now := today
-		e := &env{t: rt, st: st, p: p, svc: &payouts.Service{Store: st, Log: log, Now: func() time.Time { return now }}}
+		e := &env{t: rt, st: st, p: p, svc: &payoutstore.Service{Store: st, Log: log, Now: func() time.Time { return now }}}
 		written := map[string]ledger.Entry{} // affiliate/id -> as written
 		var commissions []ledger.Entry
 		clawed := map[string]int64{}

@@ -1,4 +1,4 @@
-package payouts_test
+package payoutstore_test
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 	"github.com/tallyhq/tally/shared/dynamometer"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/payout"
-	"github.com/tallyhq/tally/shared/payouts"
+	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
 )
@@ -40,7 +40,7 @@ type tb interface {
 type env struct {
 	t     tb
 	st    *store.Store
-	svc   *payouts.Service
+	svc   *payoutstore.Service
 	p     *program.Program
 	meter *dynamometer.Meter
 }
@@ -66,7 +66,7 @@ func newEnv(t testing.TB, on dynamotest.Store, extra int, opts ...func(*dynamodb
 	}
 	p = dynamotest.Load(t, st, p)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	return &env{t: t, st: st, p: p, meter: &m, svc: &payouts.Service{Store: st, Log: log, Now: func() time.Time { return today }}}
+	return &env{t: t, st: st, p: p, meter: &m, svc: &payoutstore.Service{Store: st, Log: log, Now: func() time.Time { return today }}}
 }
 
 func code(i int) string { return fmt.Sprintf("a%03d", i) }
@@ -160,13 +160,13 @@ func (e *env) audit(affs ...string) map[string]string {
 	return owner
 }
 
-func (e *env) balance(aff string) payouts.BalanceAnswer {
+func (e *env) balance(aff string) payoutstore.BalanceAnswer {
 	e.t.Helper()
 	a, ok := e.p.Affiliate(aff)
 	if !ok {
 		e.t.Fatalf("no affiliate %s", aff)
 	}
-	b, err := payouts.Balance(context.Background(), e.st, e.p, a, e.svc.Now(), e.svc.Now())
+	b, err := payoutstore.Balance(context.Background(), e.st, e.p, a, e.svc.Now(), e.svc.Now())
 	if err != nil {
 		e.t.Fatal(err)
 	}

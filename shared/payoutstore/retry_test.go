@@ -1,4 +1,4 @@
-package payouts_test
+package payoutstore_test
 
 import (
 	"context"
