@@ -383,7 +383,7 @@ func Balances(d *app.Deps) apigw.Handler {
 			return apigw.Response{}, err
 		}
 		out := struct {
-			AsOf     string                  `json:"as_of"`
+			AsOf     string                      `json:"as_of"`
 			Balances []payoutstore.BalanceAnswer `json:"balances"`
 		}{AsOf: asOf.UTC().Format(time.RFC3339), Balances: bs}
 		rows := make([][]any, 0, len(bs))

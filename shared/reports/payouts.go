@@ -45,7 +45,7 @@ func payoutsView(r Request) (Answer, error) {
 		rows = append(rows, []any{p.PayoutID, p.ItemID, p.Status, p.AmountCents, p.From, p.To, orEmpty(p.PaidAt), orEmpty(p.Reference)})
 	}
 	ans := Answer{JSON: struct {
-		Affiliate string                    `json:"affiliate"`
+		Affiliate string                        `json:"affiliate"`
 		Payouts   []payoutstore.AffiliatePayout `json:"payouts"`
 	}{r.Affiliate.Code, ps}, Header: payoutstore.AffiliatePayoutHeader, Rows: rows, Title: "My Payouts"}
 	if formatOf(r.Req) == "html" {
