@@ -209,48 +209,6 @@ func (s *Store) PayoutsAndItems(ctx context.Context, affiliate string, ids []str
 	return pays, items, nil
 }
 
-// batchGet reads keys (deduplicated) with strongly consistent reads, retrying
-// what DynamoDB leaves unprocessed.
-func (s *Store) batchGet(ctx context.Context, keys []Key) (map[Key]map[string]types.AttributeValue, error) {
-	seen := map[Key]bool{}
-	var todo []map[string]types.AttributeValue
-	for _, k := range keys {
-		if !seen[k] {
-			seen[k] = true
-			todo = append(todo, k.AV())
-		}
-	}
-	out := make(map[Key]map[string]types.AttributeValue, len(todo))
-	for len(todo) > 0 {
-		n := min(len(todo), 100)
-		req := todo[:n]
-		todo = todo[n:]
-		for attempt := 0; len(req) > 0; attempt++ {
-			if attempt > 0 {
-				time.Sleep(time.Duration(attempt*attempt) * 20 * time.Millisecond)
-			}
-			res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-				s.Table: {Keys: req, ConsistentRead: aws.Bool(true)},
-			}})
-			if err != nil {
-				return nil, err
-			}
-			for _, it := range res.Responses[s.Table] {
-				out[Key{str(it[AttrPK]), str(it[AttrSK])}] = it
-			}
-			req = res.UnprocessedKeys[s.Table].Keys
-		}
-	}
-	return out, nil
-}
-
-func str(v types.AttributeValue) string {
-	if s, ok := v.(*types.AttributeValueMemberS); ok {
-		return s.Value
-	}
-	return ""
-}
-
 // ClaimBatch takes entries for a payout item in one transaction: each entry
 // must be unclaimed or already this item's. With first, the item's record is
 // created in the same transaction; with last, it is marked ready. ErrConflict
@@ -295,30 +253,6 @@ func (s *Store) ClaimBatch(ctx context.Context, it PayoutItem, sks []string, fir
 	}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: acts})
 	return txnErr(err)
-}
-
-// txnErr turns a canceled transaction into ErrConflict (a condition failed)
-// or ErrRetry (a concurrent transaction touched the same items).
-func txnErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	reasons := CanceledReasons(err)
-	for _, r := range reasons {
-		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
-			return ErrConflict
-		}
-	}
-	for _, r := range reasons {
-		if aws.ToString(r.Code) == "TransactionConflict" {
-			return ErrRetry
-		}
-	}
-	var tc *types.TransactionConflictException
-	if errors.As(err, &tc) {
-		return ErrRetry
-	}
-	return err
 }
 
 // Unclaim gives an entry back if this claim still holds it; it is a no-op
@@ -564,39 +498,4 @@ func (s *Store) PutAdjustment(ctx context.Context, id string, a Adjustment, e le
 		return ErrExists
 	}
 	return txnErr(err)
-}
-
-// putNew puts v at k unless something is there (ErrExists).
-func (s *Store) putNew(ctx context.Context, k Key, v any) error {
-	attrs, err := marshal(v)
-	if err != nil {
-		return err
-	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: k.Item(attrs),
-		ConditionExpression: aws.String("attribute_not_exists(PK)")})
-	if IsConditionFailed(err) {
-		return ErrExists
-	}
-	return err
-}
-
-// getAs reads k into v; false when absent.
-func (s *Store) getAs(ctx context.Context, k Key, v any) (bool, error) {
-	item, err := s.Get(ctx, k)
-	if err != nil || item == nil {
-		return false, err
-	}
-	return true, unmarshal(item, v)
-}
-
-func decodeAll[T any](items []map[string]types.AttributeValue) ([]T, error) {
-	out := make([]T, 0, len(items))
-	for _, it := range items {
-		var v T
-		if err := unmarshal(it, &v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }
