@@ -129,19 +129,20 @@ func createdAt(id string) (time.Time, bool) {
 // takeAll makes every affiliate's item (a failure stops the rest; a repeat
 // of the request completes them).
 func (s *Service) takeAll(ctx context.Context, p *program.Program, payoutID string, asOf time.Time) error {
-	return eachAffiliate(ctx, p, func(ctx context.Context, i int) error {
-		return s.take(ctx, p, payoutID, &p.Affiliates[i], asOf)
+	payees := p.Payees()
+	return eachAffiliate(ctx, payees, func(ctx context.Context, i int) error {
+		return s.take(ctx, p, payoutID, &payees[i], asOf)
 	})
 }
 
-// eachAffiliate runs f for every affiliate of the program, several at a time
-// (each is a few sequential requests); the first failure stops the rest.
-func eachAffiliate(ctx context.Context, p *program.Program, f func(ctx context.Context, i int) error) error {
+// eachAffiliate runs f for every affiliate of affs, several at a time (each
+// is a few sequential requests); the first failure stops the rest.
+func eachAffiliate(ctx context.Context, affs []program.Affiliate, f func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
-	for i := range p.Affiliates {
+	for i := range affs {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
@@ -149,7 +150,7 @@ func eachAffiliate(ctx context.Context, p *program.Program, f func(ctx context.C
 				return
 			}
 			if err := f(ctx, i); err != nil {
-				cancel(fmt.Errorf("affiliate %s: %w", p.Affiliates[i].Code, err))
+				cancel(fmt.Errorf("affiliate %s: %w", affs[i].Code, err))
 			}
 		})
 	}

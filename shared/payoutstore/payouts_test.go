@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -428,6 +429,64 @@ func TestAbandonedPayoutGivesItsEntriesBack(t *testing.T) {
 		}
 		if owner := e.audit(); len(owner) != 250 {
 			t.Fatalf("%d entries taken, want 250", len(owner))
+		}
+	})
+}
+
+// An affiliate removed from the program file is kept as a former one: what
+// they are owed still shows in the owner's balances and is paid by the next
+// payout, with the name and email they had; they no longer count as an
+// affiliate anywhere else. Reloading keeps them; adding them back restores them.
+func TestRemovedAffiliateIsStillPaid(t *testing.T) {
+	dynamotest.EachStore(t, func(t *testing.T, on dynamotest.Store) {
+		e := newEnv(t, on, 1)
+		e.put(code(1), 2, 3000, today.Add(-time.Hour))
+		without, err := program.Parse(demo.YAML)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 { // removed, then the same file again
+			e.p = dynamotest.Load(t, e.st, without)
+		}
+		if _, ok := e.p.Affiliate(code(1)); ok || len(e.p.Former) != 1 || e.p.Former[0].IsActive() {
+			t.Fatalf("a001 after removal: former %+v", e.p.Former)
+		}
+		bs, err := payoutstore.Balances(context.Background(), e.st, e.p, today, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var listed []string
+		for _, b := range bs {
+			listed = append(listed, fmt.Sprintf("%s:%d", b.Affiliate, b.AvailableCents))
+		}
+		if !slices.Contains(listed, "a001:6000") {
+			t.Fatalf("balances %v lack the removed affiliate's 6000", listed)
+		}
+		p, err := e.create("after-removal")
+		if err != nil {
+			t.Fatal(err)
+		}
+		its := e.items(p.ID)
+		if p.TotalCents != 6000 || len(its) != 1 || its[0].Affiliate != code(1) || its[0].Name != "Affiliate 1" || its[0].Email != "a001@example.com" {
+			t.Fatalf("payout %+v items %+v", p, its)
+		}
+		if _, err := e.svc.MarkPaid(context.Background(), p.ID, today, "ref"); err != nil {
+			t.Fatal(err)
+		}
+		bs, _ = payoutstore.Balances(context.Background(), e.st, e.p, today, today)
+		for _, b := range bs {
+			if b.Affiliate == code(1) {
+				t.Errorf("a former affiliate owed nothing more is still listed: %+v", b)
+			}
+		}
+		e.audit()
+		back, _ := program.Parse([]byte(strings.Replace(string(demo.YAML), "payouts:\n",
+			"  - {code: a001, name: Affiliate 1, email: a001@example.com, plan: standard, events: [summit-2026]}\npayouts:\n", 1)))
+		if e.p = dynamotest.Load(t, e.st, back); len(e.p.Former) != 0 {
+			t.Fatalf("added back, still former: %+v", e.p.Former)
+		}
+		if a, ok := e.p.Affiliate(code(1)); !ok || !a.IsActive() {
+			t.Fatalf("added back: %+v", a)
 		}
 	})
 }

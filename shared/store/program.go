@@ -120,6 +120,14 @@ func (s *Store) LoadProgram(ctx context.Context) (*program.Program, string, erro
 		})
 	}
 	if err == nil {
+		err = decode("former", func(it map[string]types.AttributeValue) error {
+			var v program.Affiliate
+			err := unmarshal(it, &v)
+			p.Former = append(p.Former, v)
+			return err
+		})
+	}
+	if err == nil {
 		err = decode("owner", func(it map[string]types.AttributeValue) error {
 			var v program.Owner
 			err := unmarshal(it, &v)
@@ -229,6 +237,25 @@ func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Ti
 	for i, x := range p.Affiliates {
 		if err := add(AffiliateKey(x.Code), "affiliate", i, x); err != nil {
 			return "", err
+		}
+	}
+	// Affiliates the new file removed stay as former ones, inactive and
+	// enrolled nowhere, so balances and payouts still pay what they are owed.
+	p.Former = nil
+	if old != nil {
+		inFile := map[string]bool{}
+		for _, a := range p.Affiliates {
+			inFile[a.Code] = true
+		}
+		for _, x := range old.Payees() {
+			if inFile[x.Code] {
+				continue
+			}
+			x.Active, x.Events, x.APIKey = new(false), nil, ""
+			if err := add(AffiliateKey(x.Code), "former", len(p.Former), x); err != nil {
+				return "", err
+			}
+			p.Former = append(p.Former, x)
 		}
 	}
 	for i, x := range p.Owners {
