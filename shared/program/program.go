@@ -41,16 +41,17 @@ type Program struct {
 	Products      []Product   `yaml:"products" json:"-"`
 	Plans         []Plan      `yaml:"plans" json:"-"`
 	Affiliates    []Affiliate `yaml:"affiliates" json:"-"`
-	// Former are affiliates a later file removed, kept by the loader,
-	// inactive, so what they are still owed is paid (docs/decisions.md,
-	// Payouts). Only balances and payouts see them.
-	Former  []Affiliate `yaml:"-" json:"-"`
-	Payouts *Payouts    `yaml:"payouts" json:"payouts,omitempty"`
-	Owners  []Owner     `yaml:"owners" json:"-"`
+	Payouts       *Payouts    `yaml:"payouts" json:"payouts,omitempty"`
+	Owners        []Owner     `yaml:"owners" json:"-"`
 
 	// Links are the short codes of (event, affiliate) pairs. They are state,
 	// not configuration: made once when an affiliate is enrolled and kept.
 	Links []Link `yaml:"-" json:"-"`
+
+	// Former are affiliates a later file removed, kept by the loader,
+	// inactive, so what they are still owed is paid (docs/decisions.md,
+	// Payouts). Only balances and payouts see them.
+	Former []Affiliate `yaml:"-" json:"-"`
 
 	loc        *time.Location
 	events     map[string]*Event
