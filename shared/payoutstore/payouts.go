@@ -50,20 +50,9 @@ type Service struct {
 // made nothing may be used again. A request that stopped half-way is
 // completed by repeating it.
 func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash string, asOf time.Time) (ans *store.Payout, created bool, err error) {
-	idem, err := s.Store.GetIdempotency(ctx, key)
+	idem, err := s.idempotency(ctx, key, bodyHash, asOf)
 	if err != nil {
 		return nil, false, err
-	}
-	if idem == nil {
-		idem = &store.Idempotency{Hash: bodyHash, PayoutID: newID(s.Now()), AsOf: asOf.UTC()}
-		switch err := s.Store.PutIdempotency(ctx, key, *idem); {
-		case errors.Is(err, store.ErrExists): // a concurrent request with the same key
-			if idem, err = s.Store.GetIdempotency(ctx, key); err != nil || idem == nil {
-				return nil, false, fmt.Errorf("read idempotency key: %v", err)
-			}
-		case err != nil:
-			return nil, false, err
-		}
 	}
 	if idem.Hash != bodyHash {
 		return nil, false, apierr.Conflict("id_conflict", "this Idempotency-Key was used with another body")
@@ -105,6 +94,23 @@ func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash 
 		return nil, false, err
 	}
 	return &rec, true, nil
+}
+
+// idempotency reads a key's record, or records it with a new payout id. A
+// concurrent request with the same key may record it first, or find nothing
+// payable and free it between our two requests: then we start again.
+func (s *Service) idempotency(ctx context.Context, key, bodyHash string, asOf time.Time) (*store.Idempotency, error) {
+	for attempt := 0; attempt < 4; attempt++ {
+		idem, err := s.Store.GetIdempotency(ctx, key)
+		if err != nil || idem != nil {
+			return idem, err
+		}
+		idem = &store.Idempotency{Hash: bodyHash, PayoutID: newID(s.Now()), AsOf: asOf.UTC()}
+		if err := s.Store.PutIdempotency(ctx, key, *idem); !errors.Is(err, store.ErrExists) {
+			return idem, err
+		}
+	}
+	return nil, fmt.Errorf("idempotency key %q keeps changing under concurrent requests", key)
 }
 
 const idTime = "20060102T150405Z"
