@@ -293,13 +293,18 @@ func (s *Store) DropItem(ctx context.Context, payoutID, affiliate string) error 
 // (abandoned); ErrConflict when a request took it again since (renewed) or
 // it is no longer taking entries.
 func (s *Store) DropAbandoned(ctx context.Context, payoutID, affiliate string, seen time.Time) error {
+	vals := map[string]types.AttributeValue{":d": S(ItemDropped), ":ready": S(ItemReady), ":claiming": S(ItemClaiming)}
+	cond := itemTaking + " AND attribute_not_exists(claimed_at)" // items made before claimed_at was kept
+	if !seen.IsZero() {
+		cond = itemTaking + " AND claimed_at = :seen"
+		vals[":seen"] = S(seen.UTC().Format(time.RFC3339Nano))
+	}
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).AV(),
-		UpdateExpression:         aws.String("SET #s = :d"),
-		ConditionExpression:      aws.String(itemTaking + " AND claimed_at = :seen"),
-		ExpressionAttributeNames: map[string]string{"#s": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":d": S(ItemDropped), ":ready": S(ItemReady), ":claiming": S(ItemClaiming),
-			":seen": S(seen.UTC().Format(time.RFC3339Nano))},
+		UpdateExpression:          aws.String("SET #s = :d"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  map[string]string{"#s": "state"},
+		ExpressionAttributeValues: vals,
 	})
 	if IsConditionFailed(err) {
 		return ErrConflict
