@@ -66,7 +66,7 @@ func newFlow(d *app.Deps, needsMail bool) *flow {
 // Page serves GET /login: the one-field form.
 func Page(d *app.Deps) apigw.Handler {
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		return render(req, http.StatusOK, "login", "Sign in", form{Next: portal.LocalPath(req.QueryStringParameters["next"])})
+		return render(req, http.StatusOK, "login", "Sign in", form{Next: portal.SignInNext(req.QueryStringParameters["next"])})
 	}
 }
 
@@ -90,7 +90,7 @@ func Submit(d *app.Deps) apigw.Handler {
 			return render(req, http.StatusBadRequest, "login", "Sign in", form{Flash: "That did not look like a sign-in form. Try again."})
 		}
 		email := store.NormalizeEmail(vals.Get("email"))
-		next := portal.LocalPath(vals.Get("next"))
+		next := portal.SignInNext(vals.Get("next"))
 		if email == "" || !strings.Contains(email, "@") || len(email) > 254 {
 			return render(req, http.StatusBadRequest, "login", "Sign in", form{Next: next, Flash: "Enter your email address."})
 		}
@@ -100,8 +100,8 @@ func Submit(d *app.Deps) apigw.Handler {
 			log.Error("program", "err", err.Error())
 			return apigw.Error(log, err), nil
 		}
-		if a := affiliateByEmail(p, email); a != nil && a.IsActive() {
-			if err := f.start(ctx, req, p, a, email, next, attempt); err != nil {
+		if who, ok := signerByEmail(p, email); ok {
+			if err := f.start(ctx, req, p, who, email, next, attempt); err != nil {
 				log.Error("sign-in mail", "err", err.Error())
 			}
 		}
@@ -109,7 +109,12 @@ func Submit(d *app.Deps) apigw.Handler {
 	}
 }
 
-func (f *flow) start(ctx context.Context, req apigw.Request, p *program.Program, a *program.Affiliate, email, next, id string) error {
+// person is who an address signs in as: an active affiliate or an owner.
+type person struct {
+	subject, role, name string
+}
+
+func (f *flow) start(ctx context.Context, req apigw.Request, p *program.Program, a person, email, next, id string) error {
 	now := f.d.Now()
 	ok, err := f.d.Store.CountMail(ctx, email, now, MailsPerHour)
 	if err != nil || !ok {
@@ -118,7 +123,7 @@ func (f *flow) start(ctx context.Context, req apigw.Request, p *program.Program,
 	secret := base64.RawURLEncoding.EncodeToString(randomBytes(32))
 	code := eightDigits()
 	l := store.Login{
-		ID: id, Affiliate: a.Code, Email: email, Next: next,
+		ID: id, Affiliate: a.subject, Role: a.role, Email: email, Next: next,
 		SecretHash: hash(id, secret), CodeHash: hash(id, code),
 		Expires: now.Add(LinkLifetime).Unix(),
 	}
@@ -134,8 +139,8 @@ func (f *flow) start(ctx context.Context, req apigw.Request, p *program.Program,
 		To:      email,
 		Subject: "Your Tally sign-in link",
 		Link:    link,
-		Text: fmt.Sprintf("Hello %s,\n\nSign in to your affiliate reports:\n%s\n\nOr enter this code on the sign-in page: %s\n\n"+
-			"The link and the code work once, for 15 minutes. If you did not ask to sign in, ignore this mail.\n", a.Name, link, code),
+		Text: fmt.Sprintf("Hello %s,\n\nSign in to your %s:\n%s\n\nOr enter this code on the sign-in page: %s\n\n"+
+			"The link and the code work once, for 15 minutes. If you did not ask to sign in, ignore this mail.\n", a.name, what(a.role), link, code),
 	})
 }
 
@@ -156,7 +161,7 @@ func LinkPage(d *app.Deps) apigw.Handler {
 			return apigw.Error(apigw.Logger(ctx, d.Log, req), err), nil
 		}
 		name := l.Affiliate
-		if a, ok := p.Affiliate(l.Affiliate); ok {
+		if a, ok := p.Affiliate(l.Affiliate); ok && l.Role != session.RoleOwner {
 			name = a.Name
 		}
 		return render(req, http.StatusOK, "confirm", "Sign in", form{Name: name, Email: l.Email, Token: token})
@@ -222,12 +227,15 @@ func (f *flow) finish(ctx context.Context, req apigw.Request, l *store.Login) (a
 	} else if err != nil {
 		return apigw.Error(log, err), nil
 	}
-	ss := session.New(l.Affiliate, now)
-	if err := f.d.Store.PutSession(ctx, ss.ID, ss.Affiliate, ss.Expires); err != nil {
+	ss, next := session.New(l.Affiliate, now), portal.LocalPath(l.Next)
+	if l.Role == session.RoleOwner {
+		ss, next = session.NewOwner(l.Affiliate, now), portal.OwnerPath(l.Next)
+	}
+	if err := f.d.Store.PutSession(ctx, ss.ID, ss.Affiliate, ss.Role, ss.Expires); err != nil {
 		return apigw.Error(log, err), nil
 	}
-	log.Info("signed in", "affiliate", l.Affiliate)
-	return portal.Redirect(portal.LocalPath(l.Next), f.signer.Cookie(ss, now)), nil
+	log.Info("signed in", "role", ss.Role, "subject", l.Affiliate)
+	return portal.Redirect(next, f.signer.Cookie(ss, now)), nil
 }
 
 // Logout serves POST /logout: ends the session on the server too, so the
@@ -284,13 +292,27 @@ func readForm(req apigw.Request) (url.Values, bool) {
 	return vals, err == nil
 }
 
-func affiliateByEmail(p *program.Program, email string) *program.Affiliate {
+// signerByEmail is who may sign in with an address: an active affiliate, or
+// an owner (the program file keeps the two sets of addresses apart).
+func signerByEmail(p *program.Program, email string) (person, bool) {
 	for i := range p.Affiliates {
-		if store.NormalizeEmail(p.Affiliates[i].Email) == email {
-			return &p.Affiliates[i]
+		if a := &p.Affiliates[i]; store.NormalizeEmail(a.Email) == email {
+			return person{subject: a.Code, role: session.RoleAffiliate, name: a.Name}, a.IsActive()
 		}
 	}
-	return nil
+	for _, o := range p.Owners {
+		if o.Email != "" && store.NormalizeEmail(o.Email) == email {
+			return person{subject: o.Name, role: session.RoleOwner, name: o.Name}, true
+		}
+	}
+	return person{}, false
+}
+
+func what(role string) string {
+	if role == session.RoleOwner {
+		return "program's dashboard"
+	}
+	return "affiliate reports"
 }
 
 func hash(id, secret string) string {

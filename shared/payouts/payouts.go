@@ -126,14 +126,14 @@ func createdAt(id string) (time.Time, bool) {
 // takeAll makes every affiliate's item (a failure stops the rest; a repeat
 // of the request completes them).
 func (s *Service) takeAll(ctx context.Context, p *program.Program, payoutID string, asOf time.Time) error {
-	return eachAffiliate(ctx, p, func(ctx context.Context, i int) error {
+	return EachAffiliate(ctx, p, func(ctx context.Context, i int) error {
 		return s.take(ctx, p, payoutID, &p.Affiliates[i], asOf)
 	})
 }
 
-// eachAffiliate runs f for every affiliate of the program, several at a time
+// EachAffiliate runs f for every affiliate of the program, several at a time
 // (each is a few sequential requests); the first failure stops the rest.
-func eachAffiliate(ctx context.Context, p *program.Program, f func(ctx context.Context, i int) error) error {
+func EachAffiliate(ctx context.Context, p *program.Program, f func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	sem := make(chan struct{}, parallel)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/payout"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
@@ -111,6 +112,11 @@ func Balance(ctx context.Context, st *store.Store, p *program.Program, a *progra
 	if err != nil {
 		return BalanceAnswer{}, err
 	}
+	return BalanceOf(ctx, st, p, a, es, asOf, now)
+}
+
+// BalanceOf is Balance over entries already read (all of the affiliate's).
+func BalanceOf(ctx context.Context, st *store.Store, p *program.Program, a *program.Affiliate, es []ledger.Entry, asOf, now time.Time) (BalanceAnswer, error) {
 	claimOf, err := Claims(ctx, st, a.Code, es, now)
 	if err != nil {
 		return BalanceAnswer{}, err
@@ -127,7 +133,7 @@ func Balance(ctx context.Context, st *store.Store, p *program.Program, a *progra
 // several affiliates at a time.
 func Balances(ctx context.Context, st *store.Store, p *program.Program, asOf, now time.Time) ([]BalanceAnswer, error) {
 	out := make([]BalanceAnswer, len(p.Affiliates))
-	err := eachAffiliate(ctx, p, func(ctx context.Context, i int) (err error) {
+	err := EachAffiliate(ctx, p, func(ctx context.Context, i int) (err error) {
 		out[i], err = Balance(ctx, st, p, &p.Affiliates[i], asOf, now)
 		return err
 	})
