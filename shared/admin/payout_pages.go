@@ -39,7 +39,7 @@ type PayoutRow struct {
 }
 
 var statusWords = map[string]string{
-	payout.StatusDraft: "made, not yet paid", payout.StatusPaid: "paid", payout.StatusCanceled: "canceled", payout.StatusReturned: "sent back",
+	payout.StatusDraft: "not paid yet", payout.StatusPaid: "paid", payout.StatusCanceled: "canceled", payout.StatusReturned: "sent back",
 }
 
 func payoutsPage(r *request, ps []payouts.Answer) (apigw.Response, error) {
