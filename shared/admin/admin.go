@@ -1,10 +1,11 @@
 // Package admin serves the business owner's routes (/admin/*, SPEC section
 // 9): payouts, adjustments and balances. Every route takes only an owner
-// key; each handler decodes, calls package payouts, and answers.
+// key; each handler decodes, calls package payoutstore, and answers.
 package admin
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -25,10 +26,9 @@ import (
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/money"
 	"github.com/tallyhq/tally/shared/payout"
-	"github.com/tallyhq/tally/shared/payouts"
+	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
-	"github.com/tallyhq/tally/shared/session"
 	"github.com/tallyhq/tally/shared/store"
 )
 
@@ -37,40 +37,26 @@ type request struct {
 	ctx    context.Context
 	req    apigw.Request
 	p      *program.Program
-	svc    *payouts.Service
+	svc    *payoutstore.Service
 	st     *store.Store
 	now    time.Time
 	log    *slog.Logger
-	format string           // json, csv or html (a page)
-	owner  string           // who is asking: the owner's name
-	ss     *session.Session // the owner's session; nil for a key
-	signer *session.Signer
+	format string // json, csv or html (a page)
+	owner  string // who is asking: the owner's name
+	token  string // the session's form token, from the authorizer; "" for a key
 	// form holds a browser form's fields: a POST from a signed-in page,
 	// already checked to come from this site with the session's token.
 	form url.Values
 }
 
 // csrfToken is the session's form token for a page's forms ("" for a key).
-func (r *request) csrfToken() string {
-	if r.ss == nil || r.signer == nil {
-		return ""
-	}
-	return r.signer.FormToken(*r.ss)
-}
+func (r *request) csrfToken() string { return r.token }
 
 func serve(d *app.Deps, f func(r *request) (apigw.Response, error)) apigw.Handler {
-	svc := &payouts.Service{Store: d.Store, Log: d.Log, Now: d.Now}
-	var signer *session.Signer
-	if d.Config.SessionKey != "" {
-		s, err := session.NewSigner([]byte(d.Config.SessionKey))
-		if err != nil {
-			d.Fatal("TALLY_SESSION_KEY", err)
-		}
-		signer = s
-	}
+	svc := &payoutstore.Service{Store: d.Store, Log: d.Log, Now: d.Now}
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		log := apigw.Logger(ctx, d.Log, req)
-		r := &request{ctx: ctx, req: req, svc: svc, st: d.Store, now: d.Now(), log: log, format: portal.Format(req), signer: signer}
+		r := &request{ctx: ctx, req: req, svc: svc, st: d.Store, now: d.Now(), log: log, format: portal.Format(req)}
 		post := req.RequestContext.HTTP.Method == http.MethodPost
 		if post && r.format == "html" {
 			r.format = "json" // a POST's answer is a page only for a form (below)
@@ -84,17 +70,10 @@ func serve(d *app.Deps, f func(r *request) (apigw.Response, error)) apigw.Handle
 		}
 		r.owner = owner
 		if apigw.Header(req, "Authorization") == "" { // signed in by a session
-			if signer == nil {
-				return apigw.Error(log, fmt.Errorf("TALLY_SESSION_KEY is not set: owner sessions cannot be checked")), nil
-			}
-			ss, err := signer.Verify(apigw.Cookie(req, session.CookieName), r.now)
-			if err != nil {
-				return apigw.Error(log, apierr.Unauthorized("the session is not valid")), nil
-			}
-			r.ss = &ss
+			r.token = auth.From(req).FormToken
 			if post {
 				vals, ok := readForm(req)
-				if !ok || !signer.CheckFormToken(ss, vals.Get("csrf")) {
+				if !ok || r.token == "" || subtle.ConstantTimeCompare([]byte(vals.Get("csrf")), []byte(r.token)) != 1 {
 					return apigw.Error(log, apierr.Forbidden("the form is missing its token or is from another session: reload the page and try again")), nil
 				}
 				r.form, r.format = vals, "html"
@@ -185,14 +164,14 @@ func (r *request) answer(p *store.Payout, status int, done string) (apigw.Respon
 	if r.form != nil {
 		return portal.Redirect("/admin/payouts/" + url.PathEscape(p.ID) + "?done=" + done), nil
 	}
-	a, _, err := payouts.Load(r.ctx, r.st, p)
+	a, _, err := payoutstore.Load(r.ctx, r.st, p)
 	if err != nil {
 		return apigw.Response{}, err
 	}
 	return apigw.JSON(status, a), nil
 }
 
-// CreatePayout serves POST /admin/payouts.
+// CreatePayout serves POST /admin/payoutstore.
 func CreatePayout(d *app.Deps) apigw.Handler {
 	return serve(d, func(r *request) (apigw.Response, error) {
 		key := strings.TrimSpace(apigw.Header(r.req, "Idempotency-Key"))
@@ -237,10 +216,10 @@ func ListPayouts(d *app.Deps) apigw.Handler {
 			return apigw.Response{}, err
 		}
 		out := struct {
-			Payouts []payouts.Answer `json:"payouts"`
-		}{[]payouts.Answer{}}
+			Payouts []payoutstore.Answer `json:"payouts"`
+		}{[]payoutstore.Answer{}}
 		for i := range ps {
-			a, _, err := payouts.Load(r.ctx, r.st, &ps[i])
+			a, _, err := payoutstore.Load(r.ctx, r.st, &ps[i])
 			if err != nil {
 				return apigw.Response{}, err
 			}
@@ -261,7 +240,7 @@ func GetPayout(d *app.Deps) apigw.Handler {
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		a, items, err := payouts.Load(r.ctx, r.st, p)
+		a, items, err := payoutstore.Load(r.ctx, r.st, p)
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -465,7 +444,7 @@ func Adjustment(d *app.Deps) apigw.Handler {
 		if r.form != nil {
 			return portal.Redirect("/admin/affiliates/" + url.PathEscape(body.Affiliate) + "?done=adjusted"), nil
 		}
-		return apigw.Response{StatusCode: http.StatusCreated, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}, Body: string(b)}, nil
+		return apigw.Response{StatusCode: http.StatusCreated, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}, Body: string(b)}, nil
 	})
 }
 
@@ -482,7 +461,7 @@ func (r *request) replay(prev *store.Adjustment, hash string, err error, affilia
 	if r.form != nil { // the same form sent twice: one adjustment
 		return portal.Redirect("/admin/affiliates/" + url.PathEscape(affiliate) + "?done=adjusted"), nil
 	}
-	return apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}, Body: prev.Response}, nil
+	return apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}, Body: prev.Response}, nil
 }
 
 // Balances serves GET /admin/balances?as_of=: one balance per affiliate, in
@@ -493,20 +472,20 @@ func Balances(d *app.Deps) apigw.Handler {
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		bs, err := payouts.Balances(r.ctx, r.st, r.p, asOf, r.now)
+		bs, err := payoutstore.Balances(r.ctx, r.st, r.p, asOf, r.now)
 		if err != nil {
 			return apigw.Response{}, err
 		}
 		out := struct {
-			AsOf     string                  `json:"as_of"`
-			Balances []payouts.BalanceAnswer `json:"balances"`
+			AsOf     string                      `json:"as_of"`
+			Balances []payoutstore.BalanceAnswer `json:"balances"`
 		}{AsOf: asOf.UTC().Format(time.RFC3339), Balances: bs}
 		rows := make([][]any, 0, len(bs))
 		for _, b := range bs {
 			rows = append(rows, b.Row())
 		}
 		if r.req.QueryStringParameters["format"] == "csv" {
-			return apigw.CSV("tally-balances-"+asOf.UTC().Format("2006-01-02")+".csv", csvout.Write(payouts.BalanceHeader, rows)), nil
+			return apigw.CSV("tally-balances-"+asOf.UTC().Format("2006-01-02")+".csv", csvout.Write(payoutstore.BalanceHeader, rows)), nil
 		}
 		return apigw.JSON(http.StatusOK, out), nil
 	})

@@ -6,7 +6,7 @@ import (
 
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/payout"
-	"github.com/tallyhq/tally/shared/payouts"
+	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/store"
 )
@@ -42,8 +42,8 @@ var statusWords = map[string]string{
 	payout.StatusDraft: "not paid yet", payout.StatusPaid: "paid", payout.StatusCanceled: "canceled", payout.StatusReturned: "sent back",
 }
 
-func payoutsPage(r *request, ps []payouts.Answer) (apigw.Response, error) {
-	bs, err := payouts.Balances(r.ctx, r.st, r.p, r.now, r.now)
+func payoutsPage(r *request, ps []payoutstore.Answer) (apigw.Response, error) {
+	bs, err := payoutstore.Balances(r.ctx, r.st, r.p, r.now, r.now)
 	if err != nil {
 		return apigw.Response{}, err
 	}
@@ -51,8 +51,11 @@ func payoutsPage(r *request, ps []payouts.Answer) (apigw.Response, error) {
 		CSRF: r.csrfToken(), Minimum: r.money(r.p.MinPayoutCents()), HoldDays: r.p.HoldDays()}
 	var total int64
 	for _, b := range bs {
-		a, _ := r.p.Affiliate(b.Affiliate)
-		row := BalanceRow{Code: b.Affiliate, Name: a.Name, URL: "/admin/affiliates/" + url.PathEscape(b.Affiliate),
+		name := b.Affiliate
+		if a, ok := r.p.Affiliate(b.Affiliate); ok {
+			name = a.Name
+		}
+		row := BalanceRow{Code: b.Affiliate, Name: name, URL: "/admin/affiliates/" + url.PathEscape(b.Affiliate),
 			Held: r.money(b.HeldCents), Available: r.money(b.AvailableCents), InPayout: r.money(b.InPayoutCents), Paid: r.money(b.PaidCents),
 			Payable: b.Payable, Reason: b.Reason}
 		pg.Balances = append(pg.Balances, row)
@@ -94,7 +97,7 @@ type ItemRow struct {
 	CanReturn                                         bool
 }
 
-func payoutPage(r *request, a payouts.Answer, items []store.PayoutItem) (apigw.Response, error) {
+func payoutPage(r *request, a payoutstore.Answer, items []store.PayoutItem) (apigw.Response, error) {
 	q := r.req.QueryStringParameters
 	base := "/admin/payouts/" + url.PathEscape(a.ID)
 	pg := PayoutPage{ID: a.ID, Status: statusWords[a.Status], Made: r.dateOf(a.AsOf), Draft: a.Status == payout.StatusDraft,

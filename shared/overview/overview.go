@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally/shared/ledger"
-	"github.com/tallyhq/tally/shared/payouts"
+	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/period"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/reports"
@@ -28,7 +28,7 @@ type Affiliate struct {
 	Stats     reports.LinkStatsReport // link-stats, with days
 	Ledger    reports.LedgerTotals    // the ledger's totals
 	Entries   []ledger.Entry          // the period's ledger entries
-	Balance   *payouts.BalanceAnswer  // /reports/balance, when asked for
+	Balance   *payoutstore.BalanceAnswer  // /reports/balance, when asked for
 	LastHit   string                  // program-zone date of the latest counted hit, "" when none
 	Quiet     []string                // enrolled events without a hit in the last QuietDays days
 }
@@ -44,7 +44,7 @@ type Options struct {
 func Read(ctx context.Context, st *store.Store, p *program.Program, per period.Period, now time.Time, o Options) ([]Affiliate, error) {
 	out := make([]Affiliate, len(p.Affiliates))
 	win := window(now, p.Location())
-	err := payouts.EachAffiliate(ctx, p, func(ctx context.Context, i int) error {
+	err := payoutstore.EachAffiliate(ctx, p.Affiliates, func(ctx context.Context, i int) error {
 		x, err := readOne(ctx, st, p, &p.Affiliates[i], per, win, now, o)
 		out[i] = x
 		return err
@@ -76,7 +76,7 @@ func readOne(ctx context.Context, st *store.Store, p *program.Program, a *progra
 				x.Entries = append(x.Entries, e)
 			}
 		}
-		b, err := payouts.BalanceOf(ctx, st, p, a, all, now, now)
+		b, err := payoutstore.BalanceOf(ctx, st, p, a, all, now, now)
 		if err != nil {
 			return x, err
 		}

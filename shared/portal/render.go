@@ -29,7 +29,7 @@ type Page struct {
 	Zone   string // the program's time zone
 	Script bool   // include the copy-button script
 	Owner  bool   // the owner's pages: their own navigation
-	CSRF   string // the session's form token, for the page's forms
+	CSRF   string // the session's form token, carried by the page's forms (field "csrf")
 	Body   any
 }
 
