@@ -348,9 +348,9 @@ type AffiliatePage struct {
 // their link stats, ledger and balance exactly as their own reports give
 // them.
 type AffiliateAnswer struct {
-	Affiliate overview.Row          `json:"affiliate"`
-	LinkStats any                   `json:"link_stats"`
-	Ledger    any                   `json:"ledger"`
+	Affiliate overview.Row              `json:"affiliate"`
+	LinkStats any                       `json:"link_stats"`
+	Ledger    any                       `json:"ledger"`
 	Balance   payoutstore.BalanceAnswer `json:"balance"`
 }
 

@@ -25,12 +25,12 @@ const QuietDays = 7
 // give them.
 type Affiliate struct {
 	Affiliate *program.Affiliate
-	Stats     reports.LinkStatsReport // link-stats, with days
-	Ledger    reports.LedgerTotals    // the ledger's totals
-	Entries   []ledger.Entry          // the period's ledger entries
-	Balance   *payoutstore.BalanceAnswer  // /reports/balance, when asked for
-	LastHit   string                  // program-zone date of the latest counted hit, "" when none
-	Quiet     []string                // enrolled events without a hit in the last QuietDays days
+	Stats     reports.LinkStatsReport    // link-stats, with days
+	Ledger    reports.LedgerTotals       // the ledger's totals
+	Entries   []ledger.Entry             // the period's ledger entries
+	Balance   *payoutstore.BalanceAnswer // /reports/balance, when asked for
+	LastHit   string                     // program-zone date of the latest counted hit, "" when none
+	Quiet     []string                   // enrolled events without a hit in the last QuietDays days
 }
 
 // Options say what to read beyond the period's counters and ledger.
