@@ -458,7 +458,7 @@ func TestOwnerDashboardInABrowser(t *testing.T) {
 	if h := text(`document.querySelector("h1").textContent`); h != "Sign in as Accounts" {
 		t.Errorf("confirm page says %q", h)
 	}
-	run(chromedp.Click(chromedp.CSS("form[action='/login/link'] button")), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	run(chromedp.Click(chromedp.CSS("form[action='/login/link'] button")), chromedp.WaitVisible(chromedp.CSS(`nav[aria-label="Program"]`)))
 	if loc := location(); loc != x.ts.URL+"/admin?month=2026-11" {
 		t.Fatalf("after sign-in: %s", loc)
 	}
