@@ -50,6 +50,9 @@ build-AdminBalancesFunction: ; $(call lambda,admin-balances)
 build-AdminAffiliateLedgerFunction: ; $(call lambda,admin-affiliate-ledger)
 build-BalanceReportFunction: ; $(call lambda,report-balance)
 build-PayoutsReportFunction: ; $(call lambda,report-payouts)
+build-AdminOverviewFunction: ; $(call lambda,admin-overview)
+build-AdminAffiliatesFunction: ; $(call lambda,admin-affiliates)
+build-AdminAffiliateFunction: ; $(call lambda,admin-affiliate)
 build-ResourcesReportFunction: ; $(call lambda,report-resources)
 
 # Every function for linux/arm64 into .cache/build/<function>/bootstrap.

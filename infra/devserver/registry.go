@@ -52,6 +52,9 @@ var Functions = map[string]Function{
 	"BalanceReportFunction":             {"report-balance", "reports.Balance", reports.Balance},
 	"PayoutsReportFunction":             {"report-payouts", "reports.Payouts", reports.Payouts},
 	"LinksReportFunction":               {"report-links", "reports.Links", reports.Links},
+	"AdminOverviewFunction":             {"admin-overview", "admin.Overview", admin.Overview},
+	"AdminAffiliatesFunction":           {"admin-affiliates", "admin.Affiliates", admin.Affiliates},
+	"AdminAffiliateFunction":            {"admin-affiliate", "admin.Affiliate", admin.Affiliate},
 	"ResourcesReportFunction":           {"report-resources", "reports.Resources", reports.Resources},
 }
 

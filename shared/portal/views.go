@@ -43,7 +43,7 @@ type LinkStatsView struct {
 	Period PeriodNav
 	Rows   []StatRow
 	Total  StatRow
-	Charts []EventChart
+	Charts []Chart
 	// Subs are the rows per channel tag, when any visit came with one.
 	Subs    []SubStatRow
 	SubsCSV string
@@ -61,12 +61,6 @@ type StatRow struct {
 	Event                string
 	Hits, OptIns, Orders int64
 	Revenue              Money
-}
-
-// EventChart is one event's per-day chart.
-type EventChart struct {
-	Event string
-	SVG   template.HTML
 }
 
 // ProductsView is Products Sold.
