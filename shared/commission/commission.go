@@ -16,10 +16,18 @@ type Line struct {
 	SKU            string `json:"sku"`
 	Quantity       int64  `json:"quantity"`
 	UnitPriceCents int64  `json:"unit_price_cents"`
+	// AmountCents, when not 0, is the line's amount where it is not a whole
+	// number of unit prices (a checkout's line after a discount).
+	AmountCents int64 `json:"amount_cents,omitempty"`
 }
 
 // Amount is what the line cost the buyer.
-func (l Line) Amount() int64 { return l.Quantity * l.UnitPriceCents }
+func (l Line) Amount() int64 {
+	if l.AmountCents != 0 {
+		return l.AmountCents
+	}
+	return l.Quantity * l.UnitPriceCents
+}
 
 // Referral is who referred an order, and how; Affiliate "" is nobody.
 type Referral struct {
@@ -149,7 +157,9 @@ func LinkEventForNamed(p *program.Program, affiliate string, lines []Line) strin
 // Clawback is the entry a refund writes against one commission: R units
 // refunded in all after it, r before, of the Q the line sold, so
 // round(C×R/Q) − round(C×r/Q) is taken back and the whole line takes back
-// exactly C. ok is false when it rounds to nothing.
+// exactly C. ok is false when it rounds to nothing. The money refunded
+// (the entry's basis) is the line's amount in the same proportion, which is
+// the units × unitPrice of a line whose amount is a whole number of units.
 func Clawback(c ledger.Entry, refundID string, at time.Time, unitPrice, before, after int64) (ledger.Entry, bool) {
 	amt := money.Clawback(c.AmountCents, c.Quantity, before, after)
 	if amt == 0 {
@@ -163,7 +173,14 @@ func Clawback(c ledger.Entry, refundID string, at time.Time, unitPrice, before, 
 		ID: ledger.ClawbackID(refundID, c.SKU, c.Type), Affiliate: c.Affiliate, At: at,
 		Type: ledger.TypeClawback, Rule: ledger.RuleClawback,
 		OrderID: c.OrderID, RefundID: refundID, SKU: c.SKU, Event: c.Event,
-		Quantity: after - before, BasisCents: (after - before) * unitPrice, RateBP: c.RateBP, AmountCents: amt,
+		Quantity: after - before, BasisCents: basis(c, unitPrice, before, after), RateBP: c.RateBP, AmountCents: amt,
 		OrderAt: c.At, Reverses: c.ID, AvailableOn: avail,
 	}, true
+}
+
+func basis(c ledger.Entry, unitPrice, before, after int64) int64 {
+	if c.BasisCents == c.Quantity*unitPrice {
+		return (after - before) * unitPrice
+	}
+	return money.Prorate(c.BasisCents, after, c.Quantity) - money.Prorate(c.BasisCents, before, c.Quantity)
 }
