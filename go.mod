@@ -34,6 +34,7 @@ require (
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/standard-webhooks/standard-webhooks/libraries v0.0.1 // indirect
 	github.com/stretchr/testify v1.11.1 // indirect
+	github.com/stripe/stripe-go/v85 v85.0.0 // indirect
 	github.com/truora/minidyn v0.8.2 // indirect
 	github.com/x-way/crawlerdetect v0.2.24 // indirect
 	github.com/yeqown/go-qrcode/v2 v2.3.0 // indirect

@@ -74,10 +74,10 @@ func (r *receiver) order(ctx context.Context, p *program.Program, pl payload, lo
 		if err != nil {
 			return store.Write{}, nil, err
 		}
-		rec := store.Txn{Kind: "order", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt}
+		rec := store.Txn{Kind: "order", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt, PaidCents: pl.Paid}
 		var total int64
 		for _, l := range pl.Items {
-			line := store.TxnLine{SKU: l.SKU, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents}
+			line := store.TxnLine{SKU: l.SKU, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents, AmountCents: l.AmountCents}
 			for _, e := range entries {
 				if e.SKU == l.SKU {
 					line.Earned = append(line.Earned, e)
@@ -108,8 +108,12 @@ type contactChange struct {
 
 // referrer decides who referred an order: a valid click, else the named
 // affiliate, else the contact's attribution while it lasts, else nobody.
-// A valid click also touches the contact (first or last touch).
+// A valid click also touches the contact (first or last touch). A checkout
+// may have decided it already (a subscription's referrer).
 func (r *receiver) referrer(ctx context.Context, p *program.Program, pl payload) (commission.Referral, *contactChange, []string, error) {
+	if pl.Referral != nil {
+		return *pl.Referral, nil, nil, nil
+	}
 	var warnings []string
 	if pl.Click != "" {
 		c, why := attribution.ValidClick(p, r.keys, pl.Click, pl.OccurredAt)
