@@ -50,6 +50,9 @@ build-AdminBalancesFunction: ; $(call lambda,admin-balances)
 build-AdminAffiliateLedgerFunction: ; $(call lambda,admin-affiliate-ledger)
 build-BalanceReportFunction: ; $(call lambda,report-balance)
 build-PayoutsReportFunction: ; $(call lambda,report-payouts)
+build-StripeWebhookFunction: ; $(call lambda,webhook-stripe)
+build-ShopifyWebhookFunction: ; $(call lambda,webhook-shopify)
+build-SnippetFunction: ; $(call lambda,snippet)
 
 # Every function for linux/arm64 into .cache/build/<function>/bootstrap.
 build:

@@ -43,9 +43,13 @@ type Options struct {
 	WebhookSecrets   string // whsec_... (space-separated); "" = a new random one
 	ClickKey         string // "" = a new random one
 	SessionKey       string // "" = a new random one
-	Now              func() time.Time
-	Log              *slog.Logger // default: JSON to stderr
-	Mail             io.Writer    // where sign-in mail is printed; default stdout
+	// Checkouts (SPEC 10): "" = a made-up secret or key; the API URL
+	// defaults to Stripe's.
+	StripeWebhookSecrets, StripeAPIKey, StripeAPIURL, ShopifySecrets string
+	HTTP                                                             *http.Client // for Stripe's API; nil = default
+	Now                                                              func() time.Time
+	Log                                                              *slog.Logger // default: JSON to stderr
+	Mail                                                             io.Writer    // where sign-in mail is printed; default stdout
 }
 
 // Server is a running set of routes over a store.
@@ -54,8 +58,10 @@ type Server struct {
 	Store         *store.Store
 	Program       *program.Program
 	WebhookSecret string // what webhooks are verified with
-	Endpoint      string // the DynamoDB endpoint in use
-	Routes        []sam.Route
+	// What the checkouts' webhooks are verified with, and the Stripe key.
+	StripeWebhookSecret, StripeAPIKey, ShopifySecret string
+	Endpoint                                         string // the DynamoDB endpoint in use
+	Routes                                           []sam.Route
 
 	mux      *http.ServeMux
 	embedded *http.Server
@@ -100,14 +106,30 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		o.SessionKey = hex.EncodeToString(randomBytes(32))
 	}
 	s.WebhookSecret = o.WebhookSecrets
+	if o.StripeWebhookSecrets == "" {
+		o.StripeWebhookSecrets = "whsec_" + hex.EncodeToString(randomBytes(16))
+	}
+	if o.StripeAPIKey == "" {
+		o.StripeAPIKey = "rk_test_" + hex.EncodeToString(randomBytes(12))
+	}
+	if o.ShopifySecrets == "" {
+		o.ShopifySecrets = "shpss_" + hex.EncodeToString(randomBytes(16))
+	}
+	s.StripeWebhookSecret, s.StripeAPIKey, s.ShopifySecret = o.StripeWebhookSecrets, o.StripeAPIKey, o.ShopifySecrets
 	cfg := app.Config{
 		Table:          o.Table,
 		ClickKey:       o.ClickKey,
 		WebhookSecrets: o.WebhookSecrets,
 		SessionKey:     o.SessionKey,
 		ProgramTTL:     2 * time.Second,
+
+		StripeWebhookSecrets: o.StripeWebhookSecrets,
+		StripeAPIKey:         o.StripeAPIKey,
+		StripeAPIURL:         o.StripeAPIURL,
+		ShopifySecrets:       o.ShopifySecrets,
 	}
 	s.Deps = app.New(cfg, db, o.Log)
+	s.Deps.HTTP = o.HTTP
 	if o.Now != nil {
 		s.Deps.Now = o.Now
 	}

@@ -9,6 +9,9 @@ import (
 	"github.com/tallyhq/tally/shared/login"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/reports"
+	"github.com/tallyhq/tally/shared/shopifyhook"
+	"github.com/tallyhq/tally/shared/snippet"
+	"github.com/tallyhq/tally/shared/stripehook"
 	"github.com/tallyhq/tally/shared/webhooks"
 )
 
@@ -52,6 +55,9 @@ var Functions = map[string]Function{
 	"BalanceReportFunction":             {"report-balance", "reports.Balance", reports.Balance},
 	"PayoutsReportFunction":             {"report-payouts", "reports.Payouts", reports.Payouts},
 	"LinksReportFunction":               {"report-links", "reports.Links", reports.Links},
+	"StripeWebhookFunction":             {"webhook-stripe", "stripehook.Webhook", stripehook.Webhook},
+	"ShopifyWebhookFunction":            {"webhook-shopify", "shopifyhook.Webhook", shopifyhook.Webhook},
+	"SnippetFunction":                   {"snippet", "snippet.Handler", snippet.Handler},
 }
 
 // Authorizers maps authorizer functions' logical IDs to their handlers.

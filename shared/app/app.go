@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"time"
 
@@ -29,6 +30,11 @@ type Config struct {
 	SessionKey     string        // TALLY_SESSION_KEY: signs portal sessions (32+ bytes)
 	MailFrom       string        // TALLY_MAIL_FROM: the SES sender of sign-in mail
 	ProgramTTL     time.Duration // TALLY_PROGRAM_TTL: how long the program is cached (default 30s)
+	// Checkouts (SPEC 10).
+	StripeWebhookSecrets string // TALLY_STRIPE_WEBHOOK_SECRET: whsec_... (several, space-separated)
+	StripeAPIKey         string // TALLY_STRIPE_API_KEY: a restricted, read-only key
+	StripeAPIURL         string // TALLY_STRIPE_API_URL: default https://api.stripe.com
+	ShopifySecrets       string // TALLY_SHOPIFY_SECRET: the app's client secret (several, space-separated)
 }
 
 // ConfigFromEnv reads Config from the environment.
@@ -40,6 +46,11 @@ func ConfigFromEnv() (Config, error) {
 		SessionKey:     os.Getenv("TALLY_SESSION_KEY"),
 		MailFrom:       os.Getenv("TALLY_MAIL_FROM"),
 		ProgramTTL:     30 * time.Second,
+
+		StripeWebhookSecrets: os.Getenv("TALLY_STRIPE_WEBHOOK_SECRET"),
+		StripeAPIKey:         os.Getenv("TALLY_STRIPE_API_KEY"),
+		StripeAPIURL:         os.Getenv("TALLY_STRIPE_API_URL"),
+		ShopifySecrets:       os.Getenv("TALLY_SHOPIFY_SECRET"),
 	}
 	if v := os.Getenv("TALLY_PROGRAM_TTL"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -64,6 +75,9 @@ type Deps struct {
 	// Mail sends sign-in mail; nil means Amazon SES from TALLY_MAIL_FROM,
 	// built by the functions that send mail.
 	Mail mail.Sender
+	// HTTP is the client for other services' APIs (Stripe); nil means a
+	// default one.
+	HTTP *http.Client
 }
 
 // New builds Deps over a DynamoDB client.
