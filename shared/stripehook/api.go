@@ -56,7 +56,7 @@ func NewClient(key, url string, hc *http.Client) *Client {
 		hc = &http.Client{Timeout: 10 * time.Second}
 	}
 	cfg := &stripe.BackendConfig{URL: stripe.String(url), HTTPClient: hc, MaxNetworkRetries: stripe.Int64(1),
-		LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelError}}
+		LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull}} // errors are returned and logged by the handler
 	return &Client{sc: stripe.NewClient(key, stripe.WithBackends(stripe.NewBackendsWithConfig(cfg)))}
 }
 
