@@ -23,8 +23,8 @@ import (
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/clicktoken"
 	"github.com/tallyhq/tally/shared/ledger"
-	"github.com/tallyhq/tally/shared/store"
 	"github.com/tallyhq/tally/shared/shopifyhook"
+	"github.com/tallyhq/tally/shared/store"
 )
 
 const (
