@@ -35,8 +35,9 @@ type LineState struct {
 // item refunds left of C. Its basis is the line's money refunded in the same
 // proportion, round(a×R/A) − round(a×r/A), and its quantity the line's units
 // not yet refunded when this refund completes the order's. ok is false when
-// it takes nothing. It panics unless m.Valid(): callers refuse an
-// over-refund (422) first.
+// it takes nothing: the entry is then no ledger entry, but its record still
+// counts the money refunded in products sold. It panics unless m.Valid():
+// callers refuse an over-refund (422) first.
 func AmountClawback(c ledger.Entry, m MoneyRefund, l LineState) (ledger.Entry, bool) {
 	if !m.Valid() {
 		panic("commission: AmountClawback needs 0 <= before <= after <= paid")
@@ -44,9 +45,6 @@ func AmountClawback(c ledger.Entry, m MoneyRefund, l LineState) (ledger.Entry, b
 	take := money.Prorate(c.AmountCents, m.After, m.Paid) - money.Prorate(c.AmountCents, m.Before, m.Paid)
 	left := c.AmountCents - money.Prorate(c.AmountCents, l.RefundedUnits, l.Quantity) - money.Prorate(c.AmountCents, m.Before, m.Paid)
 	take = min(take, max(left, 0))
-	if take == 0 {
-		return ledger.Entry{}, false
-	}
 	var units int64
 	if m.After == m.Paid {
 		units = l.Quantity - l.RefundedUnits
@@ -63,5 +61,5 @@ func AmountClawback(c ledger.Entry, m MoneyRefund, l LineState) (ledger.Entry, b
 		BasisCents: money.Prorate(l.Amount, m.After, m.Paid) - money.Prorate(l.Amount, m.Before, m.Paid),
 		RateBP:     c.RateBP, AmountCents: -take,
 		OrderAt: c.At, Reverses: c.ID, AvailableOn: avail,
-	}, true
+	}, take != 0
 }

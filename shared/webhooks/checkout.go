@@ -126,12 +126,22 @@ func (c *Checkout) Order(ctx context.Context, o CheckoutOrder, log *slog.Logger)
 // record, and its amount is what counts.
 func checkLines(o CheckoutOrder) ([]commission.Line, error) {
 	f := fields{}
-	if o.Email == "" || !strings.Contains(o.Email, "@") || len(o.Email) > 254 {
+	if o.ID == "" || len(o.ID) > maxID {
+		f["id"] = fmt.Sprintf("must be 1 to %d bytes", maxID)
+	}
+	if len(o.Click) > maxClickToken || len(o.Affiliate) > maxAffiliate {
+		f["click"] = "the click or affiliate is too long"
+	}
+	if o.Email == "" || !strings.Contains(o.Email, "@") || len(o.Email) > maxEmail {
 		f["email"] = "the buyer's email is missing or not an email address"
 	}
 	var out []commission.Line
 	at := map[string]int{}
 	for _, l := range o.Lines {
+		if l.SKU == "" || len(l.SKU) > maxSKU {
+			f["lines"] = fmt.Sprintf("a line's SKU %q is empty or over %d bytes", l.SKU, maxSKU)
+			continue
+		}
 		if l.Quantity < 1 || l.Quantity > 1_000_000 || l.Amount() < 0 || l.Amount() > maxOrderCents {
 			f["lines"] = fmt.Sprintf("line %q has quantity %d and amount %d", l.SKU, l.Quantity, l.Amount())
 			continue
@@ -163,29 +173,29 @@ func checkLines(o CheckoutOrder) ([]commission.Line, error) {
 	return out, f.err()
 }
 
-// subscriptionReferral is the referrer of a subscription's invoices: the
-// subscription checkout's valid click, else its affiliate, else the buyer's
-// attribution when it started; via "subscription" in each case.
+// subscriptionReferral is the referrer of a subscription's invoices: who
+// referred its checkout when it started (its click, else its affiliate,
+// else the buyer's attribution then), via "subscription".
 func (c *Checkout) subscriptionReferral(ctx context.Context, p *program.Program, s Subscription, email string, lines []commission.Line, log *slog.Logger) (commission.Referral, error) {
-	if s.Click != "" {
-		cl, why := attribution.ValidClick(p, c.r.keys, s.Click, s.Start)
-		if why == "" {
-			return commission.Referral{Affiliate: cl.Affiliate, LinkEvent: cl.Event, Via: ledger.ViaSubscription}, nil
-		}
-		log.Warn("subscription's click ignored", "why", why)
-	}
-	if a, ok := p.Affiliate(s.Affiliate); ok && a.IsActive() {
-		return commission.Referral{Affiliate: a.Code, LinkEvent: commission.LinkEventForNamed(p, a.Code, lines), Via: ledger.ViaSubscription}, nil
-	}
-	ct, err := c.r.st.GetContact(ctx, email)
-	if err != nil || ct == nil {
+	cur, _, err := c.r.contact(ctx, email)
+	if err != nil {
 		return commission.Referral{}, err
 	}
-	t := attribution.Touch{Affiliate: ct.Affiliate, Event: ct.Event, At: ct.At, Via: ct.Via}
-	if a, ok := p.Affiliate(ct.Affiliate); ok && a.IsActive() && t.Lasts(p, s.Start) && !s.Start.Before(ct.At) {
-		return commission.Referral{Affiliate: ct.Affiliate, LinkEvent: ct.Event, Via: ledger.ViaSubscription}, nil
+	skus := make([]string, len(lines))
+	for i, l := range lines {
+		skus[i] = l.SKU
 	}
-	return commission.Referral{}, nil
+	d := attribution.Decide(p, c.r.keys, attribution.Evidence{
+		Kind: attribution.Order, At: s.Start, Click: s.Click, Affiliate: s.Affiliate, SKUs: skus, Current: cur,
+	})
+	for _, w := range d.Warnings {
+		log.Warn("subscription's referrer", "why", w)
+	}
+	ref := d.Referral
+	if ref.Affiliate != "" {
+		ref.Via = ledger.ViaSubscription
+	}
+	return ref, nil
 }
 
 // Refund records a refund of units (section 4) or of money (the amount
@@ -195,6 +205,14 @@ func (c *Checkout) Refund(ctx context.Context, rf CheckoutRefund, log *slog.Logg
 	p, err := c.r.programs.Get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("program: %w", err)
+	}
+	if len(rf.ID) > maxID || len(rf.OrderID) > maxID {
+		return nil, apierr.Invalid(fields{"id": fmt.Sprintf("must be at most %d bytes", maxID)})
+	}
+	for _, it := range rf.Items {
+		if it.SKU == "" || len(it.SKU) > maxSKU || it.Quantity < 1 || it.Quantity > 1_000_000 {
+			return nil, apierr.Invalid(fields{"items": fmt.Sprintf("line %q of quantity %d", it.SKU, it.Quantity)})
+		}
 	}
 	if len(rf.Items) > 0 {
 		o, err := c.r.st.GetTxn(ctx, store.TxnKey(rf.OrderID))
@@ -238,12 +256,15 @@ func (c *Checkout) refundMoney(ctx context.Context, rf CheckoutRefund) (any, err
 		updated := *o
 		updated.Lines = append([]store.TxnLine(nil), o.Lines...)
 		updated.RefundedCents = m.After
-		var clawbacks []ledger.Entry
+		var clawbacks, unclawed []ledger.Entry
 		for i, l := range updated.Lines {
 			st := commission.LineState{Amount: lineAmount(l), Quantity: l.Quantity, RefundedUnits: l.Refunded}
 			for _, e := range l.Earned {
-				if cb, ok := commission.AmountClawback(e, m, st); ok {
+				switch cb, ok := commission.AmountClawback(e, m, st); {
+				case ok:
 					clawbacks = append(clawbacks, cb)
+				case cb.BasisCents != 0 || cb.Quantity != 0:
+					unclawed = append(unclawed, cb) // counted in products sold, not in the ledger
 				}
 			}
 			if m.After == m.Paid {
@@ -255,9 +276,9 @@ func (c *Checkout) refundMoney(ctx context.Context, rf CheckoutRefund) (any, err
 			return store.Write{}, nil, err
 		}
 		return store.Write{
-			Record:   key,
-			Txn:      store.Txn{Kind: "refund", Hash: checkoutHash, Response: string(body), OccurredAt: at, OrderID: rf.OrderID},
-			Entries:  clawbacks,
+			Record:  key,
+			Txn:     store.Txn{Kind: "refund", Hash: checkoutHash, Response: string(body), OccurredAt: at, OrderID: rf.OrderID},
+			Entries: clawbacks, Unclawed: unclawed,
 			OrderKey: orderKey, Order: &updated, OrderVersion: o.Version,
 		}, body, nil
 	})

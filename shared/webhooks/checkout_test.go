@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/tallyhq/tally/shared/commission"
@@ -28,7 +29,7 @@ func TestCheckLines(t *testing.T) {
 		{"over the order limit", []commission.Line{l("A", 1, maxOrderCents), l("B", 1, 1)}, "", "lines"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := checkLines(CheckoutOrder{Email: "a@example.org", Lines: c.in})
+			got, err := checkLines(CheckoutOrder{ID: "stripe:cs_1", Email: "a@example.org", Lines: c.in})
 			if c.want != "" && fmt.Sprint(got) != c.want && !(c.want == "[]" && len(got) == 0) {
 				t.Errorf("lines %v, want %s", got, c.want)
 			}
@@ -37,14 +38,28 @@ func TestCheckLines(t *testing.T) {
 			}
 		})
 	}
-	if _, err := checkLines(CheckoutOrder{Lines: []commission.Line{l("A", 1, 1)}}); err == nil {
+	if _, err := checkLines(CheckoutOrder{ID: "stripe:cs_1", Lines: []commission.Line{l("A", 1, 1)}}); err == nil {
 		t.Error("an order without the buyer's email passed")
 	}
 	many := make([]commission.Line, maxLines+1)
 	for i := range many {
 		many[i] = l(fmt.Sprint("S", i), 1, 1)
 	}
-	if _, err := checkLines(CheckoutOrder{Email: "a@example.org", Lines: many}); err == nil {
+	if _, err := checkLines(CheckoutOrder{ID: "stripe:cs_1", Email: "a@example.org", Lines: many}); err == nil {
 		t.Errorf("%d lines passed", len(many))
+	}
+}
+
+func TestCheckoutFieldLimits(t *testing.T) {
+	line := []commission.Line{{SKU: "A", Quantity: 1, AmountCents: 100}}
+	for name, o := range map[string]CheckoutOrder{
+		"an id over 200 bytes":    {ID: "stripe:" + strings.Repeat("x", 200), Email: "a@example.org", Lines: line},
+		"a click over 512 bytes":  {ID: "s:1", Email: "a@example.org", Click: strings.Repeat("x", 513), Lines: line},
+		"a SKU over 255 bytes":    {ID: "s:1", Email: "a@example.org", Lines: []commission.Line{{SKU: strings.Repeat("x", 256), Quantity: 1}}},
+		"an email over 254 bytes": {ID: "s:1", Email: strings.Repeat("x", 250) + "@example.org", Lines: line},
+	} {
+		if _, err := checkLines(o); err == nil {
+			t.Errorf("%s passed", name)
+		}
 	}
 }
