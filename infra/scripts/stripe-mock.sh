@@ -6,13 +6,15 @@
 stripe_mock_version=v0.203.0
 
 start_stripe_mock() {
-  local dir="$cache/stripe-mock-$stripe_mock_version" log="$cache/$1.log" sm_port
+  local dir="$cache/stripe-mock-$stripe_mock_version" log="$cache/$1.log" sm_port tls_port
   if [ ! -x "$dir/stripe-mock" ]; then
     echo "installing stripe-mock $stripe_mock_version into $dir"
     (cd "$root" && GOBIN="$dir" go install "github.com/stripe/stripe-mock@$stripe_mock_version")
   fi
   sm_port=$(cd "$root" && go run ./infra/scripts/freeport)
-  "$dir/stripe-mock" -http-addr "127.0.0.1:$sm_port" >"$log" 2>&1 &
+  tls_port=$(cd "$root" && go run ./infra/scripts/freeport)
+  # Its HTTPS listener too gets a free port (it would take 12112 otherwise).
+  "$dir/stripe-mock" -http-addr "127.0.0.1:$sm_port" -https-addr "127.0.0.1:$tls_port" >"$log" 2>&1 &
   sm_pid=$!
   trap 'kill ${ddb_pid:-} $sm_pid 2>/dev/null || true; wait ${ddb_pid:-} $sm_pid 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do

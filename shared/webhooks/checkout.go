@@ -305,18 +305,8 @@ func paid(o *store.Txn) int64 {
 	return a
 }
 
-// RefundedCents is the money an order has had refunded by the amount rule
-// (0 when there is no such order yet).
-func (c *Checkout) RefundedCents(ctx context.Context, orderID string) (int64, error) {
-	o, err := c.r.st.GetTxn(ctx, store.TxnKey(orderID))
-	if err != nil || o == nil {
-		return 0, err
-	}
-	return o.RefundedCents, nil
-}
-
 // Serve is a checkout webhook's outer part: the size limit, the checkout's
-// own signature check (verify reports false for a bad one: 401, nothing
+// own signature check (verify returns an error for a bad one: 401, nothing
 // read or written), then run, whose answer is JSON.
 func Serve(ctx context.Context, base *slog.Logger, req apigw.Request, verify func(body []byte) error,
 	run func(ctx context.Context, body []byte, log *slog.Logger) (any, error)) apigw.Response {
