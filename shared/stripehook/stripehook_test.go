@@ -3,6 +3,7 @@ package stripehook_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -522,4 +523,43 @@ func mustLine(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return ev.Data.Object.Lines.Data[0]
+}
+
+// Two refunds of one payment delivered at once, and again: whichever lands
+// first, every commission is taken back exactly once.
+func TestConcurrentRefundsAddUp(t *testing.T) {
+	e := newEnv(t, "", demo.Program())
+	e.recordSession(sessionID)
+	e.api.set("GET /v1/checkout/sessions?payment_intent=pi_3SummitPaid", list("/v1/checkout/sessions", false,
+		checkoutSession(sessionID, "payment", "", paidAt.Unix(), map[string]any{})))
+	order := sessionEvent(t, "evt_1", "checkout.session.completed", map[string]any{"id": sessionID, "amount_total": sessionTotal,
+		"client_reference_id": e.token("jane", "summit-2026", paidAt.Add(-time.Hour))})
+	if status, _, raw := e.send(t, order); status != 200 {
+		t.Fatalf("%d %s", status, raw)
+	}
+	var bodies [][]byte
+	for i, total := range []int64{sessionTotal / 3, sessionTotal / 2, sessionTotal} {
+		bodies = append(bodies, event(t, "charge.refunded", fmt.Sprintf("evt_r%d", i), paidAt.Add(time.Duration(i+1)*time.Hour).Unix(),
+			map[string]any{"amount": sessionTotal, "amount_refunded": total}))
+	}
+	var wg sync.WaitGroup
+	for range 2 {
+		for _, b := range bodies {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if status, _, raw := e.send(t, b); status != 200 {
+					t.Errorf("%d %s", status, raw)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	if got := ledger.Sum(e.ledger(t, "jane")); got != 0 {
+		t.Errorf("after refunds up to the whole payment jane has %d", got)
+	}
+	o, _ := e.st.GetTxn(context.Background(), store.TxnKey("stripe:"+sessionID))
+	if o.RefundedCents != sessionTotal {
+		t.Errorf("refunded %d of %d", o.RefundedCents, sessionTotal)
+	}
 }
