@@ -252,11 +252,20 @@ func (r *Receiver) refund(ctx context.Context, e event, c charge, at time.Time, 
 		Total: c.AmountRefunded, IsTotal: true}, log)
 }
 
-// invoice records a paid invoice above 0 as an order, referred by its
-// subscription's referrer.
+// invoice records a paid invoice above 0 of a subscription (or payment
+// plan) as an order, referred by the subscription's referrer.
 func (r *Receiver) invoice(ctx context.Context, e event, in invoice, at time.Time, log *slog.Logger) (any, error) {
-	if in.AmountPaid <= 0 {
+	sub := in.Subscription
+	if p := in.Parent; p != nil && p.SubscriptionDetails != nil && p.SubscriptionDetails.Subscription != "" {
+		sub = p.SubscriptionDetails.Subscription
+	}
+	switch {
+	case in.AmountPaid <= 0:
 		return webhooks.Ignored{Ignored: e.Type, Reason: "nothing was paid"}, nil
+	case sub == "":
+		// A Checkout Session in payment mode may make an invoice too; its
+		// session is the order, so an invoice of no subscription is not.
+		return webhooks.Ignored{Ignored: e.Type, Reason: "an invoice of no subscription"}, nil
 	}
 	if in.StatusTransitions.PaidAt > 0 {
 		at = time.Unix(in.StatusTransitions.PaidAt, 0).UTC()
@@ -275,19 +284,13 @@ func (r *Receiver) invoice(ctx context.Context, e event, in invoice, at time.Tim
 	}
 	o := webhooks.CheckoutOrder{ID: "stripe:" + in.ID, OccurredAt: at, Currency: in.Currency, Email: in.CustomerEmail,
 		Lines: ls, PaidCents: in.AmountPaid}
-	sub := in.Subscription
-	if p := in.Parent; p != nil && p.SubscriptionDetails != nil && p.SubscriptionDetails.Subscription != "" {
-		sub = p.SubscriptionDetails.Subscription
+	s, err := r.api.SessionOf(ctx, "", sub)
+	if err != nil {
+		return nil, err
 	}
-	if sub != "" {
-		s, err := r.api.SessionOf(ctx, "", sub)
-		if err != nil {
-			return nil, err
-		}
-		o.Subscription = &webhooks.Subscription{Start: at, First: in.BillingReason == "subscription_create"}
-		if s != nil {
-			o.Subscription.Click, o.Subscription.Affiliate, o.Subscription.Start = s.Click, s.Affiliate, s.Created
-		}
+	o.Subscription = &webhooks.Subscription{Start: at, First: in.BillingReason == "subscription_create"}
+	if s != nil {
+		o.Subscription.Click, o.Subscription.Affiliate, o.Subscription.Start = s.Click, s.Affiliate, s.Created
 	}
 	return r.rec.Order(ctx, o, log)
 }

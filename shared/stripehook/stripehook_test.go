@@ -455,6 +455,11 @@ func TestInvoices(t *testing.T) {
 	if status, m, raw := e.send(t, inv("evt_i0", "in_0", "subscription_cycle", paidAt.AddDate(0, 1, 0), 0)); status != 200 || m["ignored"] == nil {
 		t.Errorf("nothing paid: %d %s", status, raw)
 	}
+	// A Checkout Session's own invoice (payment mode): its session is the order.
+	own := event(t, "invoice.paid", "evt_own", paidAt.Unix(), map[string]any{"id": "in_own", "amount_paid": 2000, "parent": nil, "billing_reason": "manual"})
+	if status, m, raw := e.send(t, own); status != 200 || m["ignored"] == nil {
+		t.Errorf("invoice of no subscription: %d %s", status, raw)
+	}
 	es := e.ledger(t, "jane")
 	if len(es) != 2 || es[0].Via != ledger.ViaSubscription || es[1].Via != ledger.ViaSubscription || ledger.Sum(es) != 2000 {
 		t.Errorf("ledger %+v", es)
