@@ -384,7 +384,7 @@ func TestChargeRefunded(t *testing.T) {
 	}
 
 	// A late event with a smaller total records nothing.
-	if status, m, raw := e.send(t, refund("evt_r0", 1000)); status != 200 || m["ignored"] != "refund" {
+	if status, m, raw := e.send(t, refund("evt_r0", 1000)); status != 200 || m["ignored"] != "charge.refunded" {
 		t.Errorf("late smaller total: %d %s", status, raw)
 	}
 	// The rest: every commission taken back exactly.

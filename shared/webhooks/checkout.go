@@ -109,7 +109,7 @@ func (c *Checkout) Order(ctx context.Context, o CheckoutOrder, log *slog.Logger)
 		Click: o.Click, Affiliate: o.Affiliate, Items: lines, HasItems: true, Hash: checkoutHash, Paid: o.PaidCents}
 	if s := o.Subscription; s != nil {
 		if months := p.Recurring(); !s.First && pl.OccurredAt.After(s.Start.AddDate(0, months, 0)) {
-			return Ignored{Ignored: "invoice", Reason: fmt.Sprintf("paid more than recurring_months (%d) after the subscription started", months)}, nil
+			return Ignored{Ignored: "invoice.paid", Reason: fmt.Sprintf("paid more than recurring_months (%d) after the subscription started", months)}, nil
 		}
 		ref, err := c.subscriptionReferral(ctx, p, *s, o.Email, lines, log)
 		if err != nil {
@@ -247,7 +247,7 @@ func (c *Checkout) refundMoney(ctx context.Context, rf CheckoutRefund) (any, err
 		if rf.IsTotal {
 			m.After = rf.Total
 			if m.After <= m.Before {
-				return store.Write{}, nil, &errNothing{Ignored{Ignored: "refund", Reason: fmt.Sprintf("refunded total %d is not above the %d already recorded", m.After, m.Before)}}
+				return store.Write{}, nil, &errNothing{Ignored{Ignored: "charge.refunded", Reason: fmt.Sprintf("refunded total %d is not above the %d already recorded", m.After, m.Before)}}
 			}
 		}
 		if !m.Valid() {
