@@ -23,9 +23,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/truora/minidyn/server"
 
 	"github.com/tallyhq/tally/infra/demo"
+	"github.com/tallyhq/tally/infra/embedded"
 	"github.com/tallyhq/tally/infra/sam"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
@@ -43,13 +43,18 @@ type Options struct {
 	WebhookSecrets   string // whsec_... (space-separated); "" = a new random one
 	ClickKey         string // "" = a new random one
 	SessionKey       string // "" = a new random one
+	Now              func() time.Time
+	Log              *slog.Logger // default: JSON to stderr
+	Mail             io.Writer    // where sign-in mail is printed; default stdout
+	PublicBaseURL    string       // where mailed links point; set it (or SetPublicBaseURL) once the address is known
+
 	// Checkouts (SPEC 10): "" = a made-up secret or key; the API URL
 	// defaults to Stripe's.
-	StripeWebhookSecrets, StripeAPIKey, StripeAPIURL, ShopifySecrets string
-	HTTP                                                             *http.Client // for Stripe's API; nil = default
-	Now                                                              func() time.Time
-	Log                                                              *slog.Logger // default: JSON to stderr
-	Mail                                                             io.Writer    // where sign-in mail is printed; default stdout
+	StripeWebhookSecrets string
+	StripeAPIKey         string
+	StripeAPIURL         string
+	ShopifySecrets       string
+	HTTP                 *http.Client // for Stripe's API; nil = default
 }
 
 // Server is a running set of routes over a store.
@@ -63,8 +68,8 @@ type Server struct {
 	Endpoint                                         string // the DynamoDB endpoint in use
 	Routes                                           []sam.Route
 
-	mux      *http.ServeMux
-	embedded *http.Server
+	mux          *http.ServeMux
+	stopEmbedded func() error // nil on an external endpoint
 }
 
 // New creates the table (from template.yaml) if missing, loads the program
@@ -82,7 +87,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	s := &Server{Endpoint: o.DynamoDBEndpoint, Routes: tpl.Routes()}
 	if s.Endpoint == "" {
-		if s.Endpoint, s.embedded, err = startEmbedded(); err != nil {
+		if s.Endpoint, s.stopEmbedded, err = embedded.Start(); err != nil {
 			return nil, err
 		}
 	}
@@ -90,7 +95,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err := tpl.CreateTable(ctx, db, o.Table); err != nil {
 		return nil, fmt.Errorf("create table %s at %s: %w", o.Table, s.Endpoint, err)
 	}
-	if s.embedded == nil {
+	if !embedded.Is(s.Endpoint) {
 		if err := tpl.EnableTTL(ctx, db, o.Table); err != nil && !strings.Contains(err.Error(), "already enabled") {
 			return nil, fmt.Errorf("enable TTL: %w", err)
 		}
@@ -121,6 +126,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		ClickKey:       o.ClickKey,
 		WebhookSecrets: o.WebhookSecrets,
 		SessionKey:     o.SessionKey,
+		PublicBaseURL:  o.PublicBaseURL,
 		ProgramTTL:     2 * time.Second,
 
 		StripeWebhookSecrets: o.StripeWebhookSecrets,
@@ -160,10 +166,15 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	return s, nil
 }
 
+// SetPublicBaseURL sets where mailed links point, as TALLY_PUBLIC_BASE_URL
+// does on AWS: the address the server listens on. Mail links are never
+// built from a request's Host header.
+func (s *Server) SetPublicBaseURL(base string) { s.Deps.Config.PublicBaseURL = base }
+
 // Close stops the embedded store, if any.
 func (s *Server) Close() error {
-	if s.embedded != nil {
-		return s.embedded.Close()
+	if s.stopEmbedded != nil {
+		return s.stopEmbedded()
 	}
 	return nil
 }
@@ -361,18 +372,6 @@ func writeResponse(w http.ResponseWriter, hr *http.Request, resp apigw.Response)
 	if hr.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
-}
-
-// startEmbedded serves an in-process DynamoDB-compatible store on a free
-// loopback port.
-func startEmbedded() (string, *http.Server, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: server.NewServer(), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	return "http://" + l.Addr().String(), srv, nil
 }
 
 func randomBytes(n int) []byte {

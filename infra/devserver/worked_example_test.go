@@ -62,9 +62,15 @@ func start(t *testing.T) *tally { t.Helper(); return startWith(t, nil) }
 // startWith serves a program file (nil: the demo program).
 func startWith(t *testing.T, program []byte) *tally {
 	t.Helper()
+	return startOn(t, dynamotest.DynamoDBLocal, program)
+}
+
+// startOn serves a program file on a store.
+func startOn(t *testing.T, on dynamotest.Store, program []byte) *tally {
+	t.Helper()
 	x := &tally{t: t, now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), mail: &mailbox{}}
 	srv, err := devserver.New(context.Background(), devserver.Options{
-		DynamoDBEndpoint: dynamotest.Endpoint(t), Table: dynamotest.NewTable(t, dynamotest.Client(t)),
+		DynamoDBEndpoint: on.Endpoint(t), Table: dynamotest.NewTable(t, on.Client(t)),
 		Now: x.clock, Mail: x.mail, ProgramYAML: program,
 	})
 	if err != nil {
@@ -74,6 +80,7 @@ func startWith(t *testing.T, program []byte) *tally {
 	x.srv = srv
 	x.ts = httptest.NewServer(srv.Handler())
 	t.Cleanup(x.ts.Close)
+	srv.SetPublicBaseURL(x.ts.URL)
 	x.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return x
 }

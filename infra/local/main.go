@@ -73,6 +73,7 @@ func run(addr, programFile, endpoint, table string, activity bool) error {
 		return err
 	}
 	base := "http://" + l.Addr().String()
+	srv.SetPublicBaseURL(base)
 	store := "embedded store"
 	if endpoint != "" {
 		store = endpoint

@@ -29,6 +29,7 @@ type Config struct {
 	WebhookSecrets string        // TALLY_WEBHOOK_SECRET: whsec_... (several, space-separated)
 	SessionKey     string        // TALLY_SESSION_KEY: signs portal sessions (32+ bytes)
 	MailFrom       string        // TALLY_MAIL_FROM: the SES sender of sign-in mail
+	PublicBaseURL  string        // TALLY_PUBLIC_BASE_URL: where mailed links point when the program names no public_base_url
 	ProgramTTL     time.Duration // TALLY_PROGRAM_TTL: how long the program is cached (default 30s)
 	// Checkouts (SPEC 10).
 	StripeWebhookSecrets string // TALLY_STRIPE_WEBHOOK_SECRET: whsec_... (several, space-separated)
@@ -45,6 +46,7 @@ func ConfigFromEnv() (Config, error) {
 		WebhookSecrets: os.Getenv("TALLY_WEBHOOK_SECRET"),
 		SessionKey:     os.Getenv("TALLY_SESSION_KEY"),
 		MailFrom:       os.Getenv("TALLY_MAIL_FROM"),
+		PublicBaseURL:  os.Getenv("TALLY_PUBLIC_BASE_URL"),
 		ProgramTTL:     30 * time.Second,
 
 		StripeWebhookSecrets: os.Getenv("TALLY_STRIPE_WEBHOOK_SECRET"),

@@ -12,7 +12,7 @@ import (
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/money"
 	"github.com/tallyhq/tally/shared/payout"
-	"github.com/tallyhq/tally/shared/payouts"
+	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
@@ -118,7 +118,7 @@ func ledgerView(r Request) (Answer, error) {
 	var rows [][]any
 	page := portal.LedgerView{Period: periodNav("/reports/ledger", r.Period)}
 	cur := r.Program.Currency
-	claimOf, err := payouts.Claims(r.Ctx, r.Store, r.Affiliate.Code, es, r.Now)
+	claimOf, err := payoutstore.Claims(r.Ctx, r.Store, r.Affiliate.Code, es, r.Now)
 	if err != nil {
 		return Answer{}, err
 	}
