@@ -53,6 +53,9 @@ build-PayoutsReportFunction: ; $(call lambda,report-payouts)
 build-AdminOverviewFunction: ; $(call lambda,admin-overview)
 build-AdminAffiliatesFunction: ; $(call lambda,admin-affiliates)
 build-AdminAffiliateFunction: ; $(call lambda,admin-affiliate)
+build-StripeWebhookFunction: ; $(call lambda,webhook-stripe)
+build-ShopifyWebhookFunction: ; $(call lambda,webhook-shopify)
+build-SnippetFunction: ; $(call lambda,snippet)
 build-ResourcesReportFunction: ; $(call lambda,report-resources)
 
 # Every function for linux/arm64 into .cache/build/<function>/bootstrap.

@@ -20,6 +20,8 @@ func within() Report {
 	}
 	r.Costs = append(r.Costs, Cost{Operation: opTagged, Total: 1, WriteUnits: 1},
 		Cost{Operation: opTagStats(1, "sub"), Total: 1, ReadUnits: 6}, Cost{Operation: opTagStats(8, "sub"), Total: 1, ReadUnits: 44})
+	r.Costs = append(r.Costs, Cost{Operation: opStripeOrder, Total: 2, WriteUnits: 24, StripeCalls: 1},
+		Cost{Operation: opShopifyOrder, Total: 3, WriteUnits: 26}, Cost{Operation: opClickOrder, Total: 3, WriteUnits: 26})
 	return r
 }
 
@@ -31,8 +33,6 @@ func TestBudgets(t *testing.T) {
 		"click: 1 request":               func(r *Report) { r.Costs[0].Total = 2 },
 		"click: 1 request, at most 1":    func(r *Report) { r.Costs[0].WriteUnits = 2 },
 		"bot click":                      func(r *Report) { r.Costs[1].Total = 1 },
-		"tagged click: 1 request":        func(r *Report) { r.Costs[len(r.Costs)-3].WriteUnits = 2 },
-		"link-stats by tag, 20 tags x 8": func(r *Report) { r.Costs = r.Costs[:len(r.Costs)-1] },
 		"replayed order":                 func(r *Report) { r.Costs[2].WriteUnits = 2 },
 		"order: requests flat":           func(r *Report) { r.Costs[5].Total = 3 },
 		"report ledger":                  func(r *Report) { r.Costs[7].ReadUnits = 56 },
@@ -42,6 +42,10 @@ func TestBudgets(t *testing.T) {
 		"load: every commission":         func(r *Report) { r.Load.CommissionSum = 9699 },
 		"load: measured":                 func(r *Report) { r.Load = nil },
 		"cold start: F answers":          func(r *Report) { r.ColdStarts = []ColdStart{{Function: "F", Error: "exited"}} },
+		"Stripe order of 3 lines":        func(r *Report) { r.Costs[len(r.Costs)-3].Total = 3 },
+		"Shopify order of 3 lines":       func(r *Report) { r.Costs[len(r.Costs)-2].WriteUnits = 28 },
+		"tagged click: 1 request":        func(r *Report) { r.Costs[len(r.Costs)-6].WriteUnits = 2 },
+		"link-stats by tag, 20 tags x 8": func(r *Report) { r.Costs = append(r.Costs[:len(r.Costs)-4], r.Costs[len(r.Costs)-3:]...) },
 	}
 	for budget, spoil := range cases {
 		r := within()

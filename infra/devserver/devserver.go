@@ -47,6 +47,14 @@ type Options struct {
 	Log              *slog.Logger // default: JSON to stderr
 	Mail             io.Writer    // where sign-in mail is printed; default stdout
 	PublicBaseURL    string       // where mailed links point; set it (or SetPublicBaseURL) once the address is known
+
+	// Checkouts (SPEC 10): "" = a made-up secret or key; the API URL
+	// defaults to Stripe's.
+	StripeWebhookSecrets string
+	StripeAPIKey         string
+	StripeAPIURL         string
+	ShopifySecrets       string
+	HTTP                 *http.Client // for Stripe's API; nil = default
 }
 
 // Server is a running set of routes over a store.
@@ -55,8 +63,10 @@ type Server struct {
 	Store         *store.Store
 	Program       *program.Program
 	WebhookSecret string // what webhooks are verified with
-	Endpoint      string // the DynamoDB endpoint in use
-	Routes        []sam.Route
+	// What the checkouts' webhooks are verified with, and the Stripe key.
+	StripeWebhookSecret, StripeAPIKey, ShopifySecret string
+	Endpoint                                         string // the DynamoDB endpoint in use
+	Routes                                           []sam.Route
 
 	mux          *http.ServeMux
 	stopEmbedded func() error // nil on an external endpoint
@@ -101,6 +111,16 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		o.SessionKey = hex.EncodeToString(randomBytes(32))
 	}
 	s.WebhookSecret = o.WebhookSecrets
+	if o.StripeWebhookSecrets == "" {
+		o.StripeWebhookSecrets = "whsec_" + hex.EncodeToString(randomBytes(16))
+	}
+	if o.StripeAPIKey == "" {
+		o.StripeAPIKey = "rk_test_" + hex.EncodeToString(randomBytes(12))
+	}
+	if o.ShopifySecrets == "" {
+		o.ShopifySecrets = "shpss_" + hex.EncodeToString(randomBytes(16))
+	}
+	s.StripeWebhookSecret, s.StripeAPIKey, s.ShopifySecret = o.StripeWebhookSecrets, o.StripeAPIKey, o.ShopifySecrets
 	cfg := app.Config{
 		Table:          o.Table,
 		ClickKey:       o.ClickKey,
@@ -108,8 +128,14 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		SessionKey:     o.SessionKey,
 		PublicBaseURL:  o.PublicBaseURL,
 		ProgramTTL:     2 * time.Second,
+
+		StripeWebhookSecrets: o.StripeWebhookSecrets,
+		StripeAPIKey:         o.StripeAPIKey,
+		StripeAPIURL:         o.StripeAPIURL,
+		ShopifySecrets:       o.ShopifySecrets,
 	}
 	s.Deps = app.New(cfg, db, o.Log)
+	s.Deps.HTTP = o.HTTP
 	if o.Now != nil {
 		s.Deps.Now = o.Now
 	}

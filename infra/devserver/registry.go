@@ -9,6 +9,9 @@ import (
 	"github.com/tallyhq/tally/shared/login"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/reports"
+	"github.com/tallyhq/tally/shared/shopifyhook"
+	"github.com/tallyhq/tally/shared/snippet"
+	"github.com/tallyhq/tally/shared/stripehook"
 	"github.com/tallyhq/tally/shared/webhooks"
 )
 
@@ -55,6 +58,9 @@ var Functions = map[string]Function{
 	"AdminOverviewFunction":             {"admin-overview", "admin.Overview", admin.Overview},
 	"AdminAffiliatesFunction":           {"admin-affiliates", "admin.Affiliates", admin.Affiliates},
 	"AdminAffiliateFunction":            {"admin-affiliate", "admin.Affiliate", admin.Affiliate},
+	"StripeWebhookFunction":             {"webhook-stripe", "stripehook.Webhook", stripehook.Webhook},
+	"ShopifyWebhookFunction":            {"webhook-shopify", "shopifyhook.Webhook", shopifyhook.Webhook},
+	"SnippetFunction":                   {"snippet", "snippet.Handler", snippet.Handler},
 	"ResourcesReportFunction":           {"report-resources", "reports.Resources", reports.Resources},
 }
 

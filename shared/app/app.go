@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"time"
 
@@ -30,6 +31,11 @@ type Config struct {
 	MailFrom       string        // TALLY_MAIL_FROM: the SES sender of sign-in mail
 	PublicBaseURL  string        // TALLY_PUBLIC_BASE_URL: where mailed links point when the program names no public_base_url
 	ProgramTTL     time.Duration // TALLY_PROGRAM_TTL: how long the program is cached (default 30s)
+	// Checkouts (SPEC 10).
+	StripeWebhookSecrets string // TALLY_STRIPE_WEBHOOK_SECRET: whsec_... (several, space-separated)
+	StripeAPIKey         string // TALLY_STRIPE_API_KEY: a restricted, read-only key
+	StripeAPIURL         string // TALLY_STRIPE_API_URL: default https://api.stripe.com
+	ShopifySecrets       string // TALLY_SHOPIFY_SECRET: the app's client secret (several, space-separated)
 }
 
 // ConfigFromEnv reads Config from the environment.
@@ -42,6 +48,11 @@ func ConfigFromEnv() (Config, error) {
 		MailFrom:       os.Getenv("TALLY_MAIL_FROM"),
 		PublicBaseURL:  os.Getenv("TALLY_PUBLIC_BASE_URL"),
 		ProgramTTL:     30 * time.Second,
+
+		StripeWebhookSecrets: os.Getenv("TALLY_STRIPE_WEBHOOK_SECRET"),
+		StripeAPIKey:         os.Getenv("TALLY_STRIPE_API_KEY"),
+		StripeAPIURL:         os.Getenv("TALLY_STRIPE_API_URL"),
+		ShopifySecrets:       os.Getenv("TALLY_SHOPIFY_SECRET"),
 	}
 	if v := os.Getenv("TALLY_PROGRAM_TTL"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -66,6 +77,9 @@ type Deps struct {
 	// Mail sends sign-in mail; nil means Amazon SES from TALLY_MAIL_FROM,
 	// built by the functions that send mail.
 	Mail mail.Sender
+	// HTTP is the client for other services' APIs (Stripe); nil means a
+	// default one.
+	HTTP *http.Client
 }
 
 // New builds Deps over a DynamoDB client.

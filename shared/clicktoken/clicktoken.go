@@ -166,6 +166,7 @@ func (k *Keys) Sign(c Claims) string {
 // Verify checks a token and returns its claims. Any failure wraps
 // ErrInvalid; the detail is for logs, and never reveals a key.
 func (k *Keys) Verify(token string) (Claims, error) {
+	token = fromStripeForm(token)
 	if len(token) > maxLen {
 		return Claims{}, invalid("too long")
 	}
@@ -269,6 +270,24 @@ func plain(s string) bool {
 		}
 	}
 	return true
+}
+
+// StripeForm is the token as Stripe's client_reference_id allows it (letters,
+// digits, '-' and '_', up to 200): every dot becomes '_'. Only the MAC can
+// hold a '_' of its own, and it is the fixed-length tail, so the form maps
+// back to exactly one token; Verify accepts both.
+func StripeForm(token string) string { return strings.ReplaceAll(token, ".", "_") }
+
+// fromStripeForm turns a Stripe form back into the token; anything else is
+// returned as it is (a form mixing dots and '_' separators is not a token).
+func fromStripeForm(s string) string {
+	n := len(s) - macTextLen - 1
+	if n <= len(version) || len(s) > maxLen || s[0] != version[0] || s[n] != '_' || strings.IndexByte(s, '.') >= 0 {
+		return s
+	}
+	// The first four '_' are separators (version, affiliate, event, time);
+	// a channel tag after them may hold '_' of its own.
+	return strings.Join(strings.SplitN(s[:n], "_", 5), ".") + "." + s[n+1:]
 }
 
 // appendSub adds a channel tag's field; none when there is no tag, so

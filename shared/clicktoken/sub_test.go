@@ -66,3 +66,16 @@ func FuzzNormalizeSub(f *testing.F) {
 		}
 	})
 }
+
+// A tag may hold '_', which the Stripe form uses for dots: the form still
+// maps back to exactly the tagged token.
+func TestTaggedTokenInTheStripeForm(t *testing.T) {
+	k := mustKeys(t, keyA)
+	for _, sub := range []string{"ig_story_2", "podcast", "_", "a_b-c"} {
+		tok := k.Sign(Claims{Affiliate: "jane-d", Event: "summit-2026", At: clickAt, Sub: sub})
+		c, err := k.Verify(StripeForm(tok))
+		if err != nil || c.Sub != sub || c.Affiliate != "jane-d" || c.Event != "summit-2026" {
+			t.Errorf("%s as %s: %+v %v", tok, StripeForm(tok), c, err)
+		}
+	}
+}
