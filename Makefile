@@ -50,6 +50,10 @@ build-AdminBalancesFunction: ; $(call lambda,admin-balances)
 build-AdminAffiliateLedgerFunction: ; $(call lambda,admin-affiliate-ledger)
 build-BalanceReportFunction: ; $(call lambda,report-balance)
 build-PayoutsReportFunction: ; $(call lambda,report-payouts)
+build-WebhookStreamFunction: ; $(call lambda,notify-webhook-stream)
+build-WebhookSenderFunction: ; $(call lambda,notify-webhook-sender)
+build-AdminWebhooksFailedFunction: ; $(call lambda,admin-webhooks-failed)
+build-AdminWebhooksResendFunction: ; $(call lambda,admin-webhooks-resend)
 
 # Every function for linux/arm64 into .cache/build/<function>/bootstrap.
 build:

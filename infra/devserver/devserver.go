@@ -31,6 +31,7 @@ import (
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/auth"
 	"github.com/tallyhq/tally/shared/mail"
+	"github.com/tallyhq/tally/shared/notify"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
 )
@@ -46,6 +47,16 @@ type Options struct {
 	Now              func() time.Time
 	Log              *slog.Logger // default: JSON to stderr
 	Mail             io.Writer    // where sign-in mail is printed; default stdout
+
+	// Notify runs the stream's consumers in process (mail, outgoing
+	// webhooks), as Lambda does on AWS. Off by default in tests.
+	Notify bool
+	// SQS, QueueURL and DLQURL are the webhook queues; nil SQS means
+	// in-memory queues.
+	SQS              app.SQS
+	QueueURL, DLQURL string
+	RetryDelays      []time.Duration // default notify.LocalDelays
+	HTTP             *http.Client    // sends outgoing webhooks
 }
 
 // Server is a running set of routes over a store.
@@ -59,6 +70,8 @@ type Server struct {
 
 	mux      *http.ServeMux
 	embedded *http.Server
+	feed     *feed
+	bg       *background
 }
 
 // New creates the table (from template.yaml) if missing, loads the program
@@ -76,7 +89,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	s := &Server{Endpoint: o.DynamoDBEndpoint, Routes: tpl.Routes()}
 	if s.Endpoint == "" {
-		if s.Endpoint, s.embedded, err = startEmbedded(); err != nil {
+		if s.Endpoint, s.embedded, s.feed, err = startEmbedded(); err != nil {
 			return nil, err
 		}
 	}
@@ -116,6 +129,14 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	s.Deps.Mail = &mail.Printer{W: o.Mail}
 	s.Store = s.Deps.Store
+	if o.SQS == nil {
+		o.SQS, o.QueueURL, o.DLQURL = newMemQueues(), memQueueURL, memDLQURL
+	}
+	if o.RetryDelays == nil {
+		o.RetryDelays = notify.LocalDelays
+	}
+	s.Deps.SQS, s.Deps.HTTP, s.Deps.RetryDelays = o.SQS, o.HTTP, o.RetryDelays
+	s.Deps.Config.WebhookQueueURL, s.Deps.Config.WebhookDLQURL = o.QueueURL, o.DLQURL
 
 	src := o.ProgramYAML
 	if src == nil {
@@ -135,11 +156,17 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err := s.buildRoutes(tpl); err != nil {
 		return nil, err
 	}
+	if o.Notify {
+		if err := s.startNotify(db, o.Table); err != nil {
+			return nil, fmt.Errorf("notify: %w", err)
+		}
+	}
 	return s, nil
 }
 
-// Close stops the embedded store, if any.
+// Close stops the consumers and the embedded store, if any.
 func (s *Server) Close() error {
+	s.bg.close()
 	if s.embedded != nil {
 		return s.embedded.Close()
 	}
@@ -343,14 +370,15 @@ func writeResponse(w http.ResponseWriter, hr *http.Request, resp apigw.Response)
 
 // startEmbedded serves an in-process DynamoDB-compatible store on a free
 // loopback port.
-func startEmbedded() (string, *http.Server, error) {
+func startEmbedded() (string, *http.Server, *feed, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return "", nil, nil, err
 	}
-	srv := &http.Server{Handler: server.NewServer(), ReadHeaderTimeout: 5 * time.Second}
+	f := newFeed(server.NewServer())
+	srv := &http.Server{Handler: f, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(l) }()
-	return "http://" + l.Addr().String(), srv, nil
+	return "http://" + l.Addr().String(), srv, f, nil
 }
 
 func randomBytes(n int) []byte {

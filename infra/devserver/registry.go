@@ -7,6 +7,7 @@ import (
 	"github.com/tallyhq/tally/shared/auth"
 	"github.com/tallyhq/tally/shared/clicks"
 	"github.com/tallyhq/tally/shared/login"
+	"github.com/tallyhq/tally/shared/notify"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/reports"
 	"github.com/tallyhq/tally/shared/webhooks"
@@ -52,6 +53,16 @@ var Functions = map[string]Function{
 	"BalanceReportFunction":             {"report-balance", "reports.Balance", reports.Balance},
 	"PayoutsReportFunction":             {"report-payouts", "reports.Payouts", reports.Payouts},
 	"LinksReportFunction":               {"report-links", "reports.Links", reports.Links},
+	"AdminWebhooksFailedFunction":       {"admin-webhooks-failed", "notify.FailedList", notify.FailedList},
+	"AdminWebhooksResendFunction":       {"admin-webhooks-resend", "notify.FailedResend", notify.FailedResend},
+}
+
+// Background lists the functions fed by the table's stream, a queue or a
+// schedule rather than a route; the dev server runs them in process
+// (notify.go), from the same constructors.
+var Background = map[string]struct{ Dir, Main string }{
+	"WebhookStreamFunction": {"notify-webhook-stream", "notify.WebhookStream"},
+	"WebhookSenderFunction": {"notify-webhook-sender", "notify.WebhookSender"},
 }
 
 // Authorizers maps authorizer functions' logical IDs to their handlers.

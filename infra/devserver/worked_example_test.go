@@ -62,11 +62,21 @@ func start(t *testing.T) *tally { t.Helper(); return startWith(t, nil) }
 // startWith serves a program file (nil: the demo program).
 func startWith(t *testing.T, program []byte) *tally {
 	t.Helper()
+	return startOpts(t, program, nil)
+}
+
+// startOpts serves a program file with options changed by set (nil: none).
+func startOpts(t *testing.T, program []byte, set func(*devserver.Options)) *tally {
+	t.Helper()
 	x := &tally{t: t, now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), mail: &mailbox{}}
-	srv, err := devserver.New(context.Background(), devserver.Options{
+	o := devserver.Options{
 		DynamoDBEndpoint: dynamotest.Endpoint(t), Table: dynamotest.NewTable(t, dynamotest.Client(t)),
 		Now: x.clock, Mail: x.mail, ProgramYAML: program,
-	})
+	}
+	if set != nil {
+		set(&o)
+	}
+	srv, err := devserver.New(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

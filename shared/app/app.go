@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"time"
 
@@ -14,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tallyhq/tally/shared/mail"
 	"github.com/tallyhq/tally/shared/program"
@@ -29,6 +32,11 @@ type Config struct {
 	SessionKey     string        // TALLY_SESSION_KEY: signs portal sessions (32+ bytes)
 	MailFrom       string        // TALLY_MAIL_FROM: the SES sender of sign-in mail
 	ProgramTTL     time.Duration // TALLY_PROGRAM_TTL: how long the program is cached (default 30s)
+	// Outgoing webhooks and affiliate mail (docs/notify.md).
+	WebhookQueueURL string // TALLY_WEBHOOK_QUEUE_URL: deliveries waiting for a try
+	WebhookDLQURL   string // TALLY_WEBHOOK_DLQ_URL: deliveries given up on, for the owner
+	OutgoingSecret  string // TALLY_OUTGOING_WEBHOOK_SECRET: signs for endpoints without their own secret
+	SiteURL         string // TALLY_SITE_URL: base of links in mail when the program has no public_base_url
 }
 
 // ConfigFromEnv reads Config from the environment.
@@ -40,6 +48,11 @@ func ConfigFromEnv() (Config, error) {
 		SessionKey:     os.Getenv("TALLY_SESSION_KEY"),
 		MailFrom:       os.Getenv("TALLY_MAIL_FROM"),
 		ProgramTTL:     30 * time.Second,
+
+		WebhookQueueURL: os.Getenv("TALLY_WEBHOOK_QUEUE_URL"),
+		WebhookDLQURL:   os.Getenv("TALLY_WEBHOOK_DLQ_URL"),
+		OutgoingSecret:  os.Getenv("TALLY_OUTGOING_WEBHOOK_SECRET"),
+		SiteURL:         os.Getenv("TALLY_SITE_URL"),
 	}
 	if v := os.Getenv("TALLY_PROGRAM_TTL"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -64,6 +77,35 @@ type Deps struct {
 	// Mail sends sign-in mail; nil means Amazon SES from TALLY_MAIL_FROM,
 	// built by the functions that send mail.
 	Mail mail.Sender
+	// SQS holds outgoing webhook deliveries; nil means Amazon SQS, built
+	// by the functions that use it.
+	SQS SQS
+	// HTTP sends outgoing webhooks (nil: a default client).
+	HTTP *http.Client
+	// RetryDelays are the waits between tries of an outgoing webhook
+	// (nil: the growing delays used on AWS).
+	RetryDelays []time.Duration
+}
+
+// SQS is the part of the SQS client outgoing webhooks use.
+type SQS interface {
+	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
+	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+}
+
+// AWSSQS is Amazon SQS from the function's AWS configuration.
+func (d *Deps) AWSSQS() SQS {
+	if d.SQS != nil {
+		return d.SQS
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		d.Fatal("aws configuration", err)
+	}
+	d.SQS = sqs.NewFromConfig(cfg)
+	return d.SQS
 }
 
 // New builds Deps over a DynamoDB client.
@@ -106,6 +148,16 @@ func (d *Deps) Fatal(msg string, err error) {
 // credentials and region, since neither checks them.
 func LocalDynamoDB(endpoint string) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+}
+
+// LocalStreams is a DynamoDB Streams client for a local endpoint (DynamoDB
+// Local), like LocalDynamoDB.
+func LocalStreams(endpoint string) *dynamodbstreams.Client {
+	return dynamodbstreams.New(dynamodbstreams.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),

@@ -45,6 +45,12 @@ func FromStreams(r streams.Record) (Record, error) {
 	return out, err
 }
 
+// Image is an item in DynamoDB's JSON form (as Lambda events and the
+// DynamoDB API carry it) as attribute values.
+func Image(m map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+	return lambdaMap(m)
+}
+
 func lambdaMap(m map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
 	if m == nil {
 		return nil, nil

@@ -1,0 +1,310 @@
+package devserver_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/tallyhq/tally/infra/demo"
+	"github.com/tallyhq/tally/infra/devserver"
+	"github.com/tallyhq/tally/infra/dynamotest"
+	"github.com/tallyhq/tally/infra/sqslocal"
+	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/notify"
+	"github.com/tallyhq/tally/shared/store"
+)
+
+const endpointSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+// receiver is a business's endpoint: it checks every delivery with the
+// reference Standard Webhooks library and counts tries and successes per
+// webhook-id; fail decides whether a try is answered 500.
+type receiver struct {
+	t         *testing.T
+	mu        sync.Mutex
+	tries     map[string]int
+	delivered map[string]int
+	bodies    map[string]string
+	fail      func(id string, try int) bool
+}
+
+func newReceiver(t *testing.T, fail func(string, int) bool) (*receiver, *httptest.Server) {
+	r := &receiver{t: t, tries: map[string]int{}, delivered: map[string]int{}, bodies: map[string]string{}, fail: fail}
+	wh, err := standardwebhooks.NewWebhook(endpointSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		if err := wh.Verify(body, req.Header); err != nil {
+			r.t.Errorf("delivery does not verify with the reference library: %v", err)
+			w.WriteHeader(400)
+			return
+		}
+		id := req.Header.Get("webhook-id")
+		r.mu.Lock()
+		r.tries[id]++
+		try := r.tries[id]
+		if prev, ok := r.bodies[id]; ok && prev != string(body) {
+			r.t.Errorf("%s: two bodies under one id:\n%s\n%s", id, prev, body)
+		}
+		r.bodies[id] = string(body)
+		failing := r.fail != nil && r.fail(id, try)
+		if !failing {
+			r.delivered[id]++
+		}
+		r.mu.Unlock()
+		if failing {
+			w.WriteHeader(500)
+			return
+		}
+		w.WriteHeader(204)
+	}))
+	t.Cleanup(ts.Close)
+	return r, ts
+}
+
+func (r *receiver) count() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.delivered) }
+
+// withEndpoint is the demo program plus one endpoint for every event type.
+func withEndpoint(url string) []byte {
+	return append(append([]byte{}, demo.YAML...), fmt.Sprintf(`
+webhooks_out:
+  - url: %s
+    secret: %s
+    events: [commission.created, commission.clawed_back, payout.paid, order.recorded, optin.recorded]
+`, url, endpointSecret)...)
+}
+
+// expectedIDs are the event ids the table's orders and entries should give.
+func expectedIDs(t *testing.T, st *store.Store, orders []string, affiliates ...string) map[string]string {
+	t.Helper()
+	want := map[string]string{}
+	for _, o := range orders {
+		want[notify.EventID(notify.OrderRecorded, store.TxnKey(o))] = notify.OrderRecorded
+	}
+	for _, a := range affiliates {
+		es, err := st.AllEntries(context.Background(), a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			typ := notify.CommissionCreated
+			if e.Type == "clawback" {
+				typ = notify.CommissionClawedBack
+			}
+			want[notify.EventID(typ, store.EntryKey(e.Affiliate, e.At, e.ID))] = typ
+		}
+	}
+	return want
+}
+
+func order(id, at string) string {
+	return fmt.Sprintf(`{"id":%q,"type":"order.paid","occurred_at":%q,"currency":"USD","contact":{"email":"%s@example.org"},"affiliate":"jane","items":[{"sku":"SUM26-REC","quantity":1,"unit_price_cents":9700},{"sku":"SUM26-JANE-COURSE","quantity":1,"unit_price_cents":20000}]}`, id, at, id)
+}
+
+// A delivery that fails twice is tried again within seconds (the dev
+// server's delays) through a real SQS-compatible queue, and arrives once
+// per event id; the ids are those derived from the table's items.
+func TestWebhookFailingTwiceArrivesOncePerEventID(t *testing.T) {
+	rcv, ep := newReceiver(t, func(_ string, try int) bool { return try <= 2 })
+	q := sqslocal.New(t)
+	x := startOpts(t, withEndpoint(ep.URL), func(o *devserver.Options) {
+		o.Notify, o.SQS = true, q
+		o.QueueURL, o.DLQURL = q.NewQueue(t, "main", 30), q.NewQueue(t, "dead", 30)
+	})
+	x.webhook("/webhooks/orders", order("o-1", x.at()))
+	x.webhook("/webhooks/optins", fmt.Sprintf(`{"id":"optin-1","occurred_at":%q,"event":"summit-2026","contact":{"email":"pat@example.org"},"affiliate":"jane"}`, x.at()))
+	want := expectedIDs(t, x.srv.Store, []string{"o-1"}, "jane")
+	want[notify.EventID(notify.OptInRecorded, store.OptInKey("optin-1"))] = notify.OptInRecorded
+	if len(want) != 4 { // the order, jane's referral and speaker commissions, the opt-in
+		t.Fatalf("expected events %v", want)
+	}
+	waitFor(t, 40*time.Second, func() bool { return rcv.count() >= len(want) })
+	time.Sleep(2 * time.Second) // a duplicate would come within the retry delays
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	for id, typ := range want {
+		if rcv.delivered[id] != 1 || rcv.tries[id] != 3 {
+			t.Errorf("%s %s: delivered %d times in %d tries, want once in 3", typ, id, rcv.delivered[id], rcv.tries[id])
+		}
+		var body struct{ Type string }
+		_ = json.Unmarshal([]byte(rcv.bodies[id]), &body)
+		if body.Type != typ {
+			t.Errorf("%s: body type %q", id, body.Type)
+		}
+	}
+	if len(rcv.delivered) != len(want) {
+		t.Errorf("delivered %d ids, want %d", len(rcv.delivered), len(want))
+	}
+}
+
+func waitFor(t *testing.T, d time.Duration, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(d); !ok(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("not done after %s", d)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// streamOf is the table's stream ARN on DynamoDB Local.
+func streamOf(t *testing.T, x *tally) string {
+	out, err := dynamotest.Client(t).DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(x.srv.Deps.Config.Table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return aws.ToString(out.Table.LatestStreamArn)
+}
+
+// drain receives every message of a queue: webhook-id -> bodies.
+func drain(t *testing.T, q notify.SQS, url string) map[string][]string {
+	t.Helper()
+	got := map[string][]string{}
+	for empty := 0; empty < 2; {
+		out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) == 0 {
+			empty++
+			continue
+		}
+		for _, m := range out.Messages {
+			var d notify.Delivery
+			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &d); err != nil {
+				t.Fatal(err)
+			}
+			got[d.ID] = append(got[d.ID], d.Body)
+			_, _ = q.DeleteMessage(context.Background(), &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle})
+		}
+	}
+	return got
+}
+
+// A consumer killed in the middle of a batch loses nothing, and what it
+// queues twice carries the same ids and bodies, which a receiver
+// deduplicates.
+func TestStreamConsumerKilledMidBatch(t *testing.T) {
+	q := sqslocal.New(t)
+	x := startOpts(t, withEndpoint("https://crm.example.com/tally"), nil)
+	var orders []string
+	for i := range 30 {
+		id := fmt.Sprintf("k-%02d", i)
+		orders = append(orders, id)
+		x.webhook("/webhooks/orders", order(id, x.at()))
+	}
+	want := expectedIDs(t, x.srv.Store, orders, "jane")
+	url := q.NewQueue(t, "main", 30)
+	queuer := &notify.Queuer{Store: x.srv.Store, Programs: x.srv.Deps.Programs, SQS: q, QueueURL: url, Log: x.srv.Deps.Log, Now: time.Now}
+	cp := &notify.Checkpoint{}
+
+	// First run: killed in the middle of a batch, after queueing 20
+	// events of it and before the batch is done.
+	ctx, kill := context.WithCancel(context.Background())
+	p := &notify.StreamPoller{Client: app.LocalStreams(x.srv.Endpoint), StreamARN: streamOf(t, x), Checkpoint: cp, BatchSize: 50}
+	queued := 0
+	_ = p.Run(ctx, func(ctx context.Context, rs []notify.Record) (string, error) {
+		for i, r := range rs {
+			if queued >= 20 && i > 0 {
+				kill() // the process dies here: nothing tells the stream this batch is done
+				return rs[0].Sequence, context.Canceled
+			}
+			if _, err := queuer.Handle(ctx, rs[i:i+1]); err != nil {
+				t.Fatal(err)
+			}
+			evs, _ := notify.FromRecord(r)
+			queued += len(evs)
+		}
+		return "", nil
+	})
+	partial := drainKeep(t, q, url)
+	if len(partial) == 0 {
+		t.Fatal("the killed consumer queued nothing: the test would prove nothing")
+	}
+
+	// Second run: a new consumer from the same checkpoint, to the end.
+	runUntilQuiet(t, x, cp, queuer.Handle)
+	got := drain(t, q, url)
+	dups := 0
+	for id, bodies := range got {
+		if _, ok := want[id]; !ok {
+			t.Errorf("unexpected id %s", id)
+		}
+		for _, b := range bodies[1:] {
+			if b != bodies[0] {
+				t.Errorf("%s queued with two bodies", id)
+			}
+		}
+		dups += len(bodies) - 1
+	}
+	for id, typ := range want {
+		if len(got[id]) == 0 {
+			t.Errorf("lost %s %s", typ, id)
+		}
+	}
+	t.Logf("%d events, %d queued again after the kill (same ids and bodies)", len(want), dups)
+	if dups == 0 {
+		t.Error("nothing was queued twice: the kill did not happen mid-batch")
+	}
+}
+
+// drainKeep counts what is queued without consuming it.
+func drainKeep(t *testing.T, q notify.SQS, url string) map[string]int {
+	t.Helper()
+	out, err := q.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, m := range out.Messages {
+		var d notify.Delivery
+		_ = json.Unmarshal([]byte(aws.ToString(m.Body)), &d)
+		got[d.ID]++
+		_, _ = q.ChangeMessageVisibility(context.Background(), &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0})
+	}
+	return got
+}
+
+// runUntilQuiet runs a stream consumer from a checkpoint until the stream
+// has had nothing new for about a second; it returns the records handled.
+func runUntilQuiet(t *testing.T, x *tally, cp *notify.Checkpoint, h notify.StreamHandler) int {
+	t.Helper()
+	var n atomic.Int64
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := &notify.StreamPoller{Client: app.LocalStreams(x.srv.Endpoint), StreamARN: streamOf(t, x), Checkpoint: cp, BatchSize: 100, Idle: 50 * time.Millisecond}
+	go func() {
+		quiet := 0
+		for last := int64(-1); ctx.Err() == nil && quiet < 4; time.Sleep(300 * time.Millisecond) {
+			if n.Load() == last {
+				quiet++
+			} else {
+				quiet = 0
+			}
+			last = n.Load()
+		}
+		cancel()
+	}()
+	_ = p.Run(ctx, func(ctx context.Context, rs []notify.Record) (string, error) {
+		failed, err := h(ctx, rs)
+		if err == nil {
+			n.Add(int64(len(rs)))
+		}
+		return failed, err
+	})
+	return int(n.Load())
+}
