@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -307,4 +309,140 @@ func runUntilQuiet(t *testing.T, x *tally, cp *notify.Checkpoint, h notify.Strea
 		return failed, err
 	})
 	return int(n.Load())
+}
+
+// signedPost posts a webhook body signed with the reference library.
+func signedPost(tb testing.TB, client *http.Client, now time.Time, base, secret, path, body string) (int, time.Duration) {
+	wh, err := standardwebhooks.NewWebhook(secret)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	start := time.Now()
+	id := fmt.Sprintf("msg_%d", start.UnixNano())
+	sig, _ := wh.Sign(id, now, []byte(body))
+	req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("webhook-id", id)
+	req.Header.Set("webhook-timestamp", fmt.Sprint(now.Unix()))
+	req.Header.Set("webhook-signature", sig)
+	resp, err := client.Do(req)
+	if err != nil {
+		tb.Error(err)
+		return 0, 0
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, time.Since(start)
+}
+
+// 1,000 orders at once give exactly one commission.created id per ledger
+// entry (and one order.recorded per order); the stream's size per order is
+// logged as the figure docs/notify.md gives.
+func TestThousandOrdersOneCommissionIDPerEntry(t *testing.T) {
+	q := sqslocal.New(t)
+	x := startOpts(t, withEndpoint("https://crm.example.com/tally"), nil)
+	const n, workers = 1000, 16
+	ids := make(chan string)
+	var wg sync.WaitGroup
+	var orders []string
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range ids {
+				if st, _ := signedPost(t, http.DefaultClient, x.clock(), x.ts.URL, x.srv.WebhookSecret, "/webhooks/orders", order(id, x.at())); st != 200 {
+					t.Errorf("order %s: %d", id, st)
+				}
+			}
+		}()
+	}
+	for i := range n {
+		id := fmt.Sprintf("m-%04d", i)
+		orders = append(orders, id)
+		ids <- id
+	}
+	close(ids)
+	wg.Wait()
+	want := expectedIDs(t, x.srv.Store, orders, "jane")
+	url := q.NewQueue(t, "main", 30)
+	queuer := &notify.Queuer{Store: x.srv.Store, Programs: x.srv.Deps.Programs, SQS: q, QueueURL: url, Log: x.srv.Deps.Log, Now: time.Now}
+	var records, entryRecords atomic.Int64
+	runUntilQuiet(t, x, &notify.Checkpoint{}, func(ctx context.Context, rs []notify.Record) (string, error) {
+		for _, r := range rs {
+			records.Add(1)
+			if evs, _ := notify.FromRecord(r); len(evs) > 0 {
+				entryRecords.Add(1)
+			}
+		}
+		return queuer.Handle(ctx, rs)
+	})
+	got := drain(t, q, url)
+	commissions := 0
+	for id, typ := range want {
+		if len(got[id]) == 0 {
+			t.Errorf("no %s %s", typ, id)
+		}
+		if typ == notify.CommissionCreated {
+			commissions++
+		}
+	}
+	created := 0
+	for id, bodies := range got {
+		var b struct{ Type string }
+		_ = json.Unmarshal([]byte(bodies[0]), &b)
+		if b.Type == notify.CommissionCreated {
+			created++
+		}
+		if _, ok := want[id]; !ok {
+			t.Errorf("id %s (%s) is not one of the table's items", id, b.Type)
+		}
+	}
+	if commissions != 2*n || created != commissions {
+		t.Errorf("%d commission.created ids for %d entries (want %d)", created, commissions, 2*n)
+	}
+	t.Logf("stream: %d records for %d orders (%.2f per order, %.2f that give events); %d events queued for one endpoint",
+		records.Load(), n, float64(records.Load())/n, float64(entryRecords.Load())/n, len(got))
+}
+
+// An order webhook answers as fast with a slow or failing endpoint as with
+// none: the endpoint is only reached from the stream, by other goroutines
+// (other Lambdas on AWS). Run: ./infra/scripts/test.sh -run '^$' -bench OrderWebhookBeside
+func BenchmarkOrderWebhookBeside(b *testing.B) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	defer slow.Close()
+	failing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }))
+	defer failing.Close()
+	for _, c := range []struct {
+		name     string
+		endpoint string
+	}{{"no-endpoint", ""}, {"slow-endpoint", slow.URL}, {"failing-endpoint", failing.URL}} {
+		b.Run(c.name, func(b *testing.B) {
+			src := demo.YAML
+			if c.endpoint != "" {
+				src = withEndpoint(c.endpoint)
+			}
+			srv, err := devserver.New(context.Background(), devserver.Options{
+				DynamoDBEndpoint: dynamotest.Endpoint(b), Table: dynamotest.NewTable(b, dynamotest.Client(b)),
+				ProgramYAML: src, Notify: c.endpoint != "", Mail: io.Discard,
+				Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer srv.Close()
+			ts := httptest.NewServer(srv.Handler())
+			defer ts.Close()
+			b.ResetTimer()
+			for i := range b.N {
+				if st, _ := signedPost(b, http.DefaultClient, time.Now(), ts.URL, srv.WebhookSecret, "/webhooks/orders", order(fmt.Sprintf("b-%s-%d", c.name, i), time.Now().UTC().Format(time.RFC3339))); st != 200 {
+					b.Fatalf("order answered %d", st)
+				}
+			}
+		})
+	}
 }
