@@ -54,6 +54,9 @@ build-WebhookStreamFunction: ; $(call lambda,notify-webhook-stream)
 build-WebhookSenderFunction: ; $(call lambda,notify-webhook-sender)
 build-AdminWebhooksFailedFunction: ; $(call lambda,admin-webhooks-failed)
 build-AdminWebhooksResendFunction: ; $(call lambda,admin-webhooks-resend)
+build-MailStreamFunction: ; $(call lambda,notify-mail-stream)
+build-UnsubscribePageFunction: ; $(call lambda,unsubscribe-page)
+build-UnsubscribePostFunction: ; $(call lambda,unsubscribe-post)
 
 # Every function for linux/arm64 into .cache/build/<function>/bootstrap.
 build:

@@ -57,6 +57,7 @@ type Options struct {
 	QueueURL, DLQURL string
 	RetryDelays      []time.Duration // default notify.LocalDelays
 	HTTP             *http.Client    // sends outgoing webhooks
+	SiteURL          string          // base of links in mail without public_base_url
 }
 
 // Server is a running set of routes over a store.
@@ -137,6 +138,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	s.Deps.SQS, s.Deps.HTTP, s.Deps.RetryDelays = o.SQS, o.HTTP, o.RetryDelays
 	s.Deps.Config.WebhookQueueURL, s.Deps.Config.WebhookDLQURL = o.QueueURL, o.DLQURL
+	s.Deps.Config.SiteURL = o.SiteURL
 
 	src := o.ProgramYAML
 	if src == nil {

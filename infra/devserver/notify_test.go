@@ -446,3 +446,63 @@ func BenchmarkOrderWebhookBeside(b *testing.B) {
 		})
 	}
 }
+
+// lines are the printed mails to an address.
+func (m *mailbox) lines(to string) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for _, l := range strings.Split(m.buf.String(), "\n") {
+		if strings.HasPrefix(l, "mail to "+to+": ") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// Each commission is mailed in plain words (the dev server prints it, on
+// its embedded store's stream); an unsubscribe link cannot be made for
+// another affiliate; an unsubscribed affiliate gets nothing more.
+func TestAffiliateMailAndUnsubscribe(t *testing.T) {
+	x := startOpts(t, nil, func(o *devserver.Options) {
+		o.DynamoDBEndpoint, o.Table, o.Notify, o.SiteURL = "", "", true, "http://tally.test"
+	})
+	x.webhook("/webhooks/orders", order("mail-1", x.at()))
+	waitFor(t, 10*time.Second, func() bool { return len(x.mail.lines("jane@example.com")) == 2 })
+	got := strings.Join(x.mail.lines("jane@example.com"), "\n")
+	for _, want := range []string{"mail to jane@example.com: New commission: $48.50 http://tally.test/reports/ledger", "mail to jane@example.com: New commission: $100.00 http://tally.test/reports/ledger"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("mails:\n%s\nwant a line %q", got, want)
+		}
+	}
+	u := notify.Unsubscribe{Key: []byte(x.srv.Deps.Config.SessionKey)}
+	janeLink := u.Link(x.ts.URL, "jane")
+	// jane's token does not unsubscribe bob, nor does a made-up one.
+	for _, forged := range []string{strings.Replace(janeLink, "a=jane", "a=bob", 1), x.ts.URL + "/unsubscribe?a=bob&t=" + u.Token("bob")[:10]} {
+		resp, err := http.Post(forged, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 403 {
+			t.Errorf("forged %s: %d, want 403", forged, resp.StatusCode)
+		}
+	}
+	// RFC 8058 one-click: a POST of List-Unsubscribe=One-Click to the link.
+	resp, err := http.Post(janeLink, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("one-click unsubscribe: %d", resp.StatusCode)
+	}
+	x.webhook("/webhooks/orders", order("mail-2", x.at()))
+	x.webhook("/webhooks/orders", fmt.Sprintf(`{"id":"mail-3","type":"order.paid","occurred_at":%q,"currency":"USD","contact":{"email":"q@example.org"},"affiliate":"bob","items":[{"sku":"SUM26-REC","quantity":1,"unit_price_cents":9700}]}`, x.at()))
+	// bob, still subscribed, hears of his; by then jane's would have come.
+	waitFor(t, 10*time.Second, func() bool { return len(x.mail.lines("bob@example.com")) == 1 })
+	time.Sleep(500 * time.Millisecond)
+	if n := len(x.mail.lines("jane@example.com")); n != 2 {
+		t.Errorf("jane got %d mails after unsubscribing, want none more:\n%s", n-2, strings.Join(x.mail.lines("jane@example.com"), "\n"))
+	}
+}

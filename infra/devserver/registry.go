@@ -55,6 +55,8 @@ var Functions = map[string]Function{
 	"LinksReportFunction":               {"report-links", "reports.Links", reports.Links},
 	"AdminWebhooksFailedFunction":       {"admin-webhooks-failed", "notify.FailedList", notify.FailedList},
 	"AdminWebhooksResendFunction":       {"admin-webhooks-resend", "notify.FailedResend", notify.FailedResend},
+	"UnsubscribePageFunction":           {"unsubscribe-page", "notify.UnsubscribePage", notify.UnsubscribePage},
+	"UnsubscribePostFunction":           {"unsubscribe-post", "notify.UnsubscribePost", notify.UnsubscribePost},
 }
 
 // Background lists the functions fed by the table's stream, a queue or a
@@ -63,6 +65,7 @@ var Functions = map[string]Function{
 var Background = map[string]struct{ Dir, Main string }{
 	"WebhookStreamFunction": {"notify-webhook-stream", "notify.WebhookStream"},
 	"WebhookSenderFunction": {"notify-webhook-sender", "notify.WebhookSender"},
+	"MailStreamFunction":    {"notify-mail-stream", "notify.MailStream"},
 }
 
 // Authorizers maps authorizer functions' logical IDs to their handlers.

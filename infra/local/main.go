@@ -57,6 +57,8 @@ func run(addr, programFile, endpoint, table string, activity bool) error {
 		ClickKey:         os.Getenv("TALLY_CLICK_KEY"),
 		SessionKey:       os.Getenv("TALLY_SESSION_KEY"),
 		Log:              slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Notify:           true,
+		SiteURL:          "http://" + addr,
 	})
 	if err != nil {
 		return err

@@ -4,19 +4,24 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/auth"
+	"github.com/tallyhq/tally/shared/mail"
 )
 
 // StreamFunction is a stream consumer as Lambda runs it, reporting the
@@ -180,4 +185,69 @@ func sweepDLQ(ctx context.Context, q SQS, url string, take func(Delivery) bool) 
 		}
 	}
 	return nil
+}
+
+// NewMailer builds the mail stream consumer from Deps.
+func NewMailer(d *app.Deps) *Mailer {
+	if d.Mail == nil {
+		if d.Config.MailFrom == "" {
+			d.Fatal("TALLY_MAIL_FROM", fmt.Errorf("not set"))
+		}
+		cfg, err := config.LoadDefaultConfig(context.Background())
+		if err != nil {
+			d.Fatal("aws configuration", err)
+		}
+		d.Mail = &mail.SES{Client: sesv2.NewFromConfig(cfg), From: d.Config.MailFrom}
+	}
+	return &Mailer{Store: d.Store, Programs: d.Programs, Mail: d.Mail, Settings: d.Store, Unsub: unsubscriber(d), BaseURL: d.Config.SiteURL, Log: d.Log}
+}
+
+func unsubscriber(d *app.Deps) Unsubscribe {
+	if len(d.Config.SessionKey) < 32 {
+		d.Fatal("TALLY_SESSION_KEY", fmt.Errorf("needs 32+ characters: it signs unsubscribe links"))
+	}
+	return Unsubscribe{Key: []byte(d.Config.SessionKey)}
+}
+
+// MailStream is the function that mails affiliates from the table's stream.
+func MailStream(d *app.Deps) StreamFunction { return Lambda(NewMailer(d).Handle) }
+
+// UnsubscribePage serves GET /unsubscribe: a button that confirms (mail
+// scanners open links; only the POST turns mail off).
+func UnsubscribePage(d *app.Deps) apigw.Handler {
+	u := unsubscriber(d)
+	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
+		a, t := req.QueryStringParameters["a"], req.QueryStringParameters["t"]
+		if !u.Check(a, t) {
+			return page(http.StatusForbidden, "This link is not valid."), nil
+		}
+		return page(http.StatusOK, `<form method="post" action="/unsubscribe?`+html.EscapeString(url.Values{"a": {a}, "t": {t}}.Encode())+`"><p>Stop mail about your commissions and payouts?</p><button type="submit">Stop these mails</button></form><p>You can turn them back on from the portal.</p>`), nil
+	}
+}
+
+// UnsubscribePost serves POST /unsubscribe: RFC 8058 one-click (the mail
+// provider posts List-Unsubscribe=One-Click) and the page's button. The
+// signed link is the authority: it names one affiliate and cannot be made
+// for another.
+func UnsubscribePost(d *app.Deps) apigw.Handler {
+	u := unsubscriber(d)
+	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
+		log := apigw.Logger(ctx, d.Log, req)
+		a, t := req.QueryStringParameters["a"], req.QueryStringParameters["t"]
+		if !u.Check(a, t) {
+			return page(http.StatusForbidden, "This link is not valid."), nil
+		}
+		if err := d.Store.SetMailOff(ctx, a, true, d.Now()); err != nil {
+			return apigw.Error(log, err), nil
+		}
+		log.Info("affiliate unsubscribed", "affiliate", a)
+		return page(http.StatusOK, "<p>Done: no more mail about commissions and payouts. Turn it back on any time from the portal.</p>"), nil
+	}
+}
+
+func page(status int, body string) apigw.Response {
+	return apigw.Response{StatusCode: status, Headers: map[string]string{
+		"Content-Type": "text/html; charset=utf-8", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
+		"Content-Security-Policy": "default-src 'none'; form-action 'self'; frame-ancestors 'none'", "Referrer-Policy": "same-origin",
+	}, Body: "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content=\"width=device-width\"><title>Tally mail</title>" + body + "</html>"}
 }

@@ -152,3 +152,7 @@ func AdjustmentKey(id string) Key { return Key{"ADJ#" + id, "ADJ"} }
 func OpenRange(affiliate string, t time.Time) (pk, lo, hi string) {
 	return "OPEN#" + affiliate, "0", instant(t) + "#~"
 }
+
+// NotifyKey is an affiliate's own mail setting (an unsubscribe), which
+// overrides the program file's notify.
+func NotifyKey(affiliate string) Key { return Key{"NOTIFY#" + affiliate, "NOTIFY"} }
