@@ -55,6 +55,7 @@ build-WebhookSenderFunction: ; $(call lambda,notify-webhook-sender)
 build-AdminWebhooksFailedFunction: ; $(call lambda,admin-webhooks-failed)
 build-AdminWebhooksResendFunction: ; $(call lambda,admin-webhooks-resend)
 build-MailStreamFunction: ; $(call lambda,notify-mail-stream)
+build-MailDigestFunction: ; $(call lambda,notify-mail-digest)
 build-UnsubscribePageFunction: ; $(call lambda,unsubscribe-page)
 build-UnsubscribePostFunction: ; $(call lambda,unsubscribe-post)
 

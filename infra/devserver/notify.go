@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -67,6 +68,25 @@ func (s *Server) startNotify(db *dynamodb.Client, table string) error {
 			b.run(ctx, func(ctx context.Context) error { return p.Run(ctx, h) })
 		}
 	}
+	// The daily digest at 08:00 in the program's zone, as the schedule on AWS.
+	digest := notify.DigestFunction(s.Deps)
+	b.run(ctx, func(ctx context.Context) error {
+		for {
+			now := time.Now().In(s.Program.Location())
+			next := time.Date(now.Year(), now.Month(), now.Day(), 8, 0, 0, 0, now.Location())
+			if !next.After(now) {
+				next = next.AddDate(0, 0, 1)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Until(next)):
+			}
+			if err := digest(ctx, notify.DigestInput{}); err != nil {
+				s.Deps.Log.Warn("daily digest", "err", err.Error())
+			}
+		}
+	})
 	qp := &notify.QueuePoller{SQS: s.Deps.SQS, QueueURL: s.Deps.Config.WebhookQueueURL, OnError: onErr("webhook queue")}
 	b.run(ctx, func(ctx context.Context) error { return qp.Run(ctx, notify.NewSender(s.Deps).HandleSQS) })
 	return nil

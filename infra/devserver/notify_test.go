@@ -125,6 +125,7 @@ func TestWebhookFailingTwiceArrivesOncePerEventID(t *testing.T) {
 	q := sqslocal.New(t)
 	x := startOpts(t, withEndpoint(ep.URL), func(o *devserver.Options) {
 		o.Notify, o.SQS = true, q
+		o.Table = dynamotest.NewStreamTable(t, dynamotest.Client(t))
 		o.QueueURL, o.DLQURL = q.NewQueue(t, "main", 30), q.NewQueue(t, "dead", 30)
 	})
 	x.webhook("/webhooks/orders", order("o-1", x.at()))
@@ -151,6 +152,11 @@ func TestWebhookFailingTwiceArrivesOncePerEventID(t *testing.T) {
 	if len(rcv.delivered) != len(want) {
 		t.Errorf("delivered %d ids, want %d", len(rcv.delivered), len(want))
 	}
+}
+
+// streamTable gives the dev server a table with its stream.
+func streamTable(t *testing.T) func(*devserver.Options) {
+	return func(o *devserver.Options) { o.Table = dynamotest.NewStreamTable(t, dynamotest.Client(t)) }
 }
 
 func waitFor(t *testing.T, d time.Duration, ok func() bool) {
@@ -202,7 +208,7 @@ func drain(t *testing.T, q notify.SQS, url string) map[string][]string {
 // deduplicates.
 func TestStreamConsumerKilledMidBatch(t *testing.T) {
 	q := sqslocal.New(t)
-	x := startOpts(t, withEndpoint("https://crm.example.com/tally"), nil)
+	x := startOpts(t, withEndpoint("https://crm.example.com/tally"), streamTable(t))
 	var orders []string
 	for i := range 30 {
 		id := fmt.Sprintf("k-%02d", i)
@@ -340,7 +346,7 @@ func signedPost(tb testing.TB, client *http.Client, now time.Time, base, secret,
 // logged as the figure docs/notify.md gives.
 func TestThousandOrdersOneCommissionIDPerEntry(t *testing.T) {
 	q := sqslocal.New(t)
-	x := startOpts(t, withEndpoint("https://crm.example.com/tally"), nil)
+	x := startOpts(t, withEndpoint("https://crm.example.com/tally"), streamTable(t))
 	const n, workers = 1000, 16
 	ids := make(chan string)
 	var wg sync.WaitGroup
@@ -427,7 +433,7 @@ func BenchmarkOrderWebhookBeside(b *testing.B) {
 				src = withEndpoint(c.endpoint)
 			}
 			srv, err := devserver.New(context.Background(), devserver.Options{
-				DynamoDBEndpoint: dynamotest.Endpoint(b), Table: dynamotest.NewTable(b, dynamotest.Client(b)),
+				DynamoDBEndpoint: dynamotest.Endpoint(b), Table: dynamotest.NewStreamTable(b, dynamotest.Client(b)),
 				ProgramYAML: src, Notify: c.endpoint != "", Mail: io.Discard,
 				Log: slog.New(slog.NewJSONHandler(io.Discard, nil)),
 			})

@@ -66,6 +66,7 @@ var Background = map[string]struct{ Dir, Main string }{
 	"WebhookStreamFunction": {"notify-webhook-stream", "notify.WebhookStream"},
 	"WebhookSenderFunction": {"notify-webhook-sender", "notify.WebhookSender"},
 	"MailStreamFunction":    {"notify-mail-stream", "notify.MailStream"},
+	"MailDigestFunction":    {"notify-mail-digest", "notify.DigestFunction"},
 }
 
 // Authorizers maps authorizer functions' logical IDs to their handlers.

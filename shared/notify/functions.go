@@ -22,6 +22,7 @@ import (
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/auth"
 	"github.com/tallyhq/tally/shared/mail"
+	"github.com/tallyhq/tally/shared/program"
 )
 
 // StreamFunction is a stream consumer as Lambda runs it, reporting the
@@ -250,4 +251,38 @@ func page(status int, body string) apigw.Response {
 		"Content-Type": "text/html; charset=utf-8", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
 		"Content-Security-Policy": "default-src 'none'; form-action 'self'; frame-ancestors 'none'", "Referrer-Policy": "same-origin",
 	}, Body: "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content=\"width=device-width\"><title>Tally mail</title>" + body + "</html>"}
+}
+
+// DigestInput is what the schedule passes: nothing, or a date to send (again).
+type DigestInput struct {
+	Date string `json:"date,omitempty"`
+}
+
+// Yesterday is the program-zone date before now's.
+func Yesterday(p *program.Program, now time.Time) string {
+	return now.In(p.Location()).AddDate(0, 0, -1).Format(time.DateOnly)
+}
+
+// DigestFunction is the function the 08:00 schedule (program zone) runs:
+// the digests of yesterday's entries.
+func DigestFunction(d *app.Deps) func(ctx context.Context, in DigestInput) error {
+	m := NewMailer(d)
+	return func(ctx context.Context, in DigestInput) error {
+		day := in.Date
+		if day == "" {
+			p, err := d.Programs.Get(ctx)
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			if h := now.In(p.Location()).Hour(); h != 8 {
+				d.Log.Warn("digest schedule is not at 08:00 in the program's zone: set ProgramTimeZone to the program's timezone", "hour", h, "timezone", p.Timezone)
+			}
+			day = Yesterday(p, now)
+		}
+		if _, err := time.Parse(time.DateOnly, day); err != nil {
+			return fmt.Errorf("digest date %q: %w", day, err)
+		}
+		return m.Digest(ctx, day)
+	}
 }

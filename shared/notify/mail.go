@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/mail"
@@ -89,10 +91,10 @@ func (m *Mailer) base(p *program.Program) string {
 	return m.BaseURL
 }
 
-// wants says whether the affiliate gets mail now (each) about entries.
-func (m *Mailer) wants(ctx context.Context, a *program.Affiliate, forPayout bool) (bool, error) {
-	mode := a.NotifyMode()
-	if mode == program.NotifyNone || (mode == program.NotifyDaily && !forPayout) {
+// wants says whether the affiliate gets mail in this mode (each, daily):
+// the file's notify, unless they turned mail off.
+func (m *Mailer) wants(ctx context.Context, a *program.Affiliate, modes ...string) (bool, error) {
+	if !slices.Contains(modes, a.NotifyMode()) {
 		return false, nil
 	}
 	off, err := m.Settings.MailOff(ctx, a.Code)
@@ -106,11 +108,16 @@ func (m *Mailer) event(ctx context.Context, p *program.Program, e Event) error {
 		if !found {
 			return nil
 		}
-		ok, err := m.wants(ctx, a, false)
+		if a.NotifyMode() == program.NotifyDaily {
+			// Filed under the day it was recorded, in the program's zone;
+			// whether it is sent is decided when the digest goes out.
+			return m.Store.PutDigestEntry(ctx, DigestDay(p, e.Timestamp), *e.Entry, e.Timestamp)
+		}
+		ok, err := m.wants(ctx, a, program.NotifyEach)
 		if err != nil || !ok {
 			return err
 		}
-		return m.send(p, a, EntrySubject(p, *e.Entry), EntryLine(p, *e.Entry), "/reports/ledger")
+		return m.send(ctx, p, a, EntrySubject(p, *e.Entry), EntryLine(p, *e.Entry), "/reports/ledger")
 	case PayoutPaid:
 		po, err := m.Store.GetPayout(ctx, e.PayoutID)
 		if err != nil || po == nil {
@@ -125,7 +132,7 @@ func (m *Mailer) event(ctx context.Context, p *program.Program, e Event) error {
 			if !found || it.AmountCents <= 0 || it.State != store.ItemReady {
 				continue
 			}
-			ok, err := m.wants(ctx, a, true)
+			ok, err := m.wants(ctx, a, program.NotifyEach, program.NotifyDaily)
 			if err != nil {
 				return err
 			}
@@ -134,7 +141,7 @@ func (m *Mailer) event(ctx context.Context, p *program.Program, e Event) error {
 			}
 			amount := money.Format(it.AmountCents, p.Currency)
 			text := fmt.Sprintf("You were paid %s (reference %s).", amount, po.Reference)
-			if err := m.send(p, a, "You were paid "+amount, text, "/reports/payouts"); err != nil {
+			if err := m.send(ctx, p, a, "You were paid "+amount, text, "/reports/payouts"); err != nil {
 				return err
 			}
 		}
@@ -142,12 +149,12 @@ func (m *Mailer) event(ctx context.Context, p *program.Program, e Event) error {
 	return nil
 }
 
-func (m *Mailer) send(p *program.Program, a *program.Affiliate, subject, text, page string) error {
+func (m *Mailer) send(ctx context.Context, p *program.Program, a *program.Affiliate, subject, text, page string) error {
 	base := m.base(p)
 	link := strings.TrimRight(base, "/") + page
 	unsub := m.Unsub.Link(base, a.Code)
 	body := text + "\n\n" + link + "\n\nTo stop these mails: " + unsub + "\n"
-	return m.Mail.Send(context.Background(), mail.Message{To: a.Email, Subject: subject, Text: body, Link: link, Unsubscribe: unsub})
+	return m.Mail.Send(ctx, mail.Message{To: a.Email, Subject: subject, Text: body, Link: link, Unsubscribe: unsub})
 }
 
 // EntryLine is an entry in plain words: the portal's one-line explanation
@@ -169,4 +176,56 @@ func EntrySubject(p *program.Program, e ledger.Entry) string {
 		return "Commission taken back: " + money.Format(e.AmountCents, p.Currency)
 	}
 	return "New commission: " + money.Format(e.AmountCents, p.Currency)
+}
+
+// DigestDay is the program-zone date an entry recorded at t is digested under.
+func DigestDay(p *program.Program, t time.Time) string {
+	return t.In(p.Location()).Format(time.DateOnly)
+}
+
+// Digest sends each daily affiliate one mail of the entries recorded on day
+// (program zone), and nothing to an affiliate without any, or who has since
+// turned mail off or left daily. A retried run skips who was sent theirs.
+func (m *Mailer) Digest(ctx context.Context, day string) error {
+	p, err := m.Programs.Get(ctx)
+	if err != nil {
+		return err
+	}
+	entries, sent, err := m.Store.Digest(ctx, day)
+	if err != nil {
+		return err
+	}
+	codes := make([]string, 0, len(entries))
+	for c := range entries {
+		codes = append(codes, c)
+	}
+	slices.Sort(codes)
+	d, _ := time.ParseInLocation(time.DateOnly, day, p.Location())
+	for _, code := range codes {
+		a, found := p.Affiliate(code)
+		if !found || sent[code] {
+			continue
+		}
+		ok, err := m.wants(ctx, a, program.NotifyDaily)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		es := entries[code]
+		slices.SortFunc(es, func(x, y ledger.Entry) int { return x.At.Compare(y.At) })
+		lines := make([]string, 0, len(es))
+		for _, e := range es {
+			lines = append(lines, "- "+EntryLine(p, e))
+		}
+		subject := fmt.Sprintf("Your commissions of %s: %s", d.Format("Mon 2 Jan 2006"), money.Format(ledger.Sum(es), p.Currency))
+		if err := m.send(ctx, p, a, subject, strings.Join(lines, "\n"), "/reports/ledger"); err != nil {
+			return err
+		}
+		if err := m.Store.MarkDigestSent(ctx, day, code, time.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
