@@ -56,6 +56,8 @@ build-AdminWebhooksFailedFunction: ; $(call lambda,admin-webhooks-failed)
 build-AdminWebhooksResendFunction: ; $(call lambda,admin-webhooks-resend)
 build-MailStreamFunction: ; $(call lambda,notify-mail-stream)
 build-MailDigestFunction: ; $(call lambda,notify-mail-digest)
+build-MailSettingsFunction: ; $(call lambda,mail-settings)
+build-MailSettingsPostFunction: ; $(call lambda,mail-settings-post)
 build-UnsubscribePageFunction: ; $(call lambda,unsubscribe-page)
 build-UnsubscribePostFunction: ; $(call lambda,unsubscribe-post)
 

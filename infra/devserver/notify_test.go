@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -511,4 +513,45 @@ func TestAffiliateMailAndUnsubscribe(t *testing.T) {
 	if n := len(x.mail.lines("jane@example.com")); n != 2 {
 		t.Errorf("jane got %d mails after unsubscribing, want none more:\n%s", n-2, strings.Join(x.mail.lines("jane@example.com"), "\n"))
 	}
+
+	// Back on from the portal: a small form, refused from another site or
+	// without the session's token.
+	jane := signIn(t, x, "jane@example.com")
+	get, _ := http.NewRequest("GET", x.ts.URL+"/reports/mail", nil)
+	get.Header.Set("Accept", "text/html")
+	resp, err = jane.Do(get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+	if resp.StatusCode != 200 || m == nil || !strings.Contains(string(page), "Mail is <strong>off</strong>") {
+		t.Fatalf("mail page: %d\n%s", resp.StatusCode, page)
+	}
+	post := func(origin, token string) (int, string) {
+		req, _ := http.NewRequest("POST", x.ts.URL+"/reports/mail", strings.NewReader(url.Values{"csrf": {token}, "mail": {"on"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "text/html")
+		req.Header.Set("Origin", origin)
+		resp, err := jane.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if st, _ := post("https://evil.example", string(m[1])); st != 403 {
+		t.Errorf("cross-site POST: %d, want 403", st)
+	}
+	if st, _ := post(x.ts.URL, "forged"); st != 403 {
+		t.Errorf("POST without the form token: %d, want 403", st)
+	}
+	if st, body := post(x.ts.URL, string(m[1])); st != 200 || !strings.Contains(body, "Mail is <strong>on</strong>") {
+		t.Fatalf("turning mail back on: %d\n%s", st, body)
+	}
+	before := len(x.mail.lines("jane@example.com"))
+	x.webhook("/webhooks/orders", order("mail-4", x.at()))
+	waitFor(t, 10*time.Second, func() bool { return len(x.mail.lines("jane@example.com")) == before+2 })
 }

@@ -57,6 +57,8 @@ var Functions = map[string]Function{
 	"AdminWebhooksResendFunction":       {"admin-webhooks-resend", "notify.FailedResend", notify.FailedResend},
 	"UnsubscribePageFunction":           {"unsubscribe-page", "notify.UnsubscribePage", notify.UnsubscribePage},
 	"UnsubscribePostFunction":           {"unsubscribe-post", "notify.UnsubscribePost", notify.UnsubscribePost},
+	"MailSettingsFunction":              {"mail-settings", "notify.MailSettings", notify.MailSettings},
+	"MailSettingsPostFunction":          {"mail-settings-post", "notify.MailSettingsPost", notify.MailSettingsPost},
 }
 
 // Background lists the functions fed by the table's stream, a queue or a

@@ -99,3 +99,16 @@ func (s *Signer) mac(body string) string {
 	h.Write([]byte("tally-session\x00" + body))
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
 }
+
+// FormToken is the value of a signed-in page's hidden "csrf" field: an HMAC
+// of the session id, so a form posted from elsewhere cannot carry it.
+func (s *Signer) FormToken(ss Session) string {
+	h := hmac.New(sha256.New, s.key)
+	h.Write([]byte("tally-form\x00" + ss.ID))
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+}
+
+// CheckFormToken says whether token is the session's form token.
+func (s *Signer) CheckFormToken(ss Session, token string) bool {
+	return token != "" && hmac.Equal([]byte(token), []byte(s.FormToken(ss)))
+}
