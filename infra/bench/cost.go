@@ -76,7 +76,7 @@ var (
 
 const (
 	clickKey = "bench-click-key-0123456789abcdef0123456789"
-	secret   = "whsec_YmVuY2gtd2ViaG9vay1zZWNyZXQ="
+	secret   = "whsec_YmVuY2gtd2ViaG9vay1zZWNyZXQtMDEyMzQ1Njc4OQ=="
 )
 
 // costs measures each operation once, through the handlers the Lambdas

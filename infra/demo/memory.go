@@ -31,9 +31,7 @@ func (m memProgram) LoadProgram(context.Context) (*program.Program, string, erro
 }
 func (m memProgram) ProgramVersion(context.Context) (string, error) { return "v1", nil }
 
-// memCounter takes the hit's UpdateItem and keeps nothing.
+// memCounter takes the hit and keeps nothing.
 type memCounter struct{}
 
-func (memCounter) UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	return &dynamodb.UpdateItemOutput{}, nil
-}
+func (memCounter) CountHit(context.Context, string, string, string) error { return nil }

@@ -23,9 +23,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/truora/minidyn/server"
 
 	"github.com/tallyhq/tally/infra/demo"
+	"github.com/tallyhq/tally/infra/embedded"
 	"github.com/tallyhq/tally/infra/sam"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
@@ -47,6 +47,7 @@ type Options struct {
 	Now              func() time.Time
 	Log              *slog.Logger // default: JSON to stderr
 	Mail             io.Writer    // where sign-in mail is printed; default stdout
+	PublicBaseURL    string       // where mailed links point; set it (or SetPublicBaseURL) once the address is known
 
 	// Notify runs the stream's consumers in process (mail, outgoing
 	// webhooks), as Lambda does on AWS. Off by default in tests.
@@ -57,7 +58,6 @@ type Options struct {
 	QueueURL, DLQURL string
 	RetryDelays      []time.Duration // default notify.LocalDelays
 	HTTP             *http.Client    // sends outgoing webhooks
-	SiteURL          string          // base of links in mail without public_base_url
 }
 
 // Server is a running set of routes over a store.
@@ -69,10 +69,10 @@ type Server struct {
 	Endpoint      string // the DynamoDB endpoint in use
 	Routes        []sam.Route
 
-	mux      *http.ServeMux
-	embedded *http.Server
-	feed     *feed
-	bg       *background
+	mux          *http.ServeMux
+	stopEmbedded func() error // nil on an external endpoint
+	feed         *feed        // the embedded store's writes, as a stream
+	bg           *background
 }
 
 // New creates the table (from template.yaml) if missing, loads the program
@@ -90,7 +90,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	s := &Server{Endpoint: o.DynamoDBEndpoint, Routes: tpl.Routes()}
 	if s.Endpoint == "" {
-		if s.Endpoint, s.embedded, s.feed, err = startEmbedded(); err != nil {
+		if s.Endpoint, s.stopEmbedded, err = embedded.StartWrapped(func(h http.Handler) http.Handler { s.feed = newFeed(h); return s.feed }); err != nil {
 			return nil, err
 		}
 	}
@@ -98,7 +98,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err := tpl.CreateTable(ctx, db, o.Table); err != nil {
 		return nil, fmt.Errorf("create table %s at %s: %w", o.Table, s.Endpoint, err)
 	}
-	if s.embedded == nil {
+	if !embedded.Is(s.Endpoint) {
 		if err := tpl.EnableTTL(ctx, db, o.Table); err != nil && !strings.Contains(err.Error(), "already enabled") {
 			return nil, fmt.Errorf("enable TTL: %w", err)
 		}
@@ -119,6 +119,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		ClickKey:       o.ClickKey,
 		WebhookSecrets: o.WebhookSecrets,
 		SessionKey:     o.SessionKey,
+		PublicBaseURL:  o.PublicBaseURL,
 		ProgramTTL:     2 * time.Second,
 	}
 	s.Deps = app.New(cfg, db, o.Log)
@@ -138,7 +139,6 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	s.Deps.SQS, s.Deps.HTTP, s.Deps.RetryDelays = o.SQS, o.HTTP, o.RetryDelays
 	s.Deps.Config.WebhookQueueURL, s.Deps.Config.WebhookDLQURL = o.QueueURL, o.DLQURL
-	s.Deps.Config.SiteURL = o.SiteURL
 
 	src := o.ProgramYAML
 	if src == nil {
@@ -166,11 +166,16 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	return s, nil
 }
 
+// SetPublicBaseURL sets where mailed links point, as TALLY_PUBLIC_BASE_URL
+// does on AWS: the address the server listens on. Mail links are never
+// built from a request's Host header.
+func (s *Server) SetPublicBaseURL(base string) { s.Deps.Config.PublicBaseURL = base }
+
 // Close stops the consumers and the embedded store, if any.
 func (s *Server) Close() error {
 	s.bg.close()
-	if s.embedded != nil {
-		return s.embedded.Close()
+	if s.stopEmbedded != nil {
+		return s.stopEmbedded()
 	}
 	return nil
 }
@@ -368,19 +373,6 @@ func writeResponse(w http.ResponseWriter, hr *http.Request, resp apigw.Response)
 	if hr.Method != http.MethodHead {
 		_, _ = w.Write(body)
 	}
-}
-
-// startEmbedded serves an in-process DynamoDB-compatible store on a free
-// loopback port.
-func startEmbedded() (string, *http.Server, *feed, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, nil, err
-	}
-	f := newFeed(server.NewServer())
-	srv := &http.Server{Handler: f, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	return "http://" + l.Addr().String(), srv, f, nil
 }
 
 func randomBytes(n int) []byte {

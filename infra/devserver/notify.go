@@ -49,7 +49,7 @@ func (s *Server) startNotify(db *dynamodb.Client, table string) error {
 		return func(err error) { s.Deps.Log.Warn(what, "err", err.Error()) }
 	}
 	handlers := map[string]notify.StreamHandler{"webhooks": notify.NewQueuer(s.Deps).Handle, "mail": notify.NewMailer(s.Deps).Handle}
-	if s.embedded != nil {
+	if s.feed != nil {
 		for name, h := range handlers {
 			b.run(ctx, func(ctx context.Context) error { return s.feed.Run(ctx, name, h) })
 		}

@@ -125,7 +125,7 @@ func order(id, at string) string {
 func TestWebhookFailingTwiceArrivesOncePerEventID(t *testing.T) {
 	rcv, ep := newReceiver(t, func(_ string, try int) bool { return try <= 2 })
 	q := sqslocal.New(t)
-	x := startOpts(t, withEndpoint(ep.URL), func(o *devserver.Options) {
+	x := startOpts(t, dynamotest.DynamoDBLocal, withEndpoint(ep.URL), func(o *devserver.Options) {
 		o.Notify, o.SQS = true, q
 		o.Table = dynamotest.NewStreamTable(t, dynamotest.Client(t))
 		o.QueueURL, o.DLQURL = q.NewQueue(t, "main", 30), q.NewQueue(t, "dead", 30)
@@ -210,7 +210,7 @@ func drain(t *testing.T, q notify.SQS, url string) map[string][]string {
 // deduplicates.
 func TestStreamConsumerKilledMidBatch(t *testing.T) {
 	q := sqslocal.New(t)
-	x := startOpts(t, withEndpoint("https://crm.example.com/tally"), streamTable(t))
+	x := startOpts(t, dynamotest.DynamoDBLocal, withEndpoint("https://crm.example.com/tally"), streamTable(t))
 	var orders []string
 	for i := range 30 {
 		id := fmt.Sprintf("k-%02d", i)
@@ -348,7 +348,7 @@ func signedPost(tb testing.TB, client *http.Client, now time.Time, base, secret,
 // logged as the figure docs/notify.md gives.
 func TestThousandOrdersOneCommissionIDPerEntry(t *testing.T) {
 	q := sqslocal.New(t)
-	x := startOpts(t, withEndpoint("https://crm.example.com/tally"), streamTable(t))
+	x := startOpts(t, dynamotest.DynamoDBLocal, withEndpoint("https://crm.example.com/tally"), streamTable(t))
 	const n, workers = 1000, 16
 	ids := make(chan string)
 	var wg sync.WaitGroup
@@ -472,8 +472,8 @@ func (m *mailbox) lines(to string) []string {
 // its embedded store's stream); an unsubscribe link cannot be made for
 // another affiliate; an unsubscribed affiliate gets nothing more.
 func TestAffiliateMailAndUnsubscribe(t *testing.T) {
-	x := startOpts(t, nil, func(o *devserver.Options) {
-		o.DynamoDBEndpoint, o.Table, o.Notify, o.SiteURL = "", "", true, "http://tally.test"
+	x := startOpts(t, dynamotest.DynamoDBLocal, nil, func(o *devserver.Options) {
+		o.DynamoDBEndpoint, o.Table, o.Notify, o.PublicBaseURL = "", "", true, "http://tally.test"
 	})
 	x.webhook("/webhooks/orders", order("mail-1", x.at()))
 	waitFor(t, 10*time.Second, func() bool { return len(x.mail.lines("jane@example.com")) == 2 })

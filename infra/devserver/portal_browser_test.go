@@ -67,6 +67,7 @@ func TestPortalInABrowser(t *testing.T) {
 	}
 
 	shots := filepath.Join(repoRoot(t), ".cache", "screenshots")
+	csv := signIn(t, x, "jane@example.com") // one session for the CSV downloads (mail is limited to 5 an hour)
 	views := []string{"ledger", "link-stats", "products-sold", "commission-structure", "links"}
 	for _, v := range views {
 		path := "/reports/" + v + "?month=2026-11"
@@ -128,13 +129,15 @@ func TestPortalInABrowser(t *testing.T) {
 		if bad := browsertest.Serious(browsertest.Axe(t, ctx)); len(bad) > 0 {
 			t.Errorf("%s: axe-core: %s", v, strings.Join(bad, "; "))
 		}
-		// The CSV link is the same report as CSV.
+		// Every view has a CSV link: the same report as CSV.
 		href := text(`document.querySelector("a[download]") ? document.querySelector("a[download]").getAttribute("href") : ""`)
-		if v != "commission-structure" && v != "links" {
-			if !strings.Contains(href, "format=csv") {
-				t.Errorf("%s: CSV link %q", v, href)
-			}
-			checkCSV(t, x, href)
+		if !strings.Contains(href, "format=csv") || !strings.HasPrefix(href, "/reports/"+v) {
+			t.Errorf("%s: CSV link %q", v, href)
+		}
+		checkCSV(t, x, csv, href)
+		// The sign-out form carries the session's form token.
+		if tok := text(`(document.querySelector("header form input[name=csrf]") || {}).value || ""`); len(tok) < 40 {
+			t.Errorf("%s: sign-out form token %q", v, tok)
 		}
 	}
 
@@ -146,10 +149,9 @@ func TestPortalInABrowser(t *testing.T) {
 	}
 }
 
-// checkCSV signs in a plain HTTP client and follows a CSV link.
-func checkCSV(t *testing.T, x *tally, href string) {
+// checkCSV follows a CSV link with a signed-in plain HTTP client.
+func checkCSV(t *testing.T, x *tally, c *http.Client, href string) {
 	t.Helper()
-	c := signIn(t, x, "jane@example.com")
 	resp, err := c.Get(x.ts.URL + href)
 	if err != nil {
 		t.Fatal(err)

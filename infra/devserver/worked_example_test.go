@@ -62,15 +62,22 @@ func start(t *testing.T) *tally { t.Helper(); return startWith(t, nil) }
 // startWith serves a program file (nil: the demo program).
 func startWith(t *testing.T, program []byte) *tally {
 	t.Helper()
-	return startOpts(t, program, nil)
+	return startOn(t, dynamotest.DynamoDBLocal, program)
 }
 
-// startOpts serves a program file with options changed by set (nil: none).
-func startOpts(t *testing.T, program []byte, set func(*devserver.Options)) *tally {
+// startOn serves a program file on a store.
+func startOn(t *testing.T, on dynamotest.Store, program []byte) *tally {
+	t.Helper()
+	return startOpts(t, on, program, nil)
+}
+
+// startOpts serves a program file on a store with options changed by set
+// (nil: none).
+func startOpts(t *testing.T, on dynamotest.Store, program []byte, set func(*devserver.Options)) *tally {
 	t.Helper()
 	x := &tally{t: t, now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), mail: &mailbox{}}
 	o := devserver.Options{
-		DynamoDBEndpoint: dynamotest.Endpoint(t), Table: dynamotest.NewTable(t, dynamotest.Client(t)),
+		DynamoDBEndpoint: on.Endpoint(t), Table: dynamotest.NewTable(t, on.Client(t)),
 		Now: x.clock, Mail: x.mail, ProgramYAML: program,
 	}
 	if set != nil {
@@ -84,6 +91,7 @@ func startOpts(t *testing.T, program []byte, set func(*devserver.Options)) *tall
 	x.srv = srv
 	x.ts = httptest.NewServer(srv.Handler())
 	t.Cleanup(x.ts.Close)
+	srv.SetPublicBaseURL(x.ts.URL)
 	x.client = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return x
 }

@@ -1,6 +1,8 @@
 // Package dynamotest gives integration tests a fresh table on DynamoDB Local,
 // created from template.yaml's own definition. `make test` starts DynamoDB
 // Local and sets TALLY_TEST_DYNAMODB; without it these tests fail, never skip.
+// Store-level tests run on both stores Tally runs on (EachStore): DynamoDB
+// Local, which behaves as AWS does, and the dev server's embedded store.
 package dynamotest
 
 import (
@@ -9,12 +11,14 @@ import (
 	"encoding/hex"
 	"os"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/tallyhq/tally/infra/embedded"
 	"github.com/tallyhq/tally/infra/sam"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/program"
@@ -37,6 +41,48 @@ func Endpoint(t testing.TB) string {
 // Client is a DynamoDB client for DynamoDB Local.
 func Client(t testing.TB) *dynamodb.Client {
 	return app.LocalDynamoDB(Endpoint(t))
+}
+
+// Store names one of the stores integration tests run on.
+type Store string
+
+const (
+	DynamoDBLocal Store = "dynamodb-local"
+	Embedded      Store = "embedded" // the dev server's store (infra/embedded)
+)
+
+// Stores are every store a store-level test must pass on.
+var Stores = []Store{DynamoDBLocal, Embedded}
+
+var embeddedOnce struct {
+	sync.Once
+	endpoint string
+	err      error
+}
+
+// Endpoint is the store's URL: DynamoDB Local's from the environment, or one
+// embedded store shared by the test binary (each test has its own table).
+func (s Store) Endpoint(t testing.TB) string {
+	t.Helper()
+	if s == DynamoDBLocal {
+		return Endpoint(t)
+	}
+	embeddedOnce.Do(func() { embeddedOnce.endpoint, _, embeddedOnce.err = embedded.Start() })
+	if embeddedOnce.err != nil {
+		t.Fatalf("start the embedded store: %v", embeddedOnce.err)
+	}
+	return embeddedOnce.endpoint
+}
+
+// Client is a DynamoDB client for the store.
+func (s Store) Client(t testing.TB) *dynamodb.Client { return app.LocalDynamoDB(s.Endpoint(t)) }
+
+// EachStore runs f as one subtest per store, named after it.
+func EachStore(t *testing.T, f func(t *testing.T, s Store)) {
+	t.Helper()
+	for _, s := range Stores {
+		t.Run(string(s), func(t *testing.T) { f(t, s) })
+	}
 }
 
 var unsafe = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
@@ -84,6 +130,9 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, name string, opts ...
 	if err := tpl.CreateTable(ctx, db, name, opts...); err != nil {
 		return err
 	}
+	if embedded.Is(aws.ToString(db.Options().BaseEndpoint)) {
+		return nil // the embedded store has no TTL (docs/decisions.md, Dev server)
+	}
 	return tpl.EnableTTL(ctx, db, name)
 }
 
@@ -91,6 +140,13 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, name string, opts ...
 func NewStore(t testing.TB) *store.Store {
 	t.Helper()
 	db := Client(t)
+	return store.New(db, NewTable(t, db))
+}
+
+// NewStoreOn is a store over a fresh table on s.
+func NewStoreOn(t testing.TB, s Store) *store.Store {
+	t.Helper()
+	db := s.Client(t)
 	return store.New(db, NewTable(t, db))
 }
 

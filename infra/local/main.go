@@ -58,7 +58,6 @@ func run(addr, programFile, endpoint, table string, activity bool) error {
 		SessionKey:       os.Getenv("TALLY_SESSION_KEY"),
 		Log:              slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Notify:           true,
-		SiteURL:          "http://" + addr,
 	})
 	if err != nil {
 		return err
@@ -70,6 +69,7 @@ func run(addr, programFile, endpoint, table string, activity bool) error {
 		return err
 	}
 	base := "http://" + l.Addr().String()
+	srv.SetPublicBaseURL(base)
 	store := "embedded store"
 	if endpoint != "" {
 		store = endpoint

@@ -52,6 +52,12 @@ export TALLY_TEST_REPORT="$cache/integration-tables.txt"
 : >"$TALLY_TEST_REPORT"
 
 go vet ./...
+# go.mod must be tidy: `go mod tidy` would change nothing.
+if ! tidy=$(go mod tidy -diff 2>&1); then
+  echo "go.mod or go.sum is not tidy; run \`go mod tidy\`:" >&2
+  echo "$tidy" >&2
+  exit 1
+fi
 set +e
 go test -count=1 -json "$@" ./... 2>&1 | go run ./infra/testsummary -tables "$TALLY_TEST_REPORT"
 status=${PIPESTATUS[1]}

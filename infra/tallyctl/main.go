@@ -12,6 +12,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -29,14 +31,18 @@ const usage = `tallyctl administers a Tally table.
 
 Usage:
   tallyctl validate -program FILE
-  tallyctl load-program -program FILE -table NAME [-endpoint URL]
+  tallyctl load-program -program FILE -table NAME [-endpoint URL] [-allow-file-keys]
   tallyctl create-table -table NAME [-endpoint URL]
   tallyctl issue-key (-affiliate CODE | -owner NAME) -table NAME [-endpoint URL]
   tallyctl revoke-key (-key KEY | -hash SHA256HEX) -table NAME [-endpoint URL]
 
 validate and load-program refuse an invalid program as a whole, listing
 every problem by path, and write nothing. load-program keeps every existing
-short link and makes one for each new enrollment.
+short link and makes one for each new enrollment. A program file's api_key
+fields are for local use: load-program refuses a file with any against a
+deployed table (no -endpoint, or one that is not on this machine) unless
+-allow-file-keys says so, so a demo key such as dev-owner-key never opens a
+real business's payouts. Issue real keys with issue-key.
 
 issue-key prints a new key once; only its SHA-256 is stored. revoke-key makes a
 key answer 401 within a minute (a warm authorizer keeps a key it has looked
@@ -70,6 +76,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	owner := fs.String("owner", "", "owner name")
 	key := fs.String("key", "", "API key to revoke")
 	hash := fs.String("hash", "", "SHA-256 (hex) of the API key to revoke")
+	allowFileKeys := fs.Bool("allow-file-keys", false, "load-program: accept the file's api_key fields against a deployed table")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -86,6 +93,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if *table == "" {
 		return fmt.Errorf("%s: -table is required", cmd)
+	}
+	if cmd == "load-program" && !*allowFileKeys && deployed(*endpoint) {
+		p, err := parseFile(*file)
+		if err != nil {
+			return err
+		}
+		if fields := fileKeys(p); len(fields) > 0 {
+			return fmt.Errorf("load-program: %s has API keys (%s) and the table is a deployed one: "+
+				"remove them and use issue-key, or pass -allow-file-keys if you mean it", *file, strings.Join(fields, ", "))
+		}
 	}
 	db, err := client(ctx, *endpoint)
 	if err != nil {
@@ -177,6 +194,40 @@ func parseFile(path string) (*program.Program, error) {
 		return nil, err
 	}
 	return program.Parse(b)
+}
+
+// deployed says whether the table is not on this machine: no -endpoint (so
+// AWS, unless AWS_ENDPOINT_URL_DYNAMODB names a loopback address) or an
+// endpoint on another host.
+func deployed(endpoint string) bool {
+	if endpoint == "" {
+		endpoint = os.Getenv("AWS_ENDPOINT_URL_DYNAMODB")
+	}
+	u, err := url.Parse(endpoint)
+	if endpoint == "" || err != nil {
+		return true
+	}
+	if u.Hostname() == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(u.Hostname())
+	return ip == nil || !ip.IsLoopback()
+}
+
+// fileKeys names the program's api_key fields that are set.
+func fileKeys(p *program.Program) []string {
+	var out []string
+	for i, a := range p.Affiliates {
+		if a.APIKey != "" {
+			out = append(out, fmt.Sprintf("affiliates[%d].api_key", i))
+		}
+	}
+	for i, o := range p.Owners {
+		if o.APIKey != "" {
+			out = append(out, fmt.Sprintf("owners[%d].api_key", i))
+		}
+	}
+	return out
 }
 
 func client(ctx context.Context, endpoint string) (*dynamodb.Client, error) {

@@ -88,3 +88,43 @@ func TestLoadIssueRevoke(t *testing.T) {
 		t.Error("revoked key still works")
 	}
 }
+
+// A program file's API keys never reach a deployed table unless asked for:
+// the demo's dev-owner-key must not open a real business's payouts.
+func TestFileKeysAreRefusedForADeployedTable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "demo.yaml")
+	if err := os.WriteFile(path, demo.YAML, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", "")
+	for _, endpoint := range []string{"", "https://dynamodb.eu-west-1.amazonaws.com", "http://10.0.0.5:8000"} {
+		args := []string{"load-program", "-program", path, "-table", "tally"}
+		if endpoint != "" {
+			args = append(args, "-endpoint", endpoint)
+		}
+		var out bytes.Buffer
+		err := run(context.Background(), args, &out)
+		if err == nil || !strings.Contains(err.Error(), "owners[0].api_key") || !strings.Contains(err.Error(), "-allow-file-keys") {
+			t.Errorf("endpoint %q: %v", endpoint, err)
+		}
+	}
+	// On this machine (DynamoDB Local, the dev server) the file's keys load,
+	// by -endpoint or by the SDK's endpoint variable.
+	db := dynamotest.Client(t)
+	table := dynamotest.NewTable(t, db)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"load-program", "-program", path, "-table", table, "-endpoint", dynamotest.Endpoint(t)}, &out); err != nil {
+		t.Fatalf("local table: %v", err)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamotest.Endpoint(t))
+	t.Setenv("AWS_ACCESS_KEY_ID", "local")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
+	t.Setenv("AWS_REGION", "us-east-1")
+	if err := run(context.Background(), []string{"load-program", "-program", path, "-table", table}, &out); err != nil {
+		t.Fatalf("AWS_ENDPOINT_URL_DYNAMODB on loopback: %v", err)
+	}
+	k, err := store.New(db, table).LookupAPIKey(context.Background(), store.HashKey("dev-owner-key"))
+	if err != nil || k == nil {
+		t.Fatalf("file key not loaded locally: %v", err)
+	}
+}

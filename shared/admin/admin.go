@@ -1,6 +1,6 @@
 // Package admin serves the business owner's routes (/admin/*, SPEC section
 // 9): payouts, adjustments and balances. Every route takes only an owner
-// key; each handler decodes, calls package payouts, and answers.
+// key; each handler decodes, calls package payoutstore, and answers.
 package admin
 
 import (
@@ -21,7 +21,7 @@ import (
 	"github.com/tallyhq/tally/shared/jsonbody"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/payout"
-	"github.com/tallyhq/tally/shared/payouts"
+	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
 )
@@ -31,14 +31,14 @@ type request struct {
 	ctx context.Context
 	req apigw.Request
 	p   *program.Program
-	svc *payouts.Service
+	svc *payoutstore.Service
 	st  *store.Store
 	now time.Time
 	log *slog.Logger
 }
 
 func serve(d *app.Deps, f func(r *request) (apigw.Response, error)) apigw.Handler {
-	svc := &payouts.Service{Store: d.Store, Log: d.Log, Now: d.Now}
+	svc := &payoutstore.Service{Store: d.Store, Log: d.Log, Now: d.Now}
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		log := apigw.Logger(ctx, d.Log, req)
 		if _, aerr := auth.Owner(req); aerr != nil {
@@ -94,7 +94,7 @@ func instant(field, s string, def time.Time) (time.Time, error) {
 }
 
 func answer(ctx context.Context, st *store.Store, p *store.Payout, status int) (apigw.Response, error) {
-	a, _, err := payouts.Load(ctx, st, p)
+	a, _, err := payoutstore.Load(ctx, st, p)
 	if err != nil {
 		return apigw.Response{}, err
 	}
@@ -143,10 +143,10 @@ func ListPayouts(d *app.Deps) apigw.Handler {
 			return apigw.Response{}, err
 		}
 		out := struct {
-			Payouts []payouts.Answer `json:"payouts"`
-		}{[]payouts.Answer{}}
+			Payouts []payoutstore.Answer `json:"payouts"`
+		}{[]payoutstore.Answer{}}
 		for i := range ps {
-			a, _, err := payouts.Load(r.ctx, r.st, &ps[i])
+			a, _, err := payoutstore.Load(r.ctx, r.st, &ps[i])
 			if err != nil {
 				return apigw.Response{}, err
 			}
@@ -164,7 +164,7 @@ func GetPayout(d *app.Deps) apigw.Handler {
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		a, items, err := payouts.Load(r.ctx, r.st, p)
+		a, items, err := payoutstore.Load(r.ctx, r.st, p)
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -353,7 +353,7 @@ func Adjustment(d *app.Deps) apigw.Handler {
 		case err != nil:
 			return apigw.Response{}, err
 		}
-		return apigw.Response{StatusCode: http.StatusCreated, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}, Body: string(b)}, nil
+		return apigw.Response{StatusCode: http.StatusCreated, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}, Body: string(b)}, nil
 	})
 }
 
@@ -367,7 +367,7 @@ func replay(prev *store.Adjustment, hash string, err error) (apigw.Response, err
 	if prev.Hash != hash {
 		return apigw.Response{}, apierr.Conflict("id_conflict", "an adjustment with this id and another body exists")
 	}
-	return apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}, Body: prev.Response}, nil
+	return apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}, Body: prev.Response}, nil
 }
 
 // Balances serves GET /admin/balances?as_of=: one balance per affiliate, in
@@ -378,20 +378,20 @@ func Balances(d *app.Deps) apigw.Handler {
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		bs, err := payouts.Balances(r.ctx, r.st, r.p, asOf, r.now)
+		bs, err := payoutstore.Balances(r.ctx, r.st, r.p, asOf, r.now)
 		if err != nil {
 			return apigw.Response{}, err
 		}
 		out := struct {
-			AsOf     string                  `json:"as_of"`
-			Balances []payouts.BalanceAnswer `json:"balances"`
+			AsOf     string                      `json:"as_of"`
+			Balances []payoutstore.BalanceAnswer `json:"balances"`
 		}{AsOf: asOf.UTC().Format(time.RFC3339), Balances: bs}
 		rows := make([][]any, 0, len(bs))
 		for _, b := range bs {
 			rows = append(rows, b.Row())
 		}
 		if r.req.QueryStringParameters["format"] == "csv" {
-			return apigw.CSV("tally-balances-"+asOf.UTC().Format("2006-01-02")+".csv", csvout.Write(payouts.BalanceHeader, rows)), nil
+			return apigw.CSV("tally-balances-"+asOf.UTC().Format("2006-01-02")+".csv", csvout.Write(payoutstore.BalanceHeader, rows)), nil
 		}
 		return apigw.JSON(http.StatusOK, out), nil
 	})

@@ -76,8 +76,9 @@ func JSON(status int, v any) Response {
 	return Response{
 		StatusCode: status,
 		Headers: map[string]string{
-			"Content-Type":  "application/json; charset=utf-8",
-			"Cache-Control": "no-store",
+			"Content-Type":           "application/json; charset=utf-8",
+			"Cache-Control":          "no-store",
+			"X-Content-Type-Options": "nosniff",
 		},
 		Body: string(b),
 	}
@@ -96,7 +97,7 @@ func CSV(name string, body []byte) Response {
 func internal() Response {
 	return Response{
 		StatusCode: http.StatusInternalServerError,
-		Headers:    map[string]string{"Content-Type": "application/json; charset=utf-8"},
+		Headers:    map[string]string{"Content-Type": "application/json; charset=utf-8", "X-Content-Type-Options": "nosniff"},
 		Body:       `{"error":{"code":"internal","message":"internal error; try again"}}`,
 	}
 }
@@ -120,6 +121,10 @@ func Logger(ctx context.Context, base *slog.Logger, req Request) *slog.Logger {
 	}
 	return l
 }
+
+// HTTPS says whether the request reached the API over https: API Gateway
+// always sets X-Forwarded-Proto (only https), the dev server sets "http".
+func HTTPS(req Request) bool { return Header(req, "X-Forwarded-Proto") != "http" }
 
 // BaseURL is the URL the API was reached on (scheme and host), used to build
 // absolute links when no public_base_url is configured.

@@ -31,12 +31,12 @@ type Config struct {
 	WebhookSecrets string        // TALLY_WEBHOOK_SECRET: whsec_... (several, space-separated)
 	SessionKey     string        // TALLY_SESSION_KEY: signs portal sessions (32+ bytes)
 	MailFrom       string        // TALLY_MAIL_FROM: the SES sender of sign-in mail
+	PublicBaseURL  string        // TALLY_PUBLIC_BASE_URL: where mailed links point when the program names no public_base_url
 	ProgramTTL     time.Duration // TALLY_PROGRAM_TTL: how long the program is cached (default 30s)
 	// Outgoing webhooks and affiliate mail (docs/notify.md).
 	WebhookQueueURL string // TALLY_WEBHOOK_QUEUE_URL: deliveries waiting for a try
 	WebhookDLQURL   string // TALLY_WEBHOOK_DLQ_URL: deliveries given up on, for the owner
 	OutgoingSecret  string // TALLY_OUTGOING_WEBHOOK_SECRET: signs for endpoints without their own secret
-	SiteURL         string // TALLY_SITE_URL: base of links in mail when the program has no public_base_url
 }
 
 // ConfigFromEnv reads Config from the environment.
@@ -47,12 +47,12 @@ func ConfigFromEnv() (Config, error) {
 		WebhookSecrets: os.Getenv("TALLY_WEBHOOK_SECRET"),
 		SessionKey:     os.Getenv("TALLY_SESSION_KEY"),
 		MailFrom:       os.Getenv("TALLY_MAIL_FROM"),
+		PublicBaseURL:  os.Getenv("TALLY_PUBLIC_BASE_URL"),
 		ProgramTTL:     30 * time.Second,
 
 		WebhookQueueURL: os.Getenv("TALLY_WEBHOOK_QUEUE_URL"),
 		WebhookDLQURL:   os.Getenv("TALLY_WEBHOOK_DLQ_URL"),
 		OutgoingSecret:  os.Getenv("TALLY_OUTGOING_WEBHOOK_SECRET"),
-		SiteURL:         os.Getenv("TALLY_SITE_URL"),
 	}
 	if v := os.Getenv("TALLY_PROGRAM_TTL"); v != "" {
 		d, err := time.ParseDuration(v)

@@ -62,51 +62,54 @@ func Authorizer(d *app.Deps) AuthorizerHandler {
 		a.signer = s
 	}
 	return func(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
-		role, subject, found, err := a.decide(ctx, req)
+		role, subject, found, token, err := a.decide(ctx, req)
 		if err != nil {
 			d.Log.Error("authorizer", "err", err.Error(), "request_id", req.RequestContext.RequestID)
 			return events.APIGatewayV2CustomAuthorizerSimpleResponse{}, err
 		}
-		return events.APIGatewayV2CustomAuthorizerSimpleResponse{
-			IsAuthorized: true,
-			Context:      map[string]any{"role": role, "subject": subject, "auth": found},
-		}, nil
+		c := map[string]any{"role": role, "subject": subject, "auth": found}
+		if token != "" {
+			c["form_token"] = token // sessions only: API keys post no forms
+		}
+		return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: c}, nil
 	}
 }
 
-func (a *authorizer) decide(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (role, subject, found string, err error) {
+// decide finds who is asking; token is the session's form token (SPEC 8:
+// signed-in pages' forms carry it), "" for API keys.
+func (a *authorizer) decide(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (role, subject, found, token string, err error) {
 	// An Authorization header, when present, alone decides.
 	if h := header(req.Headers, "authorization"); h != "" {
 		key, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || strings.TrimSpace(key) == "" {
-			return "", "", InvalidKey, nil
+			return "", "", InvalidKey, "", nil
 		}
 		k, err := a.lookup(ctx, store.HashKey(strings.TrimSpace(key)))
 		if err != nil {
-			return "", "", "", err
+			return "", "", "", "", err
 		}
 		if k == nil {
-			return "", "", InvalidKey, nil
+			return "", "", InvalidKey, "", nil
 		}
-		return k.Role, k.Subject, Found, nil
+		return k.Role, k.Subject, Found, "", nil
 	}
-	value := cookie(req.Cookies, header(req.Headers, "cookie"), session.CookieName)
+	value := session.FromCookies(func(name string) string { return cookie(req.Cookies, header(req.Headers, "cookie"), name) })
 	if value == "" || a.signer == nil {
-		return "", "", Missing, nil
+		return "", "", Missing, "", nil
 	}
 	ss, err := a.signer.Verify(value, a.now())
 	if err != nil {
-		return "", "", InvalidSession, nil
+		return "", "", InvalidSession, "", nil
 	}
 	// The signed-out check: the session must still be in the table.
 	aff, err := a.st.SessionAffiliate(ctx, ss.ID, a.now())
 	if err != nil {
-		return "", "", "", err
+		return "", "", "", "", err
 	}
 	if aff == "" || aff != ss.Affiliate {
-		return "", "", InvalidSession, nil
+		return "", "", InvalidSession, "", nil
 	}
-	return store.RoleAffiliate, aff, Found, nil
+	return store.RoleAffiliate, aff, Found, a.signer.FormToken(ss), nil
 }
 
 func (a *authorizer) lookup(ctx context.Context, hash string) (*store.APIKey, error) {
@@ -158,6 +161,7 @@ func cookie(cookies []string, headerValue, name string) string {
 // Principal is who the authorizer found for a request.
 type Principal struct {
 	Role, Subject, Auth string
+	FormToken           string // a session's form token; "" for API keys
 }
 
 // From reads what the authorizer passed on. Nothing in the request itself
@@ -172,6 +176,7 @@ func From(req apigw.Request) Principal {
 	p.Role, _ = l["role"].(string)
 	p.Subject, _ = l["subject"].(string)
 	p.Auth, _ = l["auth"].(string)
+	p.FormToken, _ = l["form_token"].(string)
 	if p.Auth == "" {
 		p.Auth = Missing
 	}

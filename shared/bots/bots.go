@@ -4,7 +4,9 @@
 // WhatsApp, Googlebot, ...) still get their redirect but are not counted.
 //
 // Crawlers are recognised by github.com/x-way/crawlerdetect, a port of the
-// widely used Crawler-Detect list. It is also why scripts such as curl, wget
+// widely used Crawler-Detect list, together with the public
+// crawler-user-agents list embedded here (list.go): an agent either names is
+// not a person. It is also why scripts such as curl, wget
 // and HTTP libraries do not count: a person clicks in a browser, while a
 // script is a monitor, a scraper, or an affiliate testing a link, and
 // counting those would inflate the hits an affiliate is shown.
@@ -69,9 +71,14 @@ func (f *Filter) Countable(method, userAgent string) bool {
 	return !f.isBot(userAgent)
 }
 
+// detect is the uncached verdict: a crawler for either list.
+func detect(ua string) bool {
+	return crawlerList.match(ua) || crawlerdetect.IsCrawler(ua)
+}
+
 func (f *Filter) isBot(ua string) bool {
 	if f.size <= 0 || len(ua) > maxCachedLen {
-		return crawlerdetect.IsCrawler(ua)
+		return detect(ua)
 	}
 	f.mu.RLock()
 	bot, inCur := f.cur[ua]
@@ -84,7 +91,7 @@ func (f *Filter) isBot(ua string) bool {
 		return bot
 	}
 	if !inOld {
-		bot = crawlerdetect.IsCrawler(ua)
+		bot = detect(ua)
 	}
 	// Store new verdicts, and move old ones forward so a busy agent
 	// outlives the generation it was first seen in.

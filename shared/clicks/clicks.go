@@ -6,15 +6,11 @@ package clicks
 import (
 	"context"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
@@ -22,7 +18,6 @@ import (
 	"github.com/tallyhq/tally/shared/clicktoken"
 	"github.com/tallyhq/tally/shared/period"
 	"github.com/tallyhq/tally/shared/program"
-	"github.com/tallyhq/tally/shared/store"
 )
 
 // CookieName is the first-party cookie that carries the click token.
@@ -34,7 +29,7 @@ const countTimeout = 800 * time.Millisecond
 
 // Counter adds one hit; the store does it with one UpdateItem.
 type Counter interface {
-	UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	CountHit(ctx context.Context, affiliate, date, event string) error
 }
 
 // Handler serves both link routes.
@@ -42,7 +37,6 @@ type Handler struct {
 	programs *program.Cache
 	keys     *clicktoken.Keys
 	counter  Counter
-	stats    *store.Store
 	log      *slog.Logger
 	now      func() time.Time
 	wait     time.Duration // how long a hit may take to count
@@ -54,7 +48,7 @@ func New(d *app.Deps) *Handler {
 	if err != nil {
 		d.Fatal("TALLY_CLICK_KEY", err)
 	}
-	return &Handler{programs: d.Programs, keys: keys, counter: d.Store.DB, stats: d.Store, log: d.Log, now: d.Now, wait: countTimeout}
+	return &Handler{programs: d.Programs, keys: keys, counter: d.Store, log: d.Log, now: d.Now, wait: countTimeout}
 }
 
 // WithCounter replaces where hits are written (benchmarks use an in-memory
@@ -124,19 +118,12 @@ func (h *Handler) click(ctx context.Context, req apigw.Request, p *program.Progr
 	return redirect(withToken(ev.URL, req.RawQueryString, token), []string{cookie})
 }
 
-// count adds the hit to one random shard of today's counter: one UpdateItem,
-// at most one write unit. A failure is logged; the visitor is redirected
-// anyway.
+// count adds the hit (one request, at most one write unit: see
+// store.CountHit). A failure is logged; the visitor is redirected anyway.
 func (h *Handler) count(ctx context.Context, req apigw.Request, aff, event, date string) {
 	ctx, cancel := context.WithTimeout(ctx, h.wait)
 	defer cancel()
-	u := h.stats.StatUpdate(aff, date, event, rand.IntN(store.StatShards), store.StatDelta{Hits: 1})
-	_, err := h.counter.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
-		ExpressionAttributeValues: u.ExpressionAttributeValues,
-		ReturnValues:              types.ReturnValueNone,
-	})
-	if err != nil {
+	if err := h.counter.CountHit(ctx, aff, date, event); err != nil {
 		apigw.Logger(ctx, h.log, req).Error("hit not counted", "affiliate", aff, "event", event, "err", err.Error())
 	}
 }
@@ -168,9 +155,10 @@ func redirect(location string, cookies []string) apigw.Response {
 	return apigw.Response{
 		StatusCode: http.StatusFound,
 		Headers: map[string]string{
-			"Location":        location,
-			"Cache-Control":   "no-store",
-			"Referrer-Policy": "no-referrer-when-downgrade",
+			"Location":               location,
+			"Cache-Control":          "no-store",
+			"Referrer-Policy":        "no-referrer-when-downgrade",
+			"X-Content-Type-Options": "nosniff",
 		},
 		Cookies: cookies,
 	}
@@ -182,7 +170,7 @@ func redirect(location string, cookies []string) apigw.Response {
 func fallbackNoProgram() apigw.Response {
 	return apigw.Response{
 		StatusCode: http.StatusServiceUnavailable,
-		Headers:    map[string]string{"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "Retry-After": "5"},
+		Headers:    map[string]string{"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "Retry-After": "5", "X-Content-Type-Options": "nosniff"},
 		Body:       strings.TrimSpace("This link is briefly unavailable. Please try again in a moment."),
 	}
 }

@@ -268,7 +268,7 @@ func TestClickRedirectsWhenTheTableIsDown(t *testing.T) {
 
 type slowCounter struct{}
 
-func (slowCounter) UpdateItem(ctx context.Context, _ *dynamodb.UpdateItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+func (slowCounter) CountHit(ctx context.Context, _, _, _ string) error {
 	<-ctx.Done()
-	return nil, ctx.Err()
+	return ctx.Err()
 }

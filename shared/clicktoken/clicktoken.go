@@ -26,6 +26,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tallyhq/tally/shared/secrets"
 )
 
 // ErrInvalid is wrapped by every error of Verify: the token is malformed,
@@ -97,6 +99,12 @@ func ParseKeys(setting string) (*Keys, error) {
 	f := strings.Fields(setting)
 	if len(f) == 0 {
 		return nil, fmt.Errorf("clicktoken: no key")
+	}
+	// The configured keys are checked for entropy at the cold start.
+	for i, k := range f {
+		if err := secrets.Check([]byte(k), MinKeyLen); err != nil {
+			return nil, fmt.Errorf("clicktoken: key %d %w", i, err)
+		}
 	}
 	previous := make([][]byte, 0, len(f)-1)
 	for _, k := range f[1:] {

@@ -297,7 +297,7 @@ func BenchmarkVerifyPreviousKey(b *testing.B) {
 // A key change: tokens signed under the old key still verify when the
 // setting keeps it after the new one; new tokens are signed with the new.
 func TestParseKeysRotation(t *testing.T) {
-	oldKey, newKey := strings.Repeat("o", 32), strings.Repeat("n", 32)
+	oldKey, newKey := "old-key-Xk3p9QwZr7Lm2NvB8cTy4HdJ6", "new-key-Ge1aFs6JdH4yTc8BvN2mL7rZwQ"
 	before, err := ParseKeys(oldKey)
 	if err != nil {
 		t.Fatal(err)
@@ -320,5 +320,9 @@ func TestParseKeysRotation(t *testing.T) {
 	}
 	if _, err := ParseKeys("  "); err == nil {
 		t.Error("no key accepted")
+	}
+	// A placeholder is refused at the cold start, though long enough.
+	if _, err := ParseKeys(newKey + " " + strings.Repeat("changeme", 4)); err == nil {
+		t.Error("a repeated word accepted as a key")
 	}
 }

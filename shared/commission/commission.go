@@ -6,6 +6,7 @@ package commission
 import (
 	"time"
 
+	"github.com/tallyhq/tally/shared/attribution"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/money"
 	"github.com/tallyhq/tally/shared/program"
@@ -21,12 +22,9 @@ type Line struct {
 // Amount is what the line cost the buyer.
 func (l Line) Amount() int64 { return l.Quantity * l.UnitPriceCents }
 
-// Referral is who referred an order, and how; Affiliate "" is nobody.
-type Referral struct {
-	Affiliate string
-	LinkEvent string // the event of the link the buyer came in on
-	Via       string // ledger.ViaClick, ViaAffiliate or ViaContact
-}
+// Referral is who referred an order, and how, as attribution decides it;
+// Affiliate "" is nobody.
+type Referral = attribution.Referral
 
 // Order is a paid order as the rules see it.
 type Order struct {
@@ -126,35 +124,17 @@ func Earn(p *program.Program, o Order) []ledger.Entry {
 	return out
 }
 
-// LinkEventForNamed is the event an order counts on when the webhook only
-// names the affiliate: the first line whose product belongs to an event the
-// affiliate is enrolled in, else their first enrolled event (program order),
-// so every counted order has a row.
-func LinkEventForNamed(p *program.Program, affiliate string, lines []Line) string {
-	a, ok := p.Affiliate(affiliate)
-	if !ok {
-		return ""
-	}
-	for _, l := range lines {
-		if prod, ok := p.Product(l.SKU); ok && a.EnrolledIn(prod.Event) {
-			return prod.Event
-		}
-	}
-	if len(a.Events) > 0 {
-		return a.Events[0]
-	}
-	return ""
-}
-
 // Clawback is the entry a refund writes against one commission: R units
 // refunded in all after it, r before, of the Q the line sold, so
 // round(C×R/Q) − round(C×r/Q) is taken back and the whole line takes back
 // exactly C. ok is false when it rounds to nothing.
 func Clawback(c ledger.Entry, refundID string, at time.Time, unitPrice, before, after int64) (ledger.Entry, bool) {
-	amt := money.Clawback(c.AmountCents, c.Quantity, before, after)
-	if amt == 0 {
-		return ledger.Entry{}, false
-	}
+	e := clawback(c, refundID, at, unitPrice, before, after)
+	return e, e.AmountCents != 0
+}
+
+// clawback is Clawback's entry, also when its amount is 0.
+func clawback(c ledger.Entry, refundID string, at time.Time, unitPrice, before, after int64) ledger.Entry {
 	avail := at
 	if c.AvailableOn.After(avail) {
 		avail = c.AvailableOn // a refund inside the hold cancels before payable
@@ -163,7 +143,8 @@ func Clawback(c ledger.Entry, refundID string, at time.Time, unitPrice, before, 
 		ID: ledger.ClawbackID(refundID, c.SKU, c.Type), Affiliate: c.Affiliate, At: at,
 		Type: ledger.TypeClawback, Rule: ledger.RuleClawback,
 		OrderID: c.OrderID, RefundID: refundID, SKU: c.SKU, Event: c.Event,
-		Quantity: after - before, BasisCents: (after - before) * unitPrice, RateBP: c.RateBP, AmountCents: amt,
-		OrderAt: c.At, Reverses: c.ID, AvailableOn: avail,
-	}, true
+		Quantity: after - before, BasisCents: (after - before) * unitPrice, RateBP: c.RateBP,
+		AmountCents: money.Clawback(c.AmountCents, c.Quantity, before, after),
+		OrderAt:     c.At, Reverses: c.ID, AvailableOn: avail,
+	}
 }

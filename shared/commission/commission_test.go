@@ -74,7 +74,7 @@ func TestEarnRules(t *testing.T) {
 
 func TestEntriesSayWhyAndWhen(t *testing.T) {
 	p := demo.Program()
-	es := Earn(p, Order{ID: "o1", At: at, Lines: []Line{{"RET26-TRN", 1, 4700}}, Referral: Referral{"jane", "summit-2026", ledger.ViaClick}})
+	es := Earn(p, Order{ID: "o1", At: at, Lines: []Line{{"RET26-TRN", 1, 4700}}, Referral: Referral{Affiliate: "jane", LinkEvent: "summit-2026", Via: ledger.ViaClick}})
 	e := es[0]
 	if e.Rule != ledger.RuleKindRate || e.Via != ledger.ViaClick || e.LinkEvent != "summit-2026" || e.Event != "retreat-2026" ||
 		e.RateBP != 5000 || e.BasisCents != 4700 || !e.AvailableOn.Equal(at.Add(14*24*time.Hour)) || e.ID != "o:o1:RET26-TRN:referral" {
@@ -86,12 +86,12 @@ func TestEntriesSayWhyAndWhen(t *testing.T) {
 func TestWorkedExample(t *testing.T) {
 	p := demo.Program()
 	pat := Earn(p, Order{ID: "order-pat", At: at, Lines: []Line{{"RET26-REC", 1, 9700}, {"SUM26-JANE-COURSE", 1, 20000}},
-		Referral: Referral{"bob", "summit-2026", ledger.ViaContact}})
+		Referral: Referral{Affiliate: "bob", LinkEvent: "summit-2026", Via: ledger.ViaContact}})
 	if got := summary(pat); len(got) != 1 || got[0] != (earned{"jane", "SUM26-JANE-COURSE", "speaker", 10000}) {
 		t.Fatalf("Pat's order: %v", got)
 	}
 	sam := Earn(p, Order{ID: "order-sam", At: at, Lines: []Line{{"SUM26-REC", 1, 9700}, {"RET26-TRN", 1, 4700}},
-		Referral: Referral{"jane", "summit-2026", ledger.ViaClick}})
+		Referral: Referral{Affiliate: "jane", LinkEvent: "summit-2026", Via: ledger.ViaClick}})
 	if got := summary(sam); len(got) != 2 || got[0].cents != 4850 || got[1].cents != 2350 {
 		t.Fatalf("Sam's order: %v", got)
 	}

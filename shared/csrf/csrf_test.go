@@ -3,24 +3,39 @@ package csrf
 import (
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/tallyhq/tally/shared/apigw"
 )
 
 func TestCrossSite(t *testing.T) {
-	for _, c := range []struct {
+	for name, c := range map[string]struct {
 		headers map[string]string
 		want    bool
 	}{
-		{map[string]string{"host": "go.example.com", "origin": "https://go.example.com"}, false},
-		{map[string]string{"host": "go.example.com", "origin": "https://evil.example"}, true},
-		{map[string]string{"host": "go.example.com", "origin": "null"}, true},
-		{map[string]string{"host": "go.example.com", "sec-fetch-site": "same-origin"}, false},
-		{map[string]string{"host": "go.example.com", "sec-fetch-site": "cross-site"}, true},
-		{map[string]string{"host": "go.example.com", "sec-fetch-site": "same-site"}, true},
-		{map[string]string{"host": "go.example.com"}, false}, // a server, not a browser
+		"same origin":                  {map[string]string{"origin": "https://tally.example.com"}, false},
+		"same origin, case":            {map[string]string{"origin": "https://Tally.Example.com"}, false},
+		"another site":                 {map[string]string{"origin": "https://evil.example"}, true},
+		"a sibling subdomain":          {map[string]string{"origin": "https://evil.example.com"}, true},
+		"same host, another port":      {map[string]string{"origin": "https://tally.example.com:8443"}, true},
+		"null origin":                  {map[string]string{"origin": "null"}, true},
+		"garbage origin":               {map[string]string{"origin": "::"}, true},
+		"origin wins over fetch-site":  {map[string]string{"origin": "https://evil.example", "sec-fetch-site": "same-origin"}, true},
+		"no origin, same-origin":       {map[string]string{"sec-fetch-site": "same-origin"}, false},
+		"no origin, typed":             {map[string]string{"sec-fetch-site": "none"}, false},
+		"no origin, cross-site":        {map[string]string{"sec-fetch-site": "cross-site"}, true},
+		"no origin, same-site":         {map[string]string{"sec-fetch-site": "same-site"}, true},
+		"neither (a script, a server)": {map[string]string{}, false},
 	} {
-		if got := CrossSite(apigw.Request{Headers: c.headers}); got != c.want {
-			t.Errorf("%v: %v, want %v", c.headers, got, c.want)
+		req := apigw.Request{Headers: c.headers, RequestContext: events.APIGatewayV2HTTPRequestContext{DomainName: "tally.example.com"}}
+		if got := CrossSite(req); got != c.want {
+			t.Errorf("%s: %v, want %v", name, got, c.want)
 		}
+	}
+	// Without a domain in the context (the dev server sets one), the Host
+	// header is the site.
+	req := apigw.Request{Headers: map[string]string{"host": "127.0.0.1:4000", "origin": "http://127.0.0.1:4000"}}
+	if CrossSite(req) {
+		t.Error("same host by Host header: refused")
 	}
 }

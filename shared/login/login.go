@@ -2,6 +2,11 @@
 // a link valid 15 minutes and usable once, opened by a button that POSTs (mail
 // scanners only GET), an 8-digit code for another device, at most 5 mails per
 // address per hour, and the same answer whether or not an address is known.
+//
+// What an attacker can do with it is in docs/auth.md: wrong codes kill only
+// the code, never the link; an unknown address gets a decoy sign-in that
+// answers exactly like a real one; other sites cannot post to it; mailed
+// links are built on the configured address, never on the request's Host.
 package login
 
 import (
@@ -13,16 +18,20 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
+	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/csrf"
 	"github.com/tallyhq/tally/shared/mail"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
@@ -38,18 +47,29 @@ const (
 	tokenSeparator = "."
 )
 
+// AnswerFloor is the least time POST /login takes to answer, known address
+// or not: sending the mail is the one step a decoy skips, and it finishes
+// well within this, so timing tells nothing either.
+var AnswerFloor = 300 * time.Millisecond
+
 type flow struct {
 	d      *app.Deps
 	signer *session.Signer
 	mail   mail.Sender
 }
 
-func newFlow(d *app.Deps, needsMail bool) *flow {
-	signer, err := session.NewSigner([]byte(d.Config.SessionKey))
-	if err != nil {
-		d.Fatal("TALLY_SESSION_KEY", err)
+// newFlow builds what a handler needs: the session key only for those that
+// sign or check sessions (the template gives it to no other), the mail
+// sender only for the one that sends.
+func newFlow(d *app.Deps, needsMail, signs bool) *flow {
+	f := &flow{d: d, mail: d.Mail}
+	if signs {
+		signer, err := session.NewSigner([]byte(d.Config.SessionKey))
+		if err != nil {
+			d.Fatal("TALLY_SESSION_KEY", err)
+		}
+		f.signer = signer
 	}
-	f := &flow{d: d, signer: signer, mail: d.Mail}
 	if needsMail && f.mail == nil {
 		if d.Config.MailFrom == "" {
 			d.Fatal("TALLY_MAIL_FROM", fmt.Errorf("not set"))
@@ -79,11 +99,28 @@ func render(req apigw.Request, status int, page, title string, f form) (apigw.Re
 	return portal.Render(req, status, page, portal.Page{Title: title, Body: f})
 }
 
+// crossSite answers 403 to a POST another site made a browser send.
+func crossSite(ctx context.Context, d *app.Deps, req apigw.Request) (apigw.Response, bool) {
+	if !csrf.CrossSite(req) {
+		return apigw.Response{}, false
+	}
+	log := apigw.Logger(ctx, d.Log, req)
+	log.Warn("cross-site post refused", "origin", apigw.Header(req, "Origin"), "sec_fetch_site", apigw.Header(req, "Sec-Fetch-Site"))
+	return apigw.Error(log, apierr.Forbidden("this form can only be sent from this site")), true
+}
+
 // Submit serves POST /login: mails a link and a code to a known address and
-// answers "check your email" either way.
+// answers "check your email" either way, with the same work: an unknown
+// address (or one over its hourly limit) gets a decoy sign-in, stored like a
+// real one but with a link and code nobody has, so the code box answers it
+// exactly as it answers a real one.
 func Submit(d *app.Deps) apigw.Handler {
-	f := newFlow(d, true)
+	f := newFlow(d, true, false)
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
+		if resp, refused := crossSite(ctx, d, req); refused {
+			return resp, nil
+		}
+		defer waitUntil(time.Now().Add(AnswerFloor))
 		log := apigw.Logger(ctx, d.Log, req)
 		vals, ok := readForm(req)
 		if !ok {
@@ -94,42 +131,49 @@ func Submit(d *app.Deps) apigw.Handler {
 		if email == "" || !strings.Contains(email, "@") || len(email) > 254 {
 			return render(req, http.StatusBadRequest, "login", "Sign in", form{Next: next, Flash: "Enter your email address."})
 		}
-		attempt := randomHex(16) // shown for unknown addresses too, so the page gives nothing away
+		attempt := randomHex(16)
 		p, err := d.Programs.Get(ctx)
 		if err != nil {
 			log.Error("program", "err", err.Error())
 			return apigw.Error(log, err), nil
 		}
-		if a := affiliateByEmail(p, email); a != nil && a.IsActive() {
-			if err := f.start(ctx, req, p, a, email, next, attempt); err != nil {
-				log.Error("sign-in mail", "err", err.Error())
-			}
+		if err := f.start(ctx, req, p, affiliateByEmail(p, email), email, next, attempt); err != nil {
+			log.Error("sign-in", "err", err.Error())
 		}
 		return render(req, http.StatusOK, "check-email", "Check your email", form{Email: email, Next: next, Attempt: attempt})
 	}
 }
 
+// start counts the mail and stores the sign-in, for any address; only a
+// real sign-in is mailed.
 func (f *flow) start(ctx context.Context, req apigw.Request, p *program.Program, a *program.Affiliate, email, next, id string) error {
 	now := f.d.Now()
 	ok, err := f.d.Store.CountMail(ctx, email, now, MailsPerHour)
-	if err != nil || !ok {
-		return err // over the hourly limit: nothing is sent, the page is the same
+	if err != nil {
+		return err
 	}
+	genuine := ok && a != nil && a.IsActive()
 	secret := base64.RawURLEncoding.EncodeToString(randomBytes(32))
 	code := eightDigits()
 	l := store.Login{
-		ID: id, Affiliate: a.Code, Email: email, Next: next,
+		ID: id, Email: email, Next: next,
 		SecretHash: hash(id, secret), CodeHash: hash(id, code),
 		Expires: now.Add(LinkLifetime).Unix(),
 	}
-	if err := f.d.Store.PutLogin(ctx, l); err != nil {
+	if genuine {
+		l.Affiliate = a.Code
+	} else {
+		// A decoy: its code is not eight digits, so no guess matches.
+		l.CodeHash = hash(id, randomHex(32))
+	}
+	if err := f.d.Store.PutLogin(ctx, l); err != nil || !genuine {
 		return err
 	}
-	base := p.PublicBaseURL
-	if base == "" {
-		base = apigw.BaseURL(req)
+	base, err := linkBase(p.PublicBaseURL, f.d.Config.PublicBaseURL, req)
+	if err != nil {
+		return err
 	}
-	link := strings.TrimRight(base, "/") + "/login/link?t=" + id + tokenSeparator + secret
+	link := base + "/login/link?t=" + id + tokenSeparator + secret
 	return f.mail.Send(ctx, mail.Message{
 		To:      email,
 		Subject: "Your Tally sign-in link",
@@ -148,7 +192,7 @@ func LinkPage(d *app.Deps) apigw.Handler {
 		if err != nil {
 			return apigw.Error(apigw.Logger(ctx, d.Log, req), err), nil
 		}
-		if l == nil || !alive(l, d.Now()) {
+		if l == nil || !linkAlive(l, d.Now()) {
 			return dead(req, l)
 		}
 		p, err := d.Programs.Get(ctx)
@@ -166,8 +210,11 @@ func LinkPage(d *app.Deps) apigw.Handler {
 // LinkSubmit serves POST /login/link: uses the link, once, and starts the
 // session.
 func LinkSubmit(d *app.Deps) apigw.Handler {
-	f := newFlow(d, false)
+	f := newFlow(d, false, true)
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
+		if resp, refused := crossSite(ctx, d, req); refused {
+			return resp, nil
+		}
 		vals, _ := readForm(req)
 		l, err := lookup(ctx, d, vals.Get("t"))
 		if err != nil {
@@ -176,15 +223,21 @@ func LinkSubmit(d *app.Deps) apigw.Handler {
 		if l == nil {
 			return dead(req, nil)
 		}
-		return f.finish(ctx, req, l)
+		return f.finish(ctx, req, l, false)
 	}
 }
 
 // Code serves POST /login/code: the 8-digit code from the mail, for a
-// phone or another device; five wrong codes kill the sign-in.
+// phone or another device. Five wrong codes kill the code, never the link:
+// the attempt id is on the page for anyone who asked to sign in as anyone,
+// so guessing must not be able to lock the affiliate out. A decoy answers
+// the same words after the same reads and writes.
 func Code(d *app.Deps) apigw.Handler {
-	f := newFlow(d, false)
+	f := newFlow(d, false, true)
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
+		if resp, refused := crossSite(ctx, d, req); refused {
+			return resp, nil
+		}
 		log := apigw.Logger(ctx, d.Log, req)
 		vals, _ := readForm(req)
 		id, code := vals.Get("attempt"), strings.TrimSpace(vals.Get("code"))
@@ -195,12 +248,22 @@ func Code(d *app.Deps) apigw.Handler {
 				return apigw.Error(log, err), nil
 			}
 		}
-		if l == nil || !alive(l, d.Now()) {
+		if l == nil || !linkAlive(l, d.Now()) {
 			return dead(req, l)
 		}
-		if subtle.ConstantTimeCompare([]byte(hash(id, code)), []byte(l.CodeHash)) != 1 {
+		codeDead := func() (apigw.Response, error) {
+			return render(req, http.StatusOK, "check-email", "Check your email", form{
+				Email: l.Email, Next: l.Next, Attempt: id,
+				Flash: "Too many wrong codes: this code no longer works. The link in the email still does.",
+			})
+		}
+		if l.Attempts >= store.MaxCodeAttempts {
+			return codeDead()
+		}
+		right := subtle.ConstantTimeCompare([]byte(hash(id, code)), []byte(l.CodeHash)) == 1
+		if !right || l.Affiliate == "" {
 			if err := d.Store.FailCode(ctx, id); err == store.ErrDead || l.Attempts+1 >= store.MaxCodeAttempts {
-				return dead(req, l)
+				return codeDead()
 			} else if err != nil {
 				return apigw.Error(log, err), nil
 			}
@@ -210,14 +273,17 @@ func Code(d *app.Deps) apigw.Handler {
 				Flash: fmt.Sprintf("That code is not right. %d tries left.", left),
 			})
 		}
-		return f.finish(ctx, req, l)
+		return f.finish(ctx, req, l, true)
 	}
 }
 
-func (f *flow) finish(ctx context.Context, req apigw.Request, l *store.Login) (apigw.Response, error) {
+func (f *flow) finish(ctx context.Context, req apigw.Request, l *store.Login, byCode bool) (apigw.Response, error) {
 	log := apigw.Logger(ctx, f.d.Log, req)
 	now := f.d.Now()
-	if err := f.d.Store.UseLogin(ctx, l.ID, now); err == store.ErrDead {
+	if l.Affiliate == "" { // a decoy has no link or code anyone knows; never a session
+		return dead(req, l)
+	}
+	if err := f.d.Store.UseLogin(ctx, l.ID, now, byCode); err == store.ErrDead {
 		return dead(req, l)
 	} else if err != nil {
 		return apigw.Error(log, err), nil
@@ -227,20 +293,30 @@ func (f *flow) finish(ctx context.Context, req apigw.Request, l *store.Login) (a
 		return apigw.Error(log, err), nil
 	}
 	log.Info("signed in", "affiliate", l.Affiliate)
-	return portal.Redirect(portal.LocalPath(l.Next), f.signer.Cookie(ss, now)), nil
+	return portal.Redirect(portal.LocalPath(l.Next), f.signer.CookieOver(ss, now, apigw.HTTPS(req))), nil
 }
 
 // Logout serves POST /logout: ends the session on the server too, so the
-// same cookie replayed no longer works.
+// same cookie replayed no longer works. With a live session, the form must
+// carry its token: another site cannot sign a visitor out.
 func Logout(d *app.Deps) apigw.Handler {
-	f := newFlow(d, false)
+	f := newFlow(d, false, true)
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		if ss, err := f.signer.Verify(apigw.Cookie(req, session.CookieName), d.Now()); err == nil {
+		if resp, refused := crossSite(ctx, d, req); refused {
+			return resp, nil
+		}
+		value := session.FromCookies(func(name string) string { return apigw.Cookie(req, name) })
+		if ss, err := f.signer.Verify(value, d.Now()); err == nil {
+			vals, _ := readForm(req)
+			if !f.signer.CheckFormToken(ss, vals.Get("csrf")) {
+				log := apigw.Logger(ctx, d.Log, req)
+				return apigw.Error(log, apierr.Forbidden("the form's token does not match the session; reload the page")), nil
+			}
 			if err := d.Store.DeleteSession(ctx, ss.ID); err != nil {
 				return apigw.Error(apigw.Logger(ctx, d.Log, req), err), nil
 			}
 		}
-		return portal.Redirect("/login", session.Clear()), nil
+		return portal.Redirect("/login", session.ClearAll()...), nil
 	}
 }
 
@@ -261,9 +337,48 @@ func lookup(ctx context.Context, d *app.Deps, token string) (*store.Login, error
 	return l, nil
 }
 
-func alive(l *store.Login, now time.Time) bool {
-	return !l.Used && now.Unix() < l.Expires && l.Attempts < store.MaxCodeAttempts
+// linkAlive: the link works until used or expired; wrong codes do not
+// touch it.
+func linkAlive(l *store.Login, now time.Time) bool {
+	return !l.Used && now.Unix() < l.Expires
 }
+
+// linkBase is where mailed links point: the program's public_base_url, else
+// TALLY_PUBLIC_BASE_URL, else API Gateway's own domain for this API (named
+// by the API id API Gateway puts in the event, never by the Host header).
+// Only https, except a loopback address for local use.
+func linkBase(programBase, configured string, req apigw.Request) (string, error) {
+	base := programBase
+	if base == "" {
+		base = configured
+	}
+	if base == "" {
+		id, region := req.RequestContext.APIID, os.Getenv("AWS_REGION")
+		if id == "" || region == "" {
+			return "", fmt.Errorf("no public_base_url or TALLY_PUBLIC_BASE_URL to build the sign-in link on")
+		}
+		base = "https://" + id + ".execute-api." + region + ".amazonaws.com"
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("public base URL %q is not a plain URL", base)
+	}
+	if u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname())) {
+		return "", fmt.Errorf("public base URL %q: only https (or http on a loopback address)", base)
+	}
+	return strings.TrimRight(base, "/"), nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// waitUntil sleeps until t.
+func waitUntil(t time.Time) { time.Sleep(time.Until(t)) }
 
 // dead answers a used, expired or unknown link with a form that sends a
 // fresh one and keeps where the affiliate was going.

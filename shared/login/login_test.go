@@ -3,6 +3,7 @@ package login_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/tallyhq/tally/infra/devserver"
 	"github.com/tallyhq/tally/infra/dynamotest"
+	"github.com/tallyhq/tally/shared/login"
 )
 
 // mailbox collects what the dev server prints as mail.
@@ -46,6 +48,7 @@ func (m *mailbox) links(to string) []string {
 }
 
 type env struct {
+	srv  *devserver.Server
 	ts   *httptest.Server
 	mail *mailbox
 	now  time.Time
@@ -67,8 +70,10 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
+	e.srv = srv
 	e.ts = httptest.NewServer(srv.Handler())
 	t.Cleanup(e.ts.Close)
+	srv.SetPublicBaseURL(e.ts.URL)
 	return e
 }
 
@@ -190,27 +195,149 @@ func TestSixthMailInAnHourIsNotSent(t *testing.T) {
 	}
 }
 
-func TestCodeSignsInAndDiesAfterFiveWrongTries(t *testing.T) {
+// Five wrong codes kill the code, never the link: anyone can ask to sign in
+// as anyone and read the attempt id off the page, so guessing must not lock
+// the affiliate out.
+func TestWrongCodesKillTheCodeNeverTheLink(t *testing.T) {
 	e := newEnv(t)
-	c := client()
-	_, page := post(t, c, e.ts.URL+"/login", url.Values{"email": {"jane@example.com"}})
+	attacker := client()
+	_, page := post(t, attacker, e.ts.URL+"/login", url.Values{"email": {"jane@example.com"}, "next": {"/reports/links"}})
 	attempt := field(t, page, "attempt")
-	// The code is in the mail text; the printed line carries the link only,
-	// so read the code the way a test can: wrong codes first.
 	for i := 0; i < 4; i++ {
-		resp, page := post(t, c, e.ts.URL+"/login/code", url.Values{"attempt": {attempt}, "code": {"00000000"}})
-		if resp.StatusCode != 200 || !strings.Contains(page, "tries left") {
+		resp, page := post(t, attacker, e.ts.URL+"/login/code", url.Values{"attempt": {attempt}, "code": {"00000000"}})
+		if resp.StatusCode != 200 || !strings.Contains(page, fmt.Sprintf("%d tries left", 4-i)) {
 			t.Fatalf("wrong code %d: %d %s", i, resp.StatusCode, page)
 		}
 	}
-	resp, _ := post(t, c, e.ts.URL+"/login/code", url.Values{"attempt": {attempt}, "code": {"00000000"}})
-	if resp.StatusCode != http.StatusGone {
-		t.Fatalf("fifth wrong code: %d", resp.StatusCode)
+	for i := 0; i < 3; i++ {
+		resp, page := post(t, attacker, e.ts.URL+"/login/code", url.Values{"attempt": {attempt}, "code": {"00000000"}})
+		if resp.StatusCode != 200 || !strings.Contains(page, "this code no longer works. The link in the email still does") {
+			t.Fatalf("code after five wrong tries: %d %s", resp.StatusCode, page)
+		}
 	}
-	// Dead with its code: the link is dead too.
-	resp, _ = get(t, c, e.mail.links("jane@example.com")[0])
-	if resp.StatusCode != http.StatusGone {
-		t.Fatalf("link after locked code: %d", resp.StatusCode)
+	// The affiliate's link still signs in.
+	victim := client()
+	resp, page := get(t, victim, e.mail.links("jane@example.com")[0])
+	if resp.StatusCode != 200 {
+		t.Fatalf("link after guessing: %d", resp.StatusCode)
+	}
+	resp, _ = post(t, victim, e.ts.URL+"/login/link", url.Values{"t": {field(t, page, "t")}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/reports/links" {
+		t.Fatalf("sign-in by link after guessing: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// An unknown address gets a decoy sign-in: the same pages for the same
+// requests, word for word, after the same reads and writes.
+func TestUnknownAddressAnswersLikeAKnownOne(t *testing.T) {
+	e := newEnv(t)
+	strip := regexp.MustCompile(`[0-9a-f]{32}|nobody@example\.com|bob@example\.com`)
+	var pages [2][]string
+	var attempts [2]string
+	for i, email := range []string{"bob@example.com", "nobody@example.com"} {
+		c := client()
+		start := time.Now()
+		resp, page := post(t, c, e.ts.URL+"/login", url.Values{"email": {email}})
+		if took := time.Since(start); took < login.AnswerFloor {
+			t.Errorf("%s: answered in %v, under the floor of %v", email, took, login.AnswerFloor)
+		}
+		attempts[i] = field(t, page, "attempt")
+		pages[i] = append(pages[i], fmt.Sprint(resp.StatusCode), strip.ReplaceAllString(page, ""))
+		for try := 0; try < 6; try++ {
+			resp, page := post(t, c, e.ts.URL+"/login/code", url.Values{"attempt": {attempts[i]}, "code": {fmt.Sprintf("%08d", try)}})
+			pages[i] = append(pages[i], fmt.Sprint(resp.StatusCode), strip.ReplaceAllString(page, ""))
+		}
+	}
+	for k := range pages[0] {
+		if pages[0][k] != pages[1][k] {
+			t.Errorf("answer %d differs:\nknown:   %.300s\nunknown: %.300s", k, pages[0][k], pages[1][k])
+		}
+	}
+	if len(e.mail.links("nobody@example.com")) != 0 {
+		t.Error("mailed an unknown address")
+	}
+	// The same work: both sign-ins are stored, the decoy naming nobody, and
+	// both counted their wrong codes.
+	for i, attempt := range attempts {
+		l, err := e.srv.Store.GetLogin(context.Background(), attempt)
+		if err != nil || l == nil {
+			t.Fatalf("sign-in %d not stored: %v", i, err)
+		}
+		if l.Attempts != 5 || (l.Affiliate == "") != (i == 1) {
+			t.Errorf("sign-in %d: %+v", i, l)
+		}
+	}
+}
+
+// Another site cannot make a browser post any sign-in form, nor sign out.
+func TestOtherSitesCannotPost(t *testing.T) {
+	e := newEnv(t)
+	c := client()
+	for _, path := range []string{"/login", "/login/link", "/login/code", "/logout"} {
+		for name, h := range map[string]map[string]string{
+			"origin":                 {"Origin": "https://evil.example"},
+			"null origin":            {"Origin": "null"},
+			"sec-fetch-site":         {"Sec-Fetch-Site": "cross-site"},
+			"origin over fetch-site": {"Origin": "https://evil.example", "Sec-Fetch-Site": "same-origin"},
+		} {
+			req, _ := http.NewRequest("POST", e.ts.URL+path, strings.NewReader(url.Values{"email": {"jane@example.com"}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for k, v := range h {
+				req.Header.Set(k, v)
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("%s with %s: %d", path, name, resp.StatusCode)
+			}
+		}
+	}
+	if n := len(e.mail.links("jane@example.com")); n != 0 {
+		t.Errorf("a refused form mailed %d links", n)
+	}
+	// This site's own forms pass.
+	req, _ := http.NewRequest("POST", e.ts.URL+"/login", strings.NewReader("email=jane%40example.com"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", e.ts.URL)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || len(e.mail.links("jane@example.com")) != 1 {
+		t.Errorf("same-origin sign-in: %d", resp.StatusCode)
+	}
+}
+
+// The mailed link is built on the configured address, whatever Host the
+// request names.
+func TestMailLinksNeverFromHost(t *testing.T) {
+	e := newEnv(t)
+	for _, host := range []string{"evil.example", "evil.example:443", ""} {
+		req, _ := http.NewRequest("POST", e.ts.URL+"/login", strings.NewReader("email=kim%40example.com"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-Host", "evil.example")
+		if host != "" {
+			req.Host = host
+		}
+		resp, err := client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	links := e.mail.links("kim@example.com")
+	if len(links) != 3 {
+		t.Fatalf("mails: %v", links)
+	}
+	for _, l := range links {
+		if !strings.HasPrefix(l, e.ts.URL+"/login/link?t=") {
+			t.Errorf("link %q is not on %s", l, e.ts.URL)
+		}
 	}
 }
 
@@ -225,6 +352,59 @@ func TestNextCanOnlyBeALocalReportPage(t *testing.T) {
 		if loc := resp.Header.Get("Location"); loc != "/reports/ledger" {
 			t.Errorf("next %q led to %q", next, loc)
 		}
+	}
+}
+
+// Signing out needs the page's form token: the form carries it, a request
+// without it is refused and leaves the session working.
+func TestLogoutNeedsTheFormToken(t *testing.T) {
+	e := newEnv(t)
+	c := client()
+	_, page := post(t, c, e.ts.URL+"/login", url.Values{"email": {"jane@example.com"}})
+	_, page = get(t, c, e.mail.links("jane@example.com")[0])
+	resp, _ := post(t, c, e.ts.URL+"/login/link", url.Values{"t": {field(t, page, "t")}})
+	var cookie *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "tally_session" {
+			cookie = ck
+		}
+	}
+	if cookie == nil {
+		t.Fatal("no session cookie")
+	}
+	send := func(method, path string, body url.Values) (int, string) {
+		req, _ := http.NewRequest(method, e.ts.URL+path, strings.NewReader(body.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "text/html")
+		req.AddCookie(&http.Cookie{Name: cookie.Name, Value: cookie.Value})
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, string(b)
+	}
+	code, ledger := send("GET", "/reports/ledger", nil)
+	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(ledger)
+	if code != 200 || token == nil || len(token[1]) < 40 {
+		t.Fatalf("ledger page %d has no form token", code)
+	}
+	flipped := []byte(token[1])
+	flipped[0] ^= 1
+	for _, bad := range []string{"", "x", string(flipped)} {
+		if code, _ := send("POST", "/logout", url.Values{"csrf": {bad}}); code != http.StatusForbidden {
+			t.Errorf("logout with token %q: %d", bad, code)
+		}
+	}
+	if code, _ := send("GET", "/reports/ledger", nil); code != 200 {
+		t.Fatalf("a refused logout ended the session: %d", code)
+	}
+	if code, _ := send("POST", "/logout", url.Values{"csrf": {token[1]}}); code != http.StatusSeeOther {
+		t.Fatalf("logout with the token: %d", code)
+	}
+	if code, _ := send("GET", "/reports/ledger", nil); code != http.StatusSeeOther {
+		t.Errorf("session still works after logout: %d", code)
 	}
 }
 

@@ -19,8 +19,8 @@ type unit struct {
 	decimals int
 }
 
-// units memoizes lookups: the CLDR tables are walked once per currency, not
-// once per amount on a report page.
+// units memoizes lookups: the CLDR symbol tables are walked once per
+// currency, not once per amount on a report page.
 var units sync.Map // currency code -> unit
 
 // english renders symbols as an English-speaking affiliate reads them ("$",
@@ -32,17 +32,20 @@ func lookup(code string) unit {
 		return u.(unit)
 	}
 	u := unit{symbol: code, decimals: 2}
+	if n, ok := minorUnits[strings.ToUpper(code)]; ok {
+		u.decimals = n
+	}
 	// ParseISO maps "XXX" (no currency) to the zero Unit, which has no data.
+	// CLDR gives the symbol only: its digits are for display, not ISO's.
 	if cu, err := currency.ParseISO(code); err == nil && cu != (currency.Unit{}) {
-		u.decimals, _ = currency.Standard.Rounding(cu)
 		u.symbol = english.Sprint(currency.Symbol(cu))
 	}
 	units.Store(code, u)
 	return u
 }
 
-// Decimals is the number of minor-unit digits of a currency: 2 for USD, 0
-// for JPY, and 2 for a code it does not know.
+// Decimals is the number of minor-unit digits of a currency in ISO 4217: 2
+// for USD and COP, 0 for JPY, 3 for IQD, and 2 for a code it does not know.
 func Decimals(currency string) int { return lookup(currency).decimals }
 
 // Format renders an amount of minor units for people: symbol, grouped major

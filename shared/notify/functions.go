@@ -200,7 +200,7 @@ func NewMailer(d *app.Deps) *Mailer {
 		}
 		d.Mail = &mail.SES{Client: sesv2.NewFromConfig(cfg), From: d.Config.MailFrom}
 	}
-	return &Mailer{Store: d.Store, Programs: d.Programs, Mail: d.Mail, Settings: d.Store, Unsub: unsubscriber(d), BaseURL: d.Config.SiteURL, Log: d.Log}
+	return &Mailer{Store: d.Store, Programs: d.Programs, Mail: d.Mail, Settings: d.Store, Unsub: unsubscriber(d), BaseURL: func() string { return d.Config.PublicBaseURL }, Log: d.Log}
 }
 
 func unsubscriber(d *app.Deps) Unsubscribe {

@@ -55,7 +55,7 @@ type Mailer struct {
 	Mail     mail.Sender
 	Settings Settings
 	Unsub    Unsubscribe
-	BaseURL  string // links in mail: the program's public_base_url, else this
+	BaseURL  func() string // links in mail: the program's public_base_url, else this
 	Log      *slog.Logger
 }
 
@@ -88,7 +88,7 @@ func (m *Mailer) base(p *program.Program) string {
 	if p.PublicBaseURL != "" {
 		return p.PublicBaseURL
 	}
-	return m.BaseURL
+	return m.BaseURL()
 }
 
 // wants says whether the affiliate gets mail in this mode (each, daily):

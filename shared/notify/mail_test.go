@@ -71,7 +71,7 @@ func TestDailyDigest(t *testing.T) {
 	dynamotest.Load(t, st, p)
 	box := &outbox{}
 	m := &notify.Mailer{Store: st, Programs: program.NewCache(st, time.Minute), Mail: box, Settings: st,
-		Unsub: notify.Unsubscribe{Key: []byte("0123456789abcdef0123456789abcdef")}, BaseURL: "https://go.example.com", Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+		Unsub: notify.Unsubscribe{Key: []byte("0123456789abcdef0123456789abcdef")}, BaseURL: func() string { return "https://go.example.com" }, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 
 	ny, _ := time.LoadLocation("America/New_York")
 	day := func(d, h, min int) time.Time { return time.Date(2026, 11, d, h, min, 0, 0, ny) }

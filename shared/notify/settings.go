@@ -65,12 +65,13 @@ func mailSettings(ctx context.Context, d *app.Deps, sg *session.Signer, req apig
 	if err != nil {
 		return apigw.Error(log, err), nil
 	}
-	ss, serr := sg.Verify(apigw.Cookie(req, session.CookieName), d.Now())
+	ss, serr := sg.Verify(session.FromCookies(func(name string) string { return apigw.Cookie(req, name) }), d.Now())
 	if serr != nil || apigw.Header(req, "Authorization") != "" {
 		return apigw.JSON(http.StatusOK, map[string]any{"affiliate": code, "notify": a.NotifyMode(), "mail_off": off}), nil
 	}
-	return portal.Render(req, http.StatusOK, "mail", portal.Page{Title: "My Mail", Who: a.Name, Nav: "mail", Zone: p.Timezone,
-		Body: mailPage{Off: off, Saved: saved, Mode: modeWords[a.NotifyMode()], Token: sg.FormToken(ss)}})
+	token := sg.FormToken(ss)
+	return portal.Render(req, http.StatusOK, "mail", portal.Page{Title: "My Mail", Who: a.Name, Nav: "mail", Zone: p.Timezone, CSRF: token,
+		Body: mailPage{Off: off, Saved: saved, Mode: modeWords[a.NotifyMode()], Token: token}})
 }
 
 // MailSettingsPost serves POST /reports/mail (mail=on|off): only from this
@@ -86,7 +87,7 @@ func MailSettingsPost(d *app.Deps) apigw.Handler {
 		if aerr != nil {
 			return apigw.Error(log, aerr), nil
 		}
-		ss, err := sg.Verify(apigw.Cookie(req, session.CookieName), d.Now())
+		ss, err := sg.Verify(session.FromCookies(func(name string) string { return apigw.Cookie(req, name) }), d.Now())
 		body, berr := apigw.Body(req)
 		if err != nil || berr != nil || ss.Affiliate != code || len(body) > 4<<10 {
 			return apigw.Error(log, apierr.Forbidden("sign in to change your mail setting")), nil

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/payouts"
+	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
 )
@@ -110,7 +110,7 @@ func EventData(ctx context.Context, st *store.Store, e Event) (json.RawMessage, 
 	if po == nil {
 		return nil, fmt.Errorf("payout %s not found", e.PayoutID)
 	}
-	a, _, err := payouts.Load(ctx, st, po)
+	a, _, err := payoutstore.Load(ctx, st, po)
 	if err != nil {
 		return nil, err
 	}

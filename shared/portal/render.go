@@ -28,6 +28,7 @@ type Page struct {
 	Query  string // the period, kept when moving between views ("?month=2026-11")
 	Zone   string // the program's time zone
 	Script bool   // include the copy-button script
+	CSRF   string // the session's form token, carried by the page's forms (field "csrf")
 	Body   any
 }
 

@@ -51,6 +51,11 @@ type Program struct {
 	// not configuration: made once when an affiliate is enrolled and kept.
 	Links []Link `yaml:"-" json:"-"`
 
+	// Former are affiliates a later file removed, kept by the loader,
+	// inactive, so what they are still owed is paid (docs/decisions.md,
+	// Payouts). Only balances and payouts see them.
+	Former []Affiliate `yaml:"-" json:"-"`
+
 	loc        *time.Location
 	events     map[string]*Event
 	products   map[string]*Product
@@ -239,6 +244,11 @@ func (p *Program) Product(sku string) (*Product, bool) { e, ok := p.products[sku
 
 // Plan finds a plan by id.
 func (p *Program) Plan(id string) (*Plan, bool) { e, ok := p.plans[id]; return e, ok }
+
+// Payees are everyone a payout may pay: the affiliates, then the former ones.
+func (p *Program) Payees() []Affiliate {
+	return append(append(make([]Affiliate, 0, len(p.Affiliates)+len(p.Former)), p.Affiliates...), p.Former...)
+}
 
 // Affiliate finds an affiliate by code.
 func (p *Program) Affiliate(code string) (*Affiliate, bool) {

@@ -115,7 +115,7 @@ func serve(d *app.Deps, v view) apigw.Handler {
 			}
 			return portal.Render(req, http.StatusOK, page, portal.Page{
 				Title: ans.Title, Who: a.Name, Nav: page, Query: periodQuery(req), Zone: p.Location().String(),
-				Script: v.script, Body: ans.Page,
+				Script: v.script, CSRF: auth.From(req).FormToken, Body: ans.Page,
 			})
 		}
 		resp := apigw.JSON(http.StatusOK, ans.JSON)

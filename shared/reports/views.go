@@ -12,7 +12,7 @@ import (
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/money"
 	"github.com/tallyhq/tally/shared/payout"
-	"github.com/tallyhq/tally/shared/payouts"
+	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
@@ -118,7 +118,7 @@ func ledgerView(r Request) (Answer, error) {
 	var rows [][]any
 	page := portal.LedgerView{Period: periodNav("/reports/ledger", r.Period)}
 	cur := r.Program.Currency
-	claimOf, err := payouts.Claims(r.Ctx, r.Store, r.Affiliate.Code, es, r.Now)
+	claimOf, err := payoutstore.Claims(r.Ctx, r.Store, r.Affiliate.Code, es, r.Now)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -327,7 +327,10 @@ type ProductsReport struct {
 
 // ProductRows groups the period's commissions by SKU and role and counts
 // the refunds of those orders against them (sorted by SKU, then role).
-func ProductRows(p *program.Program, earned, clawbacks []ledger.Entry) []ProductRow {
+// refunds has, for each refunded commission, its clawback or the record of
+// a clawback that rounded to 0: their units and money are the buyer's
+// refund, whatever the commission taken back.
+func ProductRows(p *program.Program, earned, refunds []ledger.Entry) []ProductRow {
 	rows := map[[2]string]*ProductRow{}
 	get := func(sku, role, event string) *ProductRow {
 		k := [2]string{sku, role}
@@ -349,7 +352,7 @@ func ProductRows(p *program.Program, earned, clawbacks []ledger.Entry) []Product
 		r.RevenueCents += e.BasisCents
 		r.CommissionCents += e.AmountCents
 	}
-	for _, c := range clawbacks {
+	for _, c := range refunds {
 		role := c.Reverses[strings.LastIndexByte(c.Reverses, ':')+1:]
 		r := get(c.SKU, role, c.Event)
 		r.RefundedQuantity += c.Quantity
@@ -373,7 +376,7 @@ func productsView(r Request) (Answer, error) {
 	if err != nil {
 		return Answer{}, err
 	}
-	cbs, err := r.Store.ClawbacksOfOrders(r.Ctx, r.Affiliate.Code, r.Period.Start(), r.Period.End())
+	cbs, err := r.Store.RefundsOfOrders(r.Ctx, r.Affiliate.Code, r.Period.Start(), r.Period.End())
 	if err != nil {
 		return Answer{}, err
 	}

@@ -16,8 +16,14 @@ import (
 	"time"
 )
 
-// CookieName is the session cookie's name.
+// CookieName is the session cookie's name over plain HTTP (the dev server),
+// and its old name: cookies set under it are accepted until they expire.
 const CookieName = "tally_session"
+
+// HostCookieName is the cookie's name over https. The __Host- prefix makes a
+// browser refuse it unless it is Secure, for Path=/ and without a Domain, so
+// a sibling subdomain can neither set nor shadow it.
+const HostCookieName = "__Host-" + CookieName
 
 // Lifetime is how long a session lasts.
 const Lifetime = 7 * 24 * time.Hour
@@ -58,15 +64,59 @@ func (s *Signer) Value(ss Session) string {
 	return body + "." + s.mac(body)
 }
 
-// Cookie is the Set-Cookie header value that stores the session.
+// Cookie is the Set-Cookie header value that stores the session, named
+// __Host-tally_session (served over https).
 func (s *Signer) Cookie(ss Session, now time.Time) string {
-	return CookieName + "=" + s.Value(ss) + "; Max-Age=" + strconv.Itoa(int(ss.Expires.Sub(now).Seconds())) +
+	return s.CookieOver(ss, now, true)
+}
+
+// CookieOver is Cookie for a request served over https or, for the dev
+// server on a loopback address, plain HTTP.
+func (s *Signer) CookieOver(ss Session, now time.Time, https bool) string {
+	return name(https) + "=" + s.Value(ss) + "; Max-Age=" + strconv.Itoa(int(ss.Expires.Sub(now).Seconds())) +
 		"; Path=/; HttpOnly; Secure; SameSite=Lax"
 }
 
-// Clear is the Set-Cookie header value that removes the cookie.
+func name(https bool) string {
+	if https {
+		return HostCookieName
+	}
+	return CookieName
+}
+
+// Clear is the Set-Cookie header value that removes the cookie of the old
+// name; ClearAll removes both.
 func Clear() string {
 	return CookieName + "=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax"
+}
+
+// ClearAll is the Set-Cookie header values that remove the cookie under
+// both names.
+func ClearAll() []string {
+	return []string{HostCookieName + "=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Lax", Clear()}
+}
+
+// FromCookies picks the session cookie's value out of a request's cookies:
+// the __Host- name first, then the old one.
+func FromCookies(cookie func(name string) string) string {
+	if v := cookie(HostCookieName); v != "" {
+		return v
+	}
+	return cookie(CookieName)
+}
+
+// FormToken is the token a signed-in page's forms carry in a hidden field
+// named "csrf": an HMAC of the session id, so another site, which cannot read
+// the page, cannot make it up, and it dies with the session.
+func (s *Signer) FormToken(ss Session) string {
+	h := hmac.New(sha256.New, s.key)
+	h.Write([]byte("tally-form\x00" + ss.ID))
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
+}
+
+// CheckFormToken says whether token is the session's form token.
+func (s *Signer) CheckFormToken(ss Session, token string) bool {
+	return ss.ID != "" && hmac.Equal([]byte(token), []byte(s.FormToken(ss)))
 }
 
 // Verify checks a cookie value's signature and expiry.
@@ -98,17 +148,4 @@ func (s *Signer) mac(body string) string {
 	h := hmac.New(sha256.New, s.key)
 	h.Write([]byte("tally-session\x00" + body))
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
-}
-
-// FormToken is the value of a signed-in page's hidden "csrf" field: an HMAC
-// of the session id, so a form posted from elsewhere cannot carry it.
-func (s *Signer) FormToken(ss Session) string {
-	h := hmac.New(sha256.New, s.key)
-	h.Write([]byte("tally-form\x00" + ss.ID))
-	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
-}
-
-// CheckFormToken says whether token is the session's form token.
-func (s *Signer) CheckFormToken(ss Session, token string) bool {
-	return token != "" && hmac.Equal([]byte(token), []byte(s.FormToken(ss)))
 }

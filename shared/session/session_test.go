@@ -49,3 +49,41 @@ func TestSessionCookie(t *testing.T) {
 		}
 	}
 }
+
+func TestCookieNamesAndFormTokens(t *testing.T) {
+	s, _ := NewSigner([]byte(strings.Repeat("k", 32)))
+	other, _ := NewSigner([]byte(strings.Repeat("o", 32)))
+	now := time.Unix(1_800_000_000, 0)
+	ss, ss2 := New("jane", now), New("jane", now)
+	if ck := s.Cookie(ss, now); !strings.HasPrefix(ck, "__Host-tally_session=") || strings.Contains(ck, "Domain") {
+		t.Errorf("https cookie: %q", ck)
+	}
+	if ck := s.CookieOver(ss, now, false); !strings.HasPrefix(ck, "tally_session=") {
+		t.Errorf("plain HTTP cookie: %q", ck)
+	}
+	jar := map[string]string{"tally_session": "old", "__Host-tally_session": "new"}
+	if v := FromCookies(func(n string) string { return jar[n] }); v != "new" {
+		t.Errorf("read %q, want the __Host- cookie", v)
+	}
+	delete(jar, "__Host-tally_session")
+	if v := FromCookies(func(n string) string { return jar[n] }); v != "old" {
+		t.Errorf("read %q, want the old name still accepted", v)
+	}
+	tok := s.FormToken(ss)
+	for name, c := range map[string]struct {
+		ss   Session
+		tok  string
+		want bool
+	}{
+		"own token":         {ss, tok, true},
+		"another session's": {ss2, tok, false},
+		"another key's":     {ss, other.FormToken(ss), false},
+		"empty":             {ss, "", false},
+		"truncated":         {ss, tok[:len(tok)-1], false},
+		"no session":        {Session{}, s.FormToken(Session{}), false},
+	} {
+		if got := s.CheckFormToken(c.ss, c.tok); got != c.want {
+			t.Errorf("%s: %v, want %v", name, got, c.want)
+		}
+	}
+}

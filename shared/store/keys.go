@@ -84,6 +84,11 @@ func ClawbackByOrderRange(affiliate string, start, end time.Time) (pk, lo, hi st
 	return "AFF#" + affiliate, "CLAWBACK#" + instant(start), "CLAWBACK#" + instant(end)
 }
 
+// UnclawedKey is a refund's record of a commission whose clawback rounds to
+// 0, by the clawback's id (ledger.ClawbackID): its own partition, so no
+// query of the ledger meets it.
+func UnclawedKey(id string) Key { return Key{"UNCLAWED#" + id, "UNCLAWED"} }
+
 // OpenEntryKey is the Open index key of an entry not yet paid.
 func OpenEntryKey(affiliate string, availableOn time.Time, id string) Key {
 	return Key{"OPEN#" + affiliate, instant(availableOn) + "#" + id}

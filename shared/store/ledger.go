@@ -14,17 +14,26 @@ import (
 // the Open index until paid, and (clawbacks) in the ByOrder index by the date
 // of the order it reverses.
 func EntryItem(e ledger.Entry) (map[string]types.AttributeValue, error) {
+	attrs, err := entryAttrs(e, e.Type == ledger.TypeClawback)
+	if err != nil {
+		return nil, err
+	}
+	open := OpenEntryKey(e.Affiliate, e.AvailableOn, e.ID)
+	attrs[AttrGSI2PK], attrs[AttrGSI2SK] = S(open.PK), S(open.SK)
+	return EntryKey(e.Affiliate, e.At, e.ID).Item(attrs), nil
+}
+
+// entryAttrs are an entry's attributes, with its ByOrder key when byOrder.
+func entryAttrs(e ledger.Entry, byOrder bool) (map[string]types.AttributeValue, error) {
 	attrs, err := marshal(e)
 	if err != nil {
 		return nil, fmt.Errorf("marshal entry %s: %w", e.ID, err)
 	}
-	open := OpenEntryKey(e.Affiliate, e.AvailableOn, e.ID)
-	attrs[AttrGSI2PK], attrs[AttrGSI2SK] = S(open.PK), S(open.SK)
-	if e.Type == ledger.TypeClawback {
+	if byOrder {
 		by := ClawbackByOrderKey(e.Affiliate, e.OrderAt, e.ID)
 		attrs[AttrGSI1PK], attrs[AttrGSI1SK] = S(by.PK), S(by.SK)
 	}
-	return EntryKey(e.Affiliate, e.At, e.ID).Item(attrs), nil
+	return attrs, nil
 }
 
 // Entries are an affiliate's ledger entries dated in [start, end), oldest
@@ -38,13 +47,27 @@ func (s *Store) Entries(ctx context.Context, affiliate string, start, end time.T
 	return decodeEntries(items)
 }
 
-// ClawbacksOfOrders are an affiliate's clawbacks of orders dated in
-// [start, end), whenever the refunds happened: one Query on ByOrder.
-func (s *Store) ClawbacksOfOrders(ctx context.Context, affiliate string, start, end time.Time) ([]ledger.Entry, error) {
+// UnclawedItem is a refund's record of a commission whose clawback rounds
+// to 0 (an entry of amount 0): not in the ledger, nor the Open index, only
+// in ByOrder beside the clawbacks, so products sold counts every refunded
+// unit against its order.
+func UnclawedItem(e ledger.Entry) (map[string]types.AttributeValue, error) {
+	attrs, err := entryAttrs(e, true)
+	if err != nil {
+		return nil, err
+	}
+	return UnclawedKey(e.ID).Item(attrs), nil
+}
+
+// RefundsOfOrders are an affiliate's refunds of orders dated in [start,
+// end), whenever the refunds happened: for each refunded commission, its
+// clawback, or its record when the clawback rounded to 0. One Query on
+// ByOrder.
+func (s *Store) RefundsOfOrders(ctx context.Context, affiliate string, start, end time.Time) ([]ledger.Entry, error) {
 	pk, lo, hi := ClawbackByOrderRange(affiliate, start, end)
 	items, err := s.QueryRange(ctx, IndexByOrder, pk, lo, hi)
 	if err != nil {
-		return nil, fmt.Errorf("query clawbacks: %w", err)
+		return nil, fmt.Errorf("query refunds: %w", err)
 	}
 	return decodeEntries(items)
 }

@@ -26,10 +26,12 @@ type Login struct {
 	Expires    int64  `json:"expires"` // unix seconds
 }
 
-// ErrDead means a sign-in was used, expired or ran out of code attempts.
+// ErrDead means a sign-in was used or expired, or its code ran out of
+// attempts.
 var ErrDead = errors.New("sign-in is used, expired or locked")
 
-// MaxCodeAttempts is how many wrong codes kill a sign-in.
+// MaxCodeAttempts is how many wrong codes kill a sign-in's code (its link
+// lives on).
 const MaxCodeAttempts = 5
 
 // CountMail counts one more sign-in mail to an address this hour; false
@@ -82,17 +84,25 @@ func (s *Store) GetLogin(ctx context.Context, id string) (*Login, error) {
 }
 
 // UseLogin marks a sign-in used, once: a conditional write, so two clicks
-// of the same link (or a link and its code) start one session at most.
-func (s *Store) UseLogin(ctx context.Context, id string, now time.Time) error {
+// of the same link (or a link and its code) start one session at most. By
+// code, the code must also still have tries left; by link, wrong codes do
+// not matter (nobody can lock an affiliate out by guessing).
+func (s *Store) UseLogin(ctx context.Context, id string, now time.Time, byCode bool) error {
+	cond := "attribute_exists(PK) AND used = :f AND expires > :now"
+	vals := map[string]types.AttributeValue{
+		":t": &types.AttributeValueMemberBOOL{Value: true}, ":f": &types.AttributeValueMemberBOOL{Value: false},
+		":now": N(now.Unix()),
+	}
+	if byCode {
+		cond += " AND attempts < :max"
+		vals[":max"] = N(MaxCodeAttempts)
+	}
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           aws.String(s.Table),
-		Key:                 LoginKey(id).AV(),
-		UpdateExpression:    aws.String("SET used = :t"),
-		ConditionExpression: aws.String("attribute_exists(PK) AND used = :f AND expires > :now AND attempts < :max"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":t": &types.AttributeValueMemberBOOL{Value: true}, ":f": &types.AttributeValueMemberBOOL{Value: false},
-			":now": N(now.Unix()), ":max": N(MaxCodeAttempts),
-		},
+		TableName:                 aws.String(s.Table),
+		Key:                       LoginKey(id).AV(),
+		UpdateExpression:          aws.String("SET used = :t"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeValues: vals,
 	})
 	if IsConditionFailed(err) {
 		return ErrDead

@@ -30,11 +30,16 @@ type Payout struct {
 
 // Item states while a payout is made: claiming (taking its entries, which
 // may need several transactions), ready (all taken), dropped (another payout
-// took some of them first; this item gave back what it had and pays nothing).
+// took some of them first, or it was abandoned; it pays nothing and its
+// claims hold nothing), none (the affiliate had nothing to take: recorded so
+// a concurrent request with the same key cannot decide otherwise later).
+// Each affiliate's item is written once, conditionally, by whichever request
+// of the payout decides first.
 const (
 	ItemClaiming = "claiming"
 	ItemReady    = "ready"
 	ItemDropped  = "dropped"
+	ItemNone     = "none"
 )
 
 // PayoutItem is what one payout pays one affiliate, and which entries (sort
@@ -45,6 +50,7 @@ type PayoutItem struct {
 	Affiliate      string     `json:"affiliate"`
 	ID             string     `json:"item_id"`
 	State          string     `json:"state"`
+	ClaimedAt      time.Time  `json:"claimed_at"` // when a request last took or renewed it: its claims are abandoned 15 minutes later
 	AmountCents    int64      `json:"amount_cents"`
 	Entries        []string   `json:"entries"`
 	Name           string     `json:"name"`
@@ -60,6 +66,9 @@ func (it PayoutItem) Claim() string { return ClaimOf(it.PayoutID, it.Affiliate) 
 
 // ClaimOf is the claim of a payout's item for an affiliate.
 func ClaimOf(payoutID, affiliate string) string { return payoutID + "/" + affiliate }
+
+// noClaim is an entry's claim once given back (never a removed attribute).
+const noClaim = ""
 
 // ClaimPayout is the payout id of a claim.
 func ClaimPayout(claim string) string { p, _, _ := strings.Cut(claim, "/"); return p }
@@ -200,48 +209,6 @@ func (s *Store) PayoutsAndItems(ctx context.Context, affiliate string, ids []str
 	return pays, items, nil
 }
 
-// batchGet reads keys (deduplicated) with strongly consistent reads, retrying
-// what DynamoDB leaves unprocessed.
-func (s *Store) batchGet(ctx context.Context, keys []Key) (map[Key]map[string]types.AttributeValue, error) {
-	seen := map[Key]bool{}
-	var todo []map[string]types.AttributeValue
-	for _, k := range keys {
-		if !seen[k] {
-			seen[k] = true
-			todo = append(todo, k.AV())
-		}
-	}
-	out := make(map[Key]map[string]types.AttributeValue, len(todo))
-	for len(todo) > 0 {
-		n := min(len(todo), 100)
-		req := todo[:n]
-		todo = todo[n:]
-		for attempt := 0; len(req) > 0; attempt++ {
-			if attempt > 0 {
-				time.Sleep(time.Duration(attempt*attempt) * 20 * time.Millisecond)
-			}
-			res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-				s.Table: {Keys: req, ConsistentRead: aws.Bool(true)},
-			}})
-			if err != nil {
-				return nil, err
-			}
-			for _, it := range res.Responses[s.Table] {
-				out[Key{str(it[AttrPK]), str(it[AttrSK])}] = it
-			}
-			req = res.UnprocessedKeys[s.Table].Keys
-		}
-	}
-	return out, nil
-}
-
-func str(v types.AttributeValue) string {
-	if s, ok := v.(*types.AttributeValueMemberS); ok {
-		return s.Value
-	}
-	return ""
-}
-
 // ClaimBatch takes entries for a payout item in one transaction: each entry
 // must be unclaimed or already this item's. With first, the item's record is
 // created in the same transaction; with last, it is marked ready. ErrConflict
@@ -267,7 +234,13 @@ func (s *Store) ClaimBatch(ctx context.Context, it PayoutItem, sks []string, fir
 			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 	} else if last {
 		acts = append(acts, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: ik.AV(),
-			UpdateExpression: aws.String("SET #s = :ready"), ConditionExpression: aws.String("#s IN (:claiming, :ready)"),
+			UpdateExpression: aws.String("SET #s = :ready"), ConditionExpression: aws.String(itemTaking),
+			ExpressionAttributeNames:  map[string]string{"#s": "state"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": S(ItemReady), ":claiming": S(ItemClaiming)}}})
+	} else {
+		// A dropped item claims nothing more.
+		acts = append(acts, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: ik.AV(),
+			ConditionExpression:       aws.String(itemTaking),
 			ExpressionAttributeNames:  map[string]string{"#s": "state"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": S(ItemReady), ":claiming": S(ItemClaiming)}}})
 	}
@@ -275,45 +248,24 @@ func (s *Store) ClaimBatch(ctx context.Context, it PayoutItem, sks []string, fir
 		acts = append(acts, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table),
 			Key:                       EntryKeyOf(it.Affiliate, sk).AV(),
 			UpdateExpression:          aws.String("SET claim = :c"),
-			ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(claim) OR claim = :c)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(it.Claim())}}})
+			ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(claim) OR claim IN (:none, :c))"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(it.Claim()), ":none": S(noClaim)}}})
 	}
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: acts})
 	return txnErr(err)
 }
 
-// txnErr turns a canceled transaction into ErrConflict (a condition failed)
-// or ErrRetry (a concurrent transaction touched the same items).
-func txnErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	reasons := CanceledReasons(err)
-	for _, r := range reasons {
-		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
-			return ErrConflict
-		}
-	}
-	for _, r := range reasons {
-		if aws.ToString(r.Code) == "TransactionConflict" {
-			return ErrRetry
-		}
-	}
-	var tc *types.TransactionConflictException
-	if errors.As(err, &tc) {
-		return ErrRetry
-	}
-	return err
-}
-
 // Unclaim gives an entry back if this claim still holds it; it is a no-op
-// when it does not (already given back), so it can be repeated.
+// when it does not (already given back), so it can be repeated. A claim
+// given back is the empty string, not a removed attribute: the embedded
+// store ignores REMOVE (infra/embedded), and an entry must be payable again
+// on both stores.
 func (s *Store) Unclaim(ctx context.Context, affiliate, sk, claim string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.Table), Key: EntryKeyOf(affiliate, sk).AV(),
-		UpdateExpression:          aws.String("REMOVE claim"),
+		UpdateExpression:          aws.String("SET claim = :none"),
 		ConditionExpression:       aws.String("claim = :c"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(claim)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(claim), ":none": S(noClaim)},
 	})
 	if IsConditionFailed(err) {
 		return nil
@@ -321,7 +273,12 @@ func (s *Store) Unclaim(ctx context.Context, affiliate, sk, claim string) error 
 	return err
 }
 
-// DropItem marks an item that lost a race for its entries as paying nothing.
+// itemTaking is the condition that an item still takes its entries.
+const itemTaking = "#s IN (:claiming, :ready)"
+
+// DropItem marks an item that lost a race for its entries as paying
+// nothing. It is dropped before its entries are given back, so no request
+// can claim for it again meanwhile.
 func (s *Store) DropItem(ctx context.Context, payoutID, affiliate string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).AV(),
@@ -330,6 +287,61 @@ func (s *Store) DropItem(ctx context.Context, payoutID, affiliate string) error 
 		ExpressionAttributeValues: map[string]types.AttributeValue{":d": S(ItemDropped)},
 	})
 	return err
+}
+
+// DropAbandoned drops another payout's item that was last taken at seen
+// (abandoned); ErrConflict when a request took it again since (renewed) or
+// it is no longer taking entries.
+func (s *Store) DropAbandoned(ctx context.Context, payoutID, affiliate string, seen time.Time) error {
+	vals := map[string]types.AttributeValue{":d": S(ItemDropped), ":ready": S(ItemReady), ":claiming": S(ItemClaiming)}
+	cond := itemTaking + " AND attribute_not_exists(claimed_at)" // items made before claimed_at was kept
+	if !seen.IsZero() {
+		cond = itemTaking + " AND claimed_at = :seen"
+		vals[":seen"] = S(seen.UTC().Format(time.RFC3339Nano))
+	}
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).AV(),
+		UpdateExpression:          aws.String("SET #s = :d"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  map[string]string{"#s": "state"},
+		ExpressionAttributeValues: vals,
+	})
+	if IsConditionFailed(err) {
+		return ErrConflict
+	}
+	return err
+}
+
+// RenewItem records that a repeated request takes an item again at now, so
+// no other payout counts it abandoned while the request runs; ErrConflict
+// when the item was dropped.
+func (s *Store) RenewItem(ctx context.Context, payoutID, affiliate string, now time.Time) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).AV(),
+		UpdateExpression:         aws.String("SET claimed_at = :now"),
+		ConditionExpression:      aws.String(itemTaking),
+		ExpressionAttributeNames: map[string]string{"#s": "state"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":ready": S(ItemReady), ":claiming": S(ItemClaiming),
+			":now": S(now.UTC().Format(time.RFC3339Nano))},
+	})
+	if IsConditionFailed(err) {
+		return ErrConflict
+	}
+	return err
+}
+
+// PutNoItem records that a payout takes nothing from an affiliate;
+// ErrExists when the affiliate's item was already written (by a concurrent
+// request with the same key). It expires after a day: a payout's requests
+// are long over by then.
+func (s *Store) PutNoItem(ctx context.Context, payoutID, affiliate string, now time.Time) error {
+	type none struct {
+		PayoutID  string `json:"payout_id"`
+		Affiliate string `json:"affiliate"`
+		State     string `json:"state"`
+		TTL       int64  `json:"ttl"`
+	}
+	return s.putNew(ctx, PayoutItemKey(payoutID, affiliate), none{payoutID, affiliate, ItemNone, now.Add(24 * time.Hour).Unix()})
 }
 
 func payoutItemItem(it PayoutItem) (map[string]types.AttributeValue, error) {
@@ -491,39 +503,4 @@ func (s *Store) PutAdjustment(ctx context.Context, id string, a Adjustment, e le
 		return ErrExists
 	}
 	return txnErr(err)
-}
-
-// putNew puts v at k unless something is there (ErrExists).
-func (s *Store) putNew(ctx context.Context, k Key, v any) error {
-	attrs, err := marshal(v)
-	if err != nil {
-		return err
-	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: k.Item(attrs),
-		ConditionExpression: aws.String("attribute_not_exists(PK)")})
-	if IsConditionFailed(err) {
-		return ErrExists
-	}
-	return err
-}
-
-// getAs reads k into v; false when absent.
-func (s *Store) getAs(ctx context.Context, k Key, v any) (bool, error) {
-	item, err := s.Get(ctx, k)
-	if err != nil || item == nil {
-		return false, err
-	}
-	return true, unmarshal(item, v)
-}
-
-func decodeAll[T any](items []map[string]types.AttributeValue) ([]T, error) {
-	out := make([]T, 0, len(items))
-	for _, it := range items {
-		var v T
-		if err := unmarshal(it, &v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -29,14 +28,6 @@ const (
 func HashKey(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return hex.EncodeToString(sum[:])
-}
-
-func marshal(v any) (map[string]types.AttributeValue, error) {
-	return attributevalue.MarshalMapWithOptions(v, func(o *attributevalue.EncoderOptions) { o.TagKey = "json" })
-}
-
-func unmarshal(item map[string]types.AttributeValue, v any) error {
-	return attributevalue.UnmarshalMapWithOptions(item, v, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" })
 }
 
 // programItem wraps an entity of the program partition with its position in
@@ -125,6 +116,14 @@ func (s *Store) LoadProgram(ctx context.Context) (*program.Program, string, erro
 			var v program.Affiliate
 			err := unmarshal(it, &v)
 			p.Affiliates = append(p.Affiliates, v)
+			return err
+		})
+	}
+	if err == nil {
+		err = decode("former", func(it map[string]types.AttributeValue) error {
+			var v program.Affiliate
+			err := unmarshal(it, &v)
+			p.Former = append(p.Former, v)
 			return err
 		})
 	}
@@ -238,6 +237,25 @@ func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Ti
 	for i, x := range p.Affiliates {
 		if err := add(AffiliateKey(x.Code), "affiliate", i, x); err != nil {
 			return "", err
+		}
+	}
+	// Affiliates the new file removed stay as former ones, inactive and
+	// enrolled nowhere, so balances and payouts still pay what they are owed.
+	p.Former = nil
+	if old != nil {
+		inFile := map[string]bool{}
+		for _, a := range p.Affiliates {
+			inFile[a.Code] = true
+		}
+		for _, x := range old.Payees() {
+			if inFile[x.Code] {
+				continue
+			}
+			x.Active, x.Events, x.APIKey = new(false), nil, ""
+			if err := add(AffiliateKey(x.Code), "former", len(p.Former), x); err != nil {
+				return "", err
+			}
+			p.Former = append(p.Former, x)
 		}
 	}
 	for i, x := range p.Owners {
@@ -410,39 +428,6 @@ func randomCode(n int) string {
 		sb.WriteByte(shortAlphabet[int(c)%len(shortAlphabet)])
 	}
 	return sb.String()
-}
-
-// batchWrite puts and deletes items 25 at a time, retrying what DynamoDB
-// leaves unprocessed.
-func (s *Store) batchWrite(ctx context.Context, puts []map[string]types.AttributeValue, deletes []Key) error {
-	var reqs []types.WriteRequest
-	for _, it := range puts {
-		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
-	}
-	for _, k := range deletes {
-		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k.AV()}})
-	}
-	for len(reqs) > 0 {
-		n := min(25, len(reqs))
-		batch := reqs[:n]
-		reqs = reqs[n:]
-		for attempt := 0; len(batch) > 0; attempt++ {
-			if attempt > 8 {
-				return fmt.Errorf("batch write: %d items still unprocessed", len(batch))
-			}
-			out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
-				RequestItems: map[string][]types.WriteRequest{s.Table: batch},
-			})
-			if err != nil {
-				return fmt.Errorf("batch write: %w", err)
-			}
-			batch = out.UnprocessedItems[s.Table]
-			if len(batch) > 0 {
-				time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
-			}
-		}
-	}
-	return nil
 }
 
 // APIKey is what an API key stands for.

@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
@@ -50,6 +52,18 @@ func (s *Store) StatUpdate(affiliate, date, event string, shard int, d StatDelta
 		UpdateExpression:          aws.String("ADD " + strings.Join(adds, ", ")),
 		ExpressionAttributeValues: vals,
 	}
+}
+
+// CountHit adds a click to one random shard of the day's counter: one
+// UpdateItem of a small item, at most one write unit, nothing read back.
+func (s *Store) CountHit(ctx context.Context, affiliate, date, event string) error {
+	u := s.StatUpdate(affiliate, date, event, rand.IntN(StatShards), StatDelta{Hits: 1})
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+		ExpressionAttributeValues: u.ExpressionAttributeValues,
+		ReturnValues:              types.ReturnValueNone,
+	})
+	return err
 }
 
 // Stats are an affiliate's counters for the dates from..to (inclusive), one

@@ -1,13 +1,17 @@
 // Package store keeps Tally's data in one DynamoDB table. Keys are built in
-// keys.go; docs/table-design.md lists every entity and access pattern.
+// keys.go; docs/table-design.md lists every entity and access pattern. This
+// file holds the helpers every entity's file shares (reads, conditional
+// puts, batches, encoding, transaction errors).
 package store
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -107,4 +111,146 @@ func CanceledReasons(err error) []types.CancellationReason {
 		return tce.CancellationReasons
 	}
 	return nil
+}
+
+func marshal(v any) (map[string]types.AttributeValue, error) {
+	return attributevalue.MarshalMapWithOptions(v, func(o *attributevalue.EncoderOptions) { o.TagKey = "json" })
+}
+
+func unmarshal(item map[string]types.AttributeValue, v any) error {
+	return attributevalue.UnmarshalMapWithOptions(item, v, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" })
+}
+
+// batchWrite puts and deletes items 25 at a time, retrying what DynamoDB
+// leaves unprocessed.
+func (s *Store) batchWrite(ctx context.Context, puts []map[string]types.AttributeValue, deletes []Key) error {
+	var reqs []types.WriteRequest
+	for _, it := range puts {
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
+	}
+	for _, k := range deletes {
+		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k.AV()}})
+	}
+	for len(reqs) > 0 {
+		n := min(25, len(reqs))
+		batch := reqs[:n]
+		reqs = reqs[n:]
+		for attempt := 0; len(batch) > 0; attempt++ {
+			if attempt > 8 {
+				return fmt.Errorf("batch write: %d items still unprocessed", len(batch))
+			}
+			out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
+				RequestItems: map[string][]types.WriteRequest{s.Table: batch},
+			})
+			if err != nil {
+				return fmt.Errorf("batch write: %w", err)
+			}
+			batch = out.UnprocessedItems[s.Table]
+			if len(batch) > 0 {
+				time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
+			}
+		}
+	}
+	return nil
+}
+
+// putNew puts v at k unless something is there (ErrExists).
+func (s *Store) putNew(ctx context.Context, k Key, v any) error {
+	attrs, err := marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: k.Item(attrs),
+		ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	if IsConditionFailed(err) {
+		return ErrExists
+	}
+	return err
+}
+
+// getAs reads k into v; false when absent.
+func (s *Store) getAs(ctx context.Context, k Key, v any) (bool, error) {
+	item, err := s.Get(ctx, k)
+	if err != nil || item == nil {
+		return false, err
+	}
+	return true, unmarshal(item, v)
+}
+
+func decodeAll[T any](items []map[string]types.AttributeValue) ([]T, error) {
+	out := make([]T, 0, len(items))
+	for _, it := range items {
+		var v T
+		if err := unmarshal(it, &v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// batchGet reads keys (deduplicated) with strongly consistent reads, retrying
+// what DynamoDB leaves unprocessed.
+func (s *Store) batchGet(ctx context.Context, keys []Key) (map[Key]map[string]types.AttributeValue, error) {
+	seen := map[Key]bool{}
+	var todo []map[string]types.AttributeValue
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			todo = append(todo, k.AV())
+		}
+	}
+	out := make(map[Key]map[string]types.AttributeValue, len(todo))
+	for len(todo) > 0 {
+		n := min(len(todo), 100)
+		req := todo[:n]
+		todo = todo[n:]
+		for attempt := 0; len(req) > 0; attempt++ {
+			if attempt > 0 {
+				time.Sleep(time.Duration(attempt*attempt) * 20 * time.Millisecond)
+			}
+			res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+				s.Table: {Keys: req, ConsistentRead: aws.Bool(true)},
+			}})
+			if err != nil {
+				return nil, err
+			}
+			for _, it := range res.Responses[s.Table] {
+				out[Key{str(it[AttrPK]), str(it[AttrSK])}] = it
+			}
+			req = res.UnprocessedKeys[s.Table].Keys
+		}
+	}
+	return out, nil
+}
+
+func str(v types.AttributeValue) string {
+	if s, ok := v.(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
+}
+
+// txnErr turns a canceled transaction into ErrConflict (a condition failed)
+// or ErrRetry (a concurrent transaction touched the same items).
+func txnErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	reasons := CanceledReasons(err)
+	for _, r := range reasons {
+		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
+			return ErrConflict
+		}
+	}
+	for _, r := range reasons {
+		if aws.ToString(r.Code) == "TransactionConflict" {
+			return ErrRetry
+		}
+	}
+	var tc *types.TransactionConflictException
+	if errors.As(err, &tc) {
+		return ErrRetry
+	}
+	return err
 }

@@ -27,7 +27,8 @@ type Txn struct {
 	OrderID    string    `json:"order_id,omitempty"` // a refund's order
 }
 
-// TxnLine is one line of an order.
+// TxnLine is one line of an order (the same fields as commission.SoldLine,
+// which the refund rules take; store cannot import the rules).
 type TxnLine struct {
 	SKU            string         `json:"sku"`
 	Quantity       int64          `json:"quantity"`
@@ -77,7 +78,10 @@ type Write struct {
 	Record  Key
 	Txn     Txn
 	Entries []ledger.Entry
-	Stats   []*types.Update
+	// Unclawed are a refund's records of commissions whose clawback rounds
+	// to 0: only the ByOrder index holds them, for products sold.
+	Unclawed []ledger.Entry
+	Stats    []*types.Update
 	// Contact, when set, replaces the person's attribution if its version is
 	// still ContactVersion (0: the contact must not exist yet).
 	ContactEmail   string
@@ -105,7 +109,7 @@ const MaxWriteItems = 100
 
 // Items counts the transaction's actions.
 func (w Write) Items() int {
-	n := 1 + len(w.Entries) + len(w.Stats)
+	n := 1 + len(w.Entries) + len(w.Unclawed) + len(w.Stats)
 	if w.Contact != nil {
 		n++
 	}
@@ -129,6 +133,13 @@ func (s *Store) Commit(ctx context.Context, w Write) error {
 	items := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(s.Table), Item: w.Record.Item(rec), ConditionExpression: notExists}}}
 	for _, e := range w.Entries {
 		item, err := EntryItem(e)
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: item, ConditionExpression: notExists}})
+	}
+	for _, e := range w.Unclawed {
+		item, err := UnclawedItem(e)
 		if err != nil {
 			return err
 		}

@@ -47,7 +47,26 @@ func (f fields) err() error {
 	return apierr.Invalid(f)
 }
 
-func str(m map[string]any, key, path string, required bool, f fields) string {
+// Limits of the text fields, in bytes of UTF-8 (docs/webhooks.md). With
+// maxLines they keep the largest order's record inside DynamoDB's 400 KB
+// item limit and its entries' sort keys inside the 1 KB key limit, so a
+// valid webhook can always be stored: a longer field is 400 invalid_field,
+// never a 500 that the sender would retry for days.
+const (
+	maxID         = 200 // id, order_id
+	maxTime       = 64  // occurred_at, before it is parsed
+	maxType       = 32
+	maxCurrency   = 3
+	maxEmail      = 254 // RFC 5321's longest address
+	maxName       = 200 // contact.name
+	maxSlug       = 64  // event: a program's event slugs are at most 64
+	maxAffiliate  = 64  // affiliate: a program's codes are at most 32
+	maxClickToken = 512
+	maxSKU        = 255 // a shop's SKU; a program's are at most 64
+)
+
+// str reads a string field, trimmed, at most max bytes.
+func str(m map[string]any, key, path string, required bool, max int, f fields) string {
 	v, ok := m[key]
 	if !ok || v == nil {
 		if required {
@@ -61,8 +80,12 @@ func str(m map[string]any, key, path string, required bool, f fields) string {
 		return ""
 	}
 	s = strings.TrimSpace(s)
-	if required && s == "" {
+	switch {
+	case required && s == "":
 		f[path] = "must not be empty"
+	case len(s) > max:
+		f[path] = fmt.Sprintf("must be at most %d bytes", max)
+		return ""
 	}
 	return s
 }
@@ -103,19 +126,16 @@ func object(m map[string]any, key, path string, required bool, f fields) map[str
 
 func common(m map[string]any, f fields) payload {
 	var p payload
-	p.ID = str(m, "id", "id", true, f)
-	if len(p.ID) > 200 {
-		f["id"] = "must be at most 200 characters"
-	}
-	if at := str(m, "occurred_at", "occurred_at", true, f); at != "" {
+	p.ID = str(m, "id", "id", true, maxID, f)
+	if at := str(m, "occurred_at", "occurred_at", true, maxTime, f); at != "" {
 		t, err := time.Parse(time.RFC3339, at)
 		if err != nil {
 			f["occurred_at"] = "must be an RFC 3339 time such as 2026-11-03T15:00:00Z"
 		}
 		p.OccurredAt = t.UTC()
 	}
-	p.Click = str(m, "click", "click", false, f)
-	p.Affiliate = str(m, "affiliate", "affiliate", false, f)
+	p.Click = str(m, "click", "click", false, maxClickToken, f)
+	p.Affiliate = str(m, "affiliate", "affiliate", false, maxAffiliate, f)
 	return p
 }
 
@@ -124,8 +144,9 @@ func email(m map[string]any, required bool, f fields) string {
 	if c == nil {
 		return ""
 	}
-	e := str(c, "email", "contact.email", required, f)
-	if e != "" && (!strings.Contains(e, "@") || len(e) > 254) {
+	str(c, "name", "contact.name", false, maxName, f) // not stored, but bounded like every text field
+	e := str(c, "email", "contact.email", required, maxEmail, f)
+	if e != "" && !strings.Contains(e, "@") {
 		f["contact.email"] = "must be an email address"
 	}
 	return e
@@ -140,7 +161,7 @@ func decodeOptIn(body []byte) (payload, error) {
 	f := fields{}
 	p := common(m, f)
 	p.Email = email(m, true, f)
-	p.Event = str(m, "event", "event", true, f)
+	p.Event = str(m, "event", "event", true, maxSlug, f)
 	p.Hash = hash
 	return p, f.err()
 }
@@ -154,17 +175,17 @@ func decodeOrder(body []byte) (payload, error) {
 	f := fields{}
 	p := common(m, f)
 	p.Hash = hash
-	p.Type = str(m, "type", "type", true, f)
+	p.Type = str(m, "type", "type", true, maxType, f)
 	switch p.Type {
 	case TypePaid:
-		p.Currency = str(m, "currency", "currency", true, f)
+		p.Currency = str(m, "currency", "currency", true, maxCurrency, f)
 		p.Email = email(m, true, f)
 		p.Items, p.HasItems = items(m, true, f)
 		if p.HasItems && len(p.Items) == 0 {
 			f["items"] = "must not be empty"
 		}
 	case TypeRefunded:
-		p.OrderID = str(m, "order_id", "order_id", true, f)
+		p.OrderID = str(m, "order_id", "order_id", true, maxID, f)
 		p.Items, p.HasItems = items(m, false, f)
 		if p.HasItems && len(p.Items) == 0 {
 			f["items"] = "must not be empty (leave it out to refund everything)"
@@ -203,7 +224,7 @@ func items(m map[string]any, paid bool, f fields) ([]commission.Line, bool) {
 			continue
 		}
 		var l commission.Line
-		l.SKU = str(it, "sku", at+".sku", true, f)
+		l.SKU = str(it, "sku", at+".sku", true, maxSKU, f)
 		if seen[l.SKU] && l.SKU != "" {
 			f[at+".sku"] = fmt.Sprintf("SKU %q appears more than once", l.SKU)
 		}

@@ -26,52 +26,26 @@ type OptInResult struct {
 func (r *receiver) optIn(ctx context.Context, p *program.Program, pl payload, log *slog.Logger) (json.RawMessage, error) {
 	key := store.OptInKey(pl.ID)
 	return r.commit(ctx, key, pl.Hash, pl.ID, func() (store.Write, json.RawMessage, error) {
-		var warnings []string
-		var t *attribution.Touch
-		if pl.Click != "" {
-			c, why := attribution.ValidClick(p, r.keys, pl.Click, pl.OccurredAt)
-			if why == "" {
-				t = &attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: attribution.ViaClick}
-			} else {
-				warnings = append(warnings, why)
-			}
+		cur, version, err := r.contact(ctx, pl.Email)
+		if err != nil {
+			return store.Write{}, nil, err
 		}
-		if t == nil && pl.Affiliate != "" {
-			a, ok := p.Affiliate(pl.Affiliate)
-			switch {
-			case !ok || !a.IsActive():
-				warnings = append(warnings, fmt.Sprintf("affiliate %q is unknown or inactive (ignored)", pl.Affiliate))
-			case len(a.Events) == 0:
-				warnings = append(warnings, fmt.Sprintf("affiliate %q is enrolled in no event (ignored)", pl.Affiliate))
-			default:
-				ev := a.Events[0]
-				if a.EnrolledIn(pl.Event) {
-					ev = pl.Event
-				}
-				t = &attribution.Touch{Affiliate: a.Code, Event: ev, At: pl.OccurredAt, Via: attribution.ViaOptIn}
-			}
-		}
+		d := attribution.Decide(p, r.keys, attribution.Evidence{
+			Kind: attribution.OptIn, At: pl.OccurredAt, Click: pl.Click, Affiliate: pl.Affiliate, Event: pl.Event, Current: cur,
+		})
+		warnings := d.Warnings
 		if _, ok := p.Event(pl.Event); !ok {
 			warnings = append(warnings, fmt.Sprintf("unknown event %q", pl.Event))
 		}
 		res := OptInResult{OptInID: pl.ID, Warnings: warningsOrEmpty(warnings)}
+		if d.Owner != "" {
+			res.AttributedTo = &d.Owner
+		}
 		w := store.Write{Record: key}
-		if t != nil {
-			ch, err := r.touch(ctx, p, pl.Email, *t)
-			if err != nil {
-				return store.Write{}, nil, err
-			}
-			owner := t.Affiliate
-			if ch != nil {
-				w.ContactEmail, w.Contact, w.ContactVersion = pl.Email, ch.next, ch.version
-			} else if c, err := r.st.GetContact(ctx, pl.Email); err != nil {
-				return store.Write{}, nil, err
-			} else if c != nil {
-				owner = c.Affiliate
-			}
-			res.AttributedTo = &owner
+		setContact(&w, pl.Email, d.Next, version)
+		if ref := d.Referral; ref.Affiliate != "" {
 			date := period.Date(pl.OccurredAt, p.Location())
-			w.Stats = append(w.Stats, r.st.StatUpdate(t.Affiliate, date, t.Event, rand.IntN(store.StatShards), store.StatDelta{OptIns: 1}))
+			w.Stats = append(w.Stats, r.st.StatUpdate(ref.Affiliate, date, ref.LinkEvent, rand.IntN(store.StatShards), store.StatDelta{OptIns: 1}))
 		}
 		body, err := json.Marshal(res)
 		if err != nil {

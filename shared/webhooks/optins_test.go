@@ -3,10 +3,12 @@ package webhooks_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/tallyhq/tally/shared/clicktoken"
+	"github.com/tallyhq/tally/shared/ledger"
 )
 
 func (e *env) optIn(t testing.TB, body string) (int, map[string]any) {
@@ -84,5 +86,27 @@ func TestExpiredOrForgedClickIsIgnoredWithAWarning(t *testing.T) {
 	code, m, _ = e.order(t, paid("o-forged", "z2@example.org", `,"click":"1.jane.summit-2026.abc.forged"`, item("SUM26-REC", 1, 9700)))
 	if code != 200 || m["referred_by"] != nil {
 		t.Fatalf("%d %v", code, m)
+	}
+}
+
+// An opt-in accepts a click dated up to five minutes after it; an order of
+// the same contact at the same instant must then be referred by the same
+// affiliate (it used to require the touch strictly before the order).
+func TestOrderAtTheOptInsInstantKeepsASkewedClicksAttribution(t *testing.T) {
+	e := newEnv(t)
+	at := time.Date(2026, 11, 3, 14, 0, 0, 0, time.UTC)
+	click := e.keys.Sign(clicktoken.Claims{Affiliate: "jane", Event: "summit-2026", At: at.Add(3 * time.Minute)})
+	code, m := e.optIn(t, optInBody("oi-skew", "skew@example.org", "summit-2026", fmt.Sprintf(`,"click":%q`, click)))
+	if code != 200 || m["attributed_to"] != "jane" {
+		t.Fatalf("opt-in: %d %v", code, m)
+	}
+	body := strings.Replace(paid("o-skew", "skew@example.org", "", item("SUM26-REC", 1, 9700)),
+		"2026-11-03T15:00:00Z", at.Format(time.RFC3339), 1)
+	code, o, _ := e.order(t, body)
+	if code != 200 || o["referred_by"] != "jane" {
+		t.Fatalf("order at the opt-in's instant: %d %v", code, o)
+	}
+	if es := e.ledger(t, "jane"); len(es) != 1 || es[0].Via != ledger.ViaContact {
+		t.Fatalf("jane's ledger %+v", es)
 	}
 }

@@ -3,6 +3,7 @@ package webhooks
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -59,11 +60,19 @@ func (r *receiver) order(ctx context.Context, p *program.Program, pl payload, lo
 				warnings = append(warnings, fmt.Sprintf("unknown SKU %q: recorded as kind other, no commission", l.SKU))
 			}
 		}
-		ref, touch, why, err := r.referrer(ctx, p, pl)
+		cur, version, err := r.contact(ctx, pl.Email)
 		if err != nil {
 			return store.Write{}, nil, err
 		}
-		warnings = append(warnings, why...)
+		skus := make([]string, len(pl.Items))
+		for i, l := range pl.Items {
+			skus[i] = l.SKU
+		}
+		d := attribution.Decide(p, r.keys, attribution.Evidence{
+			Kind: attribution.Order, At: pl.OccurredAt, Click: pl.Click, Affiliate: pl.Affiliate, SKUs: skus, Current: cur,
+		})
+		warnings = append(warnings, d.Warnings...)
+		ref := d.Referral
 		entries := commission.Earn(p, commission.Order{ID: pl.ID, At: pl.OccurredAt, Lines: pl.Items, Referral: ref})
 
 		res := OrderResult{OrderID: pl.ID, Commissions: answer(entries), Warnings: warningsOrEmpty(warnings)}
@@ -92,75 +101,35 @@ func (r *receiver) order(ctx context.Context, p *program.Program, pl payload, lo
 			w.Stats = append(w.Stats, r.st.StatUpdate(ref.Affiliate, date, ref.LinkEvent, rand.IntN(store.StatShards),
 				store.StatDelta{Orders: 1, RevenueCents: total}))
 		}
-		if touch != nil {
-			w.ContactEmail, w.Contact, w.ContactVersion = pl.Email, touch.next, touch.version
-		}
+		setContact(&w, pl.Email, d.Next, version)
 		return w, body, nil
 	})
 }
 
-// contactChange is a new attribution for a contact, to write if the contact
-// has not moved since it was read.
-type contactChange struct {
-	next    *store.Contact
-	version int64
-}
-
-// referrer decides who referred an order: a valid click, else the named
-// affiliate, else the contact's attribution while it lasts, else nobody.
-// A valid click also touches the contact (first or last touch).
-func (r *receiver) referrer(ctx context.Context, p *program.Program, pl payload) (commission.Referral, *contactChange, []string, error) {
-	var warnings []string
-	if pl.Click != "" {
-		c, why := attribution.ValidClick(p, r.keys, pl.Click, pl.OccurredAt)
-		if why == "" {
-			ch, err := r.touch(ctx, p, pl.Email, attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: attribution.ViaClick})
-			return commission.Referral{Affiliate: c.Affiliate, LinkEvent: c.Event, Via: ledger.ViaClick}, ch, nil, err
-		}
-		warnings = append(warnings, why)
-	}
-	if pl.Affiliate != "" {
-		if a, ok := p.Affiliate(pl.Affiliate); ok && a.IsActive() {
-			return commission.Referral{Affiliate: a.Code, LinkEvent: commission.LinkEventForNamed(p, a.Code, pl.Items), Via: ledger.ViaAffiliate}, nil, warnings, nil
-		}
-		warnings = append(warnings, fmt.Sprintf("affiliate %q is unknown or inactive (ignored)", pl.Affiliate))
-	}
-	c, err := r.st.GetContact(ctx, pl.Email)
-	if err != nil {
-		return commission.Referral{}, nil, nil, err
-	}
-	if c != nil {
-		t := attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: c.Via}
-		if a, ok := p.Affiliate(c.Affiliate); ok && a.IsActive() && t.Lasts(p, pl.OccurredAt) && !pl.OccurredAt.Before(c.At) {
-			return commission.Referral{Affiliate: c.Affiliate, LinkEvent: c.Event, Via: ledger.ViaContact}, nil, warnings, nil
-		}
-	}
-	return commission.Referral{}, nil, warnings, nil
-}
-
-// touch reads a contact and works out its attribution after a new touch;
-// nil when nothing changes.
-func (r *receiver) touch(ctx context.Context, p *program.Program, email string, t attribution.Touch) (*contactChange, error) {
+// contact reads a person's current attribution and the version to write
+// its next one against; nil and 0 when they have none.
+func (r *receiver) contact(ctx context.Context, email string) (*attribution.Touch, int64, error) {
 	c, err := r.st.GetContact(ctx, email)
-	if err != nil {
-		return nil, err
+	if err != nil || c == nil {
+		return nil, 0, err
 	}
-	var cur *attribution.Touch
-	var version int64
-	if c != nil {
-		cur = &attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: c.Via}
-		version = c.Version
-	}
-	next, changed := attribution.Apply(p, cur, t)
-	if !changed {
-		return nil, nil
-	}
-	return &contactChange{next: &store.Contact{Affiliate: next.Affiliate, Event: next.Event, At: next.At, Via: next.Via}, version: version}, nil
+	return &attribution.Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: c.Via}, c.Version, nil
 }
 
-// refund records a refund: clawbacks in proportion to the refunded units,
-// never more than a line earned, against the order's record (version
-// checked, so two refunds of one order never both take the same units).
+// setContact has w write a contact's new attribution, if it has one, on
+// condition that the contact is still at version.
+func setContact(w *store.Write, email string, next *attribution.Touch, version int64) {
+	if next == nil {
+		return
+	}
+	w.ContactEmail, w.ContactVersion = email, version
+	w.Contact = &store.Contact{Affiliate: next.Affiliate, Event: next.Event, At: next.At, Via: next.Via}
+}
+
+// refund records a refund as the commission rules apply it (clawbacks in
+// proportion to the refunded units, never more than a line earned), against
+// the order's record (version checked, so two refunds of one order never
+// both take the same units).
 func (r *receiver) refund(ctx context.Context, p *program.Program, pl payload, log *slog.Logger) (json.RawMessage, error) {
 	key := store.TxnKey(pl.ID)
 	orderKey := store.TxnKey(pl.OrderID)
@@ -172,56 +141,32 @@ func (r *receiver) refund(ctx context.Context, p *program.Program, pl payload, l
 		if o == nil || o.Kind != "order" {
 			return store.Write{}, nil, apierr.NotFound("order_not_found", "no order %q", pl.OrderID)
 		}
-		want := map[string]int64{}
-		if pl.HasItems {
-			for _, it := range pl.Items {
-				want[it.SKU] = it.Quantity
-			}
-		} else {
-			for _, l := range o.Lines {
-				if left := l.Quantity - l.Refunded; left > 0 {
-					want[l.SKU] = left
-				}
-			}
-			if len(want) == 0 {
-				return store.Write{}, nil, apierr.Unprocessable("over_refund", "order %q is already refunded in full", pl.OrderID)
-			}
+		sold := make([]commission.SoldLine, len(o.Lines))
+		for i, l := range o.Lines {
+			sold[i] = commission.SoldLine(l)
+		}
+		ref, err := commission.Refund(sold, pl.ID, pl.OccurredAt, pl.Items, !pl.HasItems)
+		var over *commission.OverRefundError
+		if errors.As(err, &over) {
+			return store.Write{}, nil, apierr.Unprocessable("over_refund", "order %q: %s", pl.OrderID, over.Message)
+		} else if err != nil {
+			return store.Write{}, nil, err
 		}
 		updated := *o
-		updated.Lines = append([]store.TxnLine(nil), o.Lines...)
-		inOrder := map[string]bool{}
-		var clawbacks []ledger.Entry
-		for i, l := range updated.Lines {
-			inOrder[l.SKU] = true
-			q, ok := want[l.SKU]
-			if !ok {
-				continue
-			}
-			if l.Refunded+q > l.Quantity {
-				return store.Write{}, nil, apierr.Unprocessable("over_refund",
-					"refunding %d of %s, but %d of %d are left to refund", q, l.SKU, l.Quantity-l.Refunded, l.Quantity)
-			}
-			for _, c := range l.Earned {
-				if cb, ok := commission.Clawback(c, pl.ID, pl.OccurredAt, l.UnitPriceCents, l.Refunded, l.Refunded+q); ok {
-					clawbacks = append(clawbacks, cb)
-				}
-			}
-			updated.Lines[i].Refunded += q
+		updated.Lines = make([]store.TxnLine, len(ref.Lines))
+		for i, l := range ref.Lines {
+			updated.Lines[i] = store.TxnLine(l)
 		}
-		for sku := range want {
-			if !inOrder[sku] {
-				return store.Write{}, nil, apierr.Unprocessable("over_refund", "SKU %q is not in order %q", sku, pl.OrderID)
-			}
-		}
+		clawbacks := ref.Clawbacks
 		res := RefundResult{RefundID: pl.ID, OrderID: pl.OrderID, Clawbacks: answer(clawbacks), Warnings: []string{}}
 		body, err := json.Marshal(res)
 		if err != nil {
 			return store.Write{}, nil, err
 		}
 		return store.Write{
-			Record:   key,
-			Txn:      store.Txn{Kind: "refund", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt, OrderID: pl.OrderID},
-			Entries:  clawbacks,
+			Record:  key,
+			Txn:     store.Txn{Kind: "refund", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt, OrderID: pl.OrderID},
+			Entries: clawbacks, Unclawed: ref.Unclawed,
 			OrderKey: orderKey, Order: &updated, OrderVersion: o.Version,
 		}, body, nil
 	})

@@ -112,7 +112,7 @@ func (r *receiver) serve(ctx context.Context, req apigw.Request, run process) (a
 	}
 	if raw, ok := out.(json.RawMessage); ok {
 		return apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{
-			"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store",
+			"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
 		}, Body: string(raw)}, nil
 	}
 	return apigw.JSON(http.StatusOK, out), nil

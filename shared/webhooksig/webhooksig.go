@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tallyhq/tally/shared/secrets"
 )
 
 // Header names of the scheme.
@@ -41,7 +43,7 @@ func ParseSecrets(s string) ([][]byte, error) {
 	if len(fields) == 0 {
 		return nil, errors.New("webhooksig: no webhook secret configured")
 	}
-	secrets := make([][]byte, 0, len(fields))
+	out := make([][]byte, 0, len(fields))
 	for i, f := range fields {
 		enc, ok := strings.CutPrefix(f, secretPrefix)
 		if !ok {
@@ -51,12 +53,12 @@ func ParseSecrets(s string) ([][]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("webhooksig: secret %d is not valid base64 after %q", i+1, secretPrefix)
 		}
-		if len(key) == 0 {
-			return nil, fmt.Errorf("webhooksig: secret %d is empty", i+1)
+		if err := secrets.Check(key, secrets.MinBytes); err != nil {
+			return nil, fmt.Errorf("webhooksig: secret %d %w", i+1, err)
 		}
-		secrets = append(secrets, key)
+		out = append(out, key)
 	}
-	return secrets, nil
+	return out, nil
 }
 
 // Verifier checks webhooks against a set of secrets; any one of them may

@@ -70,6 +70,8 @@ func TestParseSecrets(t *testing.T) {
 		{"bad base64 is refused", "whsec_not*base64!", 0, false},
 		{"one bad secret among good ones is refused", secretNew + " whsec_%%%%", 0, false},
 		{"an empty key is refused", "whsec_", 0, false},
+		{"under 24 bytes is refused", "whsec_" + base64.StdEncoding.EncodeToString([]byte("Xk3p9QwZr7Lm2NvB8cTy4Hd")), 0, false},
+		{"a placeholder is refused", "whsec_" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("secret", 5))), 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package payouts_test
+package payoutstore_test
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,13 +20,13 @@ import (
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/payout"
-	"github.com/tallyhq/tally/shared/payouts"
+	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/store"
 )
 
 // Random sequences of orders, refunds, adjustments, the clock moving, and
-// payouts created (new keys and replayed ones), paid, canceled and
-// returned. After every step: the four states add up to the sum of the
+// payouts created (new keys and replayed ones, creates whose last write
+// fails, and one key sent twice at once), paid, canceled and returned. After every step: the four states add up to the sum of the
 // entries; no entry is in two live items; every item pays exactly the
 // entries it took; paid and in_payout are what the payouts say; and no
 // entry's money fields ever changed.
@@ -32,7 +34,8 @@ func TestPayoutProperties(t *testing.T) {
 	if f := flag.Lookup("rapid.checks"); f != nil && f.Value.String() == "100" {
 		_ = flag.Set("rapid.checks", "25") // each check is a fresh table on DynamoDB Local
 	}
-	db := dynamotest.Client(t)
+	var f faults
+	db := dynamodb.New(dynamotest.Client(t).Options(), f.option())
 	p := demo.Program()
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	affs := []string{"kim", "jane"}
@@ -50,11 +53,12 @@ func TestPayoutProperties(t *testing.T) {
 			rt.Fatal(err)
 		}
 		now := today
-		e := &env{t: rt, st: st, p: p, svc: &payouts.Service{Store: st, Log: log, Now: func() time.Time { return now }}}
+		e := &env{t: rt, st: st, p: p, svc: &payoutstore.Service{Store: st, Log: log, Now: func() time.Time { return now }}}
 		written := map[string]ledger.Entry{} // affiliate/id -> as written
 		var commissions []ledger.Entry
 		clawed := map[string]int64{}
 		var keys []string
+		pending := map[string]bool{} // keys whose create stopped before its last write
 		seq := 0
 
 		payoutsOf := func(status string) []store.Payout {
@@ -124,6 +128,48 @@ func TestPayoutProperties(t *testing.T) {
 					}
 				}
 			},
+			"create, last write fails": func(rt *rapid.T) {
+				key := fmt.Sprintf("key-%d", len(keys))
+				f.set("stop", payoutRecord)
+				_, _, err := e.svc.Create(ctx, p, key, "h", now)
+				f.set("stop", nil)
+				switch {
+				case isCode(err, "nothing_payable"):
+				case err == nil || !strings.Contains(err.Error(), "injected failure"):
+					rt.Fatalf("create with its last write failing: %v", err)
+				default:
+					keys = append(keys, key) // replayed later by "create"
+					pending[key] = true
+				}
+			},
+			"create twice at once": func(rt *rapid.T) {
+				key := fmt.Sprintf("key-%d", len(keys))
+				if len(keys) > 0 && rapid.Bool().Draw(rt, "replay a key") {
+					key = rapid.SampledFrom(keys).Draw(rt, "key")
+				}
+				var got [2]string
+				var wg sync.WaitGroup
+				for i := range got {
+					wg.Go(func() {
+						pd, _, err := e.svc.Create(ctx, p, key, "h", now)
+						switch {
+						case isCode(err, "nothing_payable"):
+							got[i] = "nothing"
+						case err != nil:
+							got[i] = err.Error()
+						default:
+							got[i] = pd.ID
+						}
+					})
+				}
+				wg.Wait()
+				if got[0] != got[1] {
+					rt.Fatalf("one key at once answered %q and %q", got[0], got[1])
+				}
+				if got[0] != "nothing" && !slices.Contains(keys, key) {
+					keys = append(keys, key)
+				}
+			},
 			"pay": func(rt *rapid.T) {
 				ds := payoutsOf(payout.StatusDraft)
 				if len(ds) == 0 {
@@ -177,6 +223,7 @@ func TestPayoutProperties(t *testing.T) {
 						rt.Fatalf("%s: %+v does not add up to %d", aff, b, sum)
 					}
 					paid, drafted := itemsOf(rt, st, aff)
+					drafted += creating(rt, st, aff, pending, now)
 					if b.PaidCents != paid || b.InPayoutCents != drafted {
 						rt.Fatalf("%s: balance says paid %d in_payout %d, payouts say %d and %d", aff, b.PaidCents, b.InPayoutCents, paid, drafted)
 					}
@@ -184,6 +231,37 @@ func TestPayoutProperties(t *testing.T) {
 			},
 		})
 	})
+}
+
+// creating adds up what an affiliate's items of payouts still being made
+// hold: creates that stopped before their last write, not yet abandoned.
+func creating(t tb, st *store.Store, aff string, pending map[string]bool, now time.Time) (held int64) {
+	ctx := context.Background()
+	for key := range pending {
+		idem, err := st.GetIdempotency(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if idem == nil {
+			delete(pending, key)
+			continue
+		}
+		if rec, err := st.GetPayout(ctx, idem.PayoutID); err != nil || rec != nil {
+			if err != nil {
+				t.Fatal(err)
+			}
+			delete(pending, key)
+			continue
+		}
+		it, err := st.PayoutItem(ctx, idem.PayoutID, aff)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it != nil && it.State == store.ItemReady && now.Sub(it.ClaimedAt) <= 15*time.Minute {
+			held += it.AmountCents
+		}
+	}
+	return held
 }
 
 func later(a, b time.Time) time.Time {

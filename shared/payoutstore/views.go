@@ -1,7 +1,8 @@
-package payouts
+package payoutstore
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/tallyhq/tally/shared/payout"
@@ -123,18 +124,24 @@ func Balance(ctx context.Context, st *store.Store, p *program.Program, a *progra
 		Payable: ok, Reason: why}, nil
 }
 
-// Balances are every affiliate's balance at asOf, in program order, read
-// several affiliates at a time.
+// Balances are every affiliate's balance at asOf, in program order, then
+// the former affiliates' (removed from the file, still owed), read several
+// affiliates at a time.
 func Balances(ctx context.Context, st *store.Store, p *program.Program, asOf, now time.Time) ([]BalanceAnswer, error) {
-	out := make([]BalanceAnswer, len(p.Affiliates))
-	err := eachAffiliate(ctx, p, func(ctx context.Context, i int) (err error) {
-		out[i], err = Balance(ctx, st, p, &p.Affiliates[i], asOf, now)
+	payees := p.Payees()
+	out := make([]BalanceAnswer, len(payees))
+	err := eachAffiliate(ctx, payees, func(ctx context.Context, i int) (err error) {
+		out[i], err = Balance(ctx, st, p, &payees[i], asOf, now)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// A former affiliate is listed while something is still owed or pending.
+	return slices.DeleteFunc(out, func(b BalanceAnswer) bool {
+		_, current := p.Affiliate(b.Affiliate)
+		return !current && b.HeldCents == 0 && b.AvailableCents == 0 && b.InPayoutCents == 0
+	}), nil
 }
 
 // AffiliatePayout is one payout as its affiliate sees it.

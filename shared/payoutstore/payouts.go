@@ -1,9 +1,9 @@
-// Package payouts makes, pays, cancels and returns payouts on the table
+// Package payoutstore makes, pays, cancels and returns payouts on the table
 // (SPEC section 9), in an order of writes that never leaves an entry in two
 // payouts and can always be completed by repeating the request. The rules
 // (states, what a payout takes) are package payout's; this package only
 // reads, claims and releases.
-package payouts
+package payoutstore
 
 import (
 	"context"
@@ -50,20 +50,9 @@ type Service struct {
 // made nothing may be used again. A request that stopped half-way is
 // completed by repeating it.
 func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash string, asOf time.Time) (ans *store.Payout, created bool, err error) {
-	idem, err := s.Store.GetIdempotency(ctx, key)
+	idem, err := s.idempotency(ctx, key, bodyHash, asOf)
 	if err != nil {
 		return nil, false, err
-	}
-	if idem == nil {
-		idem = &store.Idempotency{Hash: bodyHash, PayoutID: newID(s.Now()), AsOf: asOf.UTC()}
-		switch err := s.Store.PutIdempotency(ctx, key, *idem); {
-		case errors.Is(err, store.ErrExists): // a concurrent request with the same key
-			if idem, err = s.Store.GetIdempotency(ctx, key); err != nil || idem == nil {
-				return nil, false, fmt.Errorf("read idempotency key: %v", err)
-			}
-		case err != nil:
-			return nil, false, err
-		}
 	}
 	if idem.Hash != bodyHash {
 		return nil, false, apierr.Conflict("id_conflict", "this Idempotency-Key was used with another body")
@@ -83,9 +72,12 @@ func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash 
 	rec := store.Payout{ID: idem.PayoutID, Status: payout.StatusDraft, AsOf: idem.AsOf, Currency: p.Currency, CreatedAt: s.Now().UTC()}
 	paying := 0
 	for _, it := range items {
-		if it.State == store.ItemReady {
+		switch it.State {
+		case store.ItemReady:
 			paying++
 			rec.TotalCents += it.AmountCents
+		case store.ItemClaiming: // every take ended, so this cannot be; never write a total without it
+			return nil, false, fmt.Errorf("payout %s: the item of %s is still being claimed; repeat the request", idem.PayoutID, it.Affiliate)
 		}
 	}
 	if paying == 0 {
@@ -102,6 +94,23 @@ func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash 
 		return nil, false, err
 	}
 	return &rec, true, nil
+}
+
+// idempotency reads a key's record, or records it with a new payout id. A
+// concurrent request with the same key may record it first, or find nothing
+// payable and free it between our two requests: then we start again.
+func (s *Service) idempotency(ctx context.Context, key, bodyHash string, asOf time.Time) (*store.Idempotency, error) {
+	for attempt := 0; attempt < 4; attempt++ {
+		idem, err := s.Store.GetIdempotency(ctx, key)
+		if err != nil || idem != nil {
+			return idem, err
+		}
+		idem = &store.Idempotency{Hash: bodyHash, PayoutID: newID(s.Now()), AsOf: asOf.UTC()}
+		if err := s.Store.PutIdempotency(ctx, key, *idem); !errors.Is(err, store.ErrExists) {
+			return idem, err
+		}
+	}
+	return nil, fmt.Errorf("idempotency key %q keeps changing under concurrent requests", key)
 }
 
 const idTime = "20060102T150405Z"
@@ -126,19 +135,20 @@ func createdAt(id string) (time.Time, bool) {
 // takeAll makes every affiliate's item (a failure stops the rest; a repeat
 // of the request completes them).
 func (s *Service) takeAll(ctx context.Context, p *program.Program, payoutID string, asOf time.Time) error {
-	return eachAffiliate(ctx, p, func(ctx context.Context, i int) error {
-		return s.take(ctx, p, payoutID, &p.Affiliates[i], asOf)
+	payees := p.Payees()
+	return eachAffiliate(ctx, payees, func(ctx context.Context, i int) error {
+		return s.take(ctx, p, payoutID, &payees[i], asOf)
 	})
 }
 
-// eachAffiliate runs f for every affiliate of the program, several at a time
-// (each is a few sequential requests); the first failure stops the rest.
-func eachAffiliate(ctx context.Context, p *program.Program, f func(ctx context.Context, i int) error) error {
+// eachAffiliate runs f for every affiliate of affs, several at a time (each
+// is a few sequential requests); the first failure stops the rest.
+func eachAffiliate(ctx context.Context, affs []program.Affiliate, f func(ctx context.Context, i int) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
-	for i := range p.Affiliates {
+	for i := range affs {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
@@ -146,7 +156,7 @@ func eachAffiliate(ctx context.Context, p *program.Program, f func(ctx context.C
 				return
 			}
 			if err := f(ctx, i); err != nil {
-				cancel(fmt.Errorf("affiliate %s: %w", p.Affiliates[i].Code, err))
+				cancel(fmt.Errorf("affiliate %s: %w", affs[i].Code, err))
 			}
 		})
 	}
@@ -155,19 +165,18 @@ func eachAffiliate(ctx context.Context, p *program.Program, f func(ctx context.C
 }
 
 // take makes one affiliate's item of a payout: it claims every entry the
-// rules take, all of them or none. An item left half-claimed by an earlier
-// attempt is completed; one that loses a race for its entries gives back
-// what it took and pays nothing, leaving the entries to the payout that won.
+// rules take, all of them or none, or records that the payout takes nothing
+// from them. An item an earlier or concurrent request of the same key made
+// is completed, never planned again. One that loses a race for its entries
+// gives back what it took and pays nothing, leaving them to the payout that
+// won.
 func (s *Service) take(ctx context.Context, p *program.Program, payoutID string, a *program.Affiliate, asOf time.Time) error {
 	it, err := s.Store.PayoutItem(ctx, payoutID, a.Code)
 	if err != nil {
 		return err
 	}
 	if it != nil {
-		if it.State == store.ItemClaiming {
-			return s.claim(ctx, *it, false)
-		}
-		return nil
+		return s.resume(ctx, *it)
 	}
 	for attempt := 0; attempt < 4; attempt++ {
 		es, err := s.Store.PayableEntries(ctx, a.Code, asOf)
@@ -183,15 +192,15 @@ func (s *Service) take(ctx context.Context, p *program.Program, payoutID string,
 				// Another payout is taking this affiliate's entries right now:
 				// leave them all to it rather than split them between two.
 				s.Log.Info("affiliate skipped: another payout is being created for them", "payout", payoutID, "affiliate", a.Code, "other", c.PayoutID)
-				return nil
+				return s.none(ctx, payoutID, a.Code)
 			}
 		}
 		taken, sum, ok := payout.Take(es, claimOf, asOf, p.MinPayoutCents())
 		if !ok {
-			return nil
+			return s.none(ctx, payoutID, a.Code)
 		}
 		item := store.PayoutItem{PayoutID: payoutID, Affiliate: a.Code, ID: payoutID + "_" + a.Code, AmountCents: sum,
-			Name: a.Name, Email: a.PayoutEmail()}
+			Name: a.Name, Email: a.PayoutEmail(), ClaimedAt: s.Now().UTC()}
 		item.From, item.To = payout.Span(taken, p.Location())
 		for _, e := range taken {
 			item.Entries = append(item.Entries, store.EntrySK(e))
@@ -200,17 +209,60 @@ func (s *Service) take(ctx context.Context, p *program.Program, payoutID string,
 		if !errors.Is(err, errFirstBatchLost) {
 			return err
 		}
+		// Either another payout took an entry, or a request with the same
+		// key wrote this affiliate's item first: then that item is the one.
+		if it, err := s.Store.PayoutItem(ctx, payoutID, a.Code); err != nil || it != nil {
+			if err != nil {
+				return err
+			}
+			return s.resume(ctx, *it)
+		}
 		s.Log.Info("payout lost the race for an affiliate's entries; planning again", "payout", payoutID, "affiliate", a.Code)
 	}
-	return nil // other payouts keep taking these entries: they are theirs
+	return s.none(ctx, payoutID, a.Code) // other payouts keep taking these entries: they are theirs
+}
+
+// none records that a payout takes nothing from an affiliate. When a
+// request with the same key wrote the affiliate's item first, that item is
+// completed instead.
+func (s *Service) none(ctx context.Context, payoutID, affiliate string) error {
+	err := s.Store.PutNoItem(ctx, payoutID, affiliate, s.Now())
+	if !errors.Is(err, store.ErrExists) {
+		return err
+	}
+	it, err := s.Store.PayoutItem(ctx, payoutID, affiliate)
+	if err != nil || it == nil {
+		return err
+	}
+	return s.resume(ctx, *it)
+}
+
+// resume completes an item an earlier or concurrent request of the same key
+// wrote. It first renews the item, so that no other payout counts its
+// claims abandoned while this request runs, then claims every entry again:
+// the claims that still hold are confirmed, and if any entry was taken by
+// another payout meanwhile, the item gives back the rest and pays nothing.
+// A retry completes only what it still holds.
+func (s *Service) resume(ctx context.Context, it store.PayoutItem) error {
+	if it.State != store.ItemClaiming && it.State != store.ItemReady {
+		return nil // dropped, or nothing to take: decided
+	}
+	it.ClaimedAt = s.Now().UTC()
+	switch err := s.Store.RenewItem(ctx, it.PayoutID, it.Affiliate, it.ClaimedAt); {
+	case errors.Is(err, store.ErrConflict):
+		return nil // dropped meanwhile
+	case err != nil:
+		return err
+	}
+	return s.claim(ctx, it, false)
 }
 
 var errFirstBatchLost = errors.New("another payout took an entry of the first batch")
 
-// claim takes an item's entries batch by batch. The first batch creates the
-// item's record; the last marks it ready. Losing the first batch writes
-// nothing (errFirstBatchLost); losing a later one gives back the batches
-// already taken and drops the item.
+// claim takes an item's entries batch by batch. The first batch of a fresh
+// item creates its record; the last marks it ready. Losing the first batch
+// of a fresh item writes nothing (errFirstBatchLost); losing any other drops
+// the item and gives back what it holds.
 func (s *Service) claim(ctx context.Context, it store.PayoutItem, fresh bool) error {
 	for start := 0; start < len(it.Entries) || start == 0; start += claimBatch {
 		end := min(start+claimBatch, len(it.Entries))
@@ -222,10 +274,10 @@ func (s *Service) claim(ctx context.Context, it store.PayoutItem, fresh bool) er
 			return errFirstBatchLost
 		case errors.Is(err, store.ErrConflict):
 			s.Log.Warn("payout item lost an entry to another payout; giving back", "payout", it.PayoutID, "affiliate", it.Affiliate)
-			if err := s.release(ctx, it); err != nil {
+			if err := s.Store.DropItem(ctx, it.PayoutID, it.Affiliate); err != nil {
 				return err
 			}
-			return s.Store.DropItem(ctx, it.PayoutID, it.Affiliate)
+			return s.release(ctx, it)
 		default:
 			return err
 		}
@@ -262,21 +314,37 @@ func (s *Service) release(ctx context.Context, it store.PayoutItem) error {
 	return nil
 }
 
-// unclaimStale finishes what an interrupted cancel or return left: entries
-// still marked by a canceled payout or a returned item are given back before
-// a new payout plans. It returns the claims of the entries as they now stand.
+// unclaimStale finishes what an interrupted cancel or return left, and
+// gives back what abandoned payouts hold, before a new payout plans: entries
+// still marked by a canceled payout, a returned or dropped item, or an item
+// whose request is long over. An abandoned item is dropped first, on the
+// condition that no request took it again since, so a retry of its key
+// cannot complete it afterwards. It returns the claims of the entries as
+// they now stand.
 func (s *Service) unclaimStale(ctx context.Context, affiliate string, es []ledger.Entry) (payout.ClaimOf, error) {
-	claimOf, err := Claims(ctx, s.Store, affiliate, es, s.Now())
+	claimOf, items, err := claims(ctx, s.Store, affiliate, es, s.Now())
 	if err != nil {
 		return nil, err
 	}
+	dropped := map[string]bool{}
 	for i, e := range es {
-		if c := claimOf(e); c.PayoutID != "" && !c.Live() {
-			if err := s.Store.Unclaim(ctx, affiliate, store.EntrySK(e), e.Claim); err != nil {
+		c := claimOf(e)
+		if c.PayoutID == "" || c.Live() {
+			continue
+		}
+		if it := items[c.PayoutID]; c.Abandoned && it != nil && it.State != store.ItemDropped && !dropped[c.PayoutID] {
+			switch err := s.Store.DropAbandoned(ctx, c.PayoutID, affiliate, it.ClaimedAt); {
+			case errors.Is(err, store.ErrConflict):
+				continue // taken again by a retry of its key: it holds them
+			case err != nil:
 				return nil, err
 			}
-			es[i].Claim = ""
+			dropped[c.PayoutID] = true
 		}
+		if err := s.Store.Unclaim(ctx, affiliate, store.EntrySK(e), e.Claim); err != nil {
+			return nil, err
+		}
+		es[i].Claim = ""
 	}
 	return claimOf, nil
 }
@@ -286,6 +354,14 @@ func (s *Service) unclaimStale(ctx context.Context, affiliate string, es []ledge
 // when no entry is claimed. now decides which unfinished payouts are
 // abandoned.
 func Claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.Entry, now time.Time) (payout.ClaimOf, error) {
+	c, _, err := claims(ctx, st, affiliate, es, now)
+	return c, err
+}
+
+// claims is Claims, with the affiliate's items it read, by payout id. The
+// claims of a payout with no record yet are abandoned when its item was
+// dropped or was last taken more than abandonAfter ago.
+func claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.Entry, now time.Time) (payout.ClaimOf, map[string]*store.PayoutItem, error) {
 	var ids []string
 	seen := map[string]bool{}
 	for _, e := range es {
@@ -295,11 +371,11 @@ func Claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.
 		}
 	}
 	if len(ids) == 0 {
-		return func(ledger.Entry) payout.Claim { return payout.Claim{} }, nil
+		return func(ledger.Entry) payout.Claim { return payout.Claim{} }, nil, nil
 	}
 	pays, items, err := st.PayoutsAndItems(ctx, affiliate, ids)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return func(e ledger.Entry) payout.Claim {
 		if e.Claim == "" {
@@ -307,16 +383,31 @@ func Claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.
 		}
 		id := store.ClaimPayout(e.Claim)
 		c := payout.Claim{PayoutID: id}
+		it := items[id]
 		if p := pays[id]; p != nil {
 			c.Status = p.Status
-		} else if started, ok := createdAt(id); !ok || now.Sub(started) > abandonAfter {
-			c.Abandoned = true
+		} else {
+			c.Abandoned = abandoned(id, it, now)
 		}
-		if it := items[id]; it != nil && it.ReturnedAt != nil {
+		if it != nil && it.ReturnedAt != nil {
 			c.Returned = true
 		}
 		return c
-	}, nil
+	}, items, nil
+}
+
+// abandoned says whether the item of a payout with no record yet holds
+// nothing any more: dropped, or last taken long enough ago that no request
+// can still be running for it.
+func abandoned(id string, it *store.PayoutItem, now time.Time) bool {
+	if it != nil && it.State == store.ItemDropped {
+		return true
+	}
+	started, ok := createdAt(id)
+	if it != nil && !it.ClaimedAt.IsZero() {
+		started, ok = it.ClaimedAt, true
+	}
+	return !ok || now.Sub(started) > abandonAfter
 }
 
 // Status is an item's status as the answers show it.

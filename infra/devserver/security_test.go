@@ -1,0 +1,125 @@
+package devserver_test
+
+import (
+	"context"
+	"crypto/tls"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/tallyhq/tally/infra/devserver"
+	"github.com/tallyhq/tally/infra/dynamotest"
+)
+
+// Every answer of every route, JSON, CSV, pages, redirects and errors
+// alike, tells the browser not to guess its type.
+func TestEveryAnswerIsNosniff(t *testing.T) {
+	x := workedExample(t)
+	jane := signIn(t, x, "jane@example.com")
+	seen := map[int]bool{}
+	for _, r := range x.srv.Routes {
+		path := strings.NewReplacer("{event}", "summit-2026", "{affiliate}", "jane", "{code}", "nope",
+			"{id}", "nope", "{name}", "nope.css", "{item}", "nope").Replace(r.Path)
+		for _, v := range []struct{ key, accept, query, body string }{
+			{"", "application/json", "", "{}"},
+			{"", "text/html", "", "not json"},
+			{"dev-jane-key", "", "", "{}"},
+			{"dev-jane-key", "", "?format=csv", ""},
+			{"dev-owner-key", "application/json", "?format=csv", `{"as_of": "nope"}`},
+			{"wrong-key", "", "", ""},
+		} {
+			req, _ := http.NewRequest(r.Method, x.ts.URL+path+v.query, strings.NewReader(v.body))
+			if v.key != "" {
+				req.Header.Set("Authorization", "Bearer "+v.key)
+			}
+			req.Header.Set("Accept", v.accept)
+			req.Header.Set("User-Agent", iPhone)
+			resp, err := x.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			seen[resp.StatusCode] = true
+			if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("%s %s%s (%s): %d %s without nosniff", r.Method, path, v.query, v.key, resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+		}
+		// A signed-in browser's page too.
+		if r.Method == "GET" && strings.HasPrefix(r.Path, "/reports/") {
+			req, _ := http.NewRequest("GET", x.ts.URL+path, nil)
+			req.Header.Set("Accept", "text/html")
+			resp, err := jane.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("page %s: %d without nosniff", path, resp.StatusCode)
+			}
+		}
+	}
+	for _, status := range []int{200, 302, 303, 400, 401, 403, 404} {
+		if !seen[status] {
+			t.Errorf("no %d answer was checked", status)
+		}
+	}
+}
+
+// Over https the session cookie is __Host-tally_session; the old name is
+// still accepted.
+func TestSessionCookieOverHTTPS(t *testing.T) {
+	x := &tally{t: t, mail: &mailbox{}}
+	srv, err := devserver.New(context.Background(), devserver.Options{
+		DynamoDBEndpoint: dynamotest.Endpoint(t), Table: dynamotest.NewTable(t, dynamotest.Client(t)), Mail: x.mail,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	ts := httptest.NewTLSServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	srv.SetPublicBaseURL(ts.URL)
+	c := ts.Client()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.Transport.(*http.Transport).TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the test server's own certificate
+	if _, err := c.PostForm(ts.URL+"/login", url.Values{"email": {"jane@example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	link, _ := url.Parse(x.mail.lastLink("jane@example.com"))
+	if link.Scheme != "https" {
+		t.Fatalf("link %s", link)
+	}
+	resp, err := c.PostForm(ts.URL+"/login/link", url.Values{"t": {link.Query().Get("t")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var value string
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "__Host-tally_session" && ck.Secure && ck.Path == "/" && ck.Domain == "" && ck.HttpOnly {
+			value = ck.Value
+		}
+	}
+	if value == "" {
+		t.Fatalf("no __Host-tally_session cookie: %v", resp.Header.Values("Set-Cookie"))
+	}
+	for _, name := range []string{"__Host-tally_session", "tally_session"} {
+		jar, _ := cookiejar.New(nil)
+		u, _ := url.Parse(ts.URL)
+		jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: "/"}})
+		c.Jar = jar
+		req, _ := http.NewRequest("GET", ts.URL+"/reports/ledger", nil)
+		req.Header.Set("Accept", "text/html")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("session under %s: %d", name, resp.StatusCode)
+		}
+	}
+}
