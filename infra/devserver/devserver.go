@@ -139,6 +139,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	s.Deps.SQS, s.Deps.HTTP, s.Deps.RetryDelays = o.SQS, o.HTTP, o.RetryDelays
 	s.Deps.Config.WebhookQueueURL, s.Deps.Config.WebhookDLQURL = o.QueueURL, o.DLQURL
+	s.Deps.Config.MailLinkKey = hex.EncodeToString(randomBytes(32))
 
 	src := o.ProgramYAML
 	if src == nil {

@@ -75,35 +75,29 @@ func (q *memQueues) receive(in *sqs.ReceiveMessageInput) *sqs.ReceiveMessageOutp
 	return out
 }
 
-func (q *memQueues) find(url, receipt string) (int, error) {
+// at runs f on the message a receipt handle names, under the lock.
+func (q *memQueues) at(url, receipt string, f func(i int)) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
 	for i, m := range q.queues[url] {
 		if m.receipt == receipt {
-			return i, nil
+			f(i)
+			return nil
 		}
 	}
-	return 0, fmt.Errorf("receipt handle %q is not current", receipt)
+	return fmt.Errorf("receipt handle %q is not current", receipt)
 }
 
 func (q *memQueues) DeleteMessage(_ context.Context, in *sqs.DeleteMessageInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
 	url := aws.ToString(in.QueueUrl)
-	i, err := q.find(url, aws.ToString(in.ReceiptHandle))
-	if err != nil {
-		return nil, err
-	}
-	q.queues[url] = append(q.queues[url][:i], q.queues[url][i+1:]...)
-	return &sqs.DeleteMessageOutput{}, nil
+	return &sqs.DeleteMessageOutput{}, q.at(url, aws.ToString(in.ReceiptHandle), func(i int) {
+		q.queues[url] = append(q.queues[url][:i], q.queues[url][i+1:]...)
+	})
 }
 
 func (q *memQueues) ChangeMessageVisibility(_ context.Context, in *sqs.ChangeMessageVisibilityInput, _ ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
 	url := aws.ToString(in.QueueUrl)
-	i, err := q.find(url, aws.ToString(in.ReceiptHandle))
-	if err != nil {
-		return nil, err
-	}
-	q.queues[url][i].visibleAt = time.Now().Add(time.Duration(in.VisibilityTimeout) * time.Second)
-	return &sqs.ChangeMessageVisibilityOutput{}, nil
+	return &sqs.ChangeMessageVisibilityOutput{}, q.at(url, aws.ToString(in.ReceiptHandle), func(i int) {
+		q.queues[url][i].visibleAt = time.Now().Add(time.Duration(in.VisibilityTimeout) * time.Second)
+	})
 }

@@ -484,7 +484,7 @@ func TestAffiliateMailAndUnsubscribe(t *testing.T) {
 			t.Errorf("mails:\n%s\nwant a line %q", got, want)
 		}
 	}
-	u := notify.Unsubscribe{Key: []byte(x.srv.Deps.Config.SessionKey)}
+	u := notify.Unsubscribe{Key: []byte(x.srv.Deps.Config.MailLinkKey)}
 	janeLink := u.Link(x.ts.URL, "jane")
 	// jane's token does not unsubscribe bob, nor does a made-up one.
 	for _, forged := range []string{strings.Replace(janeLink, "a=jane", "a=bob", 1), x.ts.URL + "/unsubscribe?a=bob&t=" + u.Token("bob")[:10]} {

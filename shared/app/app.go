@@ -37,6 +37,7 @@ type Config struct {
 	WebhookQueueURL string // TALLY_WEBHOOK_QUEUE_URL: deliveries waiting for a try
 	WebhookDLQURL   string // TALLY_WEBHOOK_DLQ_URL: deliveries given up on, for the owner
 	OutgoingSecret  string // TALLY_OUTGOING_WEBHOOK_SECRET: signs for endpoints without their own secret
+	MailLinkKey     string // TALLY_MAIL_LINK_KEY: signs unsubscribe links (32+ bytes)
 }
 
 // ConfigFromEnv reads Config from the environment.
@@ -53,6 +54,7 @@ func ConfigFromEnv() (Config, error) {
 		WebhookQueueURL: os.Getenv("TALLY_WEBHOOK_QUEUE_URL"),
 		WebhookDLQURL:   os.Getenv("TALLY_WEBHOOK_DLQ_URL"),
 		OutgoingSecret:  os.Getenv("TALLY_OUTGOING_WEBHOOK_SECRET"),
+		MailLinkKey:     os.Getenv("TALLY_MAIL_LINK_KEY"),
 	}
 	if v := os.Getenv("TALLY_PROGRAM_TTL"); v != "" {
 		d, err := time.ParseDuration(v)

@@ -204,10 +204,10 @@ func NewMailer(d *app.Deps) *Mailer {
 }
 
 func unsubscriber(d *app.Deps) Unsubscribe {
-	if len(d.Config.SessionKey) < 32 {
-		d.Fatal("TALLY_SESSION_KEY", fmt.Errorf("needs 32+ characters: it signs unsubscribe links"))
+	if len(d.Config.MailLinkKey) < 32 {
+		d.Fatal("TALLY_MAIL_LINK_KEY", fmt.Errorf("needs 32+ characters: it signs unsubscribe links"))
 	}
-	return Unsubscribe{Key: []byte(d.Config.SessionKey)}
+	return Unsubscribe{Key: []byte(d.Config.MailLinkKey)}
 }
 
 // MailStream is the function that mails affiliates from the table's stream.

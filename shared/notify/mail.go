@@ -62,26 +62,7 @@ type Mailer struct {
 // Handle mails what the records mean, in order, and stops at the first
 // failure (the stream retries from it).
 func (m *Mailer) Handle(ctx context.Context, rs []Record) (string, error) {
-	p, err := m.Programs.Get(ctx)
-	if err != nil {
-		if len(rs) > 0 {
-			return rs[0].Sequence, err
-		}
-		return "", err
-	}
-	for _, r := range rs {
-		evs, err := FromRecord(r)
-		if err != nil {
-			m.Log.Error("unreadable stream record", "sequence", r.Sequence, "err", err.Error())
-			continue
-		}
-		for _, e := range evs {
-			if err := m.event(ctx, p, e); err != nil {
-				return r.Sequence, err
-			}
-		}
-	}
-	return "", nil
+	return eachEvent(ctx, m.Programs, m.Log, rs, m.event)
 }
 
 func (m *Mailer) base(p *program.Program) string {

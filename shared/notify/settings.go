@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"crypto/hmac"
 	"net/http"
 	"net/url"
 
@@ -12,7 +13,6 @@ import (
 	"github.com/tallyhq/tally/shared/csrf"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
-	"github.com/tallyhq/tally/shared/session"
 )
 
 type mailPage struct {
@@ -27,28 +27,19 @@ var modeWords = map[string]string{
 	program.NotifyNone:  "the program sends you none",
 }
 
-func signer(d *app.Deps) *session.Signer {
-	s, err := session.NewSigner([]byte(d.Config.SessionKey))
-	if err != nil {
-		d.Fatal("TALLY_SESSION_KEY", err)
-	}
-	return s
-}
-
 // MailSettings serves GET /reports/mail: the affiliate's mail setting, with
 // a form to turn it back on (or off). An API key gets the setting as JSON.
 func MailSettings(d *app.Deps) apigw.Handler {
-	sg := signer(d)
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		return mailSettings(ctx, d, sg, req, false)
+		return mailSettings(ctx, d, req, false)
 	}
 }
 
-func mailSettings(ctx context.Context, d *app.Deps, sg *session.Signer, req apigw.Request, saved bool) (apigw.Response, error) {
+func mailSettings(ctx context.Context, d *app.Deps, req apigw.Request, saved bool) (apigw.Response, error) {
 	log := apigw.Logger(ctx, d.Log, req)
 	code, aerr := auth.Affiliate(req)
 	if aerr != nil {
-		if auth.SignInWouldHelp(req) {
+		if portal.WantsHTML(req) && auth.SignInWouldHelp(req) {
 			return portal.Redirect("/login?next=" + url.QueryEscape("/reports/mail")), nil
 		}
 		return apigw.Error(log, aerr), nil
@@ -65,19 +56,20 @@ func mailSettings(ctx context.Context, d *app.Deps, sg *session.Signer, req apig
 	if err != nil {
 		return apigw.Error(log, err), nil
 	}
-	ss, serr := sg.Verify(session.FromCookies(func(name string) string { return apigw.Cookie(req, name) }), d.Now())
-	if serr != nil || apigw.Header(req, "Authorization") != "" {
+	// The authorizer gives a session's form token; an API key has none.
+	token := auth.From(req).FormToken
+	if token == "" || !portal.WantsHTML(req) {
 		return apigw.JSON(http.StatusOK, map[string]any{"affiliate": code, "notify": a.NotifyMode(), "mail_off": off}), nil
 	}
-	token := sg.FormToken(ss)
 	return portal.Render(req, http.StatusOK, "mail", portal.Page{Title: "My Mail", Who: a.Name, Nav: "mail", Zone: p.Timezone, CSRF: token,
 		Body: mailPage{Off: off, Saved: saved, Mode: modeWords[a.NotifyMode()], Token: token}})
 }
 
 // MailSettingsPost serves POST /reports/mail (mail=on|off): only from this
-// site (csrf.CrossSite) and with the session's form token.
+// site (csrf.CrossSite) and with the session's form token, which the
+// authorizer derives from the verified session (Signer.FormToken), so this
+// function needs no session key.
 func MailSettingsPost(d *app.Deps) apigw.Handler {
-	sg := signer(d)
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		log := apigw.Logger(ctx, d.Log, req)
 		if csrf.CrossSite(req) {
@@ -87,13 +79,13 @@ func MailSettingsPost(d *app.Deps) apigw.Handler {
 		if aerr != nil {
 			return apigw.Error(log, aerr), nil
 		}
-		ss, err := sg.Verify(session.FromCookies(func(name string) string { return apigw.Cookie(req, name) }), d.Now())
+		want := auth.From(req).FormToken
 		body, berr := apigw.Body(req)
-		if err != nil || berr != nil || ss.Affiliate != code || len(body) > 4<<10 {
+		if want == "" || berr != nil || len(body) > 4<<10 {
 			return apigw.Error(log, apierr.Forbidden("sign in to change your mail setting")), nil
 		}
 		form, _ := url.ParseQuery(string(body))
-		if !sg.CheckFormToken(ss, form.Get("csrf")) {
+		if !hmac.Equal([]byte(form.Get("csrf")), []byte(want)) {
 			return apigw.Error(log, apierr.Forbidden("this form has expired; reload the page")), nil
 		}
 		switch form.Get("mail") {
@@ -104,6 +96,6 @@ func MailSettingsPost(d *app.Deps) apigw.Handler {
 		if err := d.Store.SetMailOff(ctx, code, form.Get("mail") == "off", d.Now()); err != nil {
 			return apigw.Error(log, err), nil
 		}
-		return mailSettings(ctx, d, sg, req, true)
+		return mailSettings(ctx, d, req, true)
 	}
 }

@@ -50,7 +50,13 @@ type Queuer struct {
 // from it (the records before it are done; ones queued again carry the
 // same ids, which receivers deduplicate).
 func (q *Queuer) Handle(ctx context.Context, rs []Record) (string, error) {
-	p, err := q.Programs.Get(ctx)
+	return eachEvent(ctx, q.Programs, q.Log, rs, q.event)
+}
+
+// eachEvent calls f for the events of records, in order, with the program;
+// on a failure it returns the failed record's sequence number.
+func eachEvent(ctx context.Context, programs *program.Cache, log *slog.Logger, rs []Record, f func(context.Context, *program.Program, Event) error) (string, error) {
+	p, err := programs.Get(ctx)
 	if err != nil {
 		if len(rs) > 0 {
 			return rs[0].Sequence, err
@@ -58,40 +64,40 @@ func (q *Queuer) Handle(ctx context.Context, rs []Record) (string, error) {
 		return "", err
 	}
 	for _, r := range rs {
-		if err := q.record(ctx, p, r); err != nil {
-			return r.Sequence, err
+		evs, err := FromRecord(r)
+		if err != nil {
+			// A record we cannot read will not read better later: log it
+			// and move on rather than block the shard.
+			log.Error("unreadable stream record", "sequence", r.Sequence, "err", err.Error())
+			continue
+		}
+		for _, e := range evs {
+			if err := f(ctx, p, e); err != nil {
+				return r.Sequence, err
+			}
 		}
 	}
 	return "", nil
 }
 
-func (q *Queuer) record(ctx context.Context, p *program.Program, r Record) error {
-	evs, err := FromRecord(r)
-	if err != nil {
-		// A record we cannot read will not read better later: log it
-		// and move on rather than block the shard.
-		q.Log.Error("unreadable stream record", "sequence", r.Sequence, "err", err.Error())
-		return nil
-	}
-	for _, e := range evs {
-		var body []byte
-		for _, w := range p.WebhooksOut {
-			if !slices.Contains(w.Events, e.Type) {
-				continue
-			}
-			if body == nil {
-				data, err := EventData(ctx, q.Store, e)
-				if err != nil {
-					return err
-				}
-				if body, err = Body(e, data); err != nil {
-					return err
-				}
-			}
-			d := Delivery{ID: e.ID, Type: e.Type, URL: w.URL, Body: string(body), FirstTry: q.Now().UTC()}
-			if err := Enqueue(ctx, q.SQS, q.QueueURL, d, 0); err != nil {
+func (q *Queuer) event(ctx context.Context, p *program.Program, e Event) error {
+	var body []byte
+	for _, w := range p.WebhooksOut {
+		if !slices.Contains(w.Events, e.Type) {
+			continue
+		}
+		if body == nil {
+			data, err := EventData(ctx, q.Store, e)
+			if err != nil {
 				return err
 			}
+			if body, err = Body(e, data); err != nil {
+				return err
+			}
+		}
+		d := Delivery{ID: e.ID, Type: e.Type, URL: w.URL, Body: string(body), FirstTry: q.Now().UTC()}
+		if err := Enqueue(ctx, q.SQS, q.QueueURL, d, 0); err != nil {
+			return err
 		}
 	}
 	return nil
