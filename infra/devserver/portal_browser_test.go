@@ -254,15 +254,7 @@ func TestPayoutsPageInABrowser(t *testing.T) {
 		t.Helper()
 		return must[string](t)(chromedp.Run(ctx, chromedp.Evaluate[string](js)))
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(x.ts.URL+"/reports/payouts"), chromedp.WaitVisible(chromedp.ID("email")),
-		chromedp.SendKeys(chromedp.ID("email"), "kim@example.com"), chromedp.Click(chromedp.CSS("form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.ID("code"))); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(x.mail.lastLink("kim@example.com")), chromedp.WaitVisible(chromedp.CSS("form[action='/login/link'] button")),
-		chromedp.Click(chromedp.CSS("form[action='/login/link'] button")), chromedp.WaitVisible(chromedp.CSS(".totals"))); err != nil {
-		t.Fatal(err)
-	}
+	browserSignIn(t, ctx, x, "/reports/payouts", "kim@example.com", ".totals")
 	var b balance
 	x.json("/reports/balance", "dev-kim-key", &b)
 	var mine struct{ Payouts []map[string]any }
@@ -304,15 +296,7 @@ func TestMailPageInABrowser(t *testing.T) {
 		t.Helper()
 		return must[string](t)(chromedp.Run(ctx, chromedp.Evaluate[string](js)))
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(x.ts.URL+"/reports/mail"), chromedp.WaitVisible(chromedp.ID("email")),
-		chromedp.SendKeys(chromedp.ID("email"), "jane@example.com"), chromedp.Click(chromedp.CSS("form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.ID("code"))); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(x.mail.lastLink("jane@example.com")), chromedp.WaitVisible(chromedp.CSS("form[action='/login/link'] button")),
-		chromedp.Click(chromedp.CSS("form[action='/login/link'] button")), chromedp.WaitVisible(chromedp.CSS("form[action='/reports/mail'] button"))); err != nil {
-		t.Fatal(err)
-	}
+	browserSignIn(t, ctx, x, "/reports/mail", "jane@example.com", "form[action='/reports/mail'] button")
 	if got := text(`document.querySelector("main h2 + p, main p").textContent`); !strings.Contains(got, "off") {
 		t.Errorf("page says %q, want mail off", got)
 	}
@@ -337,5 +321,20 @@ func TestMailPageInABrowser(t *testing.T) {
 	off, err := x.srv.Store.MailOff(context.Background(), "jane")
 	if err != nil || off {
 		t.Errorf("after the button, mail off = %v (%v)", off, err)
+	}
+}
+
+// browserSignIn opens a page, signs in by the mailed link and waits for the
+// page's selector.
+func browserSignIn(t *testing.T, ctx context.Context, x *tally, path, email, ready string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(x.ts.URL+path), chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), email), chromedp.Click(chromedp.CSS("form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("code"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(x.mail.lastLink(email)), chromedp.WaitVisible(chromedp.CSS("form[action='/login/link'] button")),
+		chromedp.Click(chromedp.CSS("form[action='/login/link'] button")), chromedp.WaitVisible(chromedp.CSS(ready))); err != nil {
+		t.Fatal(err)
 	}
 }
