@@ -91,7 +91,7 @@ func TestPortalInABrowser(t *testing.T) {
 				t.Error("entries are not explained in plain words")
 			}
 		case "link-stats":
-			cells := text(`Array.from(document.querySelectorAll("tbody tr")).map(r => Array.from(r.querySelectorAll("td")).slice(1, 4).map(c => c.textContent).join(",")).join("|")`)
+			cells := text(`Array.from(document.querySelectorAll("section[aria-labelledby=by-event] tbody tr")).map(r => Array.from(r.querySelectorAll("td")).slice(1, 4).map(c => c.textContent).join(",")).join("|")`)
 			var want []string
 			for _, l := range js["links"].([]any) {
 				r := l.(map[string]any)

@@ -5,11 +5,14 @@ package admin
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,51 +20,114 @@ import (
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/auth"
+	"github.com/tallyhq/tally/shared/csrf"
 	"github.com/tallyhq/tally/shared/csvout"
 	"github.com/tallyhq/tally/shared/jsonbody"
 	"github.com/tallyhq/tally/shared/ledger"
+	"github.com/tallyhq/tally/shared/money"
 	"github.com/tallyhq/tally/shared/payout"
 	"github.com/tallyhq/tally/shared/payoutstore"
+	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
 )
 
 // request is what every admin handler works with.
 type request struct {
-	ctx context.Context
-	req apigw.Request
-	p   *program.Program
-	svc *payoutstore.Service
-	st  *store.Store
-	now time.Time
-	log *slog.Logger
+	ctx    context.Context
+	req    apigw.Request
+	p      *program.Program
+	svc    *payoutstore.Service
+	st     *store.Store
+	now    time.Time
+	log    *slog.Logger
+	format string // json, csv or html (a page)
+	owner  string // who is asking: the owner's name
+	token  string // the session's form token, from the authorizer; "" for a key
+	// form holds a browser form's fields: a POST from a signed-in page,
+	// already checked to come from this site with the session's token.
+	form url.Values
 }
+
+// csrfToken is the session's form token for a page's forms ("" for a key).
+func (r *request) csrfToken() string { return r.token }
 
 func serve(d *app.Deps, f func(r *request) (apigw.Response, error)) apigw.Handler {
 	svc := &payoutstore.Service{Store: d.Store, Log: d.Log, Now: d.Now}
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		log := apigw.Logger(ctx, d.Log, req)
-		if _, aerr := auth.Owner(req); aerr != nil {
-			return apigw.Error(log, aerr), nil
+		r := &request{ctx: ctx, req: req, svc: svc, st: d.Store, now: d.Now(), log: log, format: portal.Format(req)}
+		post := req.RequestContext.HTTP.Method == http.MethodPost
+		if post && r.format == "html" {
+			r.format = "json" // a POST's answer is a page only for a form (below)
+		}
+		if post && csrf.CrossSite(req) {
+			return apigw.Error(log, apierr.Forbidden("this form can only be sent from this site")), nil
+		}
+		owner, aerr := auth.Owner(req)
+		if aerr != nil {
+			return auth.Refuse(log, req, aerr, r.format == "html"), nil
+		}
+		r.owner = owner
+		if apigw.Header(req, "Authorization") == "" { // signed in by a session
+			r.token = auth.From(req).FormToken
+			if post {
+				vals, ok := readForm(req)
+				if !ok || r.token == "" || subtle.ConstantTimeCompare([]byte(vals.Get("csrf")), []byte(r.token)) != 1 {
+					return apigw.Error(log, apierr.Forbidden("the form is missing its token or is from another session: reload the page and try again")), nil
+				}
+				r.form, r.format = vals, "html"
+			}
 		}
 		p, err := d.Programs.Get(ctx)
 		if err != nil {
 			return apigw.Error(log, err), nil
 		}
-		resp, err := f(&request{ctx: ctx, req: req, p: p, svc: svc, st: d.Store, now: d.Now(), log: log})
+		r.p = p
+		resp, err := f(r)
 		if err != nil {
+			if r.format == "html" {
+				return problem(r, err), nil
+			}
 			return apigw.Error(log, err), nil
 		}
 		return resp, nil
 	}
 }
 
-// decode reads the JSON body (empty counts as {}) into v, refusing unknown
-// fields, and returns the hash of its canonical form.
-func decode(req apigw.Request, v any) (string, error) {
+// readForm reads an HTML form's fields (application/x-www-form-urlencoded).
+func readForm(req apigw.Request) (url.Values, bool) {
+	if !strings.HasPrefix(apigw.Header(req, "Content-Type"), "application/x-www-form-urlencoded") {
+		return nil, false
+	}
 	body, err := apigw.Body(req)
+	if err != nil || len(body) > 16<<10 {
+		return nil, false
+	}
+	vals, err := url.ParseQuery(string(body))
+	return vals, err == nil
+}
+
+// decode reads the JSON body (empty counts as {}) into v, refusing unknown
+// fields, and returns the hash of its canonical form. A browser form's
+// fields are read instead, those named in fields (form name to JSON name),
+// as the JSON body they stand for.
+func (r *request) decode(v any, fields map[string]string) (string, error) {
+	body, err := apigw.Body(r.req)
 	if err != nil {
 		return "", err
+	}
+	if r.form != nil {
+		m := map[string]any{}
+		for name, field := range fields {
+			if val := r.form.Get(name); val != "" {
+				m[field] = val
+				if n, err := strconv.ParseInt(val, 10, 64); err == nil && field == "amount_cents" {
+					m[field] = n
+				}
+			}
+		}
+		body, _ = json.Marshal(m)
 	}
 	if strings.TrimSpace(string(body)) == "" {
 		body = []byte("{}")
@@ -93,25 +159,32 @@ func instant(field, s string, def time.Time) (time.Time, error) {
 	return t, nil
 }
 
-func answer(ctx context.Context, st *store.Store, p *store.Payout, status int) (apigw.Response, error) {
-	a, _, err := payoutstore.Load(ctx, st, p)
+// answer is a payout's JSON, or, after a form, the payout's page.
+func (r *request) answer(p *store.Payout, status int, done string) (apigw.Response, error) {
+	if r.form != nil {
+		return portal.Redirect("/admin/payouts/" + url.PathEscape(p.ID) + "?done=" + done), nil
+	}
+	a, _, err := payoutstore.Load(r.ctx, r.st, p)
 	if err != nil {
 		return apigw.Response{}, err
 	}
 	return apigw.JSON(status, a), nil
 }
 
-// CreatePayout serves POST /admin/payouts.
+// CreatePayout serves POST /admin/payoutstore.
 func CreatePayout(d *app.Deps) apigw.Handler {
 	return serve(d, func(r *request) (apigw.Response, error) {
 		key := strings.TrimSpace(apigw.Header(r.req, "Idempotency-Key"))
+		if r.form != nil { // the key the page made when it was drawn
+			key = r.form.Get("idempotency_key")
+		}
 		if key == "" || len(key) > 255 {
 			return apigw.Response{}, apierr.Invalid(map[string]string{"Idempotency-Key": "header required: a unique value of up to 255 characters per payout"})
 		}
 		var body struct {
 			AsOf string `json:"as_of"`
 		}
-		hash, err := decode(r.req, &body)
+		hash, err := r.decode(&body, nil)
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -131,7 +204,7 @@ func CreatePayout(d *app.Deps) apigw.Handler {
 			status = http.StatusCreated
 			r.log.Info("payout created", "payout", p.ID, "total_cents", p.TotalCents)
 		}
-		return answer(r.ctx, r.st, p, status)
+		return r.answer(p, status, "created")
 	})
 }
 
@@ -151,6 +224,9 @@ func ListPayouts(d *app.Deps) apigw.Handler {
 				return apigw.Response{}, err
 			}
 			out.Payouts = append(out.Payouts, a)
+		}
+		if r.format == "html" {
+			return payoutsPage(r, out.Payouts)
 		}
 		return apigw.JSON(http.StatusOK, out), nil
 	})
@@ -179,6 +255,9 @@ func GetPayout(d *app.Deps) apigw.Handler {
 				return apigw.Response{}, err
 			}
 			a.Items[i].EntryList = entryRows(es)
+		}
+		if r.format == "html" {
+			return payoutPage(r, a, items)
 		}
 		return apigw.JSON(http.StatusOK, a), nil
 	})
@@ -224,7 +303,7 @@ func MarkPaid(d *app.Deps) apigw.Handler {
 			PaidAt    string `json:"paid_at"`
 			Reference string `json:"reference"`
 		}
-		if _, err := decode(r.req, &body); err != nil {
+		if _, err := r.decode(&body, map[string]string{"reference": "reference"}); err != nil {
 			return apigw.Response{}, err
 		}
 		paidAt, err := instant("paid_at", body.PaidAt, r.now)
@@ -235,7 +314,7 @@ func MarkPaid(d *app.Deps) apigw.Handler {
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		return answer(r.ctx, r.st, p, http.StatusOK)
+		return r.answer(p, http.StatusOK, "paid")
 	})
 }
 
@@ -246,7 +325,7 @@ func Cancel(d *app.Deps) apigw.Handler {
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		return answer(r.ctx, r.st, p, http.StatusOK)
+		return r.answer(p, http.StatusOK, "canceled")
 	})
 }
 
@@ -256,7 +335,7 @@ func ItemReturned(d *app.Deps) apigw.Handler {
 		var body struct {
 			Reason string `json:"reason"`
 		}
-		if _, err := decode(r.req, &body); err != nil {
+		if _, err := r.decode(&body, map[string]string{"reason": "reason"}); err != nil {
 			return apigw.Response{}, err
 		}
 		if strings.TrimSpace(body.Reason) == "" {
@@ -266,7 +345,7 @@ func ItemReturned(d *app.Deps) apigw.Handler {
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		return answer(r.ctx, r.st, p, http.StatusOK)
+		return r.answer(p, http.StatusOK, "returned")
 	})
 }
 
@@ -315,7 +394,16 @@ func Adjustment(d *app.Deps) apigw.Handler {
 			AmountCents *int64 `json:"amount_cents"`
 			Reason      string `json:"reason"`
 		}
-		hash, err := decode(r.req, &body)
+		if r.form != nil { // people type amounts in the currency's major units
+			if amt := r.form.Get("amount"); amt != "" {
+				c, err := money.Parse(amt, r.p.Currency)
+				if err != nil {
+					return apigw.Response{}, apierr.Invalid(map[string]string{"amount": fmt.Sprintf("%q is not an amount in %s, like 25.00 or -10", amt, r.p.Currency)})
+				}
+				r.form.Set("amount_cents", strconv.FormatInt(c, 10))
+			}
+		}
+		hash, err := r.decode(&body, map[string]string{"id": "id", "affiliate": "affiliate", "amount_cents": "amount_cents", "reason": "reason"})
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -339,7 +427,7 @@ func Adjustment(d *app.Deps) apigw.Handler {
 			return apigw.Response{}, apierr.Unprocessable("unknown_affiliate", "no affiliate %q in the program", body.Affiliate)
 		}
 		if prev, err := r.st.GetAdjustment(r.ctx, body.ID); err != nil || prev != nil {
-			return replay(prev, hash, err)
+			return r.replay(prev, hash, err, body.Affiliate)
 		}
 		e := ledger.Entry{ID: "a:" + body.ID, Affiliate: body.Affiliate, At: r.now.UTC(), Type: ledger.TypeAdjustment,
 			Rule: ledger.RuleAdjustment, AmountCents: *body.AmountCents, Reason: body.Reason, AvailableOn: r.now.UTC()}
@@ -349,15 +437,18 @@ func Adjustment(d *app.Deps) apigw.Handler {
 		switch err := r.st.PutAdjustment(r.ctx, body.ID, store.Adjustment{Hash: hash, Response: string(b)}, e); {
 		case err == store.ErrExists: // a concurrent duplicate got there first
 			prev, err := r.st.GetAdjustment(r.ctx, body.ID)
-			return replay(prev, hash, err)
+			return r.replay(prev, hash, err, body.Affiliate)
 		case err != nil:
 			return apigw.Response{}, err
+		}
+		if r.form != nil {
+			return portal.Redirect("/admin/affiliates/" + url.PathEscape(body.Affiliate) + "?done=adjusted"), nil
 		}
 		return apigw.Response{StatusCode: http.StatusCreated, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}, Body: string(b)}, nil
 	})
 }
 
-func replay(prev *store.Adjustment, hash string, err error) (apigw.Response, error) {
+func (r *request) replay(prev *store.Adjustment, hash string, err error, affiliate string) (apigw.Response, error) {
 	if err != nil {
 		return apigw.Response{}, err
 	}
@@ -366,6 +457,9 @@ func replay(prev *store.Adjustment, hash string, err error) (apigw.Response, err
 	}
 	if prev.Hash != hash {
 		return apigw.Response{}, apierr.Conflict("id_conflict", "an adjustment with this id and another body exists")
+	}
+	if r.form != nil { // the same form sent twice: one adjustment
+		return portal.Redirect("/admin/affiliates/" + url.PathEscape(affiliate) + "?done=adjusted"), nil
 	}
 	return apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}, Body: prev.Response}, nil
 }
@@ -396,3 +490,5 @@ func Balances(d *app.Deps) apigw.Handler {
 		return apigw.JSON(http.StatusOK, out), nil
 	})
 }
+
+func parseInstant(s string) (time.Time, error) { return time.Parse(time.RFC3339, s) }

@@ -102,14 +102,14 @@ func (a *authorizer) decide(ctx context.Context, req events.APIGatewayV2CustomAu
 		return "", "", InvalidSession, "", nil
 	}
 	// The signed-out check: the session must still be in the table.
-	aff, err := a.st.SessionAffiliate(ctx, ss.ID, a.now())
+	subject, role, err = a.st.Session(ctx, ss.ID, a.now())
 	if err != nil {
 		return "", "", "", "", err
 	}
-	if aff == "" || aff != ss.Affiliate {
+	if subject == "" || subject != ss.Affiliate || role != ss.Role {
 		return "", "", InvalidSession, "", nil
 	}
-	return store.RoleAffiliate, aff, Found, a.signer.FormToken(ss), nil
+	return role, subject, Found, a.signer.FormToken(ss), nil
 }
 
 func (a *authorizer) lookup(ctx context.Context, hash string) (*store.APIKey, error) {

@@ -1,8 +1,13 @@
 package auth
 
 import (
+	"log/slog"
+	"net/http"
+	"net/url"
+
 	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/store"
 )
 
@@ -28,11 +33,11 @@ func Owner(req apigw.Request) (string, *apierr.Error) {
 	p := From(req)
 	switch {
 	case p.Auth == Missing:
-		return "", apierr.Unauthorized("send Authorization: Bearer <owner API key>")
+		return "", apierr.Unauthorized("sign in as an owner, or send Authorization: Bearer <owner API key>")
 	case p.Auth != Found:
 		return "", apierr.Unauthorized("the API key is not valid")
 	case p.Role != store.RoleOwner:
-		return "", apierr.Forbidden("this route needs an owner key")
+		return "", apierr.Forbidden("this route needs an owner key or an owner's session")
 	}
 	return p.Subject, nil
 }
@@ -43,4 +48,31 @@ func Owner(req apigw.Request) (string, *apierr.Error) {
 func SignInWouldHelp(req apigw.Request) bool {
 	a := From(req).Auth
 	return a == Missing || a == InvalidSession
+}
+
+// Refuse answers a request that Affiliate or Owner turned away: a browser
+// (page) without valid credentials goes to sign in and comes back to this
+// page; a browser signed in to the other portal gets a page saying so
+// (403); anything else the JSON error.
+func Refuse(log *slog.Logger, req apigw.Request, aerr *apierr.Error, page bool) apigw.Response {
+	if page && SignInWouldHelp(req) {
+		return portal.Redirect("/login?next=" + url.QueryEscape(pathAndQuery(req)))
+	}
+	if p := From(req); page && aerr.Status == http.StatusForbidden && p.Auth == Found {
+		if resp, err := portal.Forbidden(req, p.Subject, p.Role == store.RoleOwner); err == nil {
+			return resp
+		}
+	}
+	return apigw.Error(log, aerr)
+}
+
+func pathAndQuery(req apigw.Request) string {
+	p := req.RawPath
+	if p == "" {
+		p = req.RequestContext.HTTP.Path
+	}
+	if req.RawQueryString != "" {
+		p += "?" + req.RawQueryString
+	}
+	return p
 }

@@ -86,7 +86,7 @@ func newFlow(d *app.Deps, needsMail, signs bool) *flow {
 // Page serves GET /login: the one-field form.
 func Page(d *app.Deps) apigw.Handler {
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		return render(req, http.StatusOK, "login", "Sign in", form{Next: portal.LocalPath(req.QueryStringParameters["next"])})
+		return render(req, http.StatusOK, "login", "Sign in", form{Next: portal.SignInNext(req.QueryStringParameters["next"])})
 	}
 }
 
@@ -127,7 +127,7 @@ func Submit(d *app.Deps) apigw.Handler {
 			return render(req, http.StatusBadRequest, "login", "Sign in", form{Flash: "That did not look like a sign-in form. Try again."})
 		}
 		email := store.NormalizeEmail(vals.Get("email"))
-		next := portal.LocalPath(vals.Get("next"))
+		next := portal.SignInNext(vals.Get("next"))
 		if email == "" || !strings.Contains(email, "@") || len(email) > 254 {
 			return render(req, http.StatusBadRequest, "login", "Sign in", form{Next: next, Flash: "Enter your email address."})
 		}
@@ -137,22 +137,27 @@ func Submit(d *app.Deps) apigw.Handler {
 			log.Error("program", "err", err.Error())
 			return apigw.Error(log, err), nil
 		}
-		if err := f.start(ctx, req, p, affiliateByEmail(p, email), email, next, attempt); err != nil {
+		if err := f.start(ctx, req, p, signerByEmail(p, email), email, next, attempt); err != nil {
 			log.Error("sign-in", "err", err.Error())
 		}
 		return render(req, http.StatusOK, "check-email", "Check your email", form{Email: email, Next: next, Attempt: attempt})
 	}
 }
 
+// person is who an address signs in as: an active affiliate or an owner.
+type person struct {
+	subject, role, name string
+}
+
 // start counts the mail and stores the sign-in, for any address; only a
-// real sign-in is mailed.
-func (f *flow) start(ctx context.Context, req apigw.Request, p *program.Program, a *program.Affiliate, email, next, id string) error {
+// real sign-in (who is not nil) is mailed.
+func (f *flow) start(ctx context.Context, req apigw.Request, p *program.Program, a *person, email, next, id string) error {
 	now := f.d.Now()
 	ok, err := f.d.Store.CountMail(ctx, email, now, MailsPerHour)
 	if err != nil {
 		return err
 	}
-	genuine := ok && a != nil && a.IsActive()
+	genuine := ok && a != nil
 	secret := base64.RawURLEncoding.EncodeToString(randomBytes(32))
 	code := eightDigits()
 	l := store.Login{
@@ -161,7 +166,7 @@ func (f *flow) start(ctx context.Context, req apigw.Request, p *program.Program,
 		Expires: now.Add(LinkLifetime).Unix(),
 	}
 	if genuine {
-		l.Affiliate = a.Code
+		l.Affiliate, l.Role = a.subject, a.role
 	} else {
 		// A decoy: its code is not eight digits, so no guess matches.
 		l.CodeHash = hash(id, randomHex(32))
@@ -178,8 +183,8 @@ func (f *flow) start(ctx context.Context, req apigw.Request, p *program.Program,
 		To:      email,
 		Subject: "Your Tally sign-in link",
 		Link:    link,
-		Text: fmt.Sprintf("Hello %s,\n\nSign in to your affiliate reports:\n%s\n\nOr enter this code on the sign-in page: %s\n\n"+
-			"The link and the code work once, for 15 minutes. If you did not ask to sign in, ignore this mail.\n", a.Name, link, code),
+		Text: fmt.Sprintf("Hello %s,\n\nSign in to your %s:\n%s\n\nOr enter this code on the sign-in page: %s\n\n"+
+			"The link and the code work once, for 15 minutes. If you did not ask to sign in, ignore this mail.\n", a.name, what(a.role), link, code),
 	})
 }
 
@@ -200,7 +205,7 @@ func LinkPage(d *app.Deps) apigw.Handler {
 			return apigw.Error(apigw.Logger(ctx, d.Log, req), err), nil
 		}
 		name := l.Affiliate
-		if a, ok := p.Affiliate(l.Affiliate); ok {
+		if a, ok := p.Affiliate(l.Affiliate); ok && l.Role != session.RoleOwner {
 			name = a.Name
 		}
 		return render(req, http.StatusOK, "confirm", "Sign in", form{Name: name, Email: l.Email, Token: token})
@@ -288,12 +293,15 @@ func (f *flow) finish(ctx context.Context, req apigw.Request, l *store.Login, by
 	} else if err != nil {
 		return apigw.Error(log, err), nil
 	}
-	ss := session.New(l.Affiliate, now)
-	if err := f.d.Store.PutSession(ctx, ss.ID, ss.Affiliate, ss.Expires); err != nil {
+	ss, next := session.New(l.Affiliate, now), portal.LocalPath(l.Next)
+	if l.Role == session.RoleOwner {
+		ss, next = session.NewOwner(l.Affiliate, now), portal.OwnerPath(l.Next)
+	}
+	if err := f.d.Store.PutSession(ctx, ss.ID, ss.Affiliate, ss.Role, ss.Expires); err != nil {
 		return apigw.Error(log, err), nil
 	}
-	log.Info("signed in", "affiliate", l.Affiliate)
-	return portal.Redirect(portal.LocalPath(l.Next), f.signer.CookieOver(ss, now, apigw.HTTPS(req))), nil
+	log.Info("signed in", "role", ss.Role, "subject", l.Affiliate)
+	return portal.Redirect(next, f.signer.CookieOver(ss, now, apigw.HTTPS(req))), nil
 }
 
 // Logout serves POST /logout: ends the session on the server too, so the
@@ -399,13 +407,30 @@ func readForm(req apigw.Request) (url.Values, bool) {
 	return vals, err == nil
 }
 
-func affiliateByEmail(p *program.Program, email string) *program.Affiliate {
+// signerByEmail is who may sign in with an address: an active affiliate, or
+// an owner (the program file keeps the two sets of addresses apart).
+func signerByEmail(p *program.Program, email string) *person {
 	for i := range p.Affiliates {
-		if store.NormalizeEmail(p.Affiliates[i].Email) == email {
-			return &p.Affiliates[i]
+		if a := &p.Affiliates[i]; store.NormalizeEmail(a.Email) == email {
+			if !a.IsActive() {
+				return nil
+			}
+			return &person{subject: a.Code, role: session.RoleAffiliate, name: a.Name}
+		}
+	}
+	for _, o := range p.Owners {
+		if o.Email != "" && store.NormalizeEmail(o.Email) == email {
+			return &person{subject: o.Name, role: session.RoleOwner, name: o.Name}
 		}
 	}
 	return nil
+}
+
+func what(role string) string {
+	if role == session.RoleOwner {
+		return "program's dashboard"
+	}
+	return "affiliate reports"
 }
 
 func hash(id, secret string) string {

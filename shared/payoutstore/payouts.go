@@ -141,6 +141,11 @@ func (s *Service) takeAll(ctx context.Context, p *program.Program, payoutID stri
 	})
 }
 
+// EachAffiliate is eachAffiliate for other packages (the owner's pages).
+func EachAffiliate(ctx context.Context, affs []program.Affiliate, f func(ctx context.Context, i int) error) error {
+	return eachAffiliate(ctx, affs, f)
+}
+
 // eachAffiliate runs f for every affiliate of affs, several at a time (each
 // is a few sequential requests); the first failure stops the rest.
 func eachAffiliate(ctx context.Context, affs []program.Affiliate, f func(ctx context.Context, i int) error) error {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/payout"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
@@ -112,6 +113,11 @@ func Balance(ctx context.Context, st *store.Store, p *program.Program, a *progra
 	if err != nil {
 		return BalanceAnswer{}, err
 	}
+	return BalanceOf(ctx, st, p, a, es, asOf, now)
+}
+
+// BalanceOf is Balance over entries already read (all of the affiliate's).
+func BalanceOf(ctx context.Context, st *store.Store, p *program.Program, a *program.Affiliate, es []ledger.Entry, asOf, now time.Time) (BalanceAnswer, error) {
 	claimOf, err := Claims(ctx, st, a.Code, es, now)
 	if err != nil {
 		return BalanceAnswer{}, err

@@ -26,3 +26,26 @@ func TestLocalPathKeepsOnlyReportPagesOfThisSite(t *testing.T) {
 		}
 	}
 }
+
+func TestOwnerPathKeepsOnlyOwnerPagesOfThisSite(t *testing.T) {
+	for next, want := range map[string]string{
+		"/admin":                       "/admin",
+		"/admin?month=2026-11":         "/admin?month=2026-11",
+		"/admin/affiliates/jane":       "/admin/affiliates/jane",
+		"/administrator":               OwnerHomePath,
+		"/reports/ledger":              OwnerHomePath,
+		"//evil.example/admin":         OwnerHomePath,
+		"/admin/%2F%2Fevil.example":    OwnerHomePath,
+		"/admin/\\evil.example":        OwnerHomePath,
+		"https://evil.example/admin/x": OwnerHomePath,
+	} {
+		if got := OwnerPath(next); got != want {
+			t.Errorf("OwnerPath(%q) = %q, want %q", next, got, want)
+		}
+	}
+	for next, want := range map[string]string{"/admin/payouts": "/admin/payouts", "/reports/links": "/reports/links", "//evil": "", "/login": ""} {
+		if got := SignInNext(next); got != want {
+			t.Errorf("SignInNext(%q) = %q, want %q", next, got, want)
+		}
+	}
+}

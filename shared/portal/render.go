@@ -28,22 +28,29 @@ type Page struct {
 	Query  string // the period, kept when moving between views ("?month=2026-11")
 	Zone   string // the program's time zone
 	Script bool   // include the copy-button script
+	Owner  bool   // the owner's pages: their own navigation
 	CSRF   string // the session's form token, carried by the page's forms (field "csrf")
 	Body   any
 }
 
 var funcs = template.FuncMap{"asset": AssetURL}
 
+// Forbidden answers a signed-in person on the other portal's page: 403,
+// saying whose pages these are and where theirs are.
+func Forbidden(req apigw.Request, who string, owner bool) (apigw.Response, error) {
+	return Render(req, http.StatusForbidden, "forbidden", Page{Title: "Not your page", Who: who, Body: owner})
+}
+
 // pages holds one template set per page: the layout plus the page.
 var pages = func() map[string]*template.Template {
-	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/period.html"))
+	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/period.html", "templates/parts.html"))
 	m := map[string]*template.Template{}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
 	}
 	for _, n := range names {
-		if strings.HasSuffix(n, "/layout.html") || strings.HasSuffix(n, "/period.html") {
+		if strings.HasSuffix(n, "/layout.html") || strings.HasSuffix(n, "/period.html") || strings.HasSuffix(n, "/parts.html") {
 			continue
 		}
 		t := template.Must(template.Must(layout.Clone()).ParseFS(templateFS, n))
@@ -100,6 +107,25 @@ func Compress(req apigw.Request, r apigw.Response) apigw.Response {
 	r.IsBase64Encoded = true
 	r.Headers["Content-Encoding"] = "gzip"
 	return r
+}
+
+// Format is how to answer: ?format= wins, then Accept (CSV, or a page for
+// a browser); else JSON.
+func Format(req apigw.Request) string {
+	switch req.QueryStringParameters["format"] {
+	case "csv":
+		return "csv"
+	case "json":
+		return "json"
+	}
+	accept := apigw.Header(req, "Accept")
+	if strings.Contains(accept, "text/csv") && !strings.Contains(accept, "text/html") {
+		return "csv"
+	}
+	if WantsHTML(req) {
+		return "html"
+	}
+	return "json"
 }
 
 // WantsHTML says whether a request prefers a page to JSON: a browser

@@ -63,3 +63,27 @@ func TestDayChartBarsAddUpToTheRow(t *testing.T) {
 		t.Errorf("label not escaped or wrong: %s", s[:200])
 	}
 }
+
+func TestChartHasAxesWithLabelledTicks(t *testing.T) {
+	for peak, want := range map[int64][2]int64{0: {1, 1}, 1: {1, 1}, 5: {1, 5}, 7: {2, 8}, 23: {5, 25}, 100: {20, 100}, 1234: {500, 1500}} {
+		if s, top := ticks(peak); s != want[0] || top != want[1] {
+			t.Errorf("ticks(%d) = %d, %d; want %v", peak, s, top, want)
+		}
+	}
+	var days []ChartDay
+	for d := 1; d <= 30; d++ {
+		days = append(days, ChartDay{Date: "2026-11-" + strconv.Itoa(100 + d)[1:], Hits: int64(d % 7)})
+	}
+	s := string(DayChart("Summit", days))
+	for _, want := range []string{`<title>Summit</title>`, `>0</text>`, `>2</text>`, `>6</text>`, `>Nov 1</text>`, `>Nov 6</text>`, `>Nov 26</text>`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("chart lacks %s", want)
+		}
+	}
+	if n := strings.Count(s, `text-anchor="middle"`); n != 6 {
+		t.Errorf("%d date labels, want 6", n)
+	}
+	if c := NewChart("Quiet", []ChartDay{{Date: "2026-11-01"}}); !c.Empty || c.SVG != "" {
+		t.Error("a chart with nothing to draw is not empty")
+	}
+}

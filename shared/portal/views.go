@@ -43,7 +43,7 @@ type LinkStatsView struct {
 	Period PeriodNav
 	Rows   []StatRow
 	Total  StatRow
-	Charts []EventChart
+	Charts []Chart
 }
 
 // StatRow is one event's counts.
@@ -51,12 +51,6 @@ type StatRow struct {
 	Event                string
 	Hits, OptIns, Orders int64
 	Revenue              Money
-}
-
-// EventChart is one event's per-day chart.
-type EventChart struct {
-	Event string
-	SVG   template.HTML
 }
 
 // ProductsView is Products Sold.

@@ -296,6 +296,12 @@ func (p *Program) validate(probs *problems) {
 		}
 		owners[o.Name] = true
 		checkKey(probs, keys, at+".api_key", o.APIKey)
+		checkEmail(probs, at+".email", o.Email, false)
+		for _, a := range p.Affiliates {
+			if o.Email != "" && strings.EqualFold(strings.TrimSpace(a.Email), strings.TrimSpace(o.Email)) {
+				probs.add(at+".email", "is affiliate %q's address too: one address signs in as one person", a.Code)
+			}
+		}
 	}
 }
 

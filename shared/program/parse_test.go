@@ -65,6 +65,9 @@ affiliates:
   - {code: J, name: Jane, email: "jane", plan: gold, events: [summit, nope, summit], api_key: short}
   - {code: bob, name: Bob, email: bob@example.com, plan: standard, events: [summit], api_key: same-key-123}
   - {code: bob, name: Bob2, email: bob2@example.com, plan: standard, events: [], api_key: same-key-123}
+owners:
+  - {name: Accounts, email: "accounts at example"}
+  - {name: Host, email: bob@example.com}
 `
 	_, err := program.Parse([]byte(src))
 	var inv *program.Invalid
@@ -113,6 +116,8 @@ affiliates:
 		`affiliates[0].api_key: must be at least 8 characters`,
 		`affiliates[2].code: duplicate affiliate code "bob"`,
 		`affiliates[2].api_key: is the same key as affiliates[1].api_key`,
+		`owners[0].email: must be a plain email address, got "accounts at example"`,
+		`owners[1].email: is affiliate "bob"'s address too: one address signs in as one person`,
 	}
 	for _, w := range want {
 		if !contains(inv.Problems, w) {

@@ -115,6 +115,7 @@ type Payouts struct {
 // Owner is one of the business's own keys.
 type Owner struct {
 	Name   string `yaml:"name" json:"name"`
+	Email  string `yaml:"email" json:"email,omitempty"` // optional: signs in to the owner's pages (SPEC section 11)
 	APIKey string `yaml:"api_key" json:"-"`
 }
 

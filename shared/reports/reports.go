@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/tallyhq/tally/shared/apierr"
@@ -68,10 +67,7 @@ func serve(d *app.Deps, v view) apigw.Handler {
 			code = req.PathParameters["code"]
 		}
 		if aerr != nil {
-			if format == "html" && auth.SignInWouldHelp(req) {
-				return portal.Redirect("/login?next=" + url.QueryEscape(pathAndQuery(req))), nil
-			}
-			return apigw.Error(log, aerr), nil
+			return auth.Refuse(log, req, aerr, format == "html"), nil
 		}
 		p, err := d.Programs.Get(ctx)
 		if err != nil {
@@ -123,34 +119,13 @@ func serve(d *app.Deps, v view) apigw.Handler {
 	}
 }
 
-// formatOf: ?format= wins, then Accept (CSV, or a page for a browser).
-func formatOf(req apigw.Request) string {
-	switch req.QueryStringParameters["format"] {
-	case "csv":
-		return "csv"
-	case "json":
-		return "json"
-	}
-	accept := apigw.Header(req, "Accept")
-	if strings.Contains(accept, "text/csv") && !strings.Contains(accept, "text/html") {
-		return "csv"
-	}
-	if portal.WantsHTML(req) {
-		return "html"
-	}
-	return "json"
-}
+func formatOf(req apigw.Request) string { return portal.Format(req) }
 
-func pathAndQuery(req apigw.Request) string {
-	p := req.RawPath
-	if p == "" {
-		p = req.RequestContext.HTTP.Path
-	}
-	if req.RawQueryString != "" {
-		p += "?" + req.RawQueryString
-	}
-	return p
-}
+// PeriodNav builds the period picker of a page.
+func PeriodNav(path string, per period.Period) portal.PeriodNav { return periodNav(path, per) }
+
+// PeriodQuery keeps the period when moving between views.
+func PeriodQuery(req apigw.Request) string { return periodQuery(req) }
 
 // periodQuery keeps the period when moving between views.
 func periodQuery(req apigw.Request) string {
@@ -190,4 +165,17 @@ func periodNav(path string, per period.Period) portal.PeriodNav {
 		nav.Label = fmt.Sprintf("%s to %s", per.From, per.To)
 	}
 	return nav
+}
+
+// Of answers one of an affiliate's views (ledger, link-stats) for the
+// owner's page of that affiliate: the same code, so the same numbers, as the
+// affiliate's own report.
+func Of(view string, r Request) (Answer, error) {
+	switch view {
+	case "ledger":
+		return ledgerView(r)
+	case "link-stats":
+		return linkStatsView(r)
+	}
+	return Answer{}, fmt.Errorf("reports: no view %q", view)
 }

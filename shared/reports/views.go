@@ -286,7 +286,7 @@ func linkStatsView(r Request) (Answer, error) {
 			}
 		}
 		if wantDays {
-			page.Charts = append(page.Charts, portal.EventChart{Event: eventName(r.Program, l.Event), SVG: portal.DayChart(eventName(r.Program, l.Event), chart)})
+			page.Charts = append(page.Charts, portal.NewChart(eventName(r.Program, l.Event)+": visits, opt-ins and orders per day", chart))
 		}
 	}
 	t := rep.Totals

@@ -31,11 +31,18 @@ const Lifetime = 7 * 24 * time.Hour
 // ErrInvalid means the cookie is malformed, forged or expired.
 var ErrInvalid = errors.New("invalid session")
 
+// Roles a session can have.
+const (
+	RoleAffiliate = "affiliate"
+	RoleOwner     = "owner"
+)
+
 // Session is what a cookie carries.
 type Session struct {
 	ID        string // random, names the session's item in the table
-	Affiliate string
+	Affiliate string // the subject: the affiliate's code, or the owner's name
 	Expires   time.Time
+	Role      string // RoleAffiliate or RoleOwner
 }
 
 // Signer signs and verifies session cookies with a key of 32+ bytes.
@@ -55,12 +62,25 @@ func New(affiliate string, now time.Time) Session {
 	if _, err := rand.Read(b); err != nil {
 		panic(err)
 	}
-	return Session{ID: hex.EncodeToString(b), Affiliate: affiliate, Expires: now.Add(Lifetime).Truncate(time.Second)}
+	return Session{ID: hex.EncodeToString(b), Affiliate: affiliate, Expires: now.Add(Lifetime).Truncate(time.Second), Role: RoleAffiliate}
 }
 
-// Value is the cookie value: "1.<id>.<affiliate>.<expiry unix>.<mac>".
+// NewOwner starts a session for one of the business's owners.
+func NewOwner(name string, now time.Time) Session {
+	ss := New(name, now)
+	ss.Role = RoleOwner
+	return ss
+}
+
+// Value is the cookie value: "1.<id>.<affiliate>.<expiry unix>.<mac>" for
+// an affiliate; an owner's name may hold any character, so an owner's is
+// "2.<id>.owner.<base64url name>.<expiry unix>.<mac>".
 func (s *Signer) Value(ss Session) string {
-	body := "1." + ss.ID + "." + ss.Affiliate + "." + strconv.FormatInt(ss.Expires.Unix(), 10)
+	exp := strconv.FormatInt(ss.Expires.Unix(), 10)
+	body := "1." + ss.ID + "." + ss.Affiliate + "." + exp
+	if ss.Role == RoleOwner {
+		body = "2." + ss.ID + "." + RoleOwner + "." + base64.RawURLEncoding.EncodeToString([]byte(ss.Affiliate)) + "." + exp
+	}
 	return body + "." + s.mac(body)
 }
 
@@ -130,6 +150,14 @@ func (s *Signer) Verify(value string, now time.Time) (Session, error) {
 		return Session{}, ErrInvalid
 	}
 	parts := strings.Split(body, ".")
+	role := RoleAffiliate
+	if len(parts) == 5 && parts[0] == "2" && parts[2] == RoleOwner {
+		name, err := base64.RawURLEncoding.DecodeString(parts[3])
+		if err != nil {
+			return Session{}, ErrInvalid
+		}
+		parts, role = []string{"1", parts[1], string(name), parts[4]}, RoleOwner
+	}
 	if len(parts) != 4 || parts[0] != "1" || parts[1] == "" || parts[2] == "" {
 		return Session{}, ErrInvalid
 	}
@@ -137,7 +165,7 @@ func (s *Signer) Verify(value string, now time.Time) (Session, error) {
 	if err != nil {
 		return Session{}, ErrInvalid
 	}
-	ss := Session{ID: parts[1], Affiliate: parts[2], Expires: time.Unix(exp, 0).UTC()}
+	ss := Session{ID: parts[1], Affiliate: parts[2], Expires: time.Unix(exp, 0).UTC(), Role: role}
 	if !now.Before(ss.Expires) {
 		return Session{}, ErrInvalid
 	}

@@ -50,6 +50,37 @@ func TestSessionCookie(t *testing.T) {
 	}
 }
 
+func TestOwnerSessionAndFormTokens(t *testing.T) {
+	now := time.Date(2026, 11, 3, 12, 0, 0, 0, time.UTC)
+	s, _ := NewSigner([]byte(strings.Repeat("k", 32)))
+	own := NewOwner("Accounts. Team", now)
+	got, err := s.Verify(s.Value(own), now)
+	if err != nil || got != own || got.Role != RoleOwner {
+		t.Fatalf("owner round trip: %+v %v", got, err)
+	}
+	aff := New("jane", now)
+	if got, _ := s.Verify(s.Value(aff), now); got.Role != RoleAffiliate {
+		t.Errorf("affiliate session has role %q", got.Role)
+	}
+	// An affiliate's cookie cannot be turned into an owner's.
+	v := s.Value(aff)
+	if _, err := s.Verify(strings.Replace(v, "1.", "2.", 1), now); err == nil {
+		t.Error("affiliate cookie accepted as an owner's")
+	}
+	tok := s.FormToken(own)
+	if !s.CheckFormToken(own, tok) {
+		t.Error("own form token refused")
+	}
+	for name, c := range map[string]struct {
+		ss  Session
+		tok string
+	}{"other session": {aff, tok}, "empty": {own, ""}, "other session's token": {own, s.FormToken(aff)}} {
+		if s.CheckFormToken(c.ss, c.tok) {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
 func TestCookieNamesAndFormTokens(t *testing.T) {
 	s, _ := NewSigner([]byte(strings.Repeat("k", 32)))
 	other, _ := NewSigner([]byte(strings.Repeat("o", 32)))

@@ -16,7 +16,8 @@ import (
 // are stored.
 type Login struct {
 	ID         string `json:"id"`
-	Affiliate  string `json:"affiliate"`
+	Affiliate  string `json:"affiliate"`      // the subject: an affiliate's code or an owner's name
+	Role       string `json:"role,omitempty"` // RoleOwner for an owner; empty for an affiliate
 	Email      string `json:"email"`
 	Next       string `json:"next"`
 	SecretHash string `json:"secret_hash"`
@@ -125,34 +126,40 @@ func (s *Store) FailCode(ctx context.Context, id string) error {
 	return err
 }
 
-// PutSession records a session so it can be ended on the server.
-func (s *Store) PutSession(ctx context.Context, id, affiliate string, expires time.Time) error {
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(s.Table),
-		Item: SessionKey(id).Item(map[string]types.AttributeValue{
-			"affiliate": S(affiliate), AttrTTL: N(expires.Unix()),
-		}),
-	})
+// PutSession records a session so it can be ended on the server. subject
+// is the affiliate's code or the owner's name; role is RoleAffiliate or
+// RoleOwner (an item without a role is an affiliate's).
+func (s *Store) PutSession(ctx context.Context, id, subject, role string, expires time.Time) error {
+	item := map[string]types.AttributeValue{"affiliate": S(subject), AttrTTL: N(expires.Unix())}
+	if role != RoleAffiliate {
+		item["role"] = S(role)
+	}
+	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: SessionKey(id).Item(item)})
 	return err
 }
 
-// SessionAffiliate is the affiliate of a live session, "" when it was ended
+// Session is the subject and role of a live session, "" when it was ended
 // (or never existed). now is the caller's clock, so an item past its TTL
 // that DynamoDB has not yet deleted is not taken for a live session.
-func (s *Store) SessionAffiliate(ctx context.Context, id string, now time.Time) (string, error) {
+func (s *Store) Session(ctx context.Context, id string, now time.Time) (subject, role string, err error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: SessionKey(id).AV()})
 	if err != nil || out.Item == nil {
-		return "", err
+		return "", "", err
 	}
-	if v, ok := out.Item["affiliate"].(*types.AttributeValueMemberS); ok {
-		if t, ok := out.Item[AttrTTL].(*types.AttributeValueMemberN); ok {
-			if exp, err := strconv.ParseInt(t.Value, 10, 64); err == nil && now.Unix() >= exp {
-				return "", nil
-			}
+	v, ok := out.Item["affiliate"].(*types.AttributeValueMemberS)
+	if !ok {
+		return "", "", fmt.Errorf("session %s: no subject", id)
+	}
+	if t, ok := out.Item[AttrTTL].(*types.AttributeValueMemberN); ok {
+		if exp, err := strconv.ParseInt(t.Value, 10, 64); err == nil && now.Unix() >= exp {
+			return "", "", nil
 		}
-		return v.Value, nil
 	}
-	return "", fmt.Errorf("session %s: no affiliate", id)
+	role = RoleAffiliate
+	if r, ok := out.Item["role"].(*types.AttributeValueMemberS); ok {
+		role = r.Value
+	}
+	return v.Value, role, nil
 }
 
 // DeleteSession ends a session.

@@ -111,3 +111,38 @@ func (s *Store) Stats(ctx context.Context, affiliate, from, to string) ([]Stat, 
 	})
 	return out, nil
 }
+
+// LatestHitBefore is the latest date before `before` on which an affiliate
+// had a counted hit, "" when none: a Query on their counters, newest first,
+// in pages of 32 items, that stops at the first item with hits (so it
+// reads only back to that day; days with only opt-ins or orders between
+// are read and passed over).
+func (s *Store) LatestHitBefore(ctx context.Context, affiliate, before string) (string, error) {
+	pk, _, _ := StatRange(affiliate, before, before)
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(s.Table),
+		KeyConditionExpression:    aws.String("#pk = :pk AND #sk < :before"),
+		FilterExpression:          aws.String("hits > :zero"),
+		ProjectionExpression:      aws.String("#sk"),
+		ExpressionAttributeNames:  map[string]string{"#pk": AttrPK, "#sk": AttrSK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": S(pk), ":before": S(before), ":zero": N(0)},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(32),
+	}
+	for {
+		out, err := s.DB.Query(ctx, in)
+		if err != nil {
+			return "", fmt.Errorf("query latest hit: %w", err)
+		}
+		for _, it := range out.Items {
+			if v, ok := it[AttrSK].(*types.AttributeValueMemberS); ok {
+				date, _, _ := strings.Cut(v.Value, "#")
+				return date, nil
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return "", nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
