@@ -556,3 +556,59 @@ func TestAffiliateMailAndUnsubscribe(t *testing.T) {
 	x.webhook("/webhooks/orders", order("mail-4", x.at()))
 	waitFor(t, 10*time.Second, func() bool { return len(x.mail.lines("jane@example.com")) == before+2 })
 }
+
+// A delivery that fails past its 3 days lands in the dead-letter queue; the
+// owner sees it (GET /admin/webhooks/failed) and sends it again (POST),
+// and it arrives with the same id and body.
+func TestDeadLetterQueueListAndSendAgain(t *testing.T) {
+	var failing atomic.Bool
+	failing.Store(true)
+	rcv, ep := newReceiver(t, func(string, int) bool { return failing.Load() })
+	q := sqslocal.New(t)
+	mainURL, dlqURL := q.NewQueue(t, "main", 30), q.NewQueue(t, "dead", 30)
+	x := startOpts(t, dynamotest.DynamoDBLocal, withEndpoint(ep.URL), func(o *devserver.Options) {
+		o.SQS, o.QueueURL, o.DLQURL = q, mainURL, dlqURL
+	})
+	body := `{"type":"order.recorded","timestamp":"2026-11-17T12:00:00Z","data":{"order_id":"old"}}`
+	d := notify.Delivery{ID: "msg_old", Type: "order.recorded", URL: ep.URL, Body: body, FirstTry: time.Now().Add(-notify.GiveUpAfter)}
+	if err := notify.Enqueue(context.Background(), q, mainURL, d, 0); err != nil {
+		t.Fatal(err)
+	}
+	sender := notify.NewSender(x.srv.Deps)
+	send := func() {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		p := &notify.QueuePoller{SQS: q, QueueURL: mainURL, Wait: time.Second}
+		_ = p.Run(ctx, sender.HandleSQS)
+	}
+	send() // fails once, past 3 days: to the dead-letter queue
+	var list struct{ Failed []notify.Failed }
+	x.json("/admin/webhooks/failed", owner, &list)
+	if len(list.Failed) != 1 || list.Failed[0].ID != "msg_old" || list.Failed[0].LastError != "endpoint answered 500" || list.Failed[0].Body != body {
+		t.Fatalf("dead-letter queue: %+v", list.Failed)
+	}
+	x.json("/admin/webhooks/failed", owner, &list) // listing leaves it there
+	if len(list.Failed) != 1 {
+		t.Fatalf("listed twice: %+v", list.Failed)
+	}
+	if code, _ := x.call("GET", "/admin/webhooks/failed", "dev-jane-key", "", ""); code != 403 {
+		t.Errorf("an affiliate's key: %d, want 403", code)
+	}
+	failing.Store(false) // the owner fixes the endpoint
+	var resent struct{ Resent []string }
+	x.ok(200, "POST", "/admin/webhooks/failed", owner, "", `{"ids": ["msg_old"]}`, &resent)
+	if fmt.Sprint(resent.Resent) != "[msg_old]" {
+		t.Fatalf("resent %v", resent.Resent)
+	}
+	send()
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	if rcv.delivered["msg_old"] != 1 || rcv.bodies["msg_old"] != body {
+		t.Errorf("after sending again: delivered %d, body %s", rcv.delivered["msg_old"], rcv.bodies["msg_old"])
+	}
+	x.json("/admin/webhooks/failed", owner, &list)
+	if len(list.Failed) != 0 {
+		t.Errorf("still in the dead-letter queue: %+v", list.Failed)
+	}
+}

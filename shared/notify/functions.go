@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"crypto/hmac"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -21,7 +22,9 @@ import (
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/auth"
+	"github.com/tallyhq/tally/shared/csrf"
 	"github.com/tallyhq/tally/shared/mail"
+	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
 )
 
@@ -90,45 +93,95 @@ type Failed struct {
 // maxListed bounds one listing of the dead-letter queue.
 const maxListed = 500
 
+// owner checks an owner's request the way the other /admin routes do: a
+// key, or a session whose forms carry its token; a page for a browser.
+func owner(d *app.Deps, ctx context.Context, req apigw.Request) (who string, page bool, form url.Values, refused *apigw.Response) {
+	log := apigw.Logger(ctx, d.Log, req)
+	post := req.RequestContext.HTTP.Method == http.MethodPost
+	page = !post && portal.WantsHTML(req)
+	refuse := func(r apigw.Response) (string, bool, url.Values, *apigw.Response) { return "", page, nil, &r }
+	if post && csrf.CrossSite(req) {
+		return refuse(apigw.Error(log, apierr.Forbidden("this form can only be sent from this site")))
+	}
+	who, aerr := auth.Owner(req)
+	if aerr != nil {
+		return refuse(auth.Refuse(log, req, aerr, page))
+	}
+	if post && apigw.Header(req, "Authorization") == "" { // a signed-in page's form
+		token := auth.From(req).FormToken
+		body, err := apigw.Body(req)
+		vals, perr := url.ParseQuery(string(body))
+		if err != nil || perr != nil || len(body) > 16<<10 || token == "" || !hmac.Equal([]byte(vals.Get("csrf")), []byte(token)) {
+			return refuse(apigw.Error(log, apierr.Forbidden("the form is missing its token or is from another session: reload the page and try again")))
+		}
+		return who, true, vals, nil
+	}
+	return who, page, nil, nil
+}
+
+// failedPage is the owner's page of the dead-letter queue.
+func failedPage(ctx context.Context, d *app.Deps, req apigw.Request, who string, failed []Failed, resent []string) (apigw.Response, error) {
+	zone := ""
+	if p, err := d.Programs.Get(ctx); err == nil {
+		zone = p.Location().String()
+	}
+	return portal.Render(req, http.StatusOK, "admin-webhooks", portal.Page{Title: "Failed webhooks", Who: who, Nav: "webhooks", Owner: true, Zone: zone,
+		CSRF: auth.From(req).FormToken, Body: struct {
+			Failed []Failed
+			Resent string
+		}{failed, strings.Join(resent, ", ")}})
+}
+
+// listFailed reads the dead-letter queue, oldest first.
+func listFailed(ctx context.Context, q SQS, dlq string) ([]Failed, error) {
+	out := []Failed{}
+	err := sweepDLQ(ctx, q, dlq, func(dv Delivery) bool {
+		out = append(out, Failed{dv.ID, dv.Type, dv.URL, dv.FirstTry, dv.Tries, dv.LastError, dv.Body})
+		return false
+	})
+	slices.SortFunc(out, func(a, b Failed) int { return a.FirstTry.Compare(b.FirstTry) })
+	return out, err
+}
+
 // FailedList serves GET /admin/webhooks/failed: what was given up on.
 func FailedList(d *app.Deps) apigw.Handler {
 	q, dlq := d.AWSSQS(), d.Config.WebhookDLQURL
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		log := apigw.Logger(ctx, d.Log, req)
-		if _, aerr := auth.Owner(req); aerr != nil {
-			return apigw.Error(log, aerr), nil
+		who, page, _, refused := owner(d, ctx, req)
+		if refused != nil {
+			return *refused, nil
 		}
-		out := []Failed{}
-		err := sweepDLQ(ctx, q, dlq, func(dv Delivery) bool {
-			out = append(out, Failed{dv.ID, dv.Type, dv.URL, dv.FirstTry, dv.Tries, dv.LastError, dv.Body})
-			return false
-		})
+		out, err := listFailed(ctx, q, dlq)
 		if err != nil {
 			return apigw.Error(log, err), nil
 		}
-		slices.SortFunc(out, func(a, b Failed) int { return a.FirstTry.Compare(b.FirstTry) })
+		if page {
+			return failedPage(ctx, d, req, who, out, nil)
+		}
 		return apigw.JSON(http.StatusOK, map[string]any{"failed": out}), nil
 	}
 }
 
 // FailedResend serves POST /admin/webhooks/failed ({"ids": [...]}, or {}
-// for all): the deliveries go back on the queue, tried again from now on
-// with the same webhook-id and body.
+// for all; from the page, its form): the deliveries go back on the queue,
+// tried again from now on with the same webhook-id and body.
 func FailedResend(d *app.Deps) apigw.Handler {
 	q, dlq, main := d.AWSSQS(), d.Config.WebhookDLQURL, d.Config.WebhookQueueURL
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		log := apigw.Logger(ctx, d.Log, req)
-		if _, aerr := auth.Owner(req); aerr != nil {
-			return apigw.Error(log, aerr), nil
-		}
-		body, err := apigw.Body(req)
-		if err != nil {
-			return apigw.Error(log, err), nil
+		who, page, form, refused := owner(d, ctx, req)
+		if refused != nil {
+			return *refused, nil
 		}
 		var in struct {
 			IDs []string `json:"ids"`
 		}
-		if strings.TrimSpace(string(body)) != "" {
+		if page {
+			in.IDs = form["id"]
+		} else if body, err := apigw.Body(req); err != nil {
+			return apigw.Error(log, err), nil
+		} else if strings.TrimSpace(string(body)) != "" {
 			dec := json.NewDecoder(strings.NewReader(string(body)))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&in); err != nil {
@@ -136,7 +189,7 @@ func FailedResend(d *app.Deps) apigw.Handler {
 			}
 		}
 		resent := []string{}
-		err = sweepDLQ(ctx, q, dlq, func(dv Delivery) bool {
+		err := sweepDLQ(ctx, q, dlq, func(dv Delivery) bool {
 			if len(in.IDs) > 0 && !slices.Contains(in.IDs, dv.ID) {
 				return false
 			}
@@ -150,6 +203,13 @@ func FailedResend(d *app.Deps) apigw.Handler {
 		})
 		if err != nil {
 			return apigw.Error(log, err), nil
+		}
+		if page {
+			left, err := listFailed(ctx, q, dlq)
+			if err != nil {
+				return apigw.Error(log, err), nil
+			}
+			return failedPage(ctx, d, req, who, left, resent)
 		}
 		return apigw.JSON(http.StatusOK, map[string]any{"resent": resent}), nil
 	}

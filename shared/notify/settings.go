@@ -39,10 +39,7 @@ func mailSettings(ctx context.Context, d *app.Deps, req apigw.Request, saved boo
 	log := apigw.Logger(ctx, d.Log, req)
 	code, aerr := auth.Affiliate(req)
 	if aerr != nil {
-		if portal.WantsHTML(req) && auth.SignInWouldHelp(req) {
-			return portal.Redirect("/login?next=" + url.QueryEscape("/reports/mail")), nil
-		}
-		return apigw.Error(log, aerr), nil
+		return auth.Refuse(log, req, aerr, portal.WantsHTML(req)), nil
 	}
 	p, err := d.Programs.Get(ctx)
 	if err != nil {
