@@ -37,6 +37,14 @@ func checks(r Report) []Check {
 		got += fmt.Sprintf("%d lines: %d; ", n, c.Total)
 	}
 	add("order: requests flat in line count", flat, "%s", got[:max(0, len(got)-2)])
+	for _, pair := range [][2]string{{opStripeOrder, opOrder(3)}, {opShopifyOrder, opClickOrder}} {
+		op, like := pair[0], pair[1]
+		c, ok := cost(op)
+		native, okN := cost(like)
+		ok = ok && okN
+		add(op+": the DynamoDB requests of a native "+like, ok && c.Total == native.Total && c.WriteUnits == native.WriteUnits,
+			"%d requests, %.1f write units; native: %d, %.1f", c.Total, c.WriteUnits, native.Total, native.WriteUnits)
+	}
 	c, ok = cost(opReplay)
 	add("replayed order: 0 write units", ok && c.WriteUnits == 0, "%.1f write units", c.WriteUnits)
 	for _, v := range reportViews {

@@ -18,6 +18,8 @@ func within() Report {
 	for _, v := range reportViews {
 		r.Costs = append(r.Costs, Cost{Operation: opReport(v), Total: 1, ReadUnits: 55}, Cost{Operation: opReport(v) + crowdedTag, Total: 1, ReadUnits: 55})
 	}
+	r.Costs = append(r.Costs, Cost{Operation: opStripeOrder, Total: 2, WriteUnits: 24, StripeCalls: 1},
+		Cost{Operation: opShopifyOrder, Total: 3, WriteUnits: 26}, Cost{Operation: opClickOrder, Total: 3, WriteUnits: 26})
 	return r
 }
 
@@ -38,6 +40,8 @@ func TestBudgets(t *testing.T) {
 		"load: every commission":      func(r *Report) { r.Load.CommissionSum = 9699 },
 		"load: measured":              func(r *Report) { r.Load = nil },
 		"cold start: F answers":       func(r *Report) { r.ColdStarts = []ColdStart{{Function: "F", Error: "exited"}} },
+		"Stripe order of 3 lines":     func(r *Report) { r.Costs[len(r.Costs)-3].Total = 3 },
+		"Shopify order of 3 lines":    func(r *Report) { r.Costs[len(r.Costs)-2].WriteUnits = 28 },
 	}
 	for budget, spoil := range cases {
 		r := within()

@@ -38,6 +38,8 @@ type Cost struct {
 	Total      int            `json:"total_requests"`
 	ReadUnits  float64        `json:"read_units"`
 	WriteUnits float64        `json:"write_units"`
+	// StripeCalls is the Stripe API calls a Stripe webhook made.
+	StripeCalls int `json:"stripe_api_calls,omitempty"`
 }
 
 func costOf(op string, c dynamometer.Counts) Cost {
@@ -132,6 +134,9 @@ func costs(ctx context.Context, endpoint string, m *dynamometer.Meter, entries, 
 	}
 	optin := `{"id":"oi-1","occurred_at":"2026-11-03T14:00:00Z","event":"summit-2026","contact":{"email":"n@example.org"},"affiliate":"jane"}`
 	if err := measure(opOptIn, func() error { return deliver(ctx, optins, "/webhooks/optins", optin, secret) }); err != nil {
+		return nil, err
+	}
+	if err := checkoutCosts(ctx, d, measure, func() *Cost { return &out[len(out)-1] }); err != nil {
 		return nil, err
 	}
 

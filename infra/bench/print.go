@@ -21,9 +21,9 @@ func table(w io.Writer, header string, rows [][]string) {
 func printCosts(w io.Writer, cs []Cost) {
 	var rows [][]string
 	for _, c := range cs {
-		rows = append(rows, []string{c.Operation, byOperation(c.Requests), fmt.Sprint(c.Total), units(c.ReadUnits), units(c.WriteUnits)})
+		rows = append(rows, []string{c.Operation, byOperation(c.Requests), fmt.Sprint(c.Total), units(c.ReadUnits), units(c.WriteUnits), fmt.Sprint(c.StripeCalls)})
 	}
-	table(w, "operation\tDynamoDB requests\ttotal\tread units\twrite units", rows)
+	table(w, "operation\tDynamoDB requests\ttotal\tread units\twrite units\tStripe API calls", rows)
 }
 
 // byOperation is "GetItem=1 Query=2", sorted; "-" for none.

@@ -49,6 +49,13 @@ type Options struct {
 	Mail             io.Writer    // where sign-in mail is printed; default stdout
 	PublicBaseURL    string       // where mailed links point; set it (or SetPublicBaseURL) once the address is known
 
+	// Checkouts (SPEC 10): "" = a made-up secret or key; the API URL
+	// defaults to Stripe's.
+	StripeWebhookSecrets string
+	StripeAPIKey         string
+	StripeAPIURL         string
+	ShopifySecrets       string
+	HTTP                 *http.Client // for Stripe's API; nil = default
 	// Notify runs the stream's consumers in process (mail, outgoing
 	// webhooks), as Lambda does on AWS. Off by default in tests.
 	Notify bool
@@ -57,7 +64,7 @@ type Options struct {
 	SQS              app.SQS
 	QueueURL, DLQURL string
 	RetryDelays      []time.Duration // default notify.LocalDelays
-	HTTP             *http.Client    // sends outgoing webhooks
+	WebhookHTTP      *http.Client    // sends outgoing webhooks
 }
 
 // Server is a running set of routes over a store.
@@ -66,8 +73,10 @@ type Server struct {
 	Store         *store.Store
 	Program       *program.Program
 	WebhookSecret string // what webhooks are verified with
-	Endpoint      string // the DynamoDB endpoint in use
-	Routes        []sam.Route
+	// What the checkouts' webhooks are verified with, and the Stripe key.
+	StripeWebhookSecret, StripeAPIKey, ShopifySecret string
+	Endpoint                                         string // the DynamoDB endpoint in use
+	Routes                                           []sam.Route
 
 	mux          *http.ServeMux
 	stopEmbedded func() error // nil on an external endpoint
@@ -114,6 +123,16 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		o.SessionKey = hex.EncodeToString(randomBytes(32))
 	}
 	s.WebhookSecret = o.WebhookSecrets
+	if o.StripeWebhookSecrets == "" {
+		o.StripeWebhookSecrets = "whsec_" + hex.EncodeToString(randomBytes(16))
+	}
+	if o.StripeAPIKey == "" {
+		o.StripeAPIKey = "rk_test_" + hex.EncodeToString(randomBytes(12))
+	}
+	if o.ShopifySecrets == "" {
+		o.ShopifySecrets = "shpss_" + hex.EncodeToString(randomBytes(16))
+	}
+	s.StripeWebhookSecret, s.StripeAPIKey, s.ShopifySecret = o.StripeWebhookSecrets, o.StripeAPIKey, o.ShopifySecrets
 	cfg := app.Config{
 		Table:          o.Table,
 		ClickKey:       o.ClickKey,
@@ -121,8 +140,14 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		SessionKey:     o.SessionKey,
 		PublicBaseURL:  o.PublicBaseURL,
 		ProgramTTL:     2 * time.Second,
+
+		StripeWebhookSecrets: o.StripeWebhookSecrets,
+		StripeAPIKey:         o.StripeAPIKey,
+		StripeAPIURL:         o.StripeAPIURL,
+		ShopifySecrets:       o.ShopifySecrets,
 	}
 	s.Deps = app.New(cfg, db, o.Log)
+	s.Deps.HTTP = o.HTTP
 	if o.Now != nil {
 		s.Deps.Now = o.Now
 	}
@@ -137,7 +162,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if o.RetryDelays == nil {
 		o.RetryDelays = notify.LocalDelays
 	}
-	s.Deps.SQS, s.Deps.HTTP, s.Deps.RetryDelays = o.SQS, o.HTTP, o.RetryDelays
+	s.Deps.SQS, s.Deps.WebhookHTTP, s.Deps.RetryDelays = o.SQS, o.WebhookHTTP, o.RetryDelays
 	s.Deps.Config.WebhookQueueURL, s.Deps.Config.WebhookDLQURL = o.QueueURL, o.DLQURL
 	s.Deps.Config.MailLinkKey = hex.EncodeToString(randomBytes(32))
 

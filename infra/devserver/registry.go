@@ -10,6 +10,9 @@ import (
 	"github.com/tallyhq/tally/shared/notify"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/reports"
+	"github.com/tallyhq/tally/shared/shopifyhook"
+	"github.com/tallyhq/tally/shared/snippet"
+	"github.com/tallyhq/tally/shared/stripehook"
 	"github.com/tallyhq/tally/shared/webhooks"
 )
 
@@ -56,6 +59,9 @@ var Functions = map[string]Function{
 	"AdminOverviewFunction":             {"admin-overview", "admin.Overview", admin.Overview},
 	"AdminAffiliatesFunction":           {"admin-affiliates", "admin.Affiliates", admin.Affiliates},
 	"AdminAffiliateFunction":            {"admin-affiliate", "admin.Affiliate", admin.Affiliate},
+	"StripeWebhookFunction":             {"webhook-stripe", "stripehook.Webhook", stripehook.Webhook},
+	"ShopifyWebhookFunction":            {"webhook-shopify", "shopifyhook.Webhook", shopifyhook.Webhook},
+	"SnippetFunction":                   {"snippet", "snippet.Handler", snippet.Handler},
 	"AdminWebhooksFailedFunction":       {"admin-webhooks-failed", "notify.FailedList", notify.FailedList},
 	"AdminWebhooksResendFunction":       {"admin-webhooks-resend", "notify.FailedResend", notify.FailedResend},
 	"UnsubscribePageFunction":           {"unsubscribe-page", "notify.UnsubscribePage", notify.UnsubscribePage},

@@ -20,12 +20,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/stripe/stripe-go/v85/webhook"
 
 	"github.com/tallyhq/tally/infra/devserver"
 	"github.com/tallyhq/tally/infra/sam"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/auth"
 	"github.com/tallyhq/tally/shared/portal"
+	"github.com/tallyhq/tally/shared/shopifyhook"
 	"github.com/tallyhq/tally/shared/webhooksig"
 )
 
@@ -33,6 +35,12 @@ import (
 var buildTarget = regexp.MustCompile(`(?m)^build-(\w+): ; \$\(call lambda,([a-z0-9-]+)\)$`)
 
 var webhookKey = []byte("sample-events-webhook-secret-0123456789")
+
+// The checkouts' secrets the samples are signed with.
+const (
+	stripeSecret  = "whsec_sample_events_0123456789"
+	shopifySecret = "shpss_sample_events_0123456789"
+)
 
 // Every function of template.yaml has events/<folder>.json, a payload 2.0
 // event of its own route that decodes without unknown fields and agrees
@@ -61,7 +69,12 @@ func TestEveryFunctionHasItsSampleEvent(t *testing.T) {
 	}
 
 	clock := time.Now()
+	stripeMock := os.Getenv("TALLY_TEST_STRIPE_MOCK")
+	if stripeMock == "" {
+		t.Fatal("TALLY_TEST_STRIPE_MOCK is not set: run the tests with `make test`, which starts stripe-mock")
+	}
 	srv, err := devserver.New(context.Background(), devserver.Options{
+		StripeWebhookSecrets: stripeSecret, StripeAPIKey: "sk_test_123", StripeAPIURL: stripeMock, ShopifySecrets: shopifySecret,
 		WebhookSecrets: "whsec_" + base64.StdEncoding.EncodeToString(webhookKey),
 		Now:            func() time.Time { return clock },
 		Log:            slog.New(slog.NewJSONHandler(io.Discard, nil)),
@@ -112,7 +125,15 @@ func TestEveryFunctionHasItsSampleEvent(t *testing.T) {
 					t.Errorf("requestContext.authorizer.lambda = %v, the authorizer passes %v", req.RequestContext.Authorizer, res.Context)
 				}
 			}
-			if strings.HasPrefix(folder, "webhook-") {
+			switch folder {
+			case "webhook-stripe":
+				// Stripe's tolerance is against the real clock.
+				body, _ := apigw.Body(req)
+				req.Headers["stripe-signature"] = webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: stripeSecret}).Header
+			case "webhook-shopify":
+				body, _ := apigw.Body(req)
+				req.Headers["x-shopify-hmac-sha256"] = shopifyhook.Sign([]byte(shopifySecret), body)
+			case "webhook-optins", "webhook-orders":
 				sign(t, &req)
 			}
 			resp, err := fn.New(srv.Deps)(context.Background(), req)

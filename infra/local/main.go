@@ -56,8 +56,13 @@ func run(addr, programFile, endpoint, table string, activity bool) error {
 		WebhookSecrets:   secret,
 		ClickKey:         os.Getenv("TALLY_CLICK_KEY"),
 		SessionKey:       os.Getenv("TALLY_SESSION_KEY"),
-		Log:              slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Notify:           true,
+
+		StripeWebhookSecrets: os.Getenv("TALLY_STRIPE_WEBHOOK_SECRET"),
+		StripeAPIKey:         os.Getenv("TALLY_STRIPE_API_KEY"),
+		StripeAPIURL:         os.Getenv("TALLY_STRIPE_API_URL"),
+		ShopifySecrets:       os.Getenv("TALLY_SHOPIFY_SECRET"),
+		Log:                  slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Notify:               true,
 	})
 	if err != nil {
 		return err
@@ -80,6 +85,15 @@ func run(addr, programFile, endpoint, table string, activity bool) error {
 	}
 	if secret == "" {
 		fmt.Printf("webhook secret (TALLY_WEBHOOK_SECRET was unset): %s\n", srv.WebhookSecret)
+	}
+	for _, v := range []struct{ env, val string }{
+		{"TALLY_STRIPE_WEBHOOK_SECRET", srv.StripeWebhookSecret},
+		{"TALLY_STRIPE_API_KEY", srv.StripeAPIKey},
+		{"TALLY_SHOPIFY_SECRET", srv.ShopifySecret},
+	} {
+		if os.Getenv(v.env) == "" {
+			fmt.Printf("%s was unset; made up: %s\n", v.env, v.val)
+		}
 	}
 	if src == nil {
 		fmt.Println("demo program loaded; API keys:")

@@ -9,6 +9,7 @@ cache="$root/.cache"
 mkdir -p "$cache"
 
 . infra/scripts/dynamodb-local.sh
+. infra/scripts/stripe-mock.sh
 
 # The portal's browser tests: Chromium from Debian, axe-core from npm.
 if ! command -v chromium >/dev/null 2>&1; then
@@ -26,6 +27,7 @@ export TALLY_TEST_CHROMIUM="$(command -v chromium)"
 export TALLY_TEST_AXE="$axe_dir/node_modules/axe-core/axe.min.js"
 
 start_dynamodb_local dynamodb-local
+start_stripe_mock stripe-mock
 
 export TALLY_TEST_DYNAMODB="http://127.0.0.1:$port"
 

@@ -33,6 +33,11 @@ type Config struct {
 	MailFrom       string        // TALLY_MAIL_FROM: the SES sender of sign-in mail
 	PublicBaseURL  string        // TALLY_PUBLIC_BASE_URL: where mailed links point when the program names no public_base_url
 	ProgramTTL     time.Duration // TALLY_PROGRAM_TTL: how long the program is cached (default 30s)
+	// Checkouts (SPEC 10).
+	StripeWebhookSecrets string // TALLY_STRIPE_WEBHOOK_SECRET: whsec_... (several, space-separated)
+	StripeAPIKey         string // TALLY_STRIPE_API_KEY: a restricted, read-only key
+	StripeAPIURL         string // TALLY_STRIPE_API_URL: default https://api.stripe.com
+	ShopifySecrets       string // TALLY_SHOPIFY_SECRET: the app's client secret (several, space-separated)
 	// Outgoing webhooks and affiliate mail (docs/notify.md).
 	WebhookQueueURL string // TALLY_WEBHOOK_QUEUE_URL: deliveries waiting for a try
 	WebhookDLQURL   string // TALLY_WEBHOOK_DLQ_URL: deliveries given up on, for the owner
@@ -51,10 +56,14 @@ func ConfigFromEnv() (Config, error) {
 		PublicBaseURL:  os.Getenv("TALLY_PUBLIC_BASE_URL"),
 		ProgramTTL:     30 * time.Second,
 
-		WebhookQueueURL: os.Getenv("TALLY_WEBHOOK_QUEUE_URL"),
-		WebhookDLQURL:   os.Getenv("TALLY_WEBHOOK_DLQ_URL"),
-		OutgoingSecret:  os.Getenv("TALLY_OUTGOING_WEBHOOK_SECRET"),
-		MailLinkKey:     os.Getenv("TALLY_MAIL_LINK_KEY"),
+		StripeWebhookSecrets: os.Getenv("TALLY_STRIPE_WEBHOOK_SECRET"),
+		StripeAPIKey:         os.Getenv("TALLY_STRIPE_API_KEY"),
+		StripeAPIURL:         os.Getenv("TALLY_STRIPE_API_URL"),
+		ShopifySecrets:       os.Getenv("TALLY_SHOPIFY_SECRET"),
+		WebhookQueueURL:      os.Getenv("TALLY_WEBHOOK_QUEUE_URL"),
+		WebhookDLQURL:        os.Getenv("TALLY_WEBHOOK_DLQ_URL"),
+		OutgoingSecret:       os.Getenv("TALLY_OUTGOING_WEBHOOK_SECRET"),
+		MailLinkKey:          os.Getenv("TALLY_MAIL_LINK_KEY"),
 	}
 	if v := os.Getenv("TALLY_PROGRAM_TTL"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -79,11 +88,14 @@ type Deps struct {
 	// Mail sends sign-in mail; nil means Amazon SES from TALLY_MAIL_FROM,
 	// built by the functions that send mail.
 	Mail mail.Sender
+	// HTTP is the client for other services' APIs (Stripe); nil means a
+	// default one.
+	HTTP *http.Client
 	// SQS holds outgoing webhook deliveries; nil means Amazon SQS, built
 	// by the functions that use it.
 	SQS SQS
-	// HTTP sends outgoing webhooks (nil: a default client).
-	HTTP *http.Client
+	// WebhookHTTP sends outgoing webhooks (nil: a default client).
+	WebhookHTTP *http.Client
 	// RetryDelays are the waits between tries of an outgoing webhook
 	// (nil: the growing delays used on AWS).
 	RetryDelays []time.Duration

@@ -159,6 +159,7 @@ func (k *Keys) Sign(c Claims) string {
 // Verify checks a token and returns its claims. Any failure wraps
 // ErrInvalid; the detail is for logs, and never reveals a key.
 func (k *Keys) Verify(token string) (Claims, error) {
+	token = fromStripeForm(token)
 	if len(token) > maxLen {
 		return Claims{}, invalid("too long")
 	}
@@ -258,4 +259,20 @@ func plain(s string) bool {
 		}
 	}
 	return true
+}
+
+// StripeForm is the token as Stripe's client_reference_id allows it (letters,
+// digits, '-' and '_', up to 200): every dot becomes '_'. Only the MAC can
+// hold a '_' of its own, and it is the fixed-length tail, so the form maps
+// back to exactly one token; Verify accepts both.
+func StripeForm(token string) string { return strings.ReplaceAll(token, ".", "_") }
+
+// fromStripeForm turns a Stripe form back into the token; anything else is
+// returned as it is (a form mixing dots and '_' separators is not a token).
+func fromStripeForm(s string) string {
+	n := len(s) - macTextLen - 1
+	if n <= len(version) || len(s) > maxLen || s[0] != version[0] || s[n] != '_' || strings.IndexByte(s, '.') >= 0 {
+		return s
+	}
+	return strings.ReplaceAll(s[:n], "_", ".") + "." + s[n+1:]
 }

@@ -326,3 +326,57 @@ func TestParseKeysRotation(t *testing.T) {
 		t.Error("a repeated word accepted as a key")
 	}
 }
+
+func TestStripeForm(t *testing.T) {
+	k := mustKeys(t, keyA)
+	stripeChars := func(s string) bool {
+		for _, c := range s {
+			if !strings.ContainsRune("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_", c) {
+				return false
+			}
+		}
+		return len(s) >= 1 && len(s) <= 200
+	}
+	// Enough clicks that some MACs hold '_' and '-' themselves.
+	var underscoreMAC bool
+	for i := range 400 {
+		c := Claims{"jane", "summit-2026", clickAt.Add(time.Duration(i) * time.Second)}
+		if i == 0 {
+			c = Claims{strings.Repeat("a", 32), strings.Repeat("e", 64), clickAt}
+		}
+		tok := k.Sign(c)
+		sf := StripeForm(tok)
+		underscoreMAC = underscoreMAC || strings.Contains(tok[len(tok)-macTextLen:], "_")
+		if !stripeChars(sf) {
+			t.Fatalf("StripeForm(%q) = %q: not what client_reference_id allows", tok, sf)
+		}
+		got, err := k.Verify(sf)
+		if err != nil || got.Affiliate != c.Affiliate || got.Event != c.Event || !got.At.Equal(c.At) {
+			t.Fatalf("Verify(%q) = %+v, %v; want %+v", sf, got, err, c)
+		}
+		if StripeForm(sf) != sf {
+			t.Fatalf("StripeForm is not stable on %q", sf)
+		}
+	}
+	if !underscoreMAC {
+		t.Fatal("no MAC with '_' among 400 tokens: the test did not cover it")
+	}
+
+	good := StripeForm(k.Sign(claims))
+	mixed := strings.Replace(good, "_", ".", 1)
+	tests := []struct{ name, tok string }{
+		{"a changed affiliate", strings.Replace(good, "jane", "jbne", 1)},
+		{"a changed time", good[:len("1_jane_summit-2026_")] + "z" + good[len("1_jane_summit-2026_")+1:]},
+		{"dots and underscores mixed", mixed},
+		{"no separator before the MAC", good[:len(good)-macTextLen-1] + "x" + good[len(good)-macTextLen:]},
+		{"truncated", good[:len(good)-1]},
+		{"another key", StripeForm(mustKeys(t, keyB).Sign(claims))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := k.Verify(tt.tok); !errors.Is(err, ErrInvalid) {
+				t.Errorf("Verify(%q) = %v, want ErrInvalid", tt.tok, err)
+			}
+		})
+	}
+}

@@ -17,10 +17,18 @@ type Line struct {
 	SKU            string `json:"sku"`
 	Quantity       int64  `json:"quantity"`
 	UnitPriceCents int64  `json:"unit_price_cents"`
+	// AmountCents, when not 0, is the line's amount where it is not a whole
+	// number of unit prices (a checkout's line after a discount).
+	AmountCents int64 `json:"amount_cents,omitempty"`
 }
 
 // Amount is what the line cost the buyer.
-func (l Line) Amount() int64 { return l.Quantity * l.UnitPriceCents }
+func (l Line) Amount() int64 {
+	if l.AmountCents != 0 {
+		return l.AmountCents
+	}
+	return l.Quantity * l.UnitPriceCents
+}
 
 // Referral is who referred an order, and how, as attribution decides it;
 // Affiliate "" is nobody.
@@ -127,7 +135,9 @@ func Earn(p *program.Program, o Order) []ledger.Entry {
 // Clawback is the entry a refund writes against one commission: R units
 // refunded in all after it, r before, of the Q the line sold, so
 // round(C×R/Q) − round(C×r/Q) is taken back and the whole line takes back
-// exactly C. ok is false when it rounds to nothing.
+// exactly C. ok is false when it rounds to nothing. The money refunded
+// (the entry's basis) is the line's amount in the same proportion, which is
+// the units × unitPrice of a line whose amount is a whole number of units.
 func Clawback(c ledger.Entry, refundID string, at time.Time, unitPrice, before, after int64) (ledger.Entry, bool) {
 	e := clawback(c, refundID, at, unitPrice, before, after)
 	return e, e.AmountCents != 0
@@ -143,8 +153,15 @@ func clawback(c ledger.Entry, refundID string, at time.Time, unitPrice, before, 
 		ID: ledger.ClawbackID(refundID, c.SKU, c.Type), Affiliate: c.Affiliate, At: at,
 		Type: ledger.TypeClawback, Rule: ledger.RuleClawback,
 		OrderID: c.OrderID, RefundID: refundID, SKU: c.SKU, Event: c.Event,
-		Quantity: after - before, BasisCents: (after - before) * unitPrice, RateBP: c.RateBP,
+		Quantity: after - before, BasisCents: basis(c, unitPrice, before, after), RateBP: c.RateBP,
 		AmountCents: money.Clawback(c.AmountCents, c.Quantity, before, after),
 		OrderAt:     c.At, Reverses: c.ID, AvailableOn: avail,
 	}
+}
+
+func basis(c ledger.Entry, unitPrice, before, after int64) int64 {
+	if c.BasisCents == c.Quantity*unitPrice {
+		return (after - before) * unitPrice
+	}
+	return money.Prorate(c.BasisCents, after, c.Quantity) - money.Prorate(c.BasisCents, before, c.Quantity)
 }

@@ -13,6 +13,7 @@ type SoldLine struct {
 	SKU            string         `json:"sku"`
 	Quantity       int64          `json:"quantity"`
 	UnitPriceCents int64          `json:"unit_price_cents"`
+	AmountCents    int64          `json:"amount_cents,omitempty"` // when not Quantity × UnitPriceCents
 	Refunded       int64          `json:"refunded"`
 	Earned         []ledger.Entry `json:"earned,omitempty"` // the commissions written for this line
 }

@@ -16,7 +16,7 @@ import (
 // GUT-REC was refunded already.
 func soldOrder(t *testing.T) []SoldLine {
 	t.Helper()
-	lines := []Line{{"GUT-TRN", 4, 1}, {"GUT-REC", 2, 14700}}
+	lines := []Line{{"GUT-TRN", 4, 1, 0}, {"GUT-REC", 2, 14700, 0}}
 	es := Earn(demo.Program(), Order{ID: "o", At: at, Lines: lines, Referral: Referral{Affiliate: "kim", Via: ledger.ViaAffiliate}})
 	if len(es) != 2 || es[0].AmountCents != 1 || es[1].AmountCents != 11760 {
 		t.Fatalf("setup: %+v", es)

@@ -27,6 +27,8 @@ const (
 	ViaClick     = "click"
 	ViaAffiliate = "affiliate"
 	ViaContact   = "contact"
+	// ViaSubscription: an invoice of a subscription the affiliate referred.
+	ViaSubscription = "subscription"
 )
 
 // Entry is one line of an affiliate's ledger.

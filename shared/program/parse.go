@@ -137,6 +137,9 @@ func (p *Program) validate(probs *problems) {
 	if p.CookieDays < 0 || p.CookieDays > 3650 {
 		probs.add("cookie_days", "must be between 1 and 3650, got %d", p.CookieDays)
 	}
+	if m := p.RecurringMonths; m != nil && (*m < 0 || *m > 1200) {
+		probs.add("recurring_months", "must be between 0 and 1200, got %d", *m)
+	}
 	if p.Attribution != "" && !isModel[p.Attribution] {
 		probs.add("attribution", "must be first_touch or last_touch, got %q", p.Attribution)
 	}

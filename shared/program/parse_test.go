@@ -154,3 +154,23 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+func TestRecurringMonths(t *testing.T) {
+	base := "currency: USD\nfallback_url: https://example.com/\nevents: [{slug: e, name: E, url: \"https://example.com/e\"}]\n"
+	for _, c := range []struct {
+		line string
+		want int
+		ok   bool
+	}{{"", 12, true}, {"recurring_months: 0\n", 0, true}, {"recurring_months: 24\n", 24, true}, {"recurring_months: -1\n", 0, false}} {
+		p, err := program.Parse([]byte(base + c.line))
+		if (err == nil) != c.ok {
+			t.Fatalf("%q: err %v", c.line, err)
+		}
+		if c.ok && p.Recurring() != c.want {
+			t.Errorf("%q: Recurring() = %d, want %d", c.line, p.Recurring(), c.want)
+		}
+		if !c.ok && !strings.Contains(err.Error(), "recurring_months") {
+			t.Errorf("%q: %v does not name recurring_months", c.line, err)
+		}
+	}
+}

@@ -26,23 +26,29 @@ const (
 const (
 	DefaultCookieDays = 30
 	DefaultHoldDays   = 30
+	// DefaultRecurringMonths is how long subscription invoices earn.
+	DefaultRecurringMonths = 12
 )
 
 // Program is one business's setup. The exported fields mirror the program
 // file; lookups go through the methods, which use indexes built by Index.
 type Program struct {
-	Currency      string      `yaml:"currency" json:"currency"`
-	Timezone      string      `yaml:"timezone" json:"timezone,omitempty"`
-	CookieDays    int         `yaml:"cookie_days" json:"cookie_days"`
-	Attribution   string      `yaml:"attribution" json:"attribution"`
-	FallbackURL   string      `yaml:"fallback_url" json:"fallback_url"`
-	PublicBaseURL string      `yaml:"public_base_url" json:"public_base_url,omitempty"`
-	Events        []Event     `yaml:"events" json:"-"`
-	Products      []Product   `yaml:"products" json:"-"`
-	Plans         []Plan      `yaml:"plans" json:"-"`
-	Affiliates    []Affiliate `yaml:"affiliates" json:"-"`
-	Payouts       *Payouts    `yaml:"payouts" json:"payouts,omitempty"`
-	Owners        []Owner     `yaml:"owners" json:"-"`
+	Currency   string `yaml:"currency" json:"currency"`
+	Timezone   string `yaml:"timezone" json:"timezone,omitempty"`
+	CookieDays int    `yaml:"cookie_days" json:"cookie_days"`
+	// RecurringMonths is how long a subscription's invoices earn for its
+	// referrer after the first one (SPEC 10); nil is the default, 0 the
+	// first invoice only.
+	RecurringMonths *int        `yaml:"recurring_months" json:"recurring_months,omitempty"`
+	Attribution     string      `yaml:"attribution" json:"attribution"`
+	FallbackURL     string      `yaml:"fallback_url" json:"fallback_url"`
+	PublicBaseURL   string      `yaml:"public_base_url" json:"public_base_url,omitempty"`
+	Events          []Event     `yaml:"events" json:"-"`
+	Products        []Product   `yaml:"products" json:"-"`
+	Plans           []Plan      `yaml:"plans" json:"-"`
+	Affiliates      []Affiliate `yaml:"affiliates" json:"-"`
+	Payouts         *Payouts    `yaml:"payouts" json:"payouts,omitempty"`
+	Owners          []Owner     `yaml:"owners" json:"-"`
 	// WebhooksOut are the business's endpoints that hear of commissions,
 	// payouts, orders and opt-ins (SPEC section 12).
 	WebhooksOut []WebhookOut `yaml:"webhooks_out" json:"webhooks_out,omitempty"`
@@ -286,6 +292,15 @@ func (p *Program) MinPayoutCents() int64 {
 		return 0
 	}
 	return p.Payouts.MinPayoutCents
+}
+
+// Recurring is how many months after a subscription's first invoice its
+// invoices still earn for the subscription's referrer.
+func (p *Program) Recurring() int {
+	if p.RecurringMonths == nil {
+		return DefaultRecurringMonths
+	}
+	return *p.RecurringMonths
 }
 
 // CookieWindow is how long a click or opt-in keeps attributing a person.

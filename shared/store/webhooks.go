@@ -25,6 +25,11 @@ type Txn struct {
 	Version    int64     `json:"version"`
 	Lines      []TxnLine `json:"lines,omitempty"`
 	OrderID    string    `json:"order_id,omitempty"` // a refund's order
+	// PaidCents is what a checkout's buyer paid in all, tax included (0: the
+	// sum of the lines), and RefundedCents the money refunded so far by the
+	// amount rule (SPEC 10).
+	PaidCents     int64 `json:"paid_cents,omitempty"`
+	RefundedCents int64 `json:"refunded_cents,omitempty"`
 }
 
 // TxnLine is one line of an order (the same fields as commission.SoldLine,
@@ -33,6 +38,7 @@ type TxnLine struct {
 	SKU            string         `json:"sku"`
 	Quantity       int64          `json:"quantity"`
 	UnitPriceCents int64          `json:"unit_price_cents"`
+	AmountCents    int64          `json:"amount_cents,omitempty"` // when not Quantity × UnitPriceCents
 	Refunded       int64          `json:"refunded"`
 	Earned         []ledger.Entry `json:"earned,omitempty"` // the commissions written for this line
 }

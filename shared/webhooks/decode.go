@@ -35,6 +35,9 @@ type payload struct {
 	Items      []commission.Line // for a refund: SKU and Quantity only
 	HasItems   bool
 	Hash       string // of the canonical JSON: key order and spacing do not matter
+	// Set for orders translated from a checkout (checkout.go).
+	Paid     int64                // what the buyer paid in all, tax included
+	Referral *commission.Referral // decided by the checkout (a subscription's)
 }
 
 // fields collects every problem of a body, by field path.

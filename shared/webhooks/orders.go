@@ -73,6 +73,9 @@ func (r *receiver) order(ctx context.Context, p *program.Program, pl payload, lo
 		})
 		warnings = append(warnings, d.Warnings...)
 		ref := d.Referral
+		if pl.Referral != nil { // a checkout decided it: a subscription's referrer
+			ref, d.Next = *pl.Referral, nil
+		}
 		entries := commission.Earn(p, commission.Order{ID: pl.ID, At: pl.OccurredAt, Lines: pl.Items, Referral: ref})
 
 		res := OrderResult{OrderID: pl.ID, Commissions: answer(entries), Warnings: warningsOrEmpty(warnings)}
@@ -83,10 +86,10 @@ func (r *receiver) order(ctx context.Context, p *program.Program, pl payload, lo
 		if err != nil {
 			return store.Write{}, nil, err
 		}
-		rec := store.Txn{Kind: "order", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt}
+		rec := store.Txn{Kind: "order", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt, PaidCents: pl.Paid}
 		var total int64
 		for _, l := range pl.Items {
-			line := store.TxnLine{SKU: l.SKU, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents}
+			line := store.TxnLine{SKU: l.SKU, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents, AmountCents: l.AmountCents}
 			for _, e := range entries {
 				if e.SKU == l.SKU {
 					line.Earned = append(line.Earned, e)

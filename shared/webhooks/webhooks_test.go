@@ -382,3 +382,16 @@ func TestSampleEventsAreValidWebhooks(t *testing.T) {
 		}
 	}
 }
+
+// The Stripe form of a click token is the same token here too.
+func TestStripeFormOfAClick(t *testing.T) {
+	e := newEnv(t)
+	tok := clicktoken.StripeForm(e.keys.Sign(clicktoken.Claims{Affiliate: "jane", Event: "summit-2026", At: time.Date(2026, 11, 3, 14, 0, 0, 0, time.UTC)}))
+	status, m, raw := e.order(t, paid("o-sf", "sf@example.org", `,"click":"`+tok+`"`, `{"sku":"SUM26-REC","quantity":1,"unit_price_cents":9700}`))
+	if status != http.StatusOK || m["referred_by"] != "jane" || strings.Contains(raw, "click token") {
+		t.Fatalf("%d %s", status, raw)
+	}
+	if es := e.ledger(t, "jane"); len(es) != 1 || es[0].Via != ledger.ViaClick {
+		t.Errorf("ledger %+v", es)
+	}
+}

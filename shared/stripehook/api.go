@@ -1,0 +1,174 @@
+package stripehook
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/stripe/stripe-go/v85"
+)
+
+// DefaultAPIURL is Stripe's API.
+const DefaultAPIURL = "https://api.stripe.com"
+
+// Line is one line as Tally counts it.
+type Line struct {
+	SKU      string
+	Quantity int64
+	Amount   int64 // what the buyer paid for it before tax
+}
+
+// Session is what a subscription's checkout says about who referred it.
+type Session struct {
+	ID, Click, Affiliate string
+	Created              time.Time
+}
+
+// API is the little of Stripe's API the webhook reads (a restricted key:
+// Checkout Sessions, Products, Prices and Invoices, read only).
+type API interface {
+	// SessionLines is a session's every line item, prices' products expanded.
+	SessionLines(ctx context.Context, sessionID string) ([]Line, error)
+	// InvoiceLines is an invoice's every line, from the second page on.
+	InvoiceLines(ctx context.Context, invoiceID, after string) ([]invoiceLine, error)
+	// PriceSKU is the SKU of a price: its lookup key, else its product's
+	// metadata.tally_sku, else the product's id.
+	PriceSKU(ctx context.Context, priceID string) (string, error)
+	// SessionOf is the checkout session of a payment intent or of a
+	// subscription; nil when there is none.
+	SessionOf(ctx context.Context, paymentIntent, subscription string) (*Session, error)
+	// InvoiceOf is the invoice a payment intent paid; "" when none.
+	InvoiceOf(ctx context.Context, paymentIntent string) (string, error)
+}
+
+// Client reads Stripe's API with stripe-go.
+type Client struct {
+	sc *stripe.Client
+}
+
+// NewClient builds the API client once per cold start; hc may be nil.
+func NewClient(key, url string, hc *http.Client) *Client {
+	if url == "" {
+		url = DefaultAPIURL
+	}
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	cfg := &stripe.BackendConfig{URL: stripe.String(url), HTTPClient: hc, MaxNetworkRetries: stripe.Int64(1),
+		LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull}} // errors are returned and logged by the handler
+	return &Client{sc: stripe.NewClient(key, stripe.WithBackends(stripe.NewBackendsWithConfig(cfg)))}
+}
+
+func (c *Client) SessionLines(ctx context.Context, sessionID string) ([]Line, error) {
+	p := &stripe.CheckoutSessionListLineItemsParams{Session: stripe.String(sessionID)}
+	p.Limit = stripe.Int64(100)
+	p.AddExpand("data.price.product")
+	var out []Line
+	for li, err := range c.sc.V1CheckoutSessions.ListLineItems(ctx, p).All(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("stripe: line items of %s: %w", sessionID, err)
+		}
+		out = append(out, Line{SKU: skuOf(li.Price), Quantity: li.Quantity, Amount: li.AmountTotal - li.AmountTax})
+	}
+	return out, nil
+}
+
+// skuOf is a price's SKU: lookup_key, else product metadata.tally_sku, else
+// the product's id.
+func skuOf(pr *stripe.Price) string {
+	switch {
+	case pr == nil:
+		return ""
+	case pr.LookupKey != "":
+		return pr.LookupKey
+	case pr.Product == nil:
+		return pr.ID
+	case pr.Product.Metadata["tally_sku"] != "":
+		return pr.Product.Metadata["tally_sku"]
+	}
+	return pr.Product.ID
+}
+
+func (c *Client) PriceSKU(ctx context.Context, priceID string) (string, error) {
+	p := &stripe.PriceRetrieveParams{}
+	p.AddExpand("product")
+	pr, err := c.sc.V1Prices.Retrieve(ctx, priceID, p)
+	if err != nil {
+		return "", fmt.Errorf("stripe: price %s: %w", priceID, err)
+	}
+	return skuOf(pr), nil
+}
+
+func (c *Client) InvoiceLines(ctx context.Context, invoiceID, after string) ([]invoiceLine, error) {
+	p := &stripe.InvoiceListLinesParams{Invoice: stripe.String(invoiceID)}
+	p.Limit = stripe.Int64(100)
+	p.StartingAfter = stripe.String(after)
+	var out []invoiceLine
+	for li, err := range c.sc.V1Invoices.ListLines(ctx, p).All(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("stripe: lines of %s: %w", invoiceID, err)
+		}
+		out = append(out, fromAPI(li))
+	}
+	return out, nil
+}
+
+func fromAPI(li *stripe.InvoiceLineItem) invoiceLine {
+	l := invoiceLine{ID: li.ID, Amount: li.Amount, Quantity: li.Quantity}
+	if pd := li.Pricing; pd != nil && pd.PriceDetails != nil && pd.PriceDetails.Price != nil {
+		l.Pricing = &pricing{PriceDetails: &priceDetails{Price: pd.PriceDetails.Price.ID}}
+	}
+	for _, d := range li.DiscountAmounts {
+		l.DiscountAmounts = append(l.DiscountAmounts, amount{Amount: d.Amount})
+	}
+	for _, d := range li.PretaxCreditAmounts {
+		l.PretaxCreditAmounts = append(l.PretaxCreditAmounts, amount{Amount: d.Amount})
+	}
+	for _, t := range li.Taxes {
+		l.Taxes = append(l.Taxes, tax{Amount: t.Amount, TaxBehavior: string(t.TaxBehavior)})
+	}
+	return l
+}
+
+func (c *Client) SessionOf(ctx context.Context, paymentIntent, subscription string) (*Session, error) {
+	p := &stripe.CheckoutSessionListParams{}
+	p.Limit = stripe.Int64(1)
+	if paymentIntent != "" {
+		p.PaymentIntent = stripe.String(paymentIntent)
+	} else {
+		p.Subscription = stripe.String(subscription)
+	}
+	for s, err := range c.sc.V1CheckoutSessions.List(ctx, p).All(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("stripe: session of %s%s: %w", paymentIntent, subscription, err)
+		}
+		return &Session{ID: s.ID, Click: clickOf(s.ClientReferenceID, s.Metadata), Affiliate: s.Metadata["tally_affiliate"],
+			Created: time.Unix(s.Created, 0).UTC()}, nil
+	}
+	return nil, nil
+}
+
+func (c *Client) InvoiceOf(ctx context.Context, paymentIntent string) (string, error) {
+	p := &stripe.InvoicePaymentListParams{Payment: &stripe.InvoicePaymentListPaymentParams{
+		Type: stripe.String("payment_intent"), PaymentIntent: stripe.String(paymentIntent)}}
+	p.Limit = stripe.Int64(1)
+	for ip, err := range c.sc.V1InvoicePayments.List(ctx, p).All(ctx) {
+		if err != nil {
+			return "", fmt.Errorf("stripe: invoice of %s: %w", paymentIntent, err)
+		}
+		if ip.Invoice != nil {
+			return ip.Invoice.ID, nil
+		}
+	}
+	return "", nil
+}
+
+// clickOf is the click a session carries: client_reference_id, else
+// metadata.tally_click.
+func clickOf(ref string, md map[string]string) string {
+	if ref != "" {
+		return ref
+	}
+	return md["tally_click"]
+}

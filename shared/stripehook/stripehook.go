@@ -1,0 +1,348 @@
+// Package stripehook receives Stripe's webhooks (SPEC 10): it checks
+// Stripe's signature with stripe-go, reads what the event leaves out (line
+// items, the session of a subscription or payment) from Stripe's API, and
+// translates paid Checkout Sessions, paid invoices and refunded charges into
+// the orders and refunds of section 4, recorded by shared/webhooks.
+package stripehook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/stripe/stripe-go/v85/webhook"
+
+	"github.com/tallyhq/tally/shared/apierr"
+	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/commission"
+	"github.com/tallyhq/tally/shared/webhooks"
+)
+
+// Tolerance is how old a signature's timestamp may be.
+const Tolerance = 300 * time.Second
+
+// Receiver is the Stripe webhook.
+type Receiver struct {
+	secrets []string
+	api     API
+	rec     *webhooks.Checkout
+	log     *slog.Logger
+}
+
+// Webhook serves POST /webhooks/stripe, reading Stripe's API with the
+// configured restricted key.
+func Webhook(d *app.Deps) apigw.Handler {
+	return New(d, NewClient(d.Config.StripeAPIKey, d.Config.StripeAPIURL, d.HTTP)).Handler()
+}
+
+// New builds the receiver over an API; the endpoint's signing secrets are
+// TALLY_STRIPE_WEBHOOK_SECRET, separated by spaces during a rotation.
+func New(d *app.Deps, api API) *Receiver {
+	s := strings.Fields(d.Config.StripeWebhookSecrets)
+	if len(s) == 0 {
+		d.Fatal("TALLY_STRIPE_WEBHOOK_SECRET", errors.New("no signing secret"))
+	}
+	if d.Config.StripeAPIKey == "" {
+		d.Fatal("TALLY_STRIPE_API_KEY", errors.New("no API key"))
+	}
+	return &Receiver{secrets: s, api: api, rec: webhooks.NewCheckout(d), log: d.Log}
+}
+
+// Handler serves POST /webhooks/stripe.
+func (r *Receiver) Handler() apigw.Handler {
+	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
+		return webhooks.Serve(ctx, r.log, req, func(body []byte) error {
+			return r.verify(body, apigw.Header(req, "Stripe-Signature"))
+		}, r.handle), nil
+	}
+}
+
+// verify accepts a body signed by any configured secret within Tolerance.
+func (r *Receiver) verify(body []byte, header string) error {
+	var err error
+	for _, s := range r.secrets {
+		if err = webhook.ValidatePayloadWithTolerance(body, header, s, Tolerance); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// event is the envelope of a Stripe event: only what Tally reads. The
+// objects are read by field, not with stripe-go's types, so events of any
+// API version an endpoint is pinned to are understood.
+type event struct {
+	ID      string `json:"id"`
+	Type    string `json:"type"`
+	Created int64  `json:"created"`
+	Data    struct {
+		Object json.RawMessage `json:"object"`
+	} `json:"data"`
+}
+
+type session struct {
+	ID                string            `json:"id"`
+	Mode              string            `json:"mode"`
+	PaymentStatus     string            `json:"payment_status"`
+	Currency          string            `json:"currency"`
+	AmountTotal       int64             `json:"amount_total"`
+	ClientReferenceID string            `json:"client_reference_id"`
+	Metadata          map[string]string `json:"metadata"`
+	CustomerDetails   *struct {
+		Email string `json:"email"`
+	} `json:"customer_details"`
+}
+
+type charge struct {
+	ID             string `json:"id"`
+	AmountRefunded int64  `json:"amount_refunded"`
+	PaymentIntent  string `json:"payment_intent"`
+	Invoice        string `json:"invoice"` // API versions before 2025-03-31
+}
+
+type invoice struct {
+	ID                string `json:"id"`
+	AmountPaid        int64  `json:"amount_paid"`
+	Currency          string `json:"currency"`
+	CustomerEmail     string `json:"customer_email"`
+	BillingReason     string `json:"billing_reason"`
+	Subscription      string `json:"subscription"` // API versions before 2025-03-31
+	StatusTransitions struct {
+		PaidAt int64 `json:"paid_at"`
+	} `json:"status_transitions"`
+	Parent *struct {
+		SubscriptionDetails *struct {
+			Subscription string `json:"subscription"`
+		} `json:"subscription_details"`
+	} `json:"parent"`
+	Lines struct {
+		Data    []invoiceLine `json:"data"`
+		HasMore bool          `json:"has_more"`
+	} `json:"lines"`
+}
+
+type invoiceLine struct {
+	ID       string `json:"id"`
+	Amount   int64  `json:"amount"`
+	Quantity int64  `json:"quantity"`
+	Price    *struct {
+		ID string `json:"id"`
+	} `json:"price"` // API versions before 2025-03-31
+	Pricing             *pricing `json:"pricing"`
+	DiscountAmounts     []amount `json:"discount_amounts"`
+	PretaxCreditAmounts []amount `json:"pretax_credit_amounts"`
+	Taxes               []tax    `json:"taxes"`
+	TaxAmounts          []struct {
+		Amount    int64 `json:"amount"`
+		Inclusive bool  `json:"inclusive"`
+	} `json:"tax_amounts"` // API versions before 2025-03-31
+}
+
+type pricing struct {
+	PriceDetails *priceDetails `json:"price_details"`
+}
+
+type priceDetails struct {
+	Price string `json:"price"`
+}
+
+type amount struct {
+	Amount int64 `json:"amount"`
+}
+
+type tax struct {
+	Amount      int64  `json:"amount"`
+	TaxBehavior string `json:"tax_behavior"`
+}
+
+func (r *Receiver) handle(ctx context.Context, body []byte, log *slog.Logger) (any, error) {
+	var e event
+	if err := json.Unmarshal(body, &e); err != nil || e.ID == "" || e.Type == "" {
+		return nil, apierr.BadRequest("invalid_json", "not a Stripe event")
+	}
+	log = log.With("stripe_event", e.ID, "stripe_type", e.Type)
+	at := time.Unix(e.Created, 0).UTC()
+	switch e.Type {
+	case "checkout.session.completed", "checkout.session.async_payment_succeeded":
+		var s session
+		if err := decode(e, &s); err != nil {
+			return nil, err
+		}
+		return r.session(ctx, e, s, at, log)
+	case "charge.refunded":
+		var c charge
+		if err := decode(e, &c); err != nil {
+			return nil, err
+		}
+		return r.refund(ctx, e, c, at, log)
+	case "invoice.paid":
+		var in invoice
+		if err := decode(e, &in); err != nil {
+			return nil, err
+		}
+		return r.invoice(ctx, e, in, at, log)
+	}
+	return webhooks.Ignored{Ignored: e.Type}, nil
+}
+
+func decode(e event, v any) error {
+	if err := json.Unmarshal(e.Data.Object, v); err != nil {
+		return apierr.Invalid(map[string]string{"data.object": "not a " + strings.SplitN(e.Type, ".", 2)[0] + ": " + err.Error()})
+	}
+	return nil
+}
+
+// session records a paid Checkout Session in payment mode as an order.
+func (r *Receiver) session(ctx context.Context, e event, s session, at time.Time, log *slog.Logger) (any, error) {
+	switch {
+	case s.Mode != "payment":
+		return webhooks.Ignored{Ignored: e.Type, Reason: "a session in " + s.Mode + " mode records no order (its invoices do)"}, nil
+	case s.PaymentStatus != "paid":
+		return webhooks.Ignored{Ignored: e.Type, Reason: "payment_status is " + s.PaymentStatus}, nil
+	case s.ID == "":
+		return nil, apierr.Invalid(map[string]string{"data.object.id": "is required"})
+	}
+	lines, err := r.api.SessionLines(ctx, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	o := webhooks.CheckoutOrder{ID: "stripe:" + s.ID, OccurredAt: at, Currency: s.Currency,
+		Click: clickOf(s.ClientReferenceID, s.Metadata), Affiliate: s.Metadata["tally_affiliate"],
+		Lines: orderLines(lines), PaidCents: s.AmountTotal}
+	if s.CustomerDetails != nil {
+		o.Email = s.CustomerDetails.Email
+	}
+	return r.rec.Order(ctx, o, log)
+}
+
+func orderLines(ls []Line) []commission.Line {
+	out := make([]commission.Line, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, commission.Line{SKU: l.SKU, Quantity: l.Quantity, AmountCents: l.Amount})
+	}
+	return out
+}
+
+// refund records the money refunded so far on a charge, as a refund of the
+// order its invoice or checkout session made.
+func (r *Receiver) refund(ctx context.Context, e event, c charge, at time.Time, log *slog.Logger) (any, error) {
+	order := ""
+	switch {
+	case c.Invoice != "":
+		order = c.Invoice
+	case c.PaymentIntent != "":
+		s, err := r.api.SessionOf(ctx, c.PaymentIntent, "")
+		if err != nil {
+			return nil, err
+		}
+		if s != nil {
+			order = s.ID
+		} else if order, err = r.api.InvoiceOf(ctx, c.PaymentIntent); err != nil {
+			return nil, err
+		}
+	}
+	if order == "" {
+		return webhooks.Ignored{Ignored: e.Type, Reason: "the charge is of no Checkout Session or invoice"}, nil
+	}
+	return r.rec.Refund(ctx, webhooks.CheckoutRefund{ID: "stripe:" + e.ID, OrderID: "stripe:" + order, OccurredAt: at,
+		Total: c.AmountRefunded, IsTotal: true}, log)
+}
+
+// invoice records a paid invoice above 0 of a subscription (or payment
+// plan) as an order, referred by the subscription's referrer.
+func (r *Receiver) invoice(ctx context.Context, e event, in invoice, at time.Time, log *slog.Logger) (any, error) {
+	sub := in.Subscription
+	if p := in.Parent; p != nil && p.SubscriptionDetails != nil && p.SubscriptionDetails.Subscription != "" {
+		sub = p.SubscriptionDetails.Subscription
+	}
+	switch {
+	case in.AmountPaid <= 0:
+		return webhooks.Ignored{Ignored: e.Type, Reason: "nothing was paid"}, nil
+	case sub == "":
+		// A Checkout Session in payment mode may make an invoice too; its
+		// session is the order, so an invoice of no subscription is not.
+		return webhooks.Ignored{Ignored: e.Type, Reason: "an invoice of no subscription"}, nil
+	}
+	if in.StatusTransitions.PaidAt > 0 {
+		at = time.Unix(in.StatusTransitions.PaidAt, 0).UTC()
+	}
+	lines := in.Lines.Data
+	if in.Lines.HasMore && len(lines) > 0 {
+		more, err := r.api.InvoiceLines(ctx, in.ID, lines[len(lines)-1].ID)
+		if err != nil {
+			return nil, err
+		}
+		lines = append(lines, more...)
+	}
+	ls, err := r.invoiceLines(ctx, lines, log)
+	if err != nil {
+		return nil, err
+	}
+	o := webhooks.CheckoutOrder{ID: "stripe:" + in.ID, OccurredAt: at, Currency: in.Currency, Email: in.CustomerEmail,
+		Lines: ls, PaidCents: in.AmountPaid}
+	s, err := r.api.SessionOf(ctx, "", sub)
+	if err != nil {
+		return nil, err
+	}
+	o.Subscription = &webhooks.Subscription{Start: at, First: in.BillingReason == "subscription_create"}
+	if s != nil {
+		o.Subscription.Click, o.Subscription.Affiliate, o.Subscription.Start = s.Click, s.Affiliate, s.Created
+	}
+	return r.rec.Order(ctx, o, log)
+}
+
+// invoiceLines are an invoice's lines as Tally counts them: the SKU of each
+// line's price (read once per price), the amount after discounts and
+// credits, before tax. Lines of no price (a custom amount) use the line's id;
+// credits (negative lines) are left out.
+func (r *Receiver) invoiceLines(ctx context.Context, in []invoiceLine, log *slog.Logger) ([]commission.Line, error) {
+	skus := map[string]string{}
+	var out []commission.Line
+	for _, l := range in {
+		a := l.Amount
+		credits := l.PretaxCreditAmounts
+		if credits == nil {
+			credits = l.DiscountAmounts
+		}
+		for _, c := range credits {
+			a -= c.Amount
+		}
+		for _, t := range l.Taxes {
+			if t.TaxBehavior == "inclusive" {
+				a -= t.Amount
+			}
+		}
+		for _, t := range l.TaxAmounts {
+			if t.Inclusive {
+				a -= t.Amount
+			}
+		}
+		if a < 0 || l.Quantity < 1 {
+			log.Info("invoice line left out", "line", l.ID, "amount", a, "quantity", l.Quantity)
+			continue
+		}
+		price := ""
+		if l.Pricing != nil && l.Pricing.PriceDetails != nil {
+			price = l.Pricing.PriceDetails.Price
+		} else if l.Price != nil {
+			price = l.Price.ID
+		}
+		sku := l.ID
+		if price != "" {
+			if _, ok := skus[price]; !ok {
+				s, err := r.api.PriceSKU(ctx, price)
+				if err != nil {
+					return nil, err
+				}
+				skus[price] = s
+			}
+			sku = skus[price]
+		}
+		out = append(out, commission.Line{SKU: sku, Quantity: l.Quantity, AmountCents: a})
+	}
+	return out, nil
+}
