@@ -57,6 +57,16 @@ build-StripeWebhookFunction: ; $(call lambda,webhook-stripe)
 build-ShopifyWebhookFunction: ; $(call lambda,webhook-shopify)
 build-SnippetFunction: ; $(call lambda,snippet)
 build-ResourcesReportFunction: ; $(call lambda,report-resources)
+build-WebhookStreamFunction: ; $(call lambda,notify-webhook-stream)
+build-WebhookSenderFunction: ; $(call lambda,notify-webhook-sender)
+build-AdminWebhooksFailedFunction: ; $(call lambda,admin-webhooks-failed)
+build-AdminWebhooksResendFunction: ; $(call lambda,admin-webhooks-resend)
+build-MailStreamFunction: ; $(call lambda,notify-mail-stream)
+build-MailDigestFunction: ; $(call lambda,notify-mail-digest)
+build-MailSettingsFunction: ; $(call lambda,mail-settings)
+build-MailSettingsPostFunction: ; $(call lambda,mail-settings-post)
+build-UnsubscribePageFunction: ; $(call lambda,unsubscribe-page)
+build-UnsubscribePostFunction: ; $(call lambda,unsubscribe-post)
 
 # Every function for linux/arm64 into .cache/build/<function>/bootstrap.
 build:

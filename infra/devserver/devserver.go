@@ -31,6 +31,7 @@ import (
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/auth"
 	"github.com/tallyhq/tally/shared/mail"
+	"github.com/tallyhq/tally/shared/notify"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
 )
@@ -55,6 +56,15 @@ type Options struct {
 	StripeAPIURL         string
 	ShopifySecrets       string
 	HTTP                 *http.Client // for Stripe's API; nil = default
+	// Notify runs the stream's consumers in process (mail, outgoing
+	// webhooks), as Lambda does on AWS. Off by default in tests.
+	Notify bool
+	// SQS, QueueURL and DLQURL are the webhook queues; nil SQS means
+	// in-memory queues.
+	SQS              app.SQS
+	QueueURL, DLQURL string
+	RetryDelays      []time.Duration // default notify.LocalDelays
+	WebhookHTTP      *http.Client    // sends outgoing webhooks
 }
 
 // Server is a running set of routes over a store.
@@ -70,6 +80,8 @@ type Server struct {
 
 	mux          *http.ServeMux
 	stopEmbedded func() error // nil on an external endpoint
+	feed         *feed        // the embedded store's writes, as a stream
+	bg           *background
 }
 
 // New creates the table (from template.yaml) if missing, loads the program
@@ -87,7 +99,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	s := &Server{Endpoint: o.DynamoDBEndpoint, Routes: tpl.Routes()}
 	if s.Endpoint == "" {
-		if s.Endpoint, s.stopEmbedded, err = embedded.Start(); err != nil {
+		if s.Endpoint, s.stopEmbedded, err = embedded.StartWrapped(func(h http.Handler) http.Handler { s.feed = newFeed(h); return s.feed }); err != nil {
 			return nil, err
 		}
 	}
@@ -144,6 +156,15 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	}
 	s.Deps.Mail = &mail.Printer{W: o.Mail}
 	s.Store = s.Deps.Store
+	if o.SQS == nil {
+		o.SQS, o.QueueURL, o.DLQURL = newMemQueues(), memQueueURL, memDLQURL
+	}
+	if o.RetryDelays == nil {
+		o.RetryDelays = notify.LocalDelays
+	}
+	s.Deps.SQS, s.Deps.WebhookHTTP, s.Deps.RetryDelays = o.SQS, o.WebhookHTTP, o.RetryDelays
+	s.Deps.Config.WebhookQueueURL, s.Deps.Config.WebhookDLQURL = o.QueueURL, o.DLQURL
+	s.Deps.Config.MailLinkKey = hex.EncodeToString(randomBytes(32))
 
 	src := o.ProgramYAML
 	if src == nil {
@@ -163,6 +184,11 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if err := s.buildRoutes(tpl); err != nil {
 		return nil, err
 	}
+	if o.Notify {
+		if err := s.startNotify(db, o.Table); err != nil {
+			return nil, fmt.Errorf("notify: %w", err)
+		}
+	}
 	return s, nil
 }
 
@@ -171,8 +197,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 // built from a request's Host header.
 func (s *Server) SetPublicBaseURL(base string) { s.Deps.Config.PublicBaseURL = base }
 
-// Close stops the embedded store, if any.
+// Close stops the consumers and the embedded store, if any.
 func (s *Server) Close() error {
+	s.bg.close()
 	if s.stopEmbedded != nil {
 		return s.stopEmbedded()
 	}

@@ -28,6 +28,8 @@ func TestEveryFunctionIsWiredOnce(t *testing.T) {
 			dir, main = f.Dir, f.Main
 		} else if a, ok := Authorizers[id]; ok {
 			dir, main = a.Dir, a.Main
+		} else if b, ok := Background[id]; ok {
+			dir, main = b.Dir, b.Main
 		} else {
 			t.Errorf("%s: no handler in devserver.Functions or Authorizers", id)
 			continue
@@ -44,7 +46,7 @@ func TestEveryFunctionIsWiredOnce(t *testing.T) {
 			t.Errorf("Makefile has no `build-%s: ; $(call lambda,%s)` target for sam build", id, dir)
 		}
 	}
-	if n := len(Functions) + len(Authorizers); n != len(tpl.Functions()) {
+	if n := len(Functions) + len(Authorizers) + len(Background); n != len(tpl.Functions()) {
 		t.Errorf("devserver knows %d functions, template.yaml has %d", n, len(tpl.Functions()))
 	}
 	entries, _ := os.ReadDir(filepath.Dir(repoPath(t, "functions/x")))

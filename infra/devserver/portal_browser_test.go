@@ -1,6 +1,7 @@
 package devserver_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -253,7 +254,7 @@ func TestPayoutsPageInABrowser(t *testing.T) {
 		t.Helper()
 		return must[string](t)(chromedp.Run(ctx, chromedp.Evaluate[string](js)))
 	}
-	signInBrowser(t, x, ctx, "/reports/payouts", "kim@example.com", ".totals")
+	browserSignIn(t, ctx, x, "/reports/payouts", "kim@example.com", ".totals")
 	var b balance
 	x.json("/reports/balance", "dev-kim-key", &b)
 	var mine struct{ Payouts []map[string]any }
@@ -267,4 +268,59 @@ func TestPayoutsPageInABrowser(t *testing.T) {
 		t.Errorf("%s payout rows, JSON has %d", n, len(mine.Payouts))
 	}
 	lookAt(t, ctx, "payouts")
+}
+
+// My Mail in Chromium: an unsubscribed affiliate turns mail back on with
+// the page's button; screenshots at both widths; axe-core.
+func TestMailPageInABrowser(t *testing.T) {
+	x := start(t)
+	if err := x.srv.Store.SetMailOff(context.Background(), "jane", true, x.clock()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browsertest.Browser(t)
+	text := func(js string) string {
+		t.Helper()
+		return must[string](t)(chromedp.Run(ctx, chromedp.Evaluate[string](js)))
+	}
+	browserSignIn(t, ctx, x, "/reports/mail", "jane@example.com", "form[action='/reports/mail'] button")
+	if got := text(`document.querySelector("main h2 + p, main p").textContent`); !strings.Contains(got, "off") {
+		t.Errorf("page says %q, want mail off", got)
+	}
+	shots := filepath.Join(repoRoot(t), ".cache", "screenshots")
+	for _, w := range []int64{1280, 390} {
+		browsertest.Screenshot(t, ctx, w, filepath.Join(shots, fmt.Sprintf("mail-%d.png", w)))
+		if w == 390 {
+			if sw := text(`String(document.documentElement.scrollWidth)`); sw != "390" {
+				t.Errorf("mail page at 390px scrolls sideways (%spx wide)", sw)
+			}
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatal(err)
+	}
+	if bad := browsertest.Serious(browsertest.Axe(t, ctx)); len(bad) > 0 {
+		t.Errorf("mail page: axe-core: %s", strings.Join(bad, "; "))
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("form[action='/reports/mail'] button")), chromedp.WaitVisible(chromedp.CSS("[role=status]"))); err != nil {
+		t.Fatal(err)
+	}
+	off, err := x.srv.Store.MailOff(context.Background(), "jane")
+	if err != nil || off {
+		t.Errorf("after the button, mail off = %v (%v)", off, err)
+	}
+}
+
+// browserSignIn opens a page, signs in by the mailed link and waits for the
+// page's selector.
+func browserSignIn(t *testing.T, ctx context.Context, x *tally, path, email, ready string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.Navigate(x.ts.URL+path), chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), email), chromedp.Click(chromedp.CSS("form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("code"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(x.mail.lastLink(email)), chromedp.WaitVisible(chromedp.CSS("form[action='/login/link'] button")),
+		chromedp.Click(chromedp.CSS("form[action='/login/link'] button")), chromedp.WaitVisible(chromedp.CSS(ready))); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/tallyhq/tally/shared/auth"
 	"github.com/tallyhq/tally/shared/clicks"
 	"github.com/tallyhq/tally/shared/login"
+	"github.com/tallyhq/tally/shared/notify"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/reports"
 	"github.com/tallyhq/tally/shared/shopifyhook"
@@ -62,6 +63,22 @@ var Functions = map[string]Function{
 	"ShopifyWebhookFunction":            {"webhook-shopify", "shopifyhook.Webhook", shopifyhook.Webhook},
 	"SnippetFunction":                   {"snippet", "snippet.Handler", snippet.Handler},
 	"ResourcesReportFunction":           {"report-resources", "reports.Resources", reports.Resources},
+	"AdminWebhooksFailedFunction":       {"admin-webhooks-failed", "notify.FailedList", notify.FailedList},
+	"AdminWebhooksResendFunction":       {"admin-webhooks-resend", "notify.FailedResend", notify.FailedResend},
+	"UnsubscribePageFunction":           {"unsubscribe-page", "notify.UnsubscribePage", notify.UnsubscribePage},
+	"UnsubscribePostFunction":           {"unsubscribe-post", "notify.UnsubscribePost", notify.UnsubscribePost},
+	"MailSettingsFunction":              {"mail-settings", "notify.MailSettings", notify.MailSettings},
+	"MailSettingsPostFunction":          {"mail-settings-post", "notify.MailSettingsPost", notify.MailSettingsPost},
+}
+
+// Background lists the functions fed by the table's stream, a queue or a
+// schedule rather than a route; the dev server runs them in process
+// (notify.go), from the same constructors.
+var Background = map[string]struct{ Dir, Main string }{
+	"WebhookStreamFunction": {"notify-webhook-stream", "notify.WebhookStream"},
+	"WebhookSenderFunction": {"notify-webhook-sender", "notify.WebhookSender"},
+	"MailStreamFunction":    {"notify-mail-stream", "notify.MailStream"},
+	"MailDigestFunction":    {"notify-mail-digest", "notify.DigestFunction"},
 }
 
 // Authorizers maps authorizer functions' logical IDs to their handlers.

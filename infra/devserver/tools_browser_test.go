@@ -50,7 +50,7 @@ func TestToolsPagesInABrowser(t *testing.T) {
 		t.Helper()
 		return must[string](t)(chromedp.Run(ctx, chromedp.Evaluate[string](js)))
 	}
-	signInBrowser(t, x, ctx, "/reports/resources", "jane@example.com", ".resources")
+	browserSignIn(t, ctx, x, "/reports/resources", "jane@example.com", ".resources")
 	check := func(name string) { t.Helper(); lookAt(t, ctx, name) }
 
 	// Resources: each text of the JSON is on the page with its copy button.
@@ -130,21 +130,6 @@ func TestToolsPagesInABrowser(t *testing.T) {
 		t.Errorf("built: %s", built)
 	}
 	check("links-built")
-}
-
-// signInBrowser opens a page without a session, signs in as email with the
-// mailed link, and waits for sel on the page asked for.
-func signInBrowser(t *testing.T, x *tally, ctx context.Context, path, email, sel string) {
-	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.Navigate(x.ts.URL+path), chromedp.WaitVisible(chromedp.ID("email")),
-		chromedp.SendKeys(chromedp.ID("email"), email), chromedp.Click(chromedp.CSS("form button[type=submit]")),
-		chromedp.WaitVisible(chromedp.ID("code"))); err != nil {
-		t.Fatal(err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(x.mail.lastLink(email)), chromedp.WaitVisible(chromedp.CSS("form[action='/login/link'] button")),
-		chromedp.Click(chromedp.CSS("form[action='/login/link'] button")), chromedp.WaitVisible(chromedp.CSS(sel))); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // lookAt looks at the page as a user would: screenshots at desktop and

@@ -67,11 +67,22 @@ func startWith(t *testing.T, program []byte) *tally {
 // startOn serves a program file on a store.
 func startOn(t *testing.T, on dynamotest.Store, program []byte) *tally {
 	t.Helper()
+	return startOpts(t, on, program, nil)
+}
+
+// startOpts serves a program file on a store with options changed by set
+// (nil: none).
+func startOpts(t *testing.T, on dynamotest.Store, program []byte, set func(*devserver.Options)) *tally {
+	t.Helper()
 	x := &tally{t: t, now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), mail: &mailbox{}}
-	srv, err := devserver.New(context.Background(), devserver.Options{
+	o := devserver.Options{
 		DynamoDBEndpoint: on.Endpoint(t), Table: dynamotest.NewTable(t, on.Client(t)),
 		Now: x.clock, Mail: x.mail, ProgramYAML: program,
-	})
+	}
+	if set != nil {
+		set(&o)
+	}
+	srv, err := devserver.New(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,6 +91,18 @@ var unsafe = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
 // template.yaml declares, and deletes it when the test ends.
 func NewTable(t testing.TB, db *dynamodb.Client) string {
 	t.Helper()
+	return newTable(t, db, sam.NoStream)
+}
+
+// NewStreamTable is NewTable with the table's stream, for tests of what
+// reads it (mail, outgoing webhooks).
+func NewStreamTable(t testing.TB, db *dynamodb.Client) string {
+	t.Helper()
+	return newTable(t, db)
+}
+
+func newTable(t testing.TB, db *dynamodb.Client, opts ...func(*dynamodb.CreateTableInput)) string {
+	t.Helper()
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
 	name := unsafe.ReplaceAllString(t.Name(), "_")
@@ -98,7 +110,7 @@ func NewTable(t testing.TB, db *dynamodb.Client) string {
 		name = name[:200]
 	}
 	name = name + "-" + hex.EncodeToString(b)
-	if err := CreateTable(context.Background(), db, name); err != nil {
+	if err := CreateTable(context.Background(), db, name, opts...); err != nil {
 		t.Fatalf("create table: %v", err)
 	}
 	note(t.Name())
@@ -110,12 +122,12 @@ func NewTable(t testing.TB, db *dynamodb.Client) string {
 
 // CreateTable creates a table as template.yaml declares it, with its TTL,
 // unless one of that name exists.
-func CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
+func CreateTable(ctx context.Context, db *dynamodb.Client, name string, opts ...func(*dynamodb.CreateTableInput)) error {
 	tpl, err := sam.LoadRepo()
 	if err != nil {
 		return err
 	}
-	if err := tpl.CreateTable(ctx, db, name); err != nil {
+	if err := tpl.CreateTable(ctx, db, name, opts...); err != nil {
 		return err
 	}
 	if embedded.Is(aws.ToString(db.Options().BaseEndpoint)) {

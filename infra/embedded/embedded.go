@@ -19,12 +19,20 @@ import (
 
 // Start serves a new, empty embedded store on a free loopback port and
 // returns its endpoint and how to stop it.
-func Start() (endpoint string, stop func() error, err error) {
+func Start() (endpoint string, stop func() error, err error) { return StartWrapped(nil) }
+
+// StartWrapped is Start with the store's handler wrapped (nil: not), for
+// the dev server's record of writes, which stands in for a stream.
+func StartWrapped(wrap func(http.Handler) http.Handler) (endpoint string, stop func() error, err error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: server.NewServer(), ReadHeaderTimeout: 5 * time.Second}
+	var h http.Handler = server.NewServer()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(l) }()
 	endpoint = "http://" + l.Addr().String()
 	started.Store(endpoint, true)

@@ -62,6 +62,7 @@ func run(addr, programFile, endpoint, table string, activity bool) error {
 		StripeAPIURL:         os.Getenv("TALLY_STRIPE_API_URL"),
 		ShopifySecrets:       os.Getenv("TALLY_SHOPIFY_SECRET"),
 		Log:                  slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Notify:               true,
 	})
 	if err != nil {
 		return err

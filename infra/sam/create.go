@@ -10,12 +10,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-// CreateTable creates the template's table (keys, attributes, indexes)
-// under name unless it exists.
-func (t *Template) CreateTable(ctx context.Context, db *dynamodb.Client, name string) error {
+// CreateTable creates the template's table (keys, attributes, indexes,
+// stream) under name unless it exists; opts may change what is created.
+func (t *Template) CreateTable(ctx context.Context, db *dynamodb.Client, name string, opts ...func(*dynamodb.CreateTableInput)) error {
 	in, err := t.Table(name)
 	if err != nil {
 		return err
+	}
+	for _, o := range opts {
+		o(in)
 	}
 	if _, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}); err == nil {
 		return nil
@@ -54,3 +57,7 @@ func (t *Template) EnableTTL(ctx context.Context, db *dynamodb.Client, name stri
 	})
 	return err
 }
+
+// NoStream creates the table without its stream: for tests that never read
+// it (DynamoDB Local records every write in a stream otherwise).
+func NoStream(in *dynamodb.CreateTableInput) { in.StreamSpecification = nil }

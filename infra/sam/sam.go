@@ -161,6 +161,9 @@ func (t *Template) Table(name string) (*dynamodb.CreateTableInput, error) {
 			})
 		}
 		in.KeySchema = keySchema(tb.KeySchema)
+		if ss := tb.StreamSpecification; ss != nil {
+			in.StreamSpecification = &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewType(ss.StreamViewType)}
+		}
 		for _, g := range tb.GlobalSecondaryIndexes {
 			gsi := types.GlobalSecondaryIndex{
 				IndexName:  aws.String(g.IndexName),

@@ -30,6 +30,26 @@ start_dynamodb_local dynamodb-local
 start_stripe_mock stripe-mock
 
 export TALLY_TEST_DYNAMODB="http://127.0.0.1:$port"
+
+# An SQS-compatible server for the outgoing-webhook tests: GoAWS, a Go
+# module, built into .cache once.
+goaws_version=0.4.5
+goaws="$cache/goaws-$goaws_version/cmd"
+if [ ! -x "$goaws" ]; then
+  echo "installing GoAWS v$goaws_version into $cache/goaws-$goaws_version"
+  GOBIN="$cache/goaws-$goaws_version" go install "github.com/Admiral-Piett/goaws/app/cmd@v$goaws_version"
+fi
+sqs_port=$(go run ./infra/scripts/freeport)
+printf 'Local:\n  Host: 127.0.0.1\n  Port: %s\n  Region: us-east-1\n  AccountId: "100010001000"\n  QueueAttributeDefaults:\n    VisibilityTimeout: 30\n' "$sqs_port" >"$cache/goaws.yaml"
+"$goaws" -config "$cache/goaws.yaml" >"$cache/goaws.log" 2>&1 &
+sqs_pid=$!
+trap 'kill $ddb_pid $sqs_pid 2>/dev/null || true; wait $ddb_pid $sqs_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$sqs_port") 2>/dev/null; then break; fi
+  sleep 0.1
+done
+echo "GoAWS v$goaws_version on port $sqs_port"
+export TALLY_TEST_SQS="http://127.0.0.1:$sqs_port"
 export TALLY_TEST_REPORT="$cache/integration-tables.txt"
 : >"$TALLY_TEST_REPORT"
 

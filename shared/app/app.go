@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tallyhq/tally/shared/mail"
 	"github.com/tallyhq/tally/shared/program"
@@ -36,6 +38,11 @@ type Config struct {
 	StripeAPIKey         string // TALLY_STRIPE_API_KEY: a restricted, read-only key
 	StripeAPIURL         string // TALLY_STRIPE_API_URL: default https://api.stripe.com
 	ShopifySecrets       string // TALLY_SHOPIFY_SECRET: the app's client secret (several, space-separated)
+	// Outgoing webhooks and affiliate mail (docs/notify.md).
+	WebhookQueueURL string // TALLY_WEBHOOK_QUEUE_URL: deliveries waiting for a try
+	WebhookDLQURL   string // TALLY_WEBHOOK_DLQ_URL: deliveries given up on, for the owner
+	OutgoingSecret  string // TALLY_OUTGOING_WEBHOOK_SECRET: signs for endpoints without their own secret
+	MailLinkKey     string // TALLY_MAIL_LINK_KEY: signs unsubscribe links (32+ bytes)
 }
 
 // ConfigFromEnv reads Config from the environment.
@@ -53,6 +60,10 @@ func ConfigFromEnv() (Config, error) {
 		StripeAPIKey:         os.Getenv("TALLY_STRIPE_API_KEY"),
 		StripeAPIURL:         os.Getenv("TALLY_STRIPE_API_URL"),
 		ShopifySecrets:       os.Getenv("TALLY_SHOPIFY_SECRET"),
+		WebhookQueueURL:      os.Getenv("TALLY_WEBHOOK_QUEUE_URL"),
+		WebhookDLQURL:        os.Getenv("TALLY_WEBHOOK_DLQ_URL"),
+		OutgoingSecret:       os.Getenv("TALLY_OUTGOING_WEBHOOK_SECRET"),
+		MailLinkKey:          os.Getenv("TALLY_MAIL_LINK_KEY"),
 	}
 	if v := os.Getenv("TALLY_PROGRAM_TTL"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -80,6 +91,35 @@ type Deps struct {
 	// HTTP is the client for other services' APIs (Stripe); nil means a
 	// default one.
 	HTTP *http.Client
+	// SQS holds outgoing webhook deliveries; nil means Amazon SQS, built
+	// by the functions that use it.
+	SQS SQS
+	// WebhookHTTP sends outgoing webhooks (nil: a default client).
+	WebhookHTTP *http.Client
+	// RetryDelays are the waits between tries of an outgoing webhook
+	// (nil: the growing delays used on AWS).
+	RetryDelays []time.Duration
+}
+
+// SQS is the part of the SQS client outgoing webhooks use.
+type SQS interface {
+	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
+	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
+	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+}
+
+// AWSSQS is Amazon SQS from the function's AWS configuration.
+func (d *Deps) AWSSQS() SQS {
+	if d.SQS != nil {
+		return d.SQS
+	}
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		d.Fatal("aws configuration", err)
+	}
+	d.SQS = sqs.NewFromConfig(cfg)
+	return d.SQS
 }
 
 // New builds Deps over a DynamoDB client.
@@ -122,6 +162,16 @@ func (d *Deps) Fatal(msg string, err error) {
 // credentials and region, since neither checks them.
 func LocalDynamoDB(endpoint string) *dynamodb.Client {
 	return dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+}
+
+// LocalStreams is a DynamoDB Streams client for a local endpoint (DynamoDB
+// Local), like LocalDynamoDB.
+func LocalStreams(endpoint string) *dynamodbstreams.Client {
+	return dynamodbstreams.New(dynamodbstreams.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),

@@ -19,6 +19,17 @@ type Message struct {
 	Subject string
 	Text    string // the plain-text body
 	Link    string // the sign-in link it carries (printed by Printer)
+	// Unsubscribe, when set, is the one-click unsubscribe URL (RFC 8058):
+	// sent as List-Unsubscribe with List-Unsubscribe-Post.
+	Unsubscribe string
+}
+
+// Headers are the extra headers a message carries.
+func (m Message) Headers() map[string]string {
+	if m.Unsubscribe == "" {
+		return nil
+	}
+	return map[string]string{"List-Unsubscribe": "<" + m.Unsubscribe + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 }
 
 // Sender sends mail.
@@ -54,13 +65,17 @@ type SES struct {
 
 // Send sends a plain-text mail.
 func (s *SES) Send(ctx context.Context, m Message) error {
+	msg := &types.Message{
+		Subject: &types.Content{Data: aws.String(m.Subject), Charset: aws.String("UTF-8")},
+		Body:    &types.Body{Text: &types.Content{Data: aws.String(m.Text), Charset: aws.String("UTF-8")}},
+	}
+	for k, v := range m.Headers() {
+		msg.Headers = append(msg.Headers, types.MessageHeader{Name: aws.String(k), Value: aws.String(v)})
+	}
 	_, err := s.Client.SendEmail(ctx, &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(s.From),
 		Destination:      &types.Destination{ToAddresses: []string{m.To}},
-		Content: &types.EmailContent{Simple: &types.Message{
-			Subject: &types.Content{Data: aws.String(m.Subject), Charset: aws.String("UTF-8")},
-			Body:    &types.Body{Text: &types.Content{Data: aws.String(m.Text), Charset: aws.String("UTF-8")}},
-		}},
+		Content:          &types.EmailContent{Simple: msg},
 	})
 	if err != nil {
 		return fmt.Errorf("ses send: %w", err)

@@ -8,11 +8,14 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/tallyhq/tally/shared/webhooksig"
 )
 
 // Invalid is a refused program file: every problem, each named by its path
@@ -255,6 +258,28 @@ func (p *Program) validate(probs *problems) {
 			seen[ev] = true
 		}
 		checkKey(probs, keys, at+".api_key", a.APIKey)
+		switch a.Notify {
+		case "", NotifyEach, NotifyDaily, NotifyNone:
+		default:
+			probs.add(at+".notify", "must be each, daily or none, got %q", a.Notify)
+		}
+	}
+	for i, w := range p.WebhooksOut {
+		at := fmt.Sprintf("webhooks_out[%d]", i)
+		checkURL(probs, at+".url", w.URL, true)
+		if w.Secret != "" {
+			if _, err := webhooksig.ParseSecrets(w.Secret); err != nil || len(strings.Fields(w.Secret)) != 1 {
+				probs.add(at+".secret", "must be one whsec_<base64> secret")
+			}
+		}
+		if len(w.Events) == 0 {
+			probs.add(at+".events", "is required: one or more of %s", strings.Join(OutEventTypes, ", "))
+		}
+		for j, ev := range w.Events {
+			if !slices.Contains(OutEventTypes, ev) {
+				probs.add(fmt.Sprintf("%s.events[%d]", at, j), "unknown event %q", ev)
+			}
+		}
 	}
 	if p.Payouts != nil {
 		if p.Payouts.HoldDays != nil && (*p.Payouts.HoldDays < 0 || *p.Payouts.HoldDays > 3650) {

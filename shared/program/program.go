@@ -49,6 +49,9 @@ type Program struct {
 	Affiliates      []Affiliate `yaml:"affiliates" json:"-"`
 	Payouts         *Payouts    `yaml:"payouts" json:"payouts,omitempty"`
 	Owners          []Owner     `yaml:"owners" json:"-"`
+	// WebhooksOut are the business's endpoints that hear of commissions,
+	// payouts, orders and opt-ins (SPEC section 12).
+	WebhooksOut []WebhookOut `yaml:"webhooks_out" json:"webhooks_out,omitempty"`
 
 	// Links are the short codes of (event, affiliate) pairs. They are state,
 	// not configuration: made once when an affiliate is enrolled and kept.
@@ -134,6 +137,9 @@ type Affiliate struct {
 	Events      []string `yaml:"events" json:"events"`
 	Active      *bool    `yaml:"active" json:"active,omitempty"`
 	PayPalEmail string   `yaml:"paypal_email" json:"paypal_email,omitempty"`
+	// Notify is how the affiliate hears of entries and payouts: each
+	// (default), daily, or none; an unsubscribe in the table overrides it.
+	Notify string `yaml:"notify" json:"notify,omitempty"`
 	// APIKey is only read from the file; it is stored as a hash, never echoed.
 	APIKey string `yaml:"api_key" json:"-"`
 }
@@ -149,6 +155,32 @@ type Owner struct {
 	Name   string `yaml:"name" json:"name"`
 	Email  string `yaml:"email" json:"email,omitempty"` // optional: signs in to the owner's pages (SPEC section 11)
 	APIKey string `yaml:"api_key" json:"-"`
+}
+
+// WebhookOut is one endpoint of the business and the events it wants.
+// Secret is for local and test use; on AWS it comes from a parameter.
+type WebhookOut struct {
+	URL    string   `yaml:"url" json:"url"`
+	Secret string   `yaml:"secret" json:"secret,omitempty"`
+	Events []string `yaml:"events" json:"events"`
+}
+
+// Outgoing event types an endpoint may ask for.
+var OutEventTypes = []string{"commission.created", "commission.clawed_back", "payout.paid", "order.recorded", "optin.recorded"}
+
+// Notify settings.
+const (
+	NotifyEach  = "each"
+	NotifyDaily = "daily"
+	NotifyNone  = "none"
+)
+
+// NotifyMode is the file's setting for the affiliate (default each).
+func (a *Affiliate) NotifyMode() string {
+	if a.Notify == "" {
+		return NotifyEach
+	}
+	return a.Notify
 }
 
 // Link is an (event, affiliate) pair and its short code.

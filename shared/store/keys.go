@@ -169,3 +169,15 @@ func AdjustmentKey(id string) Key { return Key{"ADJ#" + id, "ADJ"} }
 func OpenRange(affiliate string, t time.Time) (pk, lo, hi string) {
 	return "OPEN#" + affiliate, "0", instant(t) + "#~"
 }
+
+// NotifyKey is an affiliate's own mail setting (an unsubscribe), which
+// overrides the program file's notify.
+func NotifyKey(affiliate string) Key { return Key{"NOTIFY#" + affiliate, "NOTIFY"} }
+
+// DigestKey is an entry waiting for a daily digest: under the day (program
+// zone) it was recorded, by affiliate. DigestSentKey marks the day's digest
+// sent to one affiliate, so a retried run sends it once.
+func DigestKey(day, affiliate, entrySK string) Key {
+	return Key{"DIGEST#" + day, "ENTRY#" + affiliate + "#" + entrySK}
+}
+func DigestSentKey(day, affiliate string) Key { return Key{"DIGEST#" + day, "SENT#" + affiliate} }

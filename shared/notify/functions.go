@@ -1,0 +1,348 @@
+package notify
+
+import (
+	"context"
+	"crypto/hmac"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/tallyhq/tally/shared/apierr"
+	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/auth"
+	"github.com/tallyhq/tally/shared/csrf"
+	"github.com/tallyhq/tally/shared/mail"
+	"github.com/tallyhq/tally/shared/portal"
+	"github.com/tallyhq/tally/shared/program"
+)
+
+// StreamFunction is a stream consumer as Lambda runs it, reporting the
+// first record not done so the rest of the batch is retried (with bisecting
+// and an on-failure destination configured in template.yaml).
+type StreamFunction func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
+
+// Lambda adapts a StreamHandler to Lambda's DynamoDB event.
+func Lambda(h StreamHandler) StreamFunction {
+	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+		var resp events.DynamoDBEventResponse
+		rs := make([]Record, 0, len(ev.Records))
+		for _, r := range ev.Records {
+			rec, err := FromLambda(r)
+			if err != nil {
+				return resp, err
+			}
+			rs = append(rs, rec)
+		}
+		failed, err := h(ctx, rs)
+		if err != nil {
+			resp.BatchItemFailures = []events.DynamoDBBatchItemFailure{{ItemIdentifier: failed}}
+		}
+		return resp, nil
+	}
+}
+
+// NewQueuer builds the webhook stream consumer from Deps.
+func NewQueuer(d *app.Deps) *Queuer {
+	if d.Config.WebhookQueueURL == "" {
+		d.Fatal("TALLY_WEBHOOK_QUEUE_URL", fmt.Errorf("not set"))
+	}
+	return &Queuer{Store: d.Store, Programs: d.Programs, SQS: d.AWSSQS(), QueueURL: d.Config.WebhookQueueURL, Log: d.Log, Now: time.Now}
+}
+
+// WebhookStream is the function that queues outgoing webhooks from the
+// table's stream.
+func WebhookStream(d *app.Deps) StreamFunction { return Lambda(NewQueuer(d).Handle) }
+
+// NewSender builds the webhook sender from Deps.
+func NewSender(d *app.Deps) *Sender {
+	if d.Config.WebhookQueueURL == "" || d.Config.WebhookDLQURL == "" {
+		d.Fatal("TALLY_WEBHOOK_QUEUE_URL and TALLY_WEBHOOK_DLQ_URL", fmt.Errorf("not set"))
+	}
+	return &Sender{Programs: d.Programs, Secret: d.Config.OutgoingSecret, HTTP: d.WebhookHTTP, SQS: d.AWSSQS(),
+		QueueURL: d.Config.WebhookQueueURL, DLQURL: d.Config.WebhookDLQURL, Delays: d.RetryDelays, Log: d.Log, Now: time.Now}
+}
+
+// WebhookSender is the function that delivers queued webhooks.
+func WebhookSender(d *app.Deps) func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	return NewSender(d).HandleSQS
+}
+
+// Failed is one delivery in the dead-letter queue, as the owner sees it.
+type Failed struct {
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+	URL       string    `json:"url"`
+	FirstTry  time.Time `json:"first_try"`
+	Tries     int       `json:"tries"`
+	LastError string    `json:"last_error"`
+	Body      string    `json:"body"`
+}
+
+// maxListed bounds one listing of the dead-letter queue.
+const maxListed = 500
+
+// owner checks an owner's request the way the other /admin routes do: a
+// key, or a session whose forms carry its token; a page for a browser.
+func owner(d *app.Deps, ctx context.Context, req apigw.Request) (who string, page bool, form url.Values, refused *apigw.Response) {
+	log := apigw.Logger(ctx, d.Log, req)
+	post := req.RequestContext.HTTP.Method == http.MethodPost
+	page = !post && portal.WantsHTML(req)
+	refuse := func(r apigw.Response) (string, bool, url.Values, *apigw.Response) { return "", page, nil, &r }
+	if post && csrf.CrossSite(req) {
+		return refuse(apigw.Error(log, apierr.Forbidden("this form can only be sent from this site")))
+	}
+	who, aerr := auth.Owner(req)
+	if aerr != nil {
+		return refuse(auth.Refuse(log, req, aerr, page))
+	}
+	if post && apigw.Header(req, "Authorization") == "" { // a signed-in page's form
+		token := auth.From(req).FormToken
+		body, err := apigw.Body(req)
+		vals, perr := url.ParseQuery(string(body))
+		if err != nil || perr != nil || len(body) > 16<<10 || token == "" || !hmac.Equal([]byte(vals.Get("csrf")), []byte(token)) {
+			return refuse(apigw.Error(log, apierr.Forbidden("the form is missing its token or is from another session: reload the page and try again")))
+		}
+		return who, true, vals, nil
+	}
+	return who, page, nil, nil
+}
+
+// failedPage is the owner's page of the dead-letter queue.
+func failedPage(ctx context.Context, d *app.Deps, req apigw.Request, who string, failed []Failed, resent []string) (apigw.Response, error) {
+	zone := ""
+	if p, err := d.Programs.Get(ctx); err == nil {
+		zone = p.Location().String()
+	}
+	return portal.Render(req, http.StatusOK, "admin-webhooks", portal.Page{Title: "Failed webhooks", Who: who, Nav: "webhooks", Owner: true, Zone: zone,
+		CSRF: auth.From(req).FormToken, Body: struct {
+			Failed []Failed
+			Resent string
+		}{failed, strings.Join(resent, ", ")}})
+}
+
+// listFailed reads the dead-letter queue, oldest first.
+func listFailed(ctx context.Context, q SQS, dlq string) ([]Failed, error) {
+	out := []Failed{}
+	err := sweepDLQ(ctx, q, dlq, func(dv Delivery) bool {
+		out = append(out, Failed{dv.ID, dv.Type, dv.URL, dv.FirstTry, dv.Tries, dv.LastError, dv.Body})
+		return false
+	})
+	slices.SortFunc(out, func(a, b Failed) int { return a.FirstTry.Compare(b.FirstTry) })
+	return out, err
+}
+
+// FailedList serves GET /admin/webhooks/failed: what was given up on.
+func FailedList(d *app.Deps) apigw.Handler {
+	q, dlq := d.AWSSQS(), d.Config.WebhookDLQURL
+	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
+		log := apigw.Logger(ctx, d.Log, req)
+		who, page, _, refused := owner(d, ctx, req)
+		if refused != nil {
+			return *refused, nil
+		}
+		out, err := listFailed(ctx, q, dlq)
+		if err != nil {
+			return apigw.Error(log, err), nil
+		}
+		if page {
+			return failedPage(ctx, d, req, who, out, nil)
+		}
+		return apigw.JSON(http.StatusOK, map[string]any{"failed": out}), nil
+	}
+}
+
+// FailedResend serves POST /admin/webhooks/failed ({"ids": [...]}, or {}
+// for all; from the page, its form): the deliveries go back on the queue,
+// tried again from now on with the same webhook-id and body.
+func FailedResend(d *app.Deps) apigw.Handler {
+	q, dlq, main := d.AWSSQS(), d.Config.WebhookDLQURL, d.Config.WebhookQueueURL
+	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
+		log := apigw.Logger(ctx, d.Log, req)
+		who, page, form, refused := owner(d, ctx, req)
+		if refused != nil {
+			return *refused, nil
+		}
+		var in struct {
+			IDs []string `json:"ids"`
+		}
+		if page {
+			in.IDs = form["id"]
+		} else if body, err := apigw.Body(req); err != nil {
+			return apigw.Error(log, err), nil
+		} else if strings.TrimSpace(string(body)) != "" {
+			dec := json.NewDecoder(strings.NewReader(string(body)))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&in); err != nil {
+				return apigw.Error(log, apierr.Invalid(map[string]string{"ids": "a list of webhook ids (or no body: all)"})), nil
+			}
+		}
+		resent := []string{}
+		err := sweepDLQ(ctx, q, dlq, func(dv Delivery) bool {
+			if len(in.IDs) > 0 && !slices.Contains(in.IDs, dv.ID) {
+				return false
+			}
+			dv.FirstTry, dv.LastError, dv.Tries = time.Now().UTC(), "", 0
+			if err := Enqueue(ctx, q, main, dv, 0); err != nil {
+				log.Error("resend", "webhook_id", dv.ID, "err", err.Error())
+				return false
+			}
+			resent = append(resent, dv.ID)
+			return true
+		})
+		if err != nil {
+			return apigw.Error(log, err), nil
+		}
+		if page {
+			left, err := listFailed(ctx, q, dlq)
+			if err != nil {
+				return apigw.Error(log, err), nil
+			}
+			return failedPage(ctx, d, req, who, left, resent)
+		}
+		return apigw.JSON(http.StatusOK, map[string]any{"resent": resent}), nil
+	}
+}
+
+// sweepDLQ receives every message of the dead-letter queue once (each kept
+// invisible until the sweep ends), deletes those take returns true for, and
+// makes the others visible again. SQS has no "list": this is how one is read.
+func sweepDLQ(ctx context.Context, q SQS, url string, take func(Delivery) bool) error {
+	var keep []string
+	defer func() {
+		for _, r := range keep {
+			_, _ = q.ChangeMessageVisibility(context.WithoutCancel(ctx), &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(url), ReceiptHandle: aws.String(r), VisibilityTimeout: 0})
+		}
+	}()
+	for n := 0; n < maxListed; {
+		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, VisibilityTimeout: 60})
+		if err != nil {
+			return err
+		}
+		if len(out.Messages) == 0 {
+			return nil
+		}
+		for _, m := range out.Messages {
+			n++
+			var dv Delivery
+			if json.Unmarshal([]byte(aws.ToString(m.Body)), &dv) != nil || !take(dv) {
+				keep = append(keep, aws.ToString(m.ReceiptHandle))
+				continue
+			}
+			if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// NewMailer builds the mail stream consumer from Deps.
+func NewMailer(d *app.Deps) *Mailer {
+	if d.Mail == nil {
+		if d.Config.MailFrom == "" {
+			d.Fatal("TALLY_MAIL_FROM", fmt.Errorf("not set"))
+		}
+		cfg, err := config.LoadDefaultConfig(context.Background())
+		if err != nil {
+			d.Fatal("aws configuration", err)
+		}
+		d.Mail = &mail.SES{Client: sesv2.NewFromConfig(cfg), From: d.Config.MailFrom}
+	}
+	return &Mailer{Store: d.Store, Programs: d.Programs, Mail: d.Mail, Settings: d.Store, Unsub: unsubscriber(d), BaseURL: func() string { return d.Config.PublicBaseURL }, Log: d.Log}
+}
+
+func unsubscriber(d *app.Deps) Unsubscribe {
+	if len(d.Config.MailLinkKey) < 32 {
+		d.Fatal("TALLY_MAIL_LINK_KEY", fmt.Errorf("needs 32+ characters: it signs unsubscribe links"))
+	}
+	return Unsubscribe{Key: []byte(d.Config.MailLinkKey)}
+}
+
+// MailStream is the function that mails affiliates from the table's stream.
+func MailStream(d *app.Deps) StreamFunction { return Lambda(NewMailer(d).Handle) }
+
+// UnsubscribePage serves GET /unsubscribe: a button that confirms (mail
+// scanners open links; only the POST turns mail off).
+func UnsubscribePage(d *app.Deps) apigw.Handler {
+	u := unsubscriber(d)
+	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
+		a, t := req.QueryStringParameters["a"], req.QueryStringParameters["t"]
+		if !u.Check(a, t) {
+			return page(http.StatusForbidden, "This link is not valid."), nil
+		}
+		return page(http.StatusOK, `<form method="post" action="/unsubscribe?`+html.EscapeString(url.Values{"a": {a}, "t": {t}}.Encode())+`"><p>Stop mail about your commissions and payouts?</p><button type="submit">Stop these mails</button></form><p>You can turn them back on from the portal.</p>`), nil
+	}
+}
+
+// UnsubscribePost serves POST /unsubscribe: RFC 8058 one-click (the mail
+// provider posts List-Unsubscribe=One-Click) and the page's button. The
+// signed link is the authority: it names one affiliate and cannot be made
+// for another.
+func UnsubscribePost(d *app.Deps) apigw.Handler {
+	u := unsubscriber(d)
+	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
+		log := apigw.Logger(ctx, d.Log, req)
+		a, t := req.QueryStringParameters["a"], req.QueryStringParameters["t"]
+		if !u.Check(a, t) {
+			return page(http.StatusForbidden, "This link is not valid."), nil
+		}
+		if err := d.Store.SetMailOff(ctx, a, true, d.Now()); err != nil {
+			return apigw.Error(log, err), nil
+		}
+		log.Info("affiliate unsubscribed", "affiliate", a)
+		return page(http.StatusOK, "<p>Done: no more mail about commissions and payouts. Turn it back on any time from the portal.</p>"), nil
+	}
+}
+
+func page(status int, body string) apigw.Response {
+	return apigw.Response{StatusCode: status, Headers: map[string]string{
+		"Content-Type": "text/html; charset=utf-8", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
+		"Content-Security-Policy": "default-src 'none'; form-action 'self'; frame-ancestors 'none'", "Referrer-Policy": "same-origin",
+	}, Body: "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content=\"width=device-width\"><title>Tally mail</title>" + body + "</html>"}
+}
+
+// DigestInput is what the schedule passes: nothing, or a date to send (again).
+type DigestInput struct {
+	Date string `json:"date,omitempty"`
+}
+
+// Yesterday is the program-zone date before now's.
+func Yesterday(p *program.Program, now time.Time) string {
+	return now.In(p.Location()).AddDate(0, 0, -1).Format(time.DateOnly)
+}
+
+// DigestFunction is the function the 08:00 schedule (program zone) runs:
+// the digests of yesterday's entries.
+func DigestFunction(d *app.Deps) func(ctx context.Context, in DigestInput) error {
+	m := NewMailer(d)
+	return func(ctx context.Context, in DigestInput) error {
+		day := in.Date
+		if day == "" {
+			p, err := d.Programs.Get(ctx)
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			if h := now.In(p.Location()).Hour(); h != 8 {
+				d.Log.Warn("digest schedule is not at 08:00 in the program's zone: set ProgramTimeZone to the program's timezone", "hour", h, "timezone", p.Timezone)
+			}
+			day = Yesterday(p, now)
+		}
+		if _, err := time.Parse(time.DateOnly, day); err != nil {
+			return fmt.Errorf("digest date %q: %w", day, err)
+		}
+		return m.Digest(ctx, day)
+	}
+}
