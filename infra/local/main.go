@@ -107,6 +107,7 @@ func run(addr, programFile, endpoint, table string, activity bool) error {
 		}
 		fmt.Printf("try: curl -H 'Authorization: Bearer dev-jane-key' %s/reports/links\n", base)
 		fmt.Printf("or open %s/reports/ledger in a browser and sign in as jane@example.com, bob@example.com or kim@example.com (the sign-in mail is printed here)\n", base)
+		fmt.Printf("the owner's dashboard: open %s/admin and sign in as accounts@example.com\n", base)
 	}
 	if src == nil && endpoint == "" && activity {
 		// A fresh embedded store each start, so the activity's ids are new.
