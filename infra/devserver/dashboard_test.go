@@ -1,6 +1,7 @@
 package devserver_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,8 +15,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tallyhq/tally/infra/browsertest"
+	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/sam"
 	"github.com/tallyhq/tally/shared/money"
+	"github.com/tallyhq/tally/shared/program"
 )
 
 // affiliateKeys are the demo affiliates and their own keys.
@@ -602,4 +605,99 @@ func TestOwnerDashboardInABrowser(t *testing.T) {
 		t.Errorf("owner on /reports/ledger sees %q", h)
 	}
 	look("forbidden")
+}
+
+// An affiliate removed from the program file while still owed stays on the
+// owner's dashboard as a former one: the Affiliates list's held and payable
+// add up to the Payouts page's balances, and the owner can open their page
+// and ledger and adjust what they are owed.
+func TestRemovedAffiliateStaysOnTheOwnersDashboard(t *testing.T) {
+	x := dashboard(t)
+	src := string(demo.YAML)
+	i, j := strings.Index(src, "  - code: kim\n"), strings.Index(src, "payouts:\n")
+	if i < 0 || j < i {
+		t.Fatal("kim is not in the demo program")
+	}
+	without, err := program.Parse([]byte(src[:i] + src[j:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.srv.Store.SaveProgram(context.Background(), without, x.clock()); err != nil {
+		t.Fatal(err)
+	}
+	x.srv.Deps.Programs.Invalidate()
+
+	sums := func() (bal, list [2]int64, kim *affiliateRow, active bool, owed int64) {
+		var bs struct{ Balances []balance }
+		x.json("/admin/balances", owner, &bs)
+		for _, b := range bs.Balances {
+			bal[0], bal[1] = bal[0]+b.HeldCents, bal[1]+b.AvailableCents
+			if b.Affiliate == "kim" {
+				owed = b.AvailableCents
+			}
+		}
+		var rows struct {
+			Affiliates []struct {
+				affiliateRow
+				Name, Email string
+				Active      bool
+			}
+		}
+		x.json("/admin/affiliates?month=2026-11", owner, &rows)
+		for _, r := range rows.Affiliates {
+			list[0], list[1] = list[0]+r.HeldCents, list[1]+r.AvailableCents
+			if r.Affiliate == "kim" {
+				if r.Name != "Kim Lee" || r.Email != "kim@example.com" {
+					t.Errorf("kim's row: %+v", r)
+				}
+				kim, active = &r.affiliateRow, r.Active
+			}
+		}
+		return bal, list, kim, active, owed
+	}
+	bal, list, kim, active, owed := sums()
+	if kim == nil || active || kim.HeldCents == 0 || kim.AvailableCents == 0 {
+		t.Errorf("kim, removed and owed, in the list: %+v, active %v", kim, active)
+	}
+	if bal != list {
+		t.Errorf("held and payable: Payouts page %v, Affiliates list %v", bal, list)
+	}
+	if _, _, body := x.report("/admin/affiliates?month=2026-11&format=csv", owner, ""); !strings.Contains(body, "\nkim,Kim Lee,kim@example.com,false,") {
+		t.Errorf("affiliates CSV lacks former kim: %s", body)
+	}
+	if _, _, body := x.report("/admin/affiliates?month=2026-11", owner, "text/html"); !strings.Contains(body, "Kim Lee</a> <span class=\"note\">(removed from the program)</span>") {
+		t.Errorf("affiliates page does not mark kim as removed")
+	}
+	if code, _, body := x.report("/admin/affiliates/kim?month=2026-11", owner, "text/html"); code != 200 || !strings.Contains(body, "removed from the program") {
+		t.Errorf("kim's page: %d", code)
+	}
+	ledger := func(want int) {
+		t.Helper()
+		var led struct {
+			Affiliate string
+			Entries   []map[string]any
+		}
+		code, _, body := x.report("/admin/affiliates/kim/ledger?from=2026-10-01&to=2026-11-30", owner, "application/json")
+		json.Unmarshal([]byte(body), &led)
+		if code != 200 || led.Affiliate != "kim" || len(led.Entries) != want {
+			t.Errorf("kim's ledger: %d %s, want %d entries", code, body, want)
+		}
+	}
+	ledger(2)
+
+	// The owner writes off what kim may still be paid; unknown codes stay unknown.
+	if owed == 0 {
+		t.Fatal("kim is owed nothing payable to write off")
+	}
+	if code, body := x.call("POST", "/admin/adjustments", owner, "", fmt.Sprintf(`{"id":"write-off-kim","affiliate":"kim","amount_cents":%d,"reason":"left the program"}`, -owed)); code != 201 {
+		t.Errorf("write-off for former kim: %d %s", code, body)
+	}
+	if code, body := x.call("POST", "/admin/adjustments", owner, "", `{"id":"bonus-x","affiliate":"nobody","amount_cents":2500,"reason":"x"}`); code != 422 || !strings.Contains(body, "unknown_affiliate") {
+		t.Errorf("unknown affiliate: %d %s", code, body)
+	}
+	bal, list, kim, _, owed = sums()
+	if kim == nil || kim.AvailableCents != 0 || kim.HeldCents == 0 || owed != 0 || bal != list {
+		t.Errorf("after the write-off: kim %+v owed %d, Payouts page %v, Affiliates list %v", kim, owed, bal, list)
+	}
+	ledger(3)
 }

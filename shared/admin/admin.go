@@ -423,7 +423,8 @@ func Adjustment(d *app.Deps) apigw.Handler {
 		if len(f) > 0 {
 			return apigw.Response{}, apierr.Invalid(f)
 		}
-		if _, ok := r.p.Affiliate(body.Affiliate); !ok {
+		// A former affiliate may still be owed, so may still be corrected.
+		if _, _, ok := r.p.Payee(body.Affiliate); !ok {
 			return apigw.Response{}, apierr.Unprocessable("unknown_affiliate", "no affiliate %q in the program", body.Affiliate)
 		}
 		if prev, err := r.st.GetAdjustment(r.ctx, body.ID); err != nil || prev != nil {

@@ -179,6 +179,7 @@ type SortHeader struct {
 type AffiliateRow struct {
 	Code, Name, Email, URL                string
 	Active                                bool
+	Former                                bool // removed from the program file, still owed
 	Events                                []EventMark
 	Hits, OptIns, Orders                  int64
 	Revenue, Earned, Net, Held, Available portal.Money
@@ -297,7 +298,8 @@ func Affiliates(d *app.Deps) apigw.Handler {
 		}
 		var t overview.Row
 		for _, x := range rows {
-			row := AffiliateRow{Code: x.Affiliate, Name: x.Name, Email: x.Email, Active: x.Active, URL: "/admin/affiliates/" + url.PathEscape(x.Affiliate) + reports.PeriodQuery(r.req),
+			_, current := r.p.Affiliate(x.Affiliate)
+			row := AffiliateRow{Code: x.Affiliate, Name: x.Name, Email: x.Email, Active: x.Active, Former: !current, URL: "/admin/affiliates/" + url.PathEscape(x.Affiliate) + reports.PeriodQuery(r.req),
 				Hits: x.Hits, OptIns: x.OptIns, Orders: x.Orders, Revenue: r.money(x.RevenueCents), Earned: r.money(x.EarnedCents),
 				Net: r.money(x.NetCents), Held: r.money(x.HeldCents), Available: r.money(x.AvailableCents), LastHit: "never"}
 			if x.LastHit != nil {
@@ -359,7 +361,7 @@ type AffiliateAnswer struct {
 func Affiliate(d *app.Deps) apigw.Handler {
 	return serve(d, func(r *request) (apigw.Response, error) {
 		code := r.req.PathParameters["code"]
-		a, ok := r.p.Affiliate(code)
+		a, former, ok := r.p.Payee(code)
 		if !ok {
 			return apigw.Response{}, apierr.NotFound("affiliate_not_found", "no affiliate %q in the program", code)
 		}
@@ -392,7 +394,7 @@ func Affiliate(d *app.Deps) apigw.Handler {
 			Held: r.money(b.HeldCents), Available: r.money(b.AvailableCents), InPayout: r.money(b.InPayoutCents), Paid: r.money(b.PaidCents),
 			Payable: b.Payable, Reason: b.Reason, LastHit: "never", AdjustmentID: "adj-" + randomID(), Currency: r.p.Currency,
 			Done: r.req.QueryStringParameters["done"], CSRF: r.csrfToken()}
-		pg.Row = AffiliateRow{Code: a.Code, Name: a.Name, Email: a.Email, Active: a.IsActive()}
+		pg.Row = AffiliateRow{Code: a.Code, Name: a.Name, Email: a.Email, Active: a.IsActive(), Former: former}
 		quiet := map[string]bool{}
 		for _, e := range row.QuietEvents {
 			quiet[e] = true

@@ -6,6 +6,7 @@ package overview
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,16 +41,25 @@ type Options struct {
 }
 
 // Read reads every affiliate of the program for a period, several at a
-// time, in program order.
+// time, in program order. With balances it reads the former affiliates too
+// and keeps those payoutstore.Balances lists (still owed something), so
+// the rows' balances add up to the Payouts page's.
 func Read(ctx context.Context, st *store.Store, p *program.Program, per period.Period, now time.Time, o Options) ([]Affiliate, error) {
-	out := make([]Affiliate, len(p.Affiliates))
+	as := p.Affiliates
+	if o.Balances {
+		as = p.Payees()
+	}
+	out := make([]Affiliate, len(as))
 	win := window(now, p.Location())
-	err := payoutstore.EachAffiliate(ctx, p.Affiliates, func(ctx context.Context, i int) error {
-		x, err := readOne(ctx, st, p, &p.Affiliates[i], per, win, now, o)
+	err := payoutstore.EachAffiliate(ctx, as, func(ctx context.Context, i int) error {
+		x, err := readOne(ctx, st, p, &as[i], per, win, now, o)
 		out[i] = x
 		return err
 	})
-	return out, err
+	if err != nil || !o.Balances {
+		return out, err
+	}
+	return slices.DeleteFunc(out, func(x Affiliate) bool { return !payoutstore.Listed(p, *x.Balance) }), nil
 }
 
 // ReadOne reads one affiliate, with their balance and visits.

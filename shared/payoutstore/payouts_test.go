@@ -451,6 +451,12 @@ func TestRemovedAffiliateIsStillPaid(t *testing.T) {
 		if _, ok := e.p.Affiliate(code(1)); ok || len(e.p.Former) != 1 || e.p.Former[0].IsActive() {
 			t.Fatalf("a001 after removal: former %+v", e.p.Former)
 		}
+		if a, former, ok := e.p.Payee(code(1)); !ok || !former || a.Name != "Affiliate 1" || a.Email != "a001@example.com" {
+			t.Fatalf("a001 as a payee after removal: %+v former %v", a, former)
+		}
+		if _, _, ok := e.p.Payee("nobody"); ok {
+			t.Fatal("an unknown code is a payee")
+		}
 		bs, err := payoutstore.Balances(context.Background(), e.st, e.p, today, today)
 		if err != nil {
 			t.Fatal(err)
@@ -487,6 +493,9 @@ func TestRemovedAffiliateIsStillPaid(t *testing.T) {
 		}
 		if a, ok := e.p.Affiliate(code(1)); !ok || !a.IsActive() {
 			t.Fatalf("added back: %+v", a)
+		}
+		if _, former, ok := e.p.Payee(code(1)); !ok || former {
+			t.Fatalf("added back, still a former payee")
 		}
 	})
 }

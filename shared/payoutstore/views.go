@@ -143,11 +143,14 @@ func Balances(ctx context.Context, st *store.Store, p *program.Program, asOf, no
 	if err != nil {
 		return nil, err
 	}
-	// A former affiliate is listed while something is still owed or pending.
-	return slices.DeleteFunc(out, func(b BalanceAnswer) bool {
-		_, current := p.Affiliate(b.Affiliate)
-		return !current && b.HeldCents == 0 && b.AvailableCents == 0 && b.InPayoutCents == 0
-	}), nil
+	return slices.DeleteFunc(out, func(b BalanceAnswer) bool { return !Listed(p, b) }), nil
+}
+
+// Listed says whether a balance is listed for the owner: every current
+// affiliate's; a former affiliate's while something is still owed or pending.
+func Listed(p *program.Program, b BalanceAnswer) bool {
+	_, current := p.Affiliate(b.Affiliate)
+	return current || b.HeldCents != 0 || b.AvailableCents != 0 || b.InPayoutCents != 0
 }
 
 // AffiliatePayout is one payout as its affiliate sees it.

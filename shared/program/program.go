@@ -59,7 +59,8 @@ type Program struct {
 
 	// Former are affiliates a later file removed, kept by the loader,
 	// inactive, so what they are still owed is paid (docs/decisions.md,
-	// Payouts). Only balances and payouts see them.
+	// Payouts). Only balances, payouts and the owner's views of an
+	// affiliate (Payee) see them.
 	Former []Affiliate `yaml:"-" json:"-"`
 
 	loc        *time.Location
@@ -293,6 +294,20 @@ func (p *Program) Payees() []Affiliate {
 func (p *Program) Affiliate(code string) (*Affiliate, bool) {
 	e, ok := p.affiliates[code]
 	return e, ok
+}
+
+// Payee finds anyone a payout may pay by code: an affiliate, else a former
+// one (only the owner's views of what is owed look them up).
+func (p *Program) Payee(code string) (a *Affiliate, former bool, ok bool) {
+	if a, ok := p.affiliates[code]; ok {
+		return a, false, true
+	}
+	for i := range p.Former {
+		if p.Former[i].Code == code {
+			return &p.Former[i], true, true
+		}
+	}
+	return nil, false, false
 }
 
 // LinkByCode finds a link by its short code.

@@ -74,6 +74,9 @@ func serve(d *app.Deps, v view) apigw.Handler {
 			return apigw.Error(log, err), nil
 		}
 		a, ok := p.Affiliate(code)
+		if v.owner { // the owner still sees what a former affiliate is owed
+			a, _, ok = p.Payee(code)
+		}
 		if !ok && v.owner {
 			return apigw.Error(log, apierr.NotFound("affiliate_not_found", "no affiliate %q in the program", code)), nil
 		}
