@@ -10,6 +10,7 @@ mkdir -p "$cache"
 
 . infra/scripts/dynamodb-local.sh
 . infra/scripts/stripe-mock.sh
+. infra/scripts/goaws.sh
 
 # The portal's browser tests: Chromium from Debian, axe-core from npm.
 if ! command -v chromium >/dev/null 2>&1; then
@@ -31,25 +32,7 @@ start_stripe_mock stripe-mock
 
 export TALLY_TEST_DYNAMODB="http://127.0.0.1:$port"
 
-# An SQS-compatible server for the outgoing-webhook tests: GoAWS, a Go
-# module, built into .cache once.
-goaws_version=0.4.5
-goaws="$cache/goaws-$goaws_version/cmd"
-if [ ! -x "$goaws" ]; then
-  echo "installing GoAWS v$goaws_version into $cache/goaws-$goaws_version"
-  GOBIN="$cache/goaws-$goaws_version" go install "github.com/Admiral-Piett/goaws/app/cmd@v$goaws_version"
-fi
-sqs_port=$(go run ./infra/scripts/freeport)
-printf 'Local:\n  Host: 127.0.0.1\n  Port: %s\n  Region: us-east-1\n  AccountId: "100010001000"\n  QueueAttributeDefaults:\n    VisibilityTimeout: 30\n' "$sqs_port" >"$cache/goaws.yaml"
-"$goaws" -config "$cache/goaws.yaml" >"$cache/goaws.log" 2>&1 &
-sqs_pid=$!
-trap 'kill $ddb_pid $sqs_pid 2>/dev/null || true; wait $ddb_pid $sqs_pid 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$sqs_port") 2>/dev/null; then break; fi
-  sleep 0.1
-done
-echo "GoAWS v$goaws_version on port $sqs_port"
-export TALLY_TEST_SQS="http://127.0.0.1:$sqs_port"
+start_goaws goaws
 export TALLY_TEST_REPORT="$cache/integration-tables.txt"
 : >"$TALLY_TEST_REPORT"
 
