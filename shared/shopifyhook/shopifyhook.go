@@ -256,7 +256,7 @@ func translateRefund(rf refund, currency string) (webhooks.CheckoutRefund, error
 		units[sku] += rl.Quantity
 	}
 	for _, sku := range order {
-		cr.Items = append(cr.Items, commission.Line{SKU: sku, Quantity: units[sku]})
+		cr.Items = append(cr.Items, webhooks.RefundItem{SKU: sku, Quantity: units[sku]})
 	}
 	if len(cr.Items) == 0 && cr.Amount == 0 {
 		f["transactions"] = "a refund with no line items needs a successful refund transaction"

@@ -69,16 +69,30 @@ type Subscription struct {
 	First            bool // this is the subscription's first invoice
 }
 
-// CheckoutRefund is a refund as a checkout tells it: units of SKUs, or
-// money (this refund's, or the payment's refunded total so far).
+// CheckoutRefund is a refund as a checkout tells it: units of lines
+// (with the money the checkout returned for them), money, or both (SPEC 10,
+// refunds of items and of money together).
 type CheckoutRefund struct {
 	ID         string
 	OrderID    string
 	OccurredAt time.Time
-	Items      []commission.Line // SKU and quantity; none: a refund of money
-	Amount     int64             // the money of this refund
-	Total      int64             // or, when IsTotal, the money refunded so far in all
-	IsTotal    bool
+	// Items are the units refunded by items. None: a refund of money only.
+	Items []RefundItem
+	// Amount is the money of this refund, in the program's currency, shipping
+	// left out: for a refund with items, its transactions' total, assigned
+	// first to those items up to each MoneyCapCents, the rest to the order.
+	Amount  int64
+	Total   int64 // or, when IsTotal, the money refunded so far in all (Stripe)
+	IsTotal bool
+}
+
+// RefundItem is units of one SKU refunded by items, and the most money the
+// checkout says it returned for them (a Shopify line's subtotal plus its
+// tax; 0: the units' share of the line's amount).
+type RefundItem struct {
+	SKU           string
+	Quantity      int64
+	MoneyCapCents int64
 }
 
 // Ignored answers an event that records nothing.
@@ -209,7 +223,9 @@ func (c *Checkout) Refund(ctx context.Context, rf CheckoutRefund, log *slog.Logg
 	if len(rf.ID) > maxID || len(rf.OrderID) > maxID {
 		return nil, apierr.Invalid(fields{"id": fmt.Sprintf("must be at most %d bytes", maxID)})
 	}
+	var items []commission.Line
 	for _, it := range rf.Items {
+		items = append(items, commission.Line{SKU: it.SKU, Quantity: it.Quantity})
 		if it.SKU == "" || len(it.SKU) > maxSKU || it.Quantity < 1 || it.Quantity > 1_000_000 {
 			return nil, apierr.Invalid(fields{"items": fmt.Sprintf("line %q of quantity %d", it.SKU, it.Quantity)})
 		}
@@ -221,7 +237,7 @@ func (c *Checkout) Refund(ctx context.Context, rf CheckoutRefund, log *slog.Logg
 		}
 		if o == nil || o.RefundedCents == 0 {
 			return c.r.refund(ctx, p, payload{ID: rf.ID, Type: TypeRefunded, OccurredAt: rf.OccurredAt.UTC(),
-				OrderID: rf.OrderID, Items: rf.Items, HasItems: true, Hash: checkoutHash}, log)
+				OrderID: rf.OrderID, Items: items, HasItems: true, Hash: checkoutHash}, log)
 		}
 	}
 	return c.refundMoney(ctx, rf)
