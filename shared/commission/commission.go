@@ -131,37 +131,3 @@ func Earn(p *program.Program, o Order) []ledger.Entry {
 	}
 	return out
 }
-
-// Clawback is the entry a refund writes against one commission: R units
-// refunded in all after it, r before, of the Q the line sold, so
-// round(C×R/Q) − round(C×r/Q) is taken back and the whole line takes back
-// exactly C. ok is false when it rounds to nothing. The money refunded
-// (the entry's basis) is the line's amount in the same proportion, which is
-// the units × unitPrice of a line whose amount is a whole number of units.
-func Clawback(c ledger.Entry, refundID string, at time.Time, unitPrice, before, after int64) (ledger.Entry, bool) {
-	e := clawback(c, refundID, at, unitPrice, before, after)
-	return e, e.AmountCents != 0
-}
-
-// clawback is Clawback's entry, also when its amount is 0.
-func clawback(c ledger.Entry, refundID string, at time.Time, unitPrice, before, after int64) ledger.Entry {
-	avail := at
-	if c.AvailableOn.After(avail) {
-		avail = c.AvailableOn // a refund inside the hold cancels before payable
-	}
-	return ledger.Entry{
-		ID: ledger.ClawbackID(refundID, c.SKU, c.Type), Affiliate: c.Affiliate, At: at,
-		Type: ledger.TypeClawback, Rule: ledger.RuleClawback,
-		OrderID: c.OrderID, RefundID: refundID, SKU: c.SKU, Event: c.Event,
-		Quantity: after - before, BasisCents: basis(c, unitPrice, before, after), RateBP: c.RateBP,
-		AmountCents: money.Clawback(c.AmountCents, c.Quantity, before, after),
-		OrderAt:     c.At, Reverses: c.ID, AvailableOn: avail, Sub: c.Sub,
-	}
-}
-
-func basis(c ledger.Entry, unitPrice, before, after int64) int64 {
-	if c.BasisCents == c.Quantity*unitPrice {
-		return (after - before) * unitPrice
-	}
-	return money.Prorate(c.BasisCents, after, c.Quantity) - money.Prorate(c.BasisCents, before, c.Quantity)
-}

@@ -25,11 +25,13 @@ type Txn struct {
 	Version    int64     `json:"version"`
 	Lines      []TxnLine `json:"lines,omitempty"`
 	OrderID    string    `json:"order_id,omitempty"` // a refund's order
-	// PaidCents is what a checkout's buyer paid in all, tax included (0: the
-	// sum of the lines), and RefundedCents the money refunded so far by the
-	// amount rule (SPEC 10).
+	// PaidCents is what a checkout's buyer paid for the lines, tax included
+	// (0: the sum of the lines), and RefundedCents the money refunded so far
+	// by every kind of refund (SPEC 10); RefundRule the version of the refund
+	// rule the record follows (0: refunds of money counted apart).
 	PaidCents     int64 `json:"paid_cents,omitempty"`
 	RefundedCents int64 `json:"refunded_cents,omitempty"`
+	RefundRule    int   `json:"refund_rule,omitempty"`
 }
 
 // TxnLine is one line of an order (the same fields as commission.SoldLine,
@@ -39,8 +41,11 @@ type TxnLine struct {
 	Quantity       int64          `json:"quantity"`
 	UnitPriceCents int64          `json:"unit_price_cents"`
 	AmountCents    int64          `json:"amount_cents,omitempty"` // when not Quantity × UnitPriceCents
-	Refunded       int64          `json:"refunded"`
-	Earned         []ledger.Entry `json:"earned,omitempty"` // the commissions written for this line
+	Refunded       int64          `json:"refunded"`               // units refunded by items (all of them once the order is)
+	Earned         []ledger.Entry `json:"earned,omitempty"`       // the commissions written for this line
+	ItemMoney      int64          `json:"item_money,omitempty"`   // money refunded by refunds of its items
+	Money          int64          `json:"money,omitempty"`        // its share of refunds of money
+	Clawed         []int64        `json:"clawed,omitempty"`       // taken back of each of Earned
 }
 
 // Contact is who a person is attributed to.

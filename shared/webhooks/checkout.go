@@ -18,7 +18,6 @@ import (
 	"github.com/tallyhq/tally/shared/commission"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/program"
-	"github.com/tallyhq/tally/shared/store"
 )
 
 // checkoutHash stands for the payload of every record a checkout's webhook
@@ -212,113 +211,41 @@ func (c *Checkout) subscriptionReferral(ctx context.Context, p *program.Program,
 	return ref, nil
 }
 
-// Refund records a refund of units (section 4) or of money (the amount
-// rule). An order once refunded by money is refunded by money from then on,
-// so the cumulative rule keeps adding up.
+// Refund records a checkout's refund, of items, of money or both, by the
+// rule of SPEC 10.
 func (c *Checkout) Refund(ctx context.Context, rf CheckoutRefund, log *slog.Logger) (any, error) {
-	p, err := c.r.programs.Get(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("program: %w", err)
-	}
 	if len(rf.ID) > maxID || len(rf.OrderID) > maxID {
 		return nil, apierr.Invalid(fields{"id": fmt.Sprintf("must be at most %d bytes", maxID)})
 	}
-	var items []commission.Line
+	if rf.Amount < 0 || rf.Total < 0 || rf.Amount > maxOrderCents || rf.Total > maxOrderCents {
+		return nil, apierr.Invalid(fields{"amount": "the refund's money is out of range"})
+	}
+	cr := commission.Refund{ID: rf.ID, At: rf.OccurredAt.UTC(), Money: rf.Amount}
+	if rf.IsTotal {
+		cr.Money, cr.ToTotal = rf.Total, true
+	}
 	for _, it := range rf.Items {
-		items = append(items, commission.Line{SKU: it.SKU, Quantity: it.Quantity})
-		if it.SKU == "" || len(it.SKU) > maxSKU || it.Quantity < 1 || it.Quantity > 1_000_000 {
+		if it.SKU == "" || len(it.SKU) > maxSKU || it.Quantity < 1 || it.Quantity > 1_000_000 || it.MoneyCapCents < 0 {
 			return nil, apierr.Invalid(fields{"items": fmt.Sprintf("line %q of quantity %d", it.SKU, it.Quantity)})
 		}
+		cr.Items = append(cr.Items, commission.RefundItem{SKU: it.SKU, Quantity: it.Quantity, MoneyCap: it.MoneyCapCents})
 	}
-	if len(rf.Items) > 0 {
-		o, err := c.r.st.GetTxn(ctx, store.TxnKey(rf.OrderID))
-		if err != nil {
-			return nil, err
-		}
-		if o == nil || o.RefundedCents == 0 {
-			return c.r.refund(ctx, p, payload{ID: rf.ID, Type: TypeRefunded, OccurredAt: rf.OccurredAt.UTC(),
-				OrderID: rf.OrderID, Items: items, HasItems: true, Hash: checkoutHash}, log)
-		}
+	out, err := c.r.recordRefund(ctx, checkoutHash, rf.OrderID, cr, log)
+	var missing *orderMissing
+	if errors.As(err, &missing) {
+		return nil, apierr.NotFound("order_not_found", "no order %q", rf.OrderID)
 	}
-	return c.refundMoney(ctx, rf)
-}
-
-// errNothing ends a commit that has nothing to record.
-type errNothing struct{ Ignored }
-
-func (e *errNothing) Error() string { return e.Reason }
-
-func (c *Checkout) refundMoney(ctx context.Context, rf CheckoutRefund) (any, error) {
-	key, orderKey := store.TxnKey(rf.ID), store.TxnKey(rf.OrderID)
-	at := rf.OccurredAt.UTC()
-	out, err := c.r.commit(ctx, key, checkoutHash, rf.ID, func() (store.Write, json.RawMessage, error) {
-		o, err := c.r.st.GetTxn(ctx, orderKey)
-		if err != nil {
-			return store.Write{}, nil, err
-		}
-		if o == nil || o.Kind != "order" {
-			return store.Write{}, nil, apierr.NotFound("order_not_found", "no order %q", rf.OrderID)
-		}
-		m := commission.MoneyRefund{ID: rf.ID, At: at, Paid: paid(o), Before: o.RefundedCents, After: o.RefundedCents + rf.Amount}
-		if rf.IsTotal {
-			m.After = rf.Total
-			if m.After <= m.Before {
-				return store.Write{}, nil, &errNothing{Ignored{Ignored: "charge.refunded", Reason: fmt.Sprintf("refunded total %d is not above the %d already recorded", m.After, m.Before)}}
-			}
-		}
-		if !m.Valid() {
-			return store.Write{}, nil, apierr.Unprocessable("over_refund", "refunding %d in all of an order of %d", m.After, m.Paid)
-		}
-		updated := *o
-		updated.Lines = append([]store.TxnLine(nil), o.Lines...)
-		updated.RefundedCents = m.After
-		var clawbacks, unclawed []ledger.Entry
-		for i, l := range updated.Lines {
-			st := commission.LineState{Amount: lineAmount(l), Quantity: l.Quantity, RefundedUnits: l.Refunded}
-			for _, e := range l.Earned {
-				switch cb, ok := commission.AmountClawback(e, m, st); {
-				case ok:
-					clawbacks = append(clawbacks, cb)
-				case cb.BasisCents != 0 || cb.Quantity != 0:
-					unclawed = append(unclawed, cb) // counted in products sold, not in the ledger
-				}
-			}
-			if m.After == m.Paid {
-				updated.Lines[i].Refunded = l.Quantity
-			}
-		}
-		body, err := json.Marshal(RefundResult{RefundID: rf.ID, OrderID: rf.OrderID, Clawbacks: answer(clawbacks), Warnings: []string{}})
-		if err != nil {
-			return store.Write{}, nil, err
-		}
-		return store.Write{
-			Record:  key,
-			Txn:     store.Txn{Kind: "refund", Hash: checkoutHash, Response: string(body), OccurredAt: at, OrderID: rf.OrderID},
-			Entries: clawbacks, Unclawed: unclawed,
-			OrderKey: orderKey, Order: &updated, OrderVersion: o.Version,
-		}, body, nil
-	})
-	var nothing *errNothing
-	if errors.As(err, &nothing) {
-		return nothing.Ignored, nil
+	var over *commission.OverRefundError
+	if errors.As(err, &over) {
+		return nil, apierr.Unprocessable("over_refund", "order %q: %s", rf.OrderID, over.Message)
 	}
-	return out, err
-}
-
-func lineAmount(l store.TxnLine) int64 {
-	return commission.Line{Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents, AmountCents: l.AmountCents}.Amount()
-}
-
-// paid is the amount rule's A: what the buyer paid in all, else the lines.
-func paid(o *store.Txn) int64 {
-	if o.PaidCents > 0 {
-		return o.PaidCents
+	if err != nil {
+		return nil, err
 	}
-	var a int64
-	for _, l := range o.Lines {
-		a += lineAmount(l)
+	if out.Stale {
+		return Ignored{Ignored: "charge.refunded", Reason: "the refunded total is not above what is already recorded"}, nil
 	}
-	return a
+	return out.Body, nil
 }
 
 // Serve is a checkout webhook's outer part: the size limit, the checkout's

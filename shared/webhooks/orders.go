@@ -86,7 +86,7 @@ func (r *receiver) order(ctx context.Context, p *program.Program, pl payload, lo
 		if err != nil {
 			return store.Write{}, nil, err
 		}
-		rec := store.Txn{Kind: "order", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt, PaidCents: pl.Paid}
+		rec := store.Txn{Kind: "order", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt, PaidCents: pl.Paid, RefundRule: commission.RefundRule}
 		var total int64
 		for _, l := range pl.Items {
 			line := store.TxnLine{SKU: l.SKU, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents, AmountCents: l.AmountCents}
@@ -129,48 +129,101 @@ func setContact(w *store.Write, email string, next *attribution.Touch, version i
 	w.Contact = &store.Contact{Affiliate: next.Affiliate, Event: next.Event, At: next.At, Via: next.Via, Sub: next.Sub}
 }
 
-// refund records a refund as the commission rules apply it (clawbacks in
-// proportion to the refunded units, never more than a line earned), against
-// the order's record (version checked, so two refunds of one order never
-// both take the same units).
+// refund records a section 4 refund: units of SKUs, or everything not yet
+// refunded; each item's money is its units' share of its line.
 func (r *receiver) refund(ctx context.Context, p *program.Program, pl payload, log *slog.Logger) (json.RawMessage, error) {
-	key := store.TxnKey(pl.ID)
-	orderKey := store.TxnKey(pl.OrderID)
-	return r.commit(ctx, key, pl.Hash, pl.ID, func() (store.Write, json.RawMessage, error) {
+	rf := commission.Refund{ID: pl.ID, At: pl.OccurredAt, ByUnits: true, All: !pl.HasItems}
+	for _, it := range pl.Items {
+		rf.Items = append(rf.Items, commission.RefundItem{SKU: it.SKU, Quantity: it.Quantity})
+	}
+	out, err := r.recordRefund(ctx, pl.Hash, pl.OrderID, rf, log)
+	var missing *orderMissing
+	if errors.As(err, &missing) {
+		return nil, apierr.NotFound("order_not_found", "no order %q", pl.OrderID)
+	}
+	var over *commission.OverRefundError
+	if errors.As(err, &over) {
+		return nil, apierr.Unprocessable("over_refund", "order %q: %s", pl.OrderID, over.Message)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out.Body, nil
+}
+
+// orderMissing: the refunded order has not been recorded.
+type orderMissing struct{ OrderID string }
+
+func (e *orderMissing) Error() string { return fmt.Sprintf("no order %q", e.OrderID) }
+
+// refunded is what recordRefund did: the answer, and money beyond what the
+// buyer paid (not applied), or Stale when a refunded total added nothing.
+type refunded struct {
+	Body   json.RawMessage
+	Excess int64
+	Stale  bool
+}
+
+// recordRefund applies a refund of any kind to its order by the one rule of
+// SPEC 10 (refunds of items and of money together) and records it with the
+// order's new state, the order's version checked, so two refunds of one
+// order never take the same units or money twice.
+func (r *receiver) recordRefund(ctx context.Context, hash, orderID string, rf commission.Refund, log *slog.Logger) (refunded, error) {
+	key, orderKey := store.TxnKey(rf.ID), store.TxnKey(orderID)
+	var res refunded
+	body, err := r.commit(ctx, key, hash, rf.ID, func() (store.Write, json.RawMessage, error) {
 		o, err := r.st.GetTxn(ctx, orderKey)
 		if err != nil {
 			return store.Write{}, nil, err
 		}
 		if o == nil || o.Kind != "order" {
-			return store.Write{}, nil, apierr.NotFound("order_not_found", "no order %q", pl.OrderID)
+			return store.Write{}, nil, &orderMissing{OrderID: orderID}
 		}
-		sold := make([]commission.SoldLine, len(o.Lines))
-		for i, l := range o.Lines {
-			sold[i] = commission.SoldLine(l)
-		}
-		ref, err := commission.Refund(sold, pl.ID, pl.OccurredAt, pl.Items, !pl.HasItems)
-		var over *commission.OverRefundError
-		if errors.As(err, &over) {
-			return store.Write{}, nil, apierr.Unprocessable("over_refund", "order %q: %s", pl.OrderID, over.Message)
-		} else if err != nil {
-			return store.Write{}, nil, err
-		}
-		updated := *o
-		updated.Lines = make([]store.TxnLine, len(ref.Lines))
-		for i, l := range ref.Lines {
-			updated.Lines[i] = store.TxnLine(l)
-		}
-		clawbacks := ref.Clawbacks
-		res := RefundResult{RefundID: pl.ID, OrderID: pl.OrderID, Clawbacks: answer(clawbacks), Warnings: []string{}}
-		body, err := json.Marshal(res)
+		out, err := commission.ApplyRefund(soldOrder(o), rf)
 		if err != nil {
 			return store.Write{}, nil, err
 		}
+		if out.Stale {
+			return store.Write{}, nil, errStale
+		}
+		res.Excess = out.Excess
+		warnings := []string{}
+		if out.Excess > 0 {
+			warnings = append(warnings, fmt.Sprintf("%d refunded beyond what the buyer paid was not applied", out.Excess))
+			log.Warn("refund beyond what was paid", "order_id", orderID, "excess", out.Excess)
+		}
+		body, err := json.Marshal(RefundResult{RefundID: rf.ID, OrderID: orderID, Clawbacks: answer(out.Clawbacks), Warnings: warnings})
+		if err != nil {
+			return store.Write{}, nil, err
+		}
+		updated := *o
+		updated.Lines = make([]store.TxnLine, len(out.Order.Lines))
+		for i, l := range out.Order.Lines {
+			updated.Lines[i] = store.TxnLine(l)
+		}
+		updated.RefundedCents, updated.RefundRule = out.Order.Refunded, commission.RefundRule
 		return store.Write{
 			Record:  key,
-			Txn:     store.Txn{Kind: "refund", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt, OrderID: pl.OrderID},
-			Entries: clawbacks, Unclawed: ref.Unclawed,
+			Txn:     store.Txn{Kind: "refund", Hash: hash, Response: string(body), OccurredAt: rf.At, OrderID: orderID},
+			Entries: out.Clawbacks, Unclawed: out.Unclawed,
 			OrderKey: orderKey, Order: &updated, OrderVersion: o.Version,
 		}, body, nil
 	})
+	if errors.Is(err, errStale) {
+		return refunded{Stale: true}, nil
+	}
+	res.Body = body
+	return res, err
+}
+
+// errStale ends a commit that has nothing to record.
+var errStale = errors.New("nothing to record")
+
+// soldOrder is an order's record as the refund rules take it.
+func soldOrder(o *store.Txn) commission.SoldOrder {
+	so := commission.SoldOrder{Paid: o.PaidCents, Refunded: o.RefundedCents, Rule: o.RefundRule, Lines: make([]commission.SoldLine, len(o.Lines))}
+	for i, l := range o.Lines {
+		so.Lines[i] = commission.SoldLine(l)
+	}
+	return so
 }
