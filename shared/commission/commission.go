@@ -20,6 +20,9 @@ type Line struct {
 	// AmountCents, when not 0, is the line's amount where it is not a whole
 	// number of unit prices (a checkout's line after a discount).
 	AmountCents int64 `json:"amount_cents,omitempty"`
+	// PaidCents, when not 0, is what the buyer paid for the line, tax
+	// included (a checkout's line): the refund rules' share of the order.
+	PaidCents int64 `json:"paid_cents,omitempty"`
 }
 
 // Amount is what the line cost the buyer.

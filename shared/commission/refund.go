@@ -17,6 +17,7 @@ type SoldLine struct {
 	Quantity       int64          `json:"quantity"`
 	UnitPriceCents int64          `json:"unit_price_cents"`
 	AmountCents    int64          `json:"amount_cents,omitempty"` // when not Quantity × UnitPriceCents
+	PaidCents      int64          `json:"paid_cents,omitempty"`   // what the buyer paid for it, tax included, when known
 	Refunded       int64          `json:"refunded"`               // units refunded by items (all of them once the order is)
 	Earned         []ledger.Entry `json:"earned,omitempty"`       // the commissions written for this line
 	// ItemMoney and Money are the money refunded on the line by refunds of
@@ -308,9 +309,13 @@ func clawbackEntry(c ledger.Entry, refundID string, at time.Time, units, basis, 
 	}
 }
 
-// paidShares is each line's share of A, in proportion to the lines'
-// amounts (largest remainder), so the shares add up to A exactly.
+// paidShares is each line's share of A: what the buyer paid for it when
+// the checkout said so, else A shared in proportion to the lines' amounts
+// (largest remainder), so the shares add up to A exactly.
 func paidShares(o SoldOrder) []int64 {
+	if paid, ok := linesPaid(o); ok {
+		return paid
+	}
 	amounts := make([]int64, len(o.Lines))
 	var sum int64
 	for i, l := range o.Lines {
@@ -321,6 +326,18 @@ func paidShares(o SoldOrder) []int64 {
 		return amounts
 	}
 	return largestRemainder(o.Paid, amounts)
+}
+
+// linesPaid is what the buyer paid for each line, when every line says.
+func linesPaid(o SoldOrder) ([]int64, bool) {
+	out := make([]int64, len(o.Lines))
+	for i, l := range o.Lines {
+		if l.PaidCents <= 0 {
+			return nil, false
+		}
+		out[i] = l.PaidCents
+	}
+	return out, len(out) > 0
 }
 
 // largestRemainder shares total over weights in proportion, each share
@@ -377,6 +394,12 @@ func normalize(o SoldOrder) SoldOrder {
 			l.Clawed = append(l.Clawed, 0)
 		}
 		out.Lines[i] = l
+	}
+	if paid, ok := linesPaid(out); ok {
+		out.Paid = 0
+		for _, p := range paid {
+			out.Paid += p
+		}
 	}
 	if out.Paid <= 0 {
 		for _, l := range out.Lines {

@@ -97,7 +97,8 @@ type order struct {
 		Name  string `json:"name"`
 		Value any    `json:"value"`
 	} `json:"note_attributes"`
-	LineItems []lineItem `json:"line_items"`
+	LineItems     []lineItem `json:"line_items"`
+	TaxesIncluded bool       `json:"taxes_included"`
 }
 
 type lineItem struct {
@@ -107,6 +108,9 @@ type lineItem struct {
 	Quantity      int64       `json:"quantity"`
 	Price         string      `json:"price"`
 	TotalDiscount string      `json:"total_discount"`
+	TaxLines      []struct {
+		Price string `json:"price"`
+	} `json:"tax_lines"`
 }
 
 type refund struct {
@@ -115,9 +119,11 @@ type refund struct {
 	CreatedAt       string      `json:"created_at"`
 	ProcessedAt     string      `json:"processed_at"`
 	RefundLineItems []struct {
-		LineItemID json.Number `json:"line_item_id"`
-		Quantity   int64       `json:"quantity"`
-		LineItem   *lineItem   `json:"line_item"`
+		LineItemID  json.Number `json:"line_item_id"`
+		Quantity    int64       `json:"quantity"`
+		LineItem    *lineItem   `json:"line_item"`
+		SubtotalSet *moneySet   `json:"subtotal_set"`
+		TotalTaxSet *moneySet   `json:"total_tax_set"`
 	} `json:"refund_line_items"`
 	Transactions []struct {
 		Kind     string `json:"kind"`
@@ -200,7 +206,17 @@ func translateOrder(o order) (webhooks.CheckoutOrder, error) {
 			f[at] = "quantity or price out of range"
 			continue
 		}
-		co.Lines = append(co.Lines, commission.Line{SKU: skuOf(li), Quantity: li.Quantity, AmountCents: price*li.Quantity - disc})
+		paid := price*li.Quantity - disc
+		if !o.TaxesIncluded {
+			for k, tl := range li.TaxLines {
+				tax, err := money.ParseDecimal(tl.Price, o.Currency)
+				if err != nil {
+					f[fmt.Sprintf("%s.tax_lines[%d].price", at, k)] = fmt.Sprintf("%q is not an amount of %s", tl.Price, o.Currency)
+				}
+				paid += tax
+			}
+		}
+		co.Lines = append(co.Lines, commission.Line{SKU: skuOf(li), Quantity: li.Quantity, AmountCents: price*li.Quantity - disc, PaidCents: paid})
 	}
 	if len(f) > 0 {
 		return co, apierr.Invalid(f)
@@ -242,7 +258,7 @@ func translateRefund(rf refund, currency string) (webhooks.CheckoutRefund, error
 		}
 		cr.Amount += a
 	}
-	units := map[string]int64{}
+	units, caps := map[string]int64{}, map[string]int64{}
 	var order []string
 	for i, rl := range rf.RefundLineItems {
 		if rl.LineItem == nil || rl.Quantity < 1 {
@@ -254,9 +270,19 @@ func translateRefund(rf refund, currency string) (webhooks.CheckoutRefund, error
 			order = append(order, sku)
 		}
 		units[sku] += rl.Quantity
+		for _, m := range []*moneySet{rl.SubtotalSet, rl.TotalTaxSet} {
+			if m == nil {
+				continue
+			}
+			a, err := money.ParseDecimal(m.ShopMoney.Amount, currency)
+			if err != nil || a < 0 {
+				f[fmt.Sprintf("refund_line_items[%d]", i)] = fmt.Sprintf("%q is not an amount of %s", m.ShopMoney.Amount, currency)
+			}
+			caps[sku] += a
+		}
 	}
 	for _, sku := range order {
-		cr.Items = append(cr.Items, webhooks.RefundItem{SKU: sku, Quantity: units[sku]})
+		cr.Items = append(cr.Items, webhooks.RefundItem{SKU: sku, Quantity: units[sku], MoneyCapCents: caps[sku]})
 	}
 	if len(cr.Items) == 0 && cr.Amount == 0 {
 		f["transactions"] = "a refund with no line items needs a successful refund transaction"
@@ -265,6 +291,14 @@ func translateRefund(rf refund, currency string) (webhooks.CheckoutRefund, error
 		return cr, apierr.Invalid(f)
 	}
 	return cr, nil
+}
+
+// moneySet is an amount in the shop's and the buyer's currencies.
+type moneySet struct {
+	ShopMoney struct {
+		Amount       string `json:"amount"`
+		CurrencyCode string `json:"currency_code"`
+	} `json:"shop_money"`
 }
 
 // instant is the first of two RFC 3339 times that is set.

@@ -219,11 +219,14 @@ func TestRefunds(t *testing.T) {
 		map[string]any{"kind": "refund", "status": "success", "amount": "97.38", "currency": "USD"},
 		map[string]any{"kind": "refund", "status": "failure", "amount": "50.00", "currency": "USD"}}})
 	status, _, raw = e.send(t, "refunds/create", money)
-	// SUM26-REC: round(4850 × 9738/19476) = 2425; RET26-TRN: round(4230 ×
-	// 9738/19476) = 2115, all that the unit refund left of it.
+	// The money goes to the lines not wholly refunded, in proportion to
+	// what is not yet refunded of each (paid, tax included): SUM26-REC
+	// 10476, RET26-TRN 8460 − 4230, the poster 539; 9738 × 10476/15245 =
+	// 6692 takes round(4850 × 6692/10476) = 3098, and 2702 on RET26-TRN
+	// round(4230 × 2702/8460) = 1351.
 	want = `{"refund_id":"shopify:2","order_id":"shopify:820982911946154508","clawbacks":[` +
-		`{"affiliate":"jane","sku":"SUM26-REC","type":"clawback","amount_cents":-2425},` +
-		`{"affiliate":"jane","sku":"RET26-TRN","type":"clawback","amount_cents":-2115}],"warnings":[]}`
+		`{"affiliate":"jane","sku":"SUM26-REC","type":"clawback","amount_cents":-3098},` +
+		`{"affiliate":"jane","sku":"RET26-TRN","type":"clawback","amount_cents":-1351}],"warnings":[]}`
 	if status != 200 || raw != want {
 		t.Fatalf("%d\n%s\nwant\n%s", status, raw, want)
 	}

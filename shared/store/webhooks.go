@@ -41,6 +41,7 @@ type TxnLine struct {
 	Quantity       int64          `json:"quantity"`
 	UnitPriceCents int64          `json:"unit_price_cents"`
 	AmountCents    int64          `json:"amount_cents,omitempty"` // when not Quantity × UnitPriceCents
+	PaidCents      int64          `json:"paid_cents,omitempty"`   // what the buyer paid for it, tax included, when known
 	Refunded       int64          `json:"refunded"`               // units refunded by items (all of them once the order is)
 	Earned         []ledger.Entry `json:"earned,omitempty"`       // the commissions written for this line
 	ItemMoney      int64          `json:"item_money,omitempty"`   // money refunded by refunds of its items

@@ -17,6 +17,7 @@ type Line struct {
 	SKU      string
 	Quantity int64
 	Amount   int64 // what the buyer paid for it before tax
+	Paid     int64 // and with tax
 }
 
 // Session is what a subscription's checkout says about who referred it.
@@ -69,7 +70,7 @@ func (c *Client) SessionLines(ctx context.Context, sessionID string) ([]Line, er
 		if err != nil {
 			return nil, fmt.Errorf("stripe: line items of %s: %w", sessionID, err)
 		}
-		out = append(out, Line{SKU: skuOf(li.Price), Quantity: li.Quantity, Amount: li.AmountTotal - li.AmountTax})
+		out = append(out, Line{SKU: skuOf(li.Price), Quantity: li.Quantity, Amount: li.AmountTotal - li.AmountTax, Paid: li.AmountTotal})
 	}
 	return out, nil
 }

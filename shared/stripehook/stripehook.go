@@ -222,7 +222,7 @@ func (r *Receiver) session(ctx context.Context, e event, s session, at time.Time
 func orderLines(ls []Line) []commission.Line {
 	out := make([]commission.Line, 0, len(ls))
 	for _, l := range ls {
-		out = append(out, commission.Line{SKU: l.SKU, Quantity: l.Quantity, AmountCents: l.Amount})
+		out = append(out, commission.Line{SKU: l.SKU, Quantity: l.Quantity, AmountCents: l.Amount, PaidCents: l.Paid})
 	}
 	return out
 }

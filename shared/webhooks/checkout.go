@@ -161,10 +161,11 @@ func checkLines(o CheckoutOrder) ([]commission.Line, error) {
 		}
 		if i, seen := at[l.SKU]; seen {
 			out[i].AmountCents, out[i].Quantity = out[i].Amount()+l.Amount(), out[i].Quantity+l.Quantity
+			out[i].PaidCents += l.PaidCents
 			continue
 		}
 		at[l.SKU] = len(out)
-		out = append(out, commission.Line{SKU: l.SKU, Quantity: l.Quantity, AmountCents: l.Amount()})
+		out = append(out, commission.Line{SKU: l.SKU, Quantity: l.Quantity, AmountCents: l.Amount(), PaidCents: l.PaidCents})
 	}
 	var sum int64
 	for i := range out {

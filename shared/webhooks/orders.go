@@ -89,7 +89,7 @@ func (r *receiver) order(ctx context.Context, p *program.Program, pl payload, lo
 		rec := store.Txn{Kind: "order", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt, PaidCents: pl.Paid, RefundRule: commission.RefundRule}
 		var total int64
 		for _, l := range pl.Items {
-			line := store.TxnLine{SKU: l.SKU, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents, AmountCents: l.AmountCents}
+			line := store.TxnLine{SKU: l.SKU, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents, AmountCents: l.AmountCents, PaidCents: l.PaidCents}
 			for _, e := range entries {
 				if e.SKU == l.SKU {
 					line.Earned = append(line.Earned, e)
@@ -185,6 +185,9 @@ func (r *receiver) recordRefund(ctx context.Context, hash, orderID string, rf co
 		}
 		if out.Stale {
 			return store.Write{}, nil, errStale
+		}
+		if out.Excess > 0 && out.Order.Refunded == o.RefundedCents && o.RefundRule >= commission.RefundRule {
+			return store.Write{}, nil, &commission.OverRefundError{Message: fmt.Sprintf("%d refunded, but the buyer's payment is refunded in full already", out.Excess)}
 		}
 		res.Excess = out.Excess
 		warnings := []string{}
