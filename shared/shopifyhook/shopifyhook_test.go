@@ -190,13 +190,22 @@ func TestAmountsAreExact(t *testing.T) {
 func TestRefunds(t *testing.T) {
 	e := newEnv(t)
 	refund := body(t, "refunds-create", nil)
-	// The refund before its order: 404, then recorded on redelivery.
-	if status, m, raw := e.send(t, "refunds/create", refund); status != 404 || code(m) != "order_not_found" {
-		t.Fatalf("%d %s", status, raw)
+	// The refund before its order: kept pending (202, also when delivered
+	// again), applied when the order arrives, then answered as recorded.
+	for range 2 {
+		if status, m, raw := e.send(t, "refunds/create", refund); status != 202 || m["pending"] != "shopify:509562969" {
+			t.Fatalf("%d %s", status, raw)
+		}
+	}
+	if es := e.ledger(t, "jane"); len(es) != 0 {
+		t.Fatalf("a pending refund wrote %+v", es)
 	}
 	order := body(t, "orders-paid", map[string]any{"note_attributes": []any{map[string]any{"name": "tally_click", "value": e.click()}}})
 	if status, _, raw := e.send(t, "orders/paid", order); status != 200 {
 		t.Fatalf("%d %s", status, raw)
+	}
+	if n := len(e.ledger(t, "jane")); n != 3 {
+		t.Errorf("after the order: %d entries, want 2 commissions and the pending refund's clawback", n)
 	}
 	status, _, raw := e.send(t, "refunds/create", refund)
 	want := `{"refund_id":"shopify:509562969","order_id":"shopify:820982911946154508","clawbacks":[{"affiliate":"jane","sku":"RET26-TRN","type":"clawback","amount_cents":-2115}],"warnings":[]}`

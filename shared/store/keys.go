@@ -110,6 +110,17 @@ func OpenEntryKey(affiliate string, availableOn time.Time, id string) Key {
 // refunds share one namespace).
 func TxnKey(id string) Key { return Key{"TXN#" + id, "TXN"} }
 
+// PendingRefundKey is a checkout's refund of an order not recorded yet,
+// under the order's id, in the order of when the refunds happened.
+func PendingRefundKey(orderID string, at time.Time, refundID string) Key {
+	return Key{"PENDING#" + orderID, instant(at) + "#" + refundID}
+}
+
+// PendingRefundRange covers an order's pending refunds.
+func PendingRefundRange(orderID string) (pk, lo, hi string) {
+	return "PENDING#" + orderID, "0", "~"
+}
+
 // OptInKey is an opt-in, by the webhook body's id.
 func OptInKey(id string) Key { return Key{"OPTIN#" + id, "OPTIN"} }
 

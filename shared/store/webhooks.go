@@ -105,6 +105,8 @@ type Write struct {
 	OrderKey     Key
 	Order        *Txn
 	OrderVersion int64
+	// Delete are items the write removes: a pending refund it applies.
+	Delete []Key
 }
 
 // Errors of Commit.
@@ -129,7 +131,7 @@ func (w Write) Items() int {
 	if w.Order != nil {
 		n++
 	}
-	return n
+	return n + len(w.Delete)
 }
 
 // Commit writes it all or nothing.
@@ -178,6 +180,9 @@ func (s *Store) Commit(ctx context.Context, w Write) error {
 			return err
 		}
 		items = append(items, versioned(s.Table, w.OrderKey.Item(item), w.OrderVersion))
+	}
+	for _, k := range w.Delete {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: k.AV()}})
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {

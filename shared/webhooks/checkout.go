@@ -18,6 +18,7 @@ import (
 	"github.com/tallyhq/tally/shared/commission"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/program"
+	"github.com/tallyhq/tally/shared/store"
 )
 
 // checkoutHash stands for the payload of every record a checkout's webhook
@@ -122,7 +123,7 @@ func (c *Checkout) Order(ctx context.Context, o CheckoutOrder, log *slog.Logger)
 		Click: o.Click, Affiliate: o.Affiliate, Items: lines, HasItems: true, Hash: checkoutHash, Paid: o.PaidCents}
 	if s := o.Subscription; s != nil {
 		if months := p.Recurring(); !s.First && pl.OccurredAt.After(s.Start.AddDate(0, months, 0)) {
-			return Ignored{Ignored: "invoice.paid", Reason: fmt.Sprintf("paid more than recurring_months (%d) after the subscription started", months)}, nil
+			return c.ignore(ctx, o.ID, Ignored{Ignored: "invoice.paid", Reason: fmt.Sprintf("paid more than recurring_months (%d) after the subscription started", months)})
 		}
 		ref, err := c.subscriptionReferral(ctx, p, *s, o.Email, lines, log)
 		if err != nil {
@@ -130,7 +131,27 @@ func (c *Checkout) Order(ctx context.Context, o CheckoutOrder, log *slog.Logger)
 		}
 		pl.Referral = &ref
 	}
-	return c.r.order(ctx, p, pl, log)
+	body, err := c.r.order(ctx, p, pl, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.applyPending(ctx, o.ID, log); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+// kindIgnored marks an order a checkout sent that Tally chose not to
+// record, so its refunds are answered as ignored, not kept pending.
+const kindIgnored = "ignored"
+
+// ignore records that an order is not recorded, and answers so.
+func (c *Checkout) ignore(ctx context.Context, id string, why Ignored) (any, error) {
+	err := c.r.st.PutIgnored(ctx, store.TxnKey(id), why.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return why, nil
 }
 
 // checkLines merges lines of one SKU (a checkout may sell one product at
@@ -231,14 +252,29 @@ func (c *Checkout) Refund(ctx context.Context, rf CheckoutRefund, log *slog.Logg
 		}
 		cr.Items = append(cr.Items, commission.RefundItem{SKU: it.SKU, Quantity: it.Quantity, MoneyCap: it.MoneyCapCents})
 	}
-	out, err := c.r.recordRefund(ctx, checkoutHash, rf.OrderID, cr, log)
+	return c.refund(ctx, rf.OrderID, cr, log)
+}
+
+// refund records a checkout's refund, or keeps it pending while its order
+// is not recorded.
+func (c *Checkout) refund(ctx context.Context, orderID string, cr commission.Refund, log *slog.Logger) (any, error) {
+	out, err := c.r.recordRefund(ctx, checkoutHash, orderID, cr, nil, log)
 	var missing *orderMissing
 	if errors.As(err, &missing) {
-		return nil, apierr.NotFound("order_not_found", "no order %q", rf.OrderID)
+		return c.keepPending(ctx, orderID, cr, log)
+	}
+	return c.refunded(orderID, out, err)
+}
+
+// refunded is a checkout refund's answer.
+func (c *Checkout) refunded(orderID string, out refunded, err error) (any, error) {
+	var ignored *orderIgnored
+	if errors.As(err, &ignored) {
+		return Ignored{Ignored: "refund", Reason: "its order was not recorded: " + ignored.Reason}, nil
 	}
 	var over *commission.OverRefundError
 	if errors.As(err, &over) {
-		return nil, apierr.Unprocessable("over_refund", "order %q: %s", rf.OrderID, over.Message)
+		return nil, apierr.Unprocessable("over_refund", "order %q: %s", orderID, over.Message)
 	}
 	if err != nil {
 		return nil, err
@@ -247,6 +283,78 @@ func (c *Checkout) Refund(ctx context.Context, rf CheckoutRefund, log *slog.Logg
 		return Ignored{Ignored: "charge.refunded", Reason: "the refunded total is not above what is already recorded"}, nil
 	}
 	return out.Body, nil
+}
+
+// Pending answers a refund kept until its order arrives: 202.
+type Pending struct {
+	Pending string `json:"pending"`
+}
+
+// Status is the answer's status.
+func (Pending) Status() int { return http.StatusAccepted }
+
+// keepPending keeps a refund of an order not recorded yet. Should the order
+// have arrived meanwhile (its pending refunds read before this one was
+// kept), the refund is applied at once.
+func (c *Checkout) keepPending(ctx context.Context, orderID string, cr commission.Refund, log *slog.Logger) (any, error) {
+	raw, err := json.Marshal(cr)
+	if err != nil {
+		return nil, err
+	}
+	p := store.PendingRefund{OrderID: orderID, RefundID: cr.ID, At: cr.At, Hash: checkoutHash, Refund: string(raw), Received: c.r.now().UTC()}
+	created, err := c.r.st.PutPendingRefund(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Info("refund kept until its order arrives", "refund_id", cr.ID, "order_id", orderID)
+	}
+	o, err := c.r.st.GetTxn(ctx, store.TxnKey(orderID))
+	if err != nil {
+		return nil, err
+	}
+	if o != nil {
+		if err := c.applyPending(ctx, orderID, log); err != nil {
+			return nil, err
+		}
+		// The refund is recorded now (by this call or a concurrent one):
+		// its answer is the recorded one.
+		t, err := c.r.st.GetTxn(ctx, store.TxnKey(cr.ID))
+		if err != nil {
+			return nil, err
+		}
+		if t != nil {
+			return json.RawMessage(t.Response), nil
+		}
+	}
+	return Pending{Pending: cr.ID}, nil
+}
+
+// applyPending applies an order's pending refunds, oldest first, each in
+// its own transaction that also removes it. One that cannot be applied
+// stays pending and is logged; the rest go on.
+func (c *Checkout) applyPending(ctx context.Context, orderID string, log *slog.Logger) error {
+	ps, err := c.r.st.PendingRefunds(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		var cr commission.Refund
+		if err := json.Unmarshal([]byte(p.Refund), &cr); err != nil {
+			return fmt.Errorf("pending refund %s: %w", p.RefundID, err)
+		}
+		k := p.Key()
+		_, err := c.r.recordRefund(ctx, p.Hash, orderID, cr, &k, log)
+		var over *commission.OverRefundError
+		var ignored *orderIgnored
+		switch {
+		case errors.As(err, &over), errors.As(err, &ignored):
+			log.Warn("pending refund cannot be applied", "refund_id", p.RefundID, "order_id", orderID, "why", err.Error())
+		case err != nil:
+			return err
+		}
+	}
+	return nil
 }
 
 // Serve is a checkout webhook's outer part: the size limit, the checkout's
@@ -275,5 +383,9 @@ func Serve(ctx context.Context, base *slog.Logger, req apigw.Request, verify fun
 			"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store",
 		}, Body: string(raw)}
 	}
-	return apigw.JSON(http.StatusOK, out)
+	status := http.StatusOK
+	if s, ok := out.(interface{ Status() int }); ok {
+		status = s.Status() // a refund kept pending: 202
+	}
+	return apigw.JSON(status, out)
 }

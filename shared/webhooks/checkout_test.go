@@ -18,11 +18,11 @@ func TestCheckLines(t *testing.T) {
 		want  string
 		field string
 	}{
-		{"whole units keep a unit price only", []commission.Line{l("A", 2, 9400)}, "[{A 2 4700 0}]", ""},
-		{"a discounted line keeps its amount", []commission.Line{l("A", 3, 1000)}, "[{A 3 333 1000}]", ""},
-		{"two prices of one SKU are one line", []commission.Line{l("A", 1, 9700), l("B", 1, 500), l("A", 2, 9000)}, "[{A 3 6233 18700} {B 1 500 0}]", ""},
-		{"merged into whole units again", []commission.Line{l("A", 1, 1000), l("A", 1, 1000)}, "[{A 2 1000 0}]", ""},
-		{"a free line", []commission.Line{l("A", 1, 0)}, "[{A 1 0 0}]", ""},
+		{"whole units keep a unit price only", []commission.Line{l("A", 2, 9400)}, "[{A 2 4700 0 0}]", ""},
+		{"a discounted line keeps its amount", []commission.Line{l("A", 3, 1000)}, "[{A 3 333 1000 0}]", ""},
+		{"two prices of one SKU are one line", []commission.Line{l("A", 1, 9700), l("B", 1, 500), l("A", 2, 9000)}, "[{A 3 6233 18700 0} {B 1 500 0 0}]", ""},
+		{"merged into whole units again", []commission.Line{l("A", 1, 1000), l("A", 1, 1000)}, "[{A 2 1000 0 0}]", ""},
+		{"a free line", []commission.Line{l("A", 1, 0)}, "[{A 1 0 0 0}]", ""},
 		{"no lines", nil, "[]", "lines"},
 		{"a quantity of 0", []commission.Line{l("A", 0, 100)}, "[]", "lines"},
 		{"a negative amount", []commission.Line{l("A", 1, -1)}, "[]", "lines"},

@@ -136,7 +136,7 @@ func (r *receiver) refund(ctx context.Context, p *program.Program, pl payload, l
 	for _, it := range pl.Items {
 		rf.Items = append(rf.Items, commission.RefundItem{SKU: it.SKU, Quantity: it.Quantity})
 	}
-	out, err := r.recordRefund(ctx, pl.Hash, pl.OrderID, rf, log)
+	out, err := r.recordRefund(ctx, pl.Hash, pl.OrderID, rf, nil, log)
 	var missing *orderMissing
 	if errors.As(err, &missing) {
 		return nil, apierr.NotFound("order_not_found", "no order %q", pl.OrderID)
@@ -156,6 +156,11 @@ type orderMissing struct{ OrderID string }
 
 func (e *orderMissing) Error() string { return fmt.Sprintf("no order %q", e.OrderID) }
 
+// orderIgnored: the refunded order is one Tally chose not to record.
+type orderIgnored struct{ Reason string }
+
+func (e *orderIgnored) Error() string { return e.Reason }
+
 // refunded is what recordRefund did: the answer, and money beyond what the
 // buyer paid (not applied), or Stale when a refunded total added nothing.
 type refunded struct {
@@ -167,14 +172,18 @@ type refunded struct {
 // recordRefund applies a refund of any kind to its order by the one rule of
 // SPEC 10 (refunds of items and of money together) and records it with the
 // order's new state, the order's version checked, so two refunds of one
-// order never take the same units or money twice.
-func (r *receiver) recordRefund(ctx context.Context, hash, orderID string, rf commission.Refund, log *slog.Logger) (refunded, error) {
+// order never take the same units or money twice. pending, when set, is the
+// pending refund it applies, removed in the same transaction.
+func (r *receiver) recordRefund(ctx context.Context, hash, orderID string, rf commission.Refund, pending *store.Key, log *slog.Logger) (refunded, error) {
 	key, orderKey := store.TxnKey(rf.ID), store.TxnKey(orderID)
 	var res refunded
 	body, err := r.commit(ctx, key, hash, rf.ID, func() (store.Write, json.RawMessage, error) {
 		o, err := r.st.GetTxn(ctx, orderKey)
 		if err != nil {
 			return store.Write{}, nil, err
+		}
+		if o != nil && o.Kind == kindIgnored {
+			return store.Write{}, nil, &orderIgnored{Reason: o.Response}
 		}
 		if o == nil || o.Kind != "order" {
 			return store.Write{}, nil, &orderMissing{OrderID: orderID}
@@ -205,12 +214,16 @@ func (r *receiver) recordRefund(ctx context.Context, hash, orderID string, rf co
 			updated.Lines[i] = store.TxnLine(l)
 		}
 		updated.RefundedCents, updated.RefundRule = out.Order.Refunded, commission.RefundRule
-		return store.Write{
+		w := store.Write{
 			Record:  key,
 			Txn:     store.Txn{Kind: "refund", Hash: hash, Response: string(body), OccurredAt: rf.At, OrderID: orderID},
 			Entries: out.Clawbacks, Unclawed: out.Unclawed,
 			OrderKey: orderKey, Order: &updated, OrderVersion: o.Version,
-		}, body, nil
+		}
+		if pending != nil {
+			w.Delete = []store.Key{*pending}
+		}
+		return w, body, nil
 	})
 	if errors.Is(err, errStale) {
 		return refunded{Stale: true}, nil

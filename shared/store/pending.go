@@ -1,0 +1,53 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// PendingRefund is a checkout's refund of an order not recorded yet (SPEC
+// 10): kept under the order's id and applied, in the order of when the
+// refunds happened, when the order arrives.
+type PendingRefund struct {
+	OrderID  string    `json:"order_id"`
+	RefundID string    `json:"refund_id"`
+	At       time.Time `json:"at"`
+	Hash     string    `json:"hash"`
+	Refund   string    `json:"refund"` // the refund as the rules take it (JSON)
+	Received time.Time `json:"received"`
+}
+
+// Key is where the pending refund is kept.
+func (p PendingRefund) Key() Key { return PendingRefundKey(p.OrderID, p.At, p.RefundID) }
+
+// PutPendingRefund keeps a pending refund; false when it was kept already
+// (a redelivery).
+func (s *Store) PutPendingRefund(ctx context.Context, p PendingRefund) (bool, error) {
+	err := s.putNew(ctx, p.Key(), p)
+	if errors.Is(err, ErrExists) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// PendingRefunds are an order's pending refunds, oldest first: one Query.
+func (s *Store) PendingRefunds(ctx context.Context, orderID string) ([]PendingRefund, error) {
+	pk, lo, hi := PendingRefundRange(orderID)
+	items, err := s.QueryRange(ctx, "", pk, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll[PendingRefund](items)
+}
+
+// PutIgnored marks an order a checkout sent that is not recorded (an
+// invoice past recurring_months), with why, so its refunds are answered as
+// ignored; a second mark changes nothing.
+func (s *Store) PutIgnored(ctx context.Context, k Key, why string) error {
+	err := s.putNew(ctx, k, Txn{Kind: "ignored", Hash: "checkout", Response: why})
+	if errors.Is(err, ErrExists) {
+		return nil
+	}
+	return err
+}
