@@ -110,6 +110,10 @@ func OpenEntryKey(affiliate string, availableOn time.Time, id string) Key {
 // refunds share one namespace).
 func TxnKey(id string) Key { return Key{"TXN#" + id, "TXN"} }
 
+// SubscriptionKey is a checkout's subscription (Stripe's sub_ id, with its
+// checkout's prefix): who referred it, decided once at its first invoice.
+func SubscriptionKey(id string) Key { return Key{"SUB#" + id, "SUB"} }
+
 // OptInKey is an opt-in, by the webhook body's id.
 func OptInKey(id string) Key { return Key{"OPTIN#" + id, "OPTIN"} }
 
