@@ -421,9 +421,7 @@ func basis(ls []invLine, paid int64) ([]commission.Line, []string) {
 		total += a
 	}
 	if limit := max(0, min(total-credit, paid-tax)); limit < total {
-		for i, cut := range largestRemainder(total-limit, amounts) {
-			amounts[i] -= cut
-		}
+		amounts = largestRemainder(limit, amounts)
 	}
 	lines, ids := make([]commission.Line, len(kept)), make([]string, len(kept))
 	for i, l := range kept {
