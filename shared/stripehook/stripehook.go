@@ -54,7 +54,9 @@ func New(d *app.Deps, api API) *Receiver {
 	if d.Config.StripeAPIKey == "" {
 		d.Fatal("TALLY_STRIPE_API_KEY", errors.New("no API key"))
 	}
-	return &Receiver{secrets: s, api: api, rec: webhooks.NewCheckout(d), log: d.Log, now: d.Now}
+	// The real clock, not d.Now: stripe-go checks a signature's age against
+	// it, and both ends of the tolerance must use the same clock.
+	return &Receiver{secrets: s, api: api, rec: webhooks.NewCheckout(d), log: d.Log, now: time.Now}
 }
 
 // Handler serves POST /webhooks/stripe.
