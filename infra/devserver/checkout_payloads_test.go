@@ -138,7 +138,9 @@ func TestStripePayloadsEarn(t *testing.T) {
 	var click string
 	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		list := func(data ...any) { _ = json.NewEncoder(w).Encode(map[string]any{"object": "list", "has_more": false, "url": r.URL.Path, "data": data}) }
+		list := func(data ...any) {
+			_ = json.NewEncoder(w).Encode(map[string]any{"object": "list", "has_more": false, "url": r.URL.Path, "data": data})
+		}
 		q := r.URL.Query()
 		switch {
 		case r.URL.Path == "/v1/checkout/sessions/cs_test_a1summit/line_items":
