@@ -160,6 +160,9 @@ func TestEveryFunctionHasItsSampleEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
+		if e.IsDir() {
+			continue // a checkout's own payloads (events/stripe, events/shopify), replayed by infra/devserver's tests
+		}
 		if !samples[e.Name()] {
 			t.Errorf("events/%s is not the sample of any function of template.yaml", e.Name())
 		}

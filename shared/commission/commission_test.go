@@ -37,25 +37,25 @@ func TestEarnRules(t *testing.T) {
 		ref   Referral
 		want  []earned
 	}{
-		{"referrer earns the kind rate", p, []Line{{"SUM26-REC", 1, 9700, 0}}, ref("jane"),
+		{"referrer earns the kind rate", p, []Line{{"SUM26-REC", 1, 9700, 0, 0}}, ref("jane"),
 			[]earned{{"jane", "SUM26-REC", "referral", 4850}}},
-		{"a per-SKU rate wins over the kind rate", withSKURate, []Line{{"SUM26-REC", 2, 9700, 0}}, ref("jane"),
+		{"a per-SKU rate wins over the kind rate", withSKURate, []Line{{"SUM26-REC", 2, 9700, 0, 0}}, ref("jane"),
 			[]earned{{"jane", "SUM26-REC", "referral", 4850}}},
-		{"cross-event credit when enrolled in both events", p, []Line{{"RET26-TRN", 1, 4700, 0}}, ref("jane"),
+		{"cross-event credit when enrolled in both events", p, []Line{{"RET26-TRN", 1, 4700, 0, 0}}, ref("jane"),
 			[]earned{{"jane", "RET26-TRN", "referral", 2350}}},
-		{"no referral on a product of an event the referrer is not enrolled in", p, []Line{{"RET26-REC", 1, 9700, 0}}, ref("bob"), nil},
-		{"speaker earns on own product whoever refers", p, []Line{{"SUM26-JANE-COURSE", 1, 20000, 0}}, ref("bob"),
+		{"no referral on a product of an event the referrer is not enrolled in", p, []Line{{"RET26-REC", 1, 9700, 0, 0}}, ref("bob"), nil},
+		{"speaker earns on own product whoever refers", p, []Line{{"SUM26-JANE-COURSE", 1, 20000, 0, 0}}, ref("bob"),
 			[]earned{{"jane", "SUM26-JANE-COURSE", "speaker", 10000}}},
-		{"speaker earns when nobody referred", p, []Line{{"SUM26-BOB-BOOK", 1, 3000, 0}}, Referral{},
+		{"speaker earns when nobody referred", p, []Line{{"SUM26-BOB-BOOK", 1, 3000, 0, 0}}, Referral{},
 			[]earned{{"bob", "SUM26-BOB-BOOK", "speaker", 1500}}},
-		{"a referrer who is the speaker gets only the speaker commission", p, []Line{{"SUM26-JANE-COURSE", 1, 20000, 0}}, ref("jane"),
+		{"a referrer who is the speaker gets only the speaker commission", p, []Line{{"SUM26-JANE-COURSE", 1, 20000, 0, 0}}, ref("jane"),
 			[]earned{{"jane", "SUM26-JANE-COURSE", "speaker", 10000}}},
-		{"a plan with no rate for the kind earns nothing", p, []Line{{"SUM26-BOB-BOOK", 1, 3000, 0}}, ref("jane"),
+		{"a plan with no rate for the kind earns nothing", p, []Line{{"SUM26-BOB-BOOK", 1, 3000, 0, 0}}, ref("jane"),
 			[]earned{{"bob", "SUM26-BOB-BOOK", "speaker", 1500}}},
-		{"an unknown SKU earns nothing", p, []Line{{"MYSTERY", 1, 5000, 0}}, ref("jane"), nil},
-		{"rounding is half away from zero", p, []Line{{"GUT-TRN", 1, 3333, 0}}, Referral{Affiliate: "kim", Via: ledger.ViaAffiliate},
+		{"an unknown SKU earns nothing", p, []Line{{"MYSTERY", 1, 5000, 0, 0}}, ref("jane"), nil},
+		{"rounding is half away from zero", p, []Line{{"GUT-TRN", 1, 3333, 0, 0}}, Referral{Affiliate: "kim", Via: ledger.ViaAffiliate},
 			[]earned{{"kim", "GUT-TRN", "referral", 1111}}},
-		{"a commission that rounds to zero is not written", p, []Line{{"SUM26-REC", 1, 0, 0}}, ref("jane"), nil},
+		{"a commission that rounds to zero is not written", p, []Line{{"SUM26-REC", 1, 0, 0, 0}}, ref("jane"), nil},
 	} {
 		got := summary(Earn(c.p, Order{ID: "o1", At: at, Lines: c.lines, Referral: c.ref}))
 		if len(got) != len(c.want) {
@@ -72,7 +72,7 @@ func TestEarnRules(t *testing.T) {
 
 func TestEntriesSayWhyAndWhen(t *testing.T) {
 	p := demo.Program()
-	es := Earn(p, Order{ID: "o1", At: at, Lines: []Line{{"RET26-TRN", 1, 4700, 0}}, Referral: Referral{Affiliate: "jane", LinkEvent: "summit-2026", Via: ledger.ViaClick}})
+	es := Earn(p, Order{ID: "o1", At: at, Lines: []Line{{"RET26-TRN", 1, 4700, 0, 0}}, Referral: Referral{Affiliate: "jane", LinkEvent: "summit-2026", Via: ledger.ViaClick}})
 	e := es[0]
 	if e.Rule != ledger.RuleKindRate || e.Via != ledger.ViaClick || e.LinkEvent != "summit-2026" || e.Event != "retreat-2026" ||
 		e.RateBP != 5000 || e.BasisCents != 4700 || !e.AvailableOn.Equal(at.Add(14*24*time.Hour)) || e.ID != "o:o1:RET26-TRN:referral" {
@@ -83,12 +83,12 @@ func TestEntriesSayWhyAndWhen(t *testing.T) {
 // SPEC section 6, at the level of the rules.
 func TestWorkedExample(t *testing.T) {
 	p := demo.Program()
-	pat := Earn(p, Order{ID: "order-pat", At: at, Lines: []Line{{"RET26-REC", 1, 9700, 0}, {"SUM26-JANE-COURSE", 1, 20000, 0}},
+	pat := Earn(p, Order{ID: "order-pat", At: at, Lines: []Line{{"RET26-REC", 1, 9700, 0, 0}, {"SUM26-JANE-COURSE", 1, 20000, 0, 0}},
 		Referral: Referral{Affiliate: "bob", LinkEvent: "summit-2026", Via: ledger.ViaContact}})
 	if got := summary(pat); len(got) != 1 || got[0] != (earned{"jane", "SUM26-JANE-COURSE", "speaker", 10000}) {
 		t.Fatalf("Pat's order: %v", got)
 	}
-	sam := Earn(p, Order{ID: "order-sam", At: at, Lines: []Line{{"SUM26-REC", 1, 9700, 0}, {"RET26-TRN", 1, 4700, 0}},
+	sam := Earn(p, Order{ID: "order-sam", At: at, Lines: []Line{{"SUM26-REC", 1, 9700, 0, 0}, {"RET26-TRN", 1, 4700, 0, 0}},
 		Referral: Referral{Affiliate: "jane", LinkEvent: "summit-2026", Via: ledger.ViaClick}})
 	if got := summary(sam); len(got) != 2 || got[0].cents != 4850 || got[1].cents != 2350 {
 		t.Fatalf("Sam's order: %v", got)

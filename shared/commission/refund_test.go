@@ -36,7 +36,7 @@ var kim = Referral{Affiliate: "kim", Via: ledger.ViaAffiliate}
 // earned) and 2 GUT-REC at 14700 (11760 earned); 1 GUT-REC was refunded.
 func soldOrder(t *testing.T) SoldOrder {
 	t.Helper()
-	o := sold([]Line{{"GUT-TRN", 4, 1, 0}, {"GUT-REC", 2, 14700, 0}}, kim, 0)
+	o := sold([]Line{{"GUT-TRN", 4, 1, 0, 0}, {"GUT-REC", 2, 14700, 0, 0}}, kim, 0)
 	r, err := ApplyRefund(o, Refund{ID: "r0", At: at, ByUnits: true, Items: []RefundItem{{SKU: "GUT-REC", Quantity: 1}}})
 	if err != nil || len(r.Clawbacks) != 1 || r.Clawbacks[0].AmountCents != -5880 {
 		t.Fatalf("setup: %+v %v", r, err)
@@ -131,7 +131,7 @@ func TestRefundOfAFullyRefundedOrder(t *testing.T) {
 }
 
 func TestClawbackAvailability(t *testing.T) {
-	o := sold([]Line{{"GUT-REC", 1, 14700, 0}}, kim, 0)
+	o := sold([]Line{{"GUT-REC", 1, 14700, 0, 0}}, kim, 0)
 	c := o.Lines[0].Earned[0]
 	item := func(id string, when time.Time) ledger.Entry {
 		r, err := ApplyRefund(o, Refund{ID: id, At: when, ByUnits: true, All: true})
@@ -169,7 +169,7 @@ func TestRefundOfMoney(t *testing.T) {
 		{"money beyond what was paid is applied up to it, the rest is excess", 10476, []int64{10000}, 1000, -220, 441, 1, 524},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			o := sold([]Line{{"SUM26-REC", 1, 9700, 0}}, jane, c.paid)
+			o := sold([]Line{{"SUM26-REC", 1, 9700, 0, 0}}, jane, c.paid)
 			for i, m := range c.steps {
 				r, err := ApplyRefund(o, Refund{ID: "s", At: at, Money: m})
 				if err != nil {
@@ -201,7 +201,7 @@ func TestRefundOfMoney(t *testing.T) {
 
 // A cumulative total (Stripe's amount_refunded) adds only what is new.
 func TestRefundToATotal(t *testing.T) {
-	o := sold([]Line{{"SUM26-REC", 1, 9700, 0}}, Referral{Affiliate: "jane", Via: ledger.ViaClick}, 0)
+	o := sold([]Line{{"SUM26-REC", 1, 9700, 0, 0}}, Referral{Affiliate: "jane", Via: ledger.ViaClick}, 0)
 	r, err := ApplyRefund(o, Refund{ID: "a", At: at, Money: 4850, ToTotal: true})
 	if err != nil || amounts(r.Clawbacks)[0] != -2425 {
 		t.Fatalf("%+v %v", r, err)
@@ -221,7 +221,7 @@ func TestRefundToATotal(t *testing.T) {
 func TestRefundsOfItemsAndMoneyTogether(t *testing.T) {
 	// bob referred SUM26-REC ×2 (earns 9700) and SUM26-JANE-COURSE
 	// (jane's speaker product: jane earns 10000, bob nothing on it).
-	lines := []Line{{"SUM26-REC", 2, 9700, 0}, {"SUM26-JANE-COURSE", 1, 20000, 0}}
+	lines := []Line{{"SUM26-REC", 2, 9700, 0, 0}, {"SUM26-JANE-COURSE", 1, 20000, 0, 0}}
 	bob := Referral{Affiliate: "bob", Via: ledger.ViaClick, LinkEvent: "summit-2026"}
 	taken := func(o SoldOrder) map[string]int64 {
 		out := map[string]int64{}
@@ -310,7 +310,7 @@ func TestRefundsOfItemsAndMoneyTogether(t *testing.T) {
 // Records written before the rule counted refunds by items as money are
 // read into its terms: what was taken stays taken.
 func TestOlderRecordsAreReadIntoTheRule(t *testing.T) {
-	o := sold([]Line{{"GUT-TRN", 4, 1, 0}, {"GUT-REC", 2, 14700, 0}}, kim, 0)
+	o := sold([]Line{{"GUT-TRN", 4, 1, 0, 0}, {"GUT-REC", 2, 14700, 0, 0}}, kim, 0)
 	o.Rule, o.Lines[1].Refunded = 0, 1 // one GUT-REC refunded by items, by the old rule
 	r, err := ApplyRefund(o, Refund{ID: "r", At: at, ByUnits: true, All: true})
 	if err != nil {

@@ -155,6 +155,9 @@ func TestClickFromLandingSite(t *testing.T) {
 	}
 }
 
+// A malformed or over-precise amount is a delivery Shopify will send again
+// unchanged: 422 invalid_amount naming the field (never 400, a retry loop),
+// and nothing written.
 func TestAmountsAreExact(t *testing.T) {
 	e := newEnv(t)
 	lines := func(price, discount string) []any {
@@ -166,10 +169,9 @@ func TestAmountsAreExact(t *testing.T) {
 		status int
 		field  string
 	}{
-		{"a price with a third decimal", map[string]any{"line_items": lines("97.001", "0.00")}, 400, "line_items[0].price"},
-		{"a discount in exponent notation", map[string]any{"line_items": lines("97.00", "1e1")}, 400, "line_items[0].total_discount"},
-		{"a total that is not a number", map[string]any{"total_price": "about 100"}, 400, "total_price"},
-		{"yen with cents", map[string]any{"currency": "JPY", "total_price": "100.5"}, 400, "total_price"},
+		{"a price with a third decimal", map[string]any{"line_items": lines("97.001", "0.00")}, 422, "line_items[0].price"},
+		{"a discount in exponent notation", map[string]any{"line_items": lines("97.00", "1e1")}, 422, "line_items[0].total_discount"},
+		{"yen with cents", map[string]any{"currency": "JPY", "line_items": lines("100.5", "0")}, 422, "line_items[0].price"},
 		{"another currency than the program's", map[string]any{"id": 9, "currency": "EUR"}, 422, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -177,13 +179,125 @@ func TestAmountsAreExact(t *testing.T) {
 			if status != c.status {
 				t.Fatalf("%d %s", status, raw)
 			}
-			if c.field != "" && (code(m) != "invalid_field" || !strings.Contains(raw, `"`+c.field+`"`)) {
+			if c.field != "" && (code(m) != "invalid_amount" || !strings.Contains(raw, `"`+c.field+`"`)) {
 				t.Errorf("%s", raw)
 			}
 		})
 	}
 	if es := e.ledger(t, "jane"); len(es) != 0 {
 		t.Errorf("wrote %d entries", len(es))
+	}
+}
+
+// commissionOn sends one order of the given lines (jane's click) and
+// answers jane's commission on SUM26-REC.
+func (e *env) commissionOn(t *testing.T, id int, set map[string]any) int64 {
+	t.Helper()
+	set["id"] = id
+	set["note_attributes"] = []any{map[string]any{"name": "tally_click", "value": e.click()}}
+	status, m, raw := e.send(t, "orders/paid", body(t, "orders-paid", set))
+	if status != 200 {
+		t.Fatalf("%d %s", status, raw)
+	}
+	var got int64
+	for _, c := range m["commissions"].([]any) {
+		c := c.(map[string]any)
+		if c["sku"] == "SUM26-REC" {
+			got += int64(c["amount_cents"].(float64))
+		}
+	}
+	return got
+}
+
+// Shopify puts a checkout's discounts in discount_allocations and leaves
+// total_discount at 0.00: a 99.00 line discounted to 79.90 earns on 79.90.
+// When both say the same discount it counts once.
+func TestDiscountsFromAllocations(t *testing.T) {
+	e := newEnv(t)
+	line := func(total string, alloc ...string) map[string]any {
+		var as []any
+		for _, a := range alloc {
+			as = append(as, map[string]any{"amount": a, "discount_application_index": 0,
+				"amount_set": map[string]any{"shop_money": map[string]any{"amount": a, "currency_code": "USD"}, "presentment_money": map[string]any{"amount": a, "currency_code": "USD"}}})
+		}
+		return map[string]any{"line_items": []any{map[string]any{"id": 1, "sku": "SUM26-REC", "variant_id": 2, "quantity": 1,
+			"price": "99.00", "total_discount": total, "discount_allocations": as, "tax_lines": []any{}}}}
+	}
+	for _, c := range []struct {
+		name string
+		set  map[string]any
+		want int64
+	}{
+		{"allocations, total_discount 0.00", line("0.00", "14.10", "5.00"), 3995},
+		{"the same discount in both", line("19.10", "14.10", "5.00"), 3995},
+		{"total_discount alone", line("19.10"), 3995},
+		{"no discount", line("0.00"), 4950},
+	} {
+		if got := e.commissionOn(t, 100+len(c.name), c.set); got != c.want {
+			t.Errorf("%s: jane earned %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
+// In a shop whose prices include tax, the line's tax comes off its basis:
+// 120.00 including 20.00 VAT earns 50% of 100.00.
+func TestTaxesIncludedShops(t *testing.T) {
+	e := newEnv(t)
+	set := map[string]any{"taxes_included": true, "line_items": []any{map[string]any{"id": 1, "sku": "SUM26-REC", "variant_id": 2,
+		"quantity": 1, "price": "120.00", "total_discount": "0.00", "discount_allocations": []any{},
+		"tax_lines": []any{map[string]any{"price": "20.00", "rate": 0.2, "title": "VAT"}}}}}
+	if got := e.commissionOn(t, 201, set); got != 5000 {
+		t.Errorf("taxes included: jane earned %d, want 5000", got)
+	}
+	o, _ := e.st.GetTxn(context.Background(), store.TxnKey("shopify:201"))
+	if o == nil || o.PaidCents != 12000 {
+		t.Errorf("the buyer paid 120.00 with its tax: %+v", o)
+	}
+	set["taxes_included"] = false
+	if got := e.commissionOn(t, 202, set); got != 6000 {
+		t.Errorf("taxes on top: jane earned %d, want 6000", got)
+	}
+}
+
+// POS and some draft orders come with email "" and customer null: recorded,
+// attributed by the click only, and no contact stored.
+func TestOrdersWithoutEmail(t *testing.T) {
+	e := newEnv(t)
+	b := body(t, "orders-paid", map[string]any{"email": "", "contact_email": nil, "customer": nil,
+		"note_attributes": []any{map[string]any{"name": "tally_click", "value": e.click()}}})
+	status, m, raw := e.send(t, "orders/paid", b)
+	if status != 200 || m["referred_by"] != "jane" || len(m["commissions"].([]any)) != 2 {
+		t.Fatalf("%d %s", status, raw)
+	}
+	if c, err := e.st.GetContact(context.Background(), ""); err != nil || c != nil {
+		t.Errorf("a contact with no email was stored: %+v %v", c, err)
+	}
+	// And with no click, nobody: no contact's attribution to read.
+	b = body(t, "orders-paid", map[string]any{"id": 2, "email": "", "customer": nil})
+	if status, m, raw := e.send(t, "orders/paid", b); status != 200 || m["referred_by"] != nil {
+		t.Errorf("%d %s", status, raw)
+	}
+}
+
+// Lines of one SKU are one line (their amounts summed); a line with
+// neither sku nor variant_id is shopify-line:<id>, kind other.
+func TestLineSKUs(t *testing.T) {
+	e := newEnv(t)
+	li := func(id int, sku string, variant any, price string) map[string]any {
+		return map[string]any{"id": id, "sku": sku, "variant_id": variant, "quantity": 1, "price": price, "total_discount": "0.00", "tax_lines": []any{}}
+	}
+	b := body(t, "orders-paid", map[string]any{"note_attributes": []any{map[string]any{"name": "tally_click", "value": e.click()}},
+		"line_items": []any{li(11, "SUM26-REC", 2, "97.00"), li(12, "", nil, "15.00"), li(13, "SUM26-REC", 2, "87.00")}})
+	status, m, raw := e.send(t, "orders/paid", b)
+	if status != 200 || !strings.Contains(raw, `unknown SKU \"shopify-line:12\"`) {
+		t.Fatalf("%d %s", status, raw)
+	}
+	if cs := m["commissions"].([]any); len(cs) != 1 || cs[0].(map[string]any)["amount_cents"].(float64) != 9200 {
+		t.Errorf("commissions %v", cs)
+	}
+	o, _ := e.st.GetTxn(context.Background(), store.TxnKey("shopify:820982911946154508"))
+	if o == nil || len(o.Lines) != 2 || o.Lines[0].Quantity != 2 || o.SourceLines["11"] != "SUM26-REC" || o.SourceLines["13"] != "SUM26-REC" || o.SourceLines["12"] != "shopify-line:12" {
+		t.Errorf("order %+v", o)
 	}
 }
 
@@ -300,5 +414,82 @@ func TestConcurrentDuplicates(t *testing.T) {
 	}
 	if es := e.ledger(t, "jane"); len(es) != 2 {
 		t.Errorf("%d entries", len(es))
+	}
+}
+
+// A refund's transactions are in the buyer's currency: one in the shop's
+// is taken as it is, one in another currency is converted at the order's
+// own presentment rate, and one Tally cannot convert is refused as
+// currency_mismatch (never read as the shop's money), nothing written.
+func TestRefundCurrencies(t *testing.T) {
+	e := newEnv(t)
+	click := []any{map[string]any{"name": "tally_click", "value": e.click()}}
+	tx := func(amount, currency string) []any {
+		return []any{map[string]any{"kind": "refund", "status": "success", "amount": amount, "currency": currency}}
+	}
+	// A USD shop; this order was shown in EUR: 194.76 USD was 180.00 EUR.
+	order := body(t, "orders-paid", map[string]any{"note_attributes": click, "presentment_currency": "EUR",
+		"total_price_set": map[string]any{"shop_money": map[string]any{"amount": "194.76", "currency_code": "USD"},
+			"presentment_money": map[string]any{"amount": "180.00", "currency_code": "EUR"}}})
+	if status, _, raw := e.send(t, "orders/paid", order); status != 200 {
+		t.Fatalf("%d %s", status, raw)
+	}
+	yen := body(t, "refunds-create", map[string]any{"id": 7, "refund_line_items": []any{}, "transactions": tx("5000", "JPY")})
+	if status, m, raw := e.send(t, "refunds/create", yen); status != 422 || code(m) != "currency_mismatch" {
+		t.Errorf("yen on a USD order: %d %s", status, raw)
+	}
+	if es := e.ledger(t, "jane"); len(es) != 2 {
+		t.Fatalf("the yen refund wrote: %+v", es)
+	}
+	// 90.00 EUR is 97.38 USD at the order's rate: half of what was paid.
+	euro := body(t, "refunds-create", map[string]any{"id": 8, "refund_line_items": []any{}, "transactions": tx("90.00", "EUR")})
+	status, _, raw := e.send(t, "refunds/create", euro)
+	want := `{"refund_id":"shopify:8","order_id":"shopify:820982911946154508","clawbacks":[` +
+		`{"affiliate":"jane","sku":"SUM26-REC","type":"clawback","amount_cents":-2425},` +
+		`{"affiliate":"jane","sku":"RET26-TRN","type":"clawback","amount_cents":-2115}],"warnings":[]}`
+	if status != 200 || raw != want {
+		t.Errorf("%d\n%s\nwant\n%s", status, raw, want)
+	}
+}
+
+// Shipping given back is not money of the lines: a refund of shipping only
+// records nothing; a refund of lines and shipping counts the lines' part.
+// Shopify tells one shipping refund twice (refund_shipping_lines and an
+// order adjustment of kind shipping_refund): it comes off once.
+func TestRefundOfShipping(t *testing.T) {
+	e := newEnv(t)
+	order := body(t, "orders-paid", map[string]any{"note_attributes": []any{map[string]any{"name": "tally_click", "value": e.click()}}})
+	if status, _, raw := e.send(t, "orders/paid", order); status != 200 {
+		t.Fatalf("%d %s", status, raw)
+	}
+	usd := func(a string) map[string]any {
+		return map[string]any{"shop_money": map[string]any{"amount": a, "currency_code": "USD"}, "presentment_money": map[string]any{"amount": a, "currency_code": "USD"}}
+	}
+	shipping := map[string]any{
+		"refund_shipping_lines": []any{map[string]any{"id": 1, "shipping_line_id": 2, "subtotal_amount_set": usd("5.00")}},
+		"order_adjustments": []any{map[string]any{"id": 3, "kind": "shipping_refund", "reason": "Shipping refund", "amount": "-5.00",
+			"tax_amount": "0.00", "amount_set": usd("-5.00"), "tax_amount_set": usd("0.00")}},
+		"refund_line_items": []any{},
+	}
+	only := map[string]any{"id": 10, "transactions": []any{map[string]any{"kind": "refund", "status": "success", "amount": "5.00", "currency": "USD"}}}
+	for k, v := range shipping {
+		only[k] = v
+	}
+	if status, m, raw := e.send(t, "refunds/create", body(t, "refunds-create", only)); status != 200 || m["ignored"] != "refunds/create" {
+		t.Errorf("shipping only: %d %s", status, raw)
+	}
+	both := map[string]any{"id": 11, "transactions": []any{
+		map[string]any{"kind": "refund", "status": "success", "amount": "50.00", "currency": "USD"},
+		map[string]any{"kind": "refund", "status": "success", "amount": "52.38", "currency": "USD"},
+		map[string]any{"kind": "refund", "status": "failure", "amount": "9.99", "currency": "USD"}}}
+	for k, v := range shipping {
+		both[k] = v
+	}
+	status, _, raw := e.send(t, "refunds/create", body(t, "refunds-create", both))
+	want := `{"refund_id":"shopify:11","order_id":"shopify:820982911946154508","clawbacks":[` +
+		`{"affiliate":"jane","sku":"SUM26-REC","type":"clawback","amount_cents":-2425},` +
+		`{"affiliate":"jane","sku":"RET26-TRN","type":"clawback","amount_cents":-2115}],"warnings":[]}`
+	if status != 200 || raw != want {
+		t.Errorf("%d\n%s\nwant\n%s", status, raw, want)
 	}
 }

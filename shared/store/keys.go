@@ -121,6 +121,10 @@ func PendingRefundRange(orderID string) (pk, lo, hi string) {
 	return "PENDING#" + orderID, "0", "~"
 }
 
+// SubscriptionKey is a checkout's subscription (Stripe's sub_ id, with its
+// checkout's prefix): who referred it, decided once at its first invoice.
+func SubscriptionKey(id string) Key { return Key{"SUB#" + id, "SUB"} }
+
 // OptInKey is an opt-in, by the webhook body's id.
 func OptInKey(id string) Key { return Key{"OPTIN#" + id, "OPTIN"} }
 

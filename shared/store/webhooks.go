@@ -32,6 +32,15 @@ type Txn struct {
 	PaidCents     int64 `json:"paid_cents,omitempty"`
 	RefundedCents int64 `json:"refunded_cents,omitempty"`
 	RefundRule    int   `json:"refund_rule,omitempty"`
+	// SourceLines maps each of a checkout order's own line ids to the SKU
+	// of the line it was merged into, for refunds that name line ids.
+	SourceLines map[string]string `json:"source_lines,omitempty"`
+	// A checkout order shown to its buyer in another currency than the
+	// shop's (Shopify's presentment currency): its total in that currency
+	// and in the shop's, the order's own rate for refunds in the buyer's.
+	PresentmentCurrency string `json:"presentment_currency,omitempty"`
+	PresentmentTotal    int64  `json:"presentment_total,omitempty"`
+	ShopTotal           int64  `json:"shop_total,omitempty"`
 }
 
 // TxnLine is one line of an order (the same fields as commission.SoldLine,
@@ -107,6 +116,10 @@ type Write struct {
 	OrderVersion int64
 	// Delete are items the write removes: a pending refund it applies.
 	Delete []Key
+	// Subscription, when set, records who referred a subscription, decided
+	// at the invoice this write records; it must not exist yet.
+	SubscriptionID string
+	Subscription   *Subscription
 }
 
 // Errors of Commit.
@@ -117,6 +130,9 @@ var (
 	// ErrRetry: something read for this write moved (a contact or the order
 	// changed), or DynamoDB saw a conflicting transaction: read and try again.
 	ErrRetry = errors.New("concurrent change; retry")
+	// ErrSubscriptionExists: another invoice recorded the subscription's
+	// referrer first: read it and decide again.
+	ErrSubscriptionExists = errors.New("subscription already recorded")
 )
 
 // MaxWriteItems is what one transaction may hold.
@@ -129,6 +145,9 @@ func (w Write) Items() int {
 		n++
 	}
 	if w.Order != nil {
+		n++
+	}
+	if w.Subscription != nil {
 		n++
 	}
 	return n + len(w.Delete)
@@ -184,6 +203,15 @@ func (s *Store) Commit(ctx context.Context, w Write) error {
 	for _, k := range w.Delete {
 		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: k.AV()}})
 	}
+	subAt := -1
+	if w.Subscription != nil {
+		item, err := marshal(*w.Subscription)
+		if err != nil {
+			return err
+		}
+		subAt = len(items)
+		items = append(items, versioned(s.Table, SubscriptionKey(w.SubscriptionID).Item(item), 0))
+	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return nil
@@ -198,6 +226,9 @@ func (s *Store) Commit(ctx context.Context, w Write) error {
 	}
 	if len(reasons) > 0 && aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
 		return ErrExists
+	}
+	if subAt >= 0 && subAt < len(reasons) && aws.ToString(reasons[subAt].Code) == "ConditionalCheckFailed" {
+		return ErrSubscriptionExists
 	}
 	for _, r := range reasons {
 		switch aws.ToString(r.Code) {
@@ -218,4 +249,31 @@ func versioned(table string, item map[string]types.AttributeValue, version int64
 		p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": N(version)}
 	}
 	return types.TransactWriteItem{Put: p}
+}
+
+// Subscription is who referred a checkout's subscription, decided once at
+// the first invoice Tally recorded of it and read by every later invoice,
+// so a renewal never depends on the contact's attribution as it is now.
+type Subscription struct {
+	Affiliate    string    `json:"affiliate"` // "" when nobody referred it
+	LinkEvent    string    `json:"link_event,omitempty"`
+	Via          string    `json:"via,omitempty"`
+	Sub          string    `json:"sub,omitempty"`
+	Start        time.Time `json:"start"`         // recurring_months count from here
+	FirstInvoice string    `json:"first_invoice"` // the order that decided it
+	Version      int64     `json:"version"`
+}
+
+// GetSubscription reads a subscription's referrer (consistent); nil when
+// no invoice of it was recorded yet.
+func (s *Store) GetSubscription(ctx context.Context, id string) (*Subscription, error) {
+	item, err := s.Get(ctx, SubscriptionKey(id))
+	if err != nil || item == nil {
+		return nil, err
+	}
+	var sub Subscription
+	if err := unmarshal(item, &sub); err != nil {
+		return nil, fmt.Errorf("decode subscription %s: %w", id, err)
+	}
+	return &sub, nil
 }

@@ -14,6 +14,7 @@ const DefaultAPIURL = "https://api.stripe.com"
 
 // Line is one line as Tally counts it.
 type Line struct {
+	ID       string // Stripe's line item id
 	SKU      string
 	Quantity int64
 	Amount   int64 // what the buyer paid for it before tax
@@ -70,7 +71,7 @@ func (c *Client) SessionLines(ctx context.Context, sessionID string) ([]Line, er
 		if err != nil {
 			return nil, fmt.Errorf("stripe: line items of %s: %w", sessionID, err)
 		}
-		out = append(out, Line{SKU: skuOf(li.Price), Quantity: li.Quantity, Amount: li.AmountTotal - li.AmountTax, Paid: li.AmountTotal})
+		out = append(out, Line{ID: li.ID, SKU: skuOf(li.Price), Quantity: li.Quantity, Amount: li.AmountTotal - li.AmountTax, Paid: li.AmountTotal})
 	}
 	return out, nil
 }

@@ -9,7 +9,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
+	"math/big"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +35,7 @@ type Receiver struct {
 	api     API
 	rec     *webhooks.Checkout
 	log     *slog.Logger
+	now     func() time.Time
 }
 
 // Webhook serves POST /webhooks/stripe, reading Stripe's API with the
@@ -49,7 +54,9 @@ func New(d *app.Deps, api API) *Receiver {
 	if d.Config.StripeAPIKey == "" {
 		d.Fatal("TALLY_STRIPE_API_KEY", errors.New("no API key"))
 	}
-	return &Receiver{secrets: s, api: api, rec: webhooks.NewCheckout(d), log: d.Log}
+	// The real clock, not d.Now: stripe-go checks a signature's age against
+	// it, and both ends of the tolerance must use the same clock.
+	return &Receiver{secrets: s, api: api, rec: webhooks.NewCheckout(d), log: d.Log, now: time.Now}
 }
 
 // Handler serves POST /webhooks/stripe.
@@ -61,8 +68,13 @@ func (r *Receiver) Handler() apigw.Handler {
 	}
 }
 
-// verify accepts a body signed by any configured secret within Tolerance.
+// verify accepts a body signed by any configured secret within Tolerance
+// either way: stripe-go checks only that a signature is not too old, so a
+// timestamp from the future is refused here.
 func (r *Receiver) verify(body []byte, header string) error {
+	if t, ok := signedAt(header); ok && t.After(r.now().Add(Tolerance)) {
+		return fmt.Errorf("stripe: signature timestamp %s is more than %s in the future", t.Format(time.RFC3339), Tolerance)
+	}
 	var err error
 	for _, s := range r.secrets {
 		if err = webhook.ValidatePayloadWithTolerance(body, header, s, Tolerance); err == nil {
@@ -70,6 +82,17 @@ func (r *Receiver) verify(body []byte, header string) error {
 		}
 	}
 	return err
+}
+
+// signedAt is the t= of a Stripe-Signature header.
+func signedAt(header string) (time.Time, bool) {
+	for _, part := range strings.Split(header, ",") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(part), "t="); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			return time.Unix(n, 0), err == nil
+		}
+	}
+	return time.Time{}, false
 }
 
 // event is the envelope of a Stripe event: only what Tally reads. The
@@ -95,6 +118,9 @@ type session struct {
 	CustomerDetails   *struct {
 		Email string `json:"email"`
 	} `json:"customer_details"`
+	ShippingCost *struct {
+		AmountTotal int64 `json:"amount_total"`
+	} `json:"shipping_cost"`
 }
 
 type charge struct {
@@ -107,6 +133,7 @@ type charge struct {
 type invoice struct {
 	ID                string `json:"id"`
 	AmountPaid        int64  `json:"amount_paid"`
+	AmountShipping    int64  `json:"amount_shipping"`
 	Currency          string `json:"currency"`
 	CustomerEmail     string `json:"customer_email"`
 	BillingReason     string `json:"billing_reason"`
@@ -212,19 +239,24 @@ func (r *Receiver) session(ctx context.Context, e event, s session, at time.Time
 	}
 	o := webhooks.CheckoutOrder{ID: "stripe:" + s.ID, OccurredAt: at, Currency: s.Currency,
 		Click: clickOf(s.ClientReferenceID, s.Metadata), Affiliate: s.Metadata["tally_affiliate"],
-		Lines: orderLines(lines), PaidCents: s.AmountTotal}
+		PaidCents: s.AmountTotal}
+	if s.ShippingCost != nil { // shipping is outside the amount rule's A
+		o.PaidCents -= s.ShippingCost.AmountTotal
+	}
+	o.Lines, o.LineIDs = orderLines(lines)
 	if s.CustomerDetails != nil {
 		o.Email = s.CustomerDetails.Email
 	}
 	return r.rec.Order(ctx, o, log)
 }
 
-func orderLines(ls []Line) []commission.Line {
-	out := make([]commission.Line, 0, len(ls))
+func orderLines(ls []Line) ([]commission.Line, []string) {
+	out, ids := make([]commission.Line, 0, len(ls)), make([]string, 0, len(ls))
 	for _, l := range ls {
 		out = append(out, commission.Line{SKU: l.SKU, Quantity: l.Quantity, AmountCents: l.Amount, PaidCents: l.Paid})
+		ids = append(ids, l.ID)
 	}
-	return out
+	return out, ids
 }
 
 // refund records the money refunded so far on a charge, as a refund of the
@@ -283,66 +315,150 @@ func (r *Receiver) invoice(ctx context.Context, e event, in invoice, at time.Tim
 		return nil, err
 	}
 	o := webhooks.CheckoutOrder{ID: "stripe:" + in.ID, OccurredAt: at, Currency: in.Currency, Email: in.CustomerEmail,
-		Lines: ls, PaidCents: in.AmountPaid}
+		PaidCents: in.AmountPaid - in.AmountShipping}
+	o.Lines, o.LineIDs = basis(ls, in.AmountPaid-in.AmountShipping)
 	s, err := r.api.SessionOf(ctx, "", sub)
 	if err != nil {
 		return nil, err
 	}
-	o.Subscription = &webhooks.Subscription{Start: at, First: in.BillingReason == "subscription_create"}
+	o.Subscription = &webhooks.Subscription{ID: "stripe:" + sub, Start: at, First: in.BillingReason == "subscription_create"}
 	if s != nil {
 		o.Subscription.Click, o.Subscription.Affiliate, o.Subscription.Start = s.Click, s.Affiliate, s.Created
 	}
 	return r.rec.Order(ctx, o, log)
 }
 
-// invoiceLines are an invoice's lines as Tally counts them: the SKU of each
-// line's price (read once per price), the amount after discounts and
-// credits, before tax. Lines of no price (a custom amount) use the line's id;
-// credits (negative lines) are left out.
-func (r *Receiver) invoiceLines(ctx context.Context, in []invoiceLine, log *slog.Logger) ([]commission.Line, error) {
+// invLine is an invoice line as Tally counts it, before credits.
+type invLine struct {
+	id, price, sku string
+	quantity       int64
+	amount         int64 // after discounts and credits, before tax; below 0 for a credit line
+	tax            int64 // every tax on it, inclusive or not
+}
+
+// invoiceLines are an invoice's lines: the SKU of each line's price (read
+// once per price), the amount after discounts and credits, before tax, and
+// its tax. Lines of no price (a custom amount) use the line's id.
+func (r *Receiver) invoiceLines(ctx context.Context, in []invoiceLine, log *slog.Logger) ([]invLine, error) {
 	skus := map[string]string{}
-	var out []commission.Line
+	var out []invLine
 	for _, l := range in {
-		a := l.Amount
+		il := invLine{id: l.ID, quantity: l.Quantity, amount: l.Amount}
 		credits := l.PretaxCreditAmounts
 		if credits == nil {
 			credits = l.DiscountAmounts
 		}
 		for _, c := range credits {
-			a -= c.Amount
+			il.amount -= c.Amount
 		}
 		for _, t := range l.Taxes {
+			il.tax += t.Amount
 			if t.TaxBehavior == "inclusive" {
-				a -= t.Amount
+				il.amount -= t.Amount
 			}
 		}
 		for _, t := range l.TaxAmounts {
+			il.tax += t.Amount
 			if t.Inclusive {
-				a -= t.Amount
+				il.amount -= t.Amount
 			}
 		}
-		if a < 0 || l.Quantity < 1 {
-			log.Info("invoice line left out", "line", l.ID, "amount", a, "quantity", l.Quantity)
-			continue
-		}
-		price := ""
 		if l.Pricing != nil && l.Pricing.PriceDetails != nil {
-			price = l.Pricing.PriceDetails.Price
+			il.price = l.Pricing.PriceDetails.Price
 		} else if l.Price != nil {
-			price = l.Price.ID
+			il.price = l.Price.ID
 		}
-		sku := l.ID
-		if price != "" {
-			if _, ok := skus[price]; !ok {
-				s, err := r.api.PriceSKU(ctx, price)
+		il.sku = l.ID
+		if il.price != "" && il.amount >= 0 {
+			if _, ok := skus[il.price]; !ok {
+				s, err := r.api.PriceSKU(ctx, il.price)
 				if err != nil {
 					return nil, err
 				}
-				skus[price] = s
+				skus[il.price] = s
 			}
-			sku = skus[price]
+			il.sku = skus[il.price]
 		}
-		out = append(out, commission.Line{SKU: sku, Quantity: l.Quantity, AmountCents: a})
+		if il.amount >= 0 && il.quantity < 1 {
+			log.Info("invoice line left out", "line", l.ID, "amount", il.amount, "quantity", l.Quantity)
+			continue
+		}
+		out = append(out, il)
 	}
 	return out, nil
+}
+
+// basis is what an invoice's lines earn on (SPEC 10, subscriptions):
+// credit lines (proration, unused time) first reduce the lines of the same
+// price, and what is left of them reduces every line in proportion to its
+// amount; the lines then never add up to more than what was paid less tax
+// (a customer balance applied pays part of an invoice without a line).
+// Proportional shares are by largest remainder, so they add up exactly.
+func basis(ls []invLine, paid int64) ([]commission.Line, []string) {
+	amounts := make([]int64, 0, len(ls))
+	var kept []invLine
+	var tax, credit int64
+	for _, l := range ls {
+		tax += l.tax
+		if l.amount >= 0 {
+			kept = append(kept, l)
+			amounts = append(amounts, l.amount)
+		}
+	}
+	for _, c := range ls {
+		if c.amount >= 0 {
+			continue
+		}
+		left := -c.amount
+		for i, l := range kept {
+			if c.price != "" && l.price == c.price {
+				take := min(left, amounts[i])
+				amounts[i], left = amounts[i]-take, left-take
+			}
+		}
+		credit += left
+	}
+	var total int64
+	for _, a := range amounts {
+		total += a
+	}
+	if limit := max(0, min(total-credit, paid-tax)); limit < total {
+		amounts = largestRemainder(limit, amounts)
+	}
+	lines, ids := make([]commission.Line, len(kept)), make([]string, len(kept))
+	for i, l := range kept {
+		lines[i], ids[i] = commission.Line{SKU: l.sku, Quantity: l.quantity, AmountCents: amounts[i]}, l.id
+	}
+	return lines, ids
+}
+
+// largestRemainder shares n over weights in proportion: each gets the
+// floor of its share, and what is left goes one by one to the largest
+// remainders (ties to the earlier). 0 <= n <= Σ weights, weights >= 0.
+func largestRemainder(n int64, weights []int64) []int64 {
+	out := make([]int64, len(weights))
+	var sum big.Int
+	for _, w := range weights {
+		sum.Add(&sum, big.NewInt(w))
+	}
+	if sum.Sign() == 0 {
+		return out
+	}
+	rems := make([]*big.Int, len(weights))
+	left := n
+	for i, w := range weights {
+		var q, r big.Int
+		q.QuoRem(new(big.Int).Mul(big.NewInt(n), big.NewInt(w)), &sum, &r)
+		out[i], rems[i] = q.Int64(), &r
+		left -= out[i]
+	}
+	order := make([]int, len(weights))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return rems[order[a]].Cmp(rems[order[b]]) > 0 })
+	for _, i := range order[:left] {
+		out[i]++
+	}
+	return out
 }

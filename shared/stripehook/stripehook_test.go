@@ -262,16 +262,19 @@ func TestSignatures(t *testing.T) {
 	for _, c := range []struct {
 		name   string
 		secret string
-		at     time.Time
+		offset time.Duration // from the moment it is sent
 		status int
 	}{
-		{"unknown secret", "whsec_someone_else", time.Now(), 401},
-		{"301 seconds old", secretNew, time.Now().Add(-301 * time.Second), 401},
-		{"the old secret during a rotation", secretOld, time.Now().Add(-299 * time.Second), 200},
-		{"the new secret", secretNew, time.Now(), 200},
+		{"unknown secret", "whsec_someone_else", 0, 401},
+		{"301 seconds old", secretNew, -301 * time.Second, 401},
+		{"301 seconds in the future", secretNew, 301 * time.Second, 401},
+		{"a year in the future", secretNew, 365 * 24 * time.Hour, 401},
+		{"299 seconds in the future", secretNew, 299 * time.Second, 200},
+		{"the old secret during a rotation", secretOld, -299 * time.Second, 200},
+		{"the new secret", secretNew, 0, 200},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if status, _, raw := e.sendAt(t, body, c.secret, c.at); status != c.status {
+			if status, _, raw := e.sendAt(t, body, c.secret, time.Now().Add(c.offset)); status != c.status {
 				t.Errorf("%d %s", status, raw)
 			}
 		})
@@ -567,5 +570,93 @@ func TestConcurrentRefundsAddUp(t *testing.T) {
 	o, _ := e.st.GetTxn(context.Background(), store.TxnKey("stripe:"+sessionID))
 	if o.RefundedCents != sessionTotal {
 		t.Errorf("refunded %d of %d", o.RefundedCents, sessionTotal)
+	}
+}
+
+// invoiceLine is an invoice's line of a price, as the API answers it
+// (2025-03-31 and later: the price under pricing.price_details).
+func invoiceLine(id, price string, amount int64, proration bool) map[string]any {
+	return map[string]any{"id": id, "object": "line_item", "amount": amount, "currency": "usd", "quantity": 1,
+		"discount_amounts": []any{}, "pretax_credit_amounts": []any{}, "taxes": []any{},
+		"parent": map[string]any{"type": "subscription_item_details", "subscription_item_details": map[string]any{
+			"proration": proration, "subscription": "sub_1Monthly", "subscription_item": "si_1"}},
+		"pricing": map[string]any{"type": "price_details", "price_details": map[string]any{"price": price, "product": "prod_" + price}}}
+}
+
+// An upgrade's invoice: +3000 for the new plan's remaining time, -1000 for
+// the old plan's unused time, 2000 paid. The credit reduces the basis (of
+// the invoice in proportion, as it is of another price), so jane earns 50%
+// of 2000, not of 3000; a credit of the same price comes off that line.
+func TestProrationCredits(t *testing.T) {
+	e := newEnv(t, "", demo.Program())
+	e.api.set("GET /v1/checkout/sessions?subscription=sub_1Monthly", list("/v1/checkout/sessions", false,
+		checkoutSession("cs_test_sub", "subscription", e.token("jane", "summit-2026", paidAt.Add(-time.Hour)), paidAt.Unix()-60, map[string]any{})))
+	e.api.set("GET /v1/prices/price_new", price("price_new", "SUM26-REC", product("prod_new", ""), 3000))
+	e.api.set("GET /v1/prices/price_trn", price("price_trn", "", product("prod_trn", "RET26-TRN"), 4700))
+	inv := func(evt, id string, paid int64, lines ...any) []byte {
+		return event(t, "invoice.paid", evt, paidAt.Unix(), map[string]any{"id": id, "billing_reason": "subscription_update",
+			"amount_paid": paid, "status_transitions": map[string]any{"paid_at": paidAt.Unix()},
+			"lines": map[string]any{"object": "list", "has_more": false, "url": "/v1/invoices/" + id + "/lines", "data": lines}})
+	}
+	status, _, raw := e.send(t, inv("evt_up", "in_up", 2000, invoiceLine("il_new", "price_new", 3000, true), invoiceLine("il_old", "price_old", -1000, true)))
+	want := `{"order_id":"stripe:in_up","referred_by":"jane","commissions":[{"affiliate":"jane","sku":"SUM26-REC","type":"referral","amount_cents":1000}],"warnings":[]}`
+	if status != 200 || raw != want {
+		t.Fatalf("%d\n%s\nwant\n%s", status, raw, want)
+	}
+	// Two lines, the credit of the first's price: it comes off that line only.
+	status, _, raw = e.send(t, inv("evt_q", "in_q", 3000+4700-1000, invoiceLine("il_a", "price_new", 3000, true),
+		invoiceLine("il_b", "price_trn", 4700, false), invoiceLine("il_c", "price_new", -1000, true)))
+	want = `{"order_id":"stripe:in_q","referred_by":"jane","commissions":[` +
+		`{"affiliate":"jane","sku":"SUM26-REC","type":"referral","amount_cents":1000},` +
+		`{"affiliate":"jane","sku":"RET26-TRN","type":"referral","amount_cents":2350}],"warnings":[]}`
+	if status != 200 || raw != want {
+		t.Errorf("%d\n%s\nwant\n%s", status, raw, want)
+	}
+}
+
+// A subscription's referrer is decided at its first invoice and kept: after
+// another affiliate's click moves the buyer, the renewal is still jane's.
+func TestRenewalKeepsTheFirstInvoicesReferrer(t *testing.T) {
+	e := newEnv(t, "", demo.Program())
+	e.api.set("GET /v1/checkout/sessions?subscription=sub_1Monthly", list("/v1/checkout/sessions", false))
+	e.api.set("GET /v1/prices/price_1Monthly", price("price_1Monthly", "SUM26-REC", product("prod_1Monthly", ""), 2000))
+	// sam comes through jane's link and buys once: sam is jane's.
+	e.recordSession(sessionID)
+	buy := func(evt, id string, click string, at time.Time) {
+		t.Helper()
+		body := event(t, "checkout.session.completed", evt, at.Unix(), map[string]any{"id": id, "amount_total": sessionTotal,
+			"client_reference_id": click, "customer_details": map[string]any{"email": "sam@example.org"}})
+		if status, _, raw := e.send(t, body); status != 200 {
+			t.Fatalf("%d %s", status, raw)
+		}
+	}
+	buy("evt_1", sessionID, e.token("jane", "summit-2026", paidAt.Add(-time.Hour)), paidAt)
+	inv := func(evt, id, reason string, paid time.Time) []byte {
+		return event(t, "invoice.paid", evt, paid.Unix()+1, map[string]any{"id": id, "billing_reason": reason,
+			"amount_paid": 2000, "customer_email": "sam@example.org", "status_transitions": map[string]any{"paid_at": paid.Unix()}})
+	}
+	// The subscription starts a day later, through no link: the contact's.
+	if status, m, raw := e.send(t, inv("evt_i1", "in_1First", "subscription_create", paidAt.AddDate(0, 0, 1))); status != 200 || m["referred_by"] != "jane" {
+		t.Fatalf("first invoice: %d %s", status, raw)
+	}
+	// Two months on (past cookie_days), bob's click moves sam.
+	e.recordSession("cs_test_bob")
+	later := paidAt.AddDate(0, 2, 0)
+	buy("evt_2", "cs_test_bob", e.token("bob", "summit-2026", later.Add(-time.Hour)), later)
+	if c, _ := e.st.GetContact(context.Background(), "sam@example.org"); c == nil || c.Affiliate != "bob" {
+		t.Fatalf("sam is now %+v", c)
+	}
+	status, m, raw := e.send(t, inv("evt_i2", "in_2", "subscription_cycle", later.AddDate(0, 0, 1)))
+	if status != 200 || m["referred_by"] != "jane" {
+		t.Errorf("renewal: %d %s", status, raw)
+	}
+	for _, x := range e.ledger(t, "jane") {
+		if x.OrderID == "stripe:in_2" && x.Via != ledger.ViaSubscription {
+			t.Errorf("renewal entry %+v", x)
+		}
+	}
+	sub, err := e.st.GetSubscription(context.Background(), "stripe:sub_1Monthly")
+	if err != nil || sub == nil || sub.Affiliate != "jane" || sub.FirstInvoice != "stripe:in_1First" {
+		t.Errorf("subscription record %+v %v", sub, err)
 	}
 }

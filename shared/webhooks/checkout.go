@@ -49,21 +49,36 @@ type CheckoutOrder struct {
 	ID         string
 	OccurredAt time.Time
 	Currency   string
-	Email      string
+	Email      string // "" for an order with no buyer's email (POS, some drafts)
 	Click      string // a click token, either form
 	Affiliate  string
 	Lines      []commission.Line // lines of one SKU are merged
-	PaidCents  int64             // everything the buyer paid, tax included
+	// LineIDs are the checkout's own ids of Lines, one each (optional),
+	// kept on the order for refunds that name them.
+	LineIDs   []string
+	PaidCents int64 // what the buyer paid for the lines, tax included, shipping not
+	// Presentment, when set, is the order's own rate from the buyer's
+	// currency to the shop's.
+	Presentment *Presentment
 	// Subscription, when set, makes this a subscription's invoice: its
 	// referrer is the subscription's, not the invoice's.
 	Subscription *Subscription
 }
 
-// Subscription is what decides who referred a subscription's invoices: the
-// click or affiliate of the checkout that created it, checked when it
-// started (cookie_days does not apply to later invoices), else the buyer's
-// attribution then.
+// Presentment is an order's total in the currency it was shown to the
+// buyer in, and the same total in the shop's money.
+type Presentment struct {
+	Currency         string
+	Total, ShopTotal int64
+}
+
+// Subscription is what decides who referred a subscription's invoices at
+// its first invoice: the click or affiliate of the checkout that created
+// it, checked when it started (cookie_days does not apply to later
+// invoices), else the buyer's attribution then. What was decided is stored
+// under ID and every later invoice reads it.
 type Subscription struct {
+	ID               string
 	Click, Affiliate string
 	Start            time.Time
 	First            bool // this is the subscription's first invoice
@@ -112,7 +127,7 @@ func (c *Checkout) Order(ctx context.Context, o CheckoutOrder, log *slog.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("program: %w", err)
 	}
-	lines, err := checkLines(o)
+	lines, sources, err := checkLines(o)
 	if err != nil {
 		return nil, err
 	}
@@ -121,21 +136,71 @@ func (c *Checkout) Order(ctx context.Context, o CheckoutOrder, log *slog.Logger)
 	}
 	pl := payload{ID: o.ID, Type: TypePaid, OccurredAt: o.OccurredAt.UTC(), Currency: p.Currency, Email: o.Email,
 		Click: o.Click, Affiliate: o.Affiliate, Items: lines, HasItems: true, Hash: checkoutHash, Paid: o.PaidCents}
-	if s := o.Subscription; s != nil {
-		if months := p.Recurring(); !s.First && pl.OccurredAt.After(s.Start.AddDate(0, months, 0)) {
-			return c.ignore(ctx, o.ID, Ignored{Ignored: "invoice.paid", Reason: fmt.Sprintf("paid more than recurring_months (%d) after the subscription started", months)})
+	pl.Record = func(w *store.Write) {
+		w.Txn.SourceLines = sources
+		if pr := o.Presentment; pr != nil && pr.Total > 0 && pr.ShopTotal > 0 {
+			w.Txn.PresentmentCurrency, w.Txn.PresentmentTotal, w.Txn.ShopTotal = pr.Currency, pr.Total, pr.ShopTotal
 		}
-		ref, err := c.subscriptionReferral(ctx, p, *s, o.Email, lines, log)
-		if err != nil {
-			return nil, err
-		}
-		pl.Referral = &ref
 	}
-	body, err := c.r.order(ctx, p, pl, log)
+	if o.Subscription == nil {
+		body, err := c.r.order(ctx, p, pl, log)
+		return c.recorded(ctx, o.ID, body, err, log)
+	}
+	// Two invoices of a new subscription at once: the one that records its
+	// referrer first wins, and the other reads it and decides again.
+	for range attempts {
+		out, err := c.invoice(ctx, p, o, pl, log)
+		if !errors.Is(err, store.ErrSubscriptionExists) {
+			if _, ok := out.(json.RawMessage); ok && err == nil {
+				return c.recorded(ctx, o.ID, out.(json.RawMessage), nil, log)
+			}
+			return out, err
+		}
+	}
+	return nil, fmt.Errorf("order %s: subscription %s still contended", o.ID, o.Subscription.ID)
+}
+
+// invoice records a subscription's invoice, referred by what its first
+// invoice decided (deciding it now when this is the first Tally sees), and
+// only while it is paid within recurring_months of the start.
+func (c *Checkout) invoice(ctx context.Context, p *program.Program, o CheckoutOrder, pl payload, log *slog.Logger) (any, error) {
+	s := *o.Subscription
+	rec, err := c.r.st.GetSubscription(ctx, s.ID)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.applyPending(ctx, o.ID, log); err != nil {
+	var ref commission.Referral
+	start, first := s.Start, s.First
+	if rec != nil {
+		ref = commission.Referral{Affiliate: rec.Affiliate, LinkEvent: rec.LinkEvent, Via: rec.Via, Sub: rec.Sub}
+		start, first = rec.Start, first || rec.FirstInvoice == o.ID
+	}
+	if months := p.Recurring(); !first && pl.OccurredAt.After(start.AddDate(0, months, 0)) {
+		return c.ignore(ctx, o.ID, Ignored{Ignored: "invoice.paid", Reason: fmt.Sprintf("paid more than recurring_months (%d) after the subscription started", months)})
+	}
+	if rec == nil {
+		if ref, err = c.subscriptionReferral(ctx, p, s, o.Email, pl.Items, log); err != nil {
+			return nil, err
+		}
+		decided := &store.Subscription{Affiliate: ref.Affiliate, LinkEvent: ref.LinkEvent, Via: ref.Via, Sub: ref.Sub,
+			Start: start.UTC(), FirstInvoice: o.ID}
+		record := pl.Record
+		pl.Record = func(w *store.Write) {
+			record(w)
+			w.SubscriptionID, w.Subscription = s.ID, decided
+		}
+	}
+	pl.Referral = &ref
+	return c.r.order(ctx, p, pl, log)
+}
+
+// recorded applies an order's pending refunds once it is recorded, before
+// its answer is returned.
+func (c *Checkout) recorded(ctx context.Context, id string, body json.RawMessage, err error, log *slog.Logger) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	if err := c.applyPending(ctx, id, log); err != nil {
 		return nil, err
 	}
 	return body, nil
@@ -147,18 +212,29 @@ const kindIgnored = "ignored"
 
 // ignore records that an order is not recorded, and answers so.
 func (c *Checkout) ignore(ctx context.Context, id string, why Ignored) (any, error) {
-	err := c.r.st.PutIgnored(ctx, store.TxnKey(id), why.Reason)
-	if err != nil {
+	if err := c.r.st.PutIgnored(ctx, store.TxnKey(id), why.Reason); err != nil {
 		return nil, err
 	}
 	return why, nil
 }
 
+// OrderPresentment is a recorded checkout order's own rate from its
+// buyer's currency to the shop's; nil when the order is not recorded or was
+// in the shop's currency.
+func (c *Checkout) OrderPresentment(ctx context.Context, orderID string) (*Presentment, error) {
+	o, err := c.r.st.GetTxn(ctx, store.TxnKey(orderID))
+	if err != nil || o == nil || o.Kind != "order" || o.PresentmentTotal <= 0 || o.ShopTotal <= 0 {
+		return nil, err
+	}
+	return &Presentment{Currency: o.PresentmentCurrency, Total: o.PresentmentTotal, ShopTotal: o.ShopTotal}, nil
+}
+
 // checkLines merges lines of one SKU (a checkout may sell one product at
-// two prices) and applies section 4's limits. A line's amount need not be
-// a whole number of units (a discount): its unit price is then only for the
-// record, and its amount is what counts.
-func checkLines(o CheckoutOrder) ([]commission.Line, error) {
+// two prices), keeping which checkout line went into which SKU, and applies
+// section 4's limits. A line's amount need not be a whole number of units
+// (a discount): its unit price is then only for the record, and its amount
+// is what counts. A checkout's order may have no email.
+func checkLines(o CheckoutOrder) ([]commission.Line, map[string]string, error) {
 	f := fields{}
 	if o.ID == "" || len(o.ID) > maxID {
 		f["id"] = fmt.Sprintf("must be 1 to %d bytes", maxID)
@@ -166,12 +242,13 @@ func checkLines(o CheckoutOrder) ([]commission.Line, error) {
 	if len(o.Click) > maxClickToken || len(o.Affiliate) > maxAffiliate {
 		f["click"] = "the click or affiliate is too long"
 	}
-	if o.Email == "" || !strings.Contains(o.Email, "@") || len(o.Email) > maxEmail {
-		f["email"] = "the buyer's email is missing or not an email address"
+	if o.Email != "" && (!strings.Contains(o.Email, "@") || len(o.Email) > maxEmail) {
+		f["email"] = "the buyer's email is not an email address"
 	}
 	var out []commission.Line
+	var sources map[string]string
 	at := map[string]int{}
-	for _, l := range o.Lines {
+	for i, l := range o.Lines {
 		if l.SKU == "" || len(l.SKU) > maxSKU {
 			f["lines"] = fmt.Sprintf("a line's SKU %q is empty or over %d bytes", l.SKU, maxSKU)
 			continue
@@ -179,6 +256,12 @@ func checkLines(o CheckoutOrder) ([]commission.Line, error) {
 		if l.Quantity < 1 || l.Quantity > 1_000_000 || l.Amount() < 0 || l.Amount() > maxOrderCents {
 			f["lines"] = fmt.Sprintf("line %q has quantity %d and amount %d", l.SKU, l.Quantity, l.Amount())
 			continue
+		}
+		if i < len(o.LineIDs) && o.LineIDs[i] != "" {
+			if sources == nil {
+				sources = map[string]string{}
+			}
+			sources[o.LineIDs[i]] = l.SKU
 		}
 		if i, seen := at[l.SKU]; seen {
 			out[i].AmountCents, out[i].Quantity = out[i].Amount()+l.Amount(), out[i].Quantity+l.Quantity
@@ -205,12 +288,13 @@ func checkLines(o CheckoutOrder) ([]commission.Line, error) {
 	case sum > maxOrderCents:
 		f["lines"] = fmt.Sprintf("the order's total is over %d", int64(maxOrderCents))
 	}
-	return out, f.err()
+	return out, sources, f.err()
 }
 
-// subscriptionReferral is the referrer of a subscription's invoices: who
-// referred its checkout when it started (its click, else its affiliate,
-// else the buyer's attribution then), via "subscription".
+// subscriptionReferral is the referrer of a subscription's invoices, as its
+// first invoice decides it: who referred its checkout when it started (its
+// click, else its affiliate, else the buyer's attribution then), via
+// "subscription".
 func (c *Checkout) subscriptionReferral(ctx context.Context, p *program.Program, s Subscription, email string, lines []commission.Line, log *slog.Logger) (commission.Referral, error) {
 	cur, _, err := c.r.contact(ctx, email)
 	if err != nil {

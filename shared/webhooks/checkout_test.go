@@ -29,7 +29,7 @@ func TestCheckLines(t *testing.T) {
 		{"over the order limit", []commission.Line{l("A", 1, maxOrderCents), l("B", 1, 1)}, "", "lines"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := checkLines(CheckoutOrder{ID: "stripe:cs_1", Email: "a@example.org", Lines: c.in})
+			got, _, err := checkLines(CheckoutOrder{ID: "stripe:cs_1", Email: "a@example.org", Lines: c.in})
 			if c.want != "" && fmt.Sprint(got) != c.want && !(c.want == "[]" && len(got) == 0) {
 				t.Errorf("lines %v, want %s", got, c.want)
 			}
@@ -38,14 +38,18 @@ func TestCheckLines(t *testing.T) {
 			}
 		})
 	}
-	if _, err := checkLines(CheckoutOrder{ID: "stripe:cs_1", Lines: []commission.Line{l("A", 1, 1)}}); err == nil {
-		t.Error("an order without the buyer's email passed")
+	// POS and some draft orders have no email: recorded, with no contact.
+	if _, _, err := checkLines(CheckoutOrder{ID: "shopify:1", Lines: []commission.Line{l("A", 1, 1)}}); err != nil {
+		t.Errorf("an order without the buyer's email: %v", err)
+	}
+	if _, _, err := checkLines(CheckoutOrder{ID: "shopify:1", Email: "not an address", Lines: []commission.Line{l("A", 1, 1)}}); err == nil {
+		t.Error("an email with no @ passed")
 	}
 	many := make([]commission.Line, maxLines+1)
 	for i := range many {
 		many[i] = l(fmt.Sprint("S", i), 1, 1)
 	}
-	if _, err := checkLines(CheckoutOrder{ID: "stripe:cs_1", Email: "a@example.org", Lines: many}); err == nil {
+	if _, _, err := checkLines(CheckoutOrder{ID: "stripe:cs_1", Email: "a@example.org", Lines: many}); err == nil {
 		t.Errorf("%d lines passed", len(many))
 	}
 }
@@ -58,8 +62,22 @@ func TestCheckoutFieldLimits(t *testing.T) {
 		"a SKU over 255 bytes":    {ID: "s:1", Email: "a@example.org", Lines: []commission.Line{{SKU: strings.Repeat("x", 256), Quantity: 1}}},
 		"an email over 254 bytes": {ID: "s:1", Email: strings.Repeat("x", 250) + "@example.org", Lines: line},
 	} {
-		if _, err := checkLines(o); err == nil {
+		if _, _, err := checkLines(o); err == nil {
 			t.Errorf("%s passed", name)
 		}
+	}
+}
+
+// Lines of one SKU are merged, and each checkout line's own id is kept
+// with the SKU it went into, for refunds that name it.
+func TestCheckLinesKeepsSourceLineIDs(t *testing.T) {
+	o := CheckoutOrder{ID: "shopify:1", Email: "a@example.org", LineIDs: []string{"11", "12", "13"},
+		Lines: []commission.Line{{SKU: "A", Quantity: 1, AmountCents: 7990}, {SKU: "B", Quantity: 1, AmountCents: 500}, {SKU: "A", Quantity: 1, AmountCents: 8500}}}
+	got, sources, err := checkLines(o)
+	if err != nil || len(got) != 2 || got[0].Amount() != 16490 || got[0].Quantity != 2 {
+		t.Fatalf("%v %v", got, err)
+	}
+	if fmt.Sprint(sources) != "map[11:A 12:B 13:A]" {
+		t.Errorf("sources %v", sources)
 	}
 }

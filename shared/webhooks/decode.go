@@ -9,6 +9,7 @@ import (
 	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/commission"
 	"github.com/tallyhq/tally/shared/jsonbody"
+	"github.com/tallyhq/tally/shared/store"
 )
 
 // Order types.
@@ -38,6 +39,7 @@ type payload struct {
 	// Set for orders translated from a checkout (checkout.go).
 	Paid     int64                // what the buyer paid in all, tax included
 	Referral *commission.Referral // decided by the checkout (a subscription's)
+	Record   func(w *store.Write) // adds what the checkout keeps beside the order
 }
 
 // fields collects every problem of a body, by field path.

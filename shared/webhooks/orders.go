@@ -105,13 +105,20 @@ func (r *receiver) order(ctx context.Context, p *program.Program, pl payload, lo
 				store.StatDelta{Orders: 1, RevenueCents: total}))
 		}
 		setContact(&w, pl.Email, d.Next, version)
+		if pl.Record != nil {
+			pl.Record(&w)
+		}
 		return w, body, nil
 	})
 }
 
 // contact reads a person's current attribution and the version to write
-// its next one against; nil and 0 when they have none.
+// its next one against; nil and 0 when they have none, or when a checkout's
+// order has no email (attributed by its click or affiliate only).
 func (r *receiver) contact(ctx context.Context, email string) (*attribution.Touch, int64, error) {
+	if email == "" {
+		return nil, 0, nil
+	}
 	c, err := r.st.GetContact(ctx, email)
 	if err != nil || c == nil {
 		return nil, 0, err
@@ -122,7 +129,7 @@ func (r *receiver) contact(ctx context.Context, email string) (*attribution.Touc
 // setContact has w write a contact's new attribution, if it has one, on
 // condition that the contact is still at version.
 func setContact(w *store.Write, email string, next *attribution.Touch, version int64) {
-	if next == nil {
+	if next == nil || email == "" {
 		return
 	}
 	w.ContactEmail, w.ContactVersion = email, version
