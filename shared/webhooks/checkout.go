@@ -6,12 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
 	"github.com/tallyhq/tally/shared/apierr"
-	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/attribution"
 	"github.com/tallyhq/tally/shared/clicktoken"
@@ -319,33 +317,4 @@ func paid(o *store.Txn) int64 {
 		a += lineAmount(l)
 	}
 	return a
-}
-
-// Serve is a checkout webhook's outer part: the size limit, the checkout's
-// own signature check (verify returns an error for a bad one: 401, nothing
-// read or written), then run, whose answer is JSON.
-func Serve(ctx context.Context, base *slog.Logger, req apigw.Request, verify func(body []byte) error,
-	run func(ctx context.Context, body []byte, log *slog.Logger) (any, error)) apigw.Response {
-	log := apigw.Logger(ctx, base, req)
-	body, err := apigw.Body(req)
-	if err != nil {
-		return apigw.Error(log, err)
-	}
-	if len(body) > MaxBody {
-		return apigw.Error(log, apierr.New(http.StatusRequestEntityTooLarge, "too_large", "body is over %d KB", MaxBody>>10))
-	}
-	if err := verify(body); err != nil {
-		log.Warn("webhook refused", "err", err.Error())
-		return apigw.Error(log, apierr.New(http.StatusUnauthorized, "bad_signature", "missing or wrong signature, or a stale timestamp"))
-	}
-	out, err := run(ctx, body, log)
-	if err != nil {
-		return apigw.Error(log, err)
-	}
-	if raw, ok := out.(json.RawMessage); ok {
-		return apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{
-			"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store",
-		}, Body: string(raw)}
-	}
-	return apigw.JSON(http.StatusOK, out)
 }
