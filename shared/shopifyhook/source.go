@@ -44,12 +44,9 @@ func subject(topic string) string {
 }
 
 // Applier is the Shopify webhook without its signature check, for applying
-// kept deliveries again (their signature was checked when they arrived);
-// nil when Shopify is not configured.
+// kept deliveries again (their signature was checked when they arrived).
+// Applying needs no secret, so it is always there.
 func Applier(d *app.Deps) *webhooks.Source {
-	if strings.TrimSpace(d.Config.ShopifySecrets) == "" {
-		return nil
-	}
 	r := &Receiver{rec: webhooks.NewCheckout(d), log: d.Log}
 	src := r.Source()
 	src.Verify = func(apigw.Request, []byte) error { return errors.New("shopify: a retry is never verified") }
