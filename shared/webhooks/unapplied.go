@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/tallyhq/tally/shared/apierr"
@@ -93,14 +95,17 @@ func cannotApply(err error) *apierr.Error {
 	return nil
 }
 
+// message is an error in one line: its fields, each with what is wrong.
 func message(e *apierr.Error) string {
-	msg := e.Message
-	if len(e.Fields) > 1 {
-		for f, m := range e.Fields {
-			msg += "; " + f + ": " + m
-		}
+	if len(e.Fields) < 2 {
+		return e.Message
 	}
-	return msg
+	var fs []string
+	for f, m := range e.Fields {
+		fs = append(fs, f+": "+m)
+	}
+	sort.Strings(fs)
+	return strings.Join(fs, "; ")
 }
 
 // Serve is a checkout webhook's outer part: the signature check (a bad one
