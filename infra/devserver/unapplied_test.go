@@ -253,7 +253,7 @@ func TestCheckoutAnswers5xxOnlyForWhatARetryCanFix(t *testing.T) {
 		t.Fatalf("key refused: %d %s", code, body)
 	}
 	var o struct {
-		N        int `json:"unapplied_checkout_events"`
+		N        int                              `json:"unapplied_checkout_events"`
 		Warnings []struct{ Code, Message string } `json:"checkout_warnings"`
 	}
 	x.json("/admin", owner, &o)
