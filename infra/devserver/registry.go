@@ -5,6 +5,7 @@ import (
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/auth"
+	"github.com/tallyhq/tally/shared/checkoutevents"
 	"github.com/tallyhq/tally/shared/clicks"
 	"github.com/tallyhq/tally/shared/login"
 	"github.com/tallyhq/tally/shared/notify"
@@ -65,6 +66,8 @@ var Functions = map[string]Function{
 	"ResourcesReportFunction":           {"report-resources", "reports.Resources", reports.Resources},
 	"AdminWebhooksFailedFunction":       {"admin-webhooks-failed", "notify.FailedList", notify.FailedList},
 	"AdminWebhooksResendFunction":       {"admin-webhooks-resend", "notify.FailedResend", notify.FailedResend},
+	"AdminCheckoutEventsFunction":       {"admin-checkout-events", "admin.CheckoutEvents", admin.CheckoutEvents},
+	"AdminCheckoutEventRetryFunction":   {"admin-checkout-event-retry", "checkoutevents.Retry", checkoutevents.Retry},
 	"UnsubscribePageFunction":           {"unsubscribe-page", "notify.UnsubscribePage", notify.UnsubscribePage},
 	"UnsubscribePostFunction":           {"unsubscribe-post", "notify.UnsubscribePost", notify.UnsubscribePost},
 	"MailSettingsFunction":              {"mail-settings", "notify.MailSettings", notify.MailSettings},

@@ -22,6 +22,7 @@ import (
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/reports"
+	"github.com/tallyhq/tally/shared/webhooks"
 )
 
 // The owner's pages (SPEC section 11): each URL answers a page, its JSON,
@@ -108,6 +109,19 @@ type OverviewPage struct {
 	Events  []CountRow
 	Total   CountRow
 	Chart   portal.Chart
+	// Unapplied counts the checkout events Tally could not apply; Warnings
+	// are the checkouts' standing problems (a Stripe key refused).
+	Unapplied int
+	Warnings  []CheckoutWarningRow
+}
+
+// OverviewAnswer is GET /admin's JSON: the program's totals, and what the
+// checkouts left for the owner (checkout_warnings: a Stripe key refused,
+// while Stripe still retries).
+type OverviewAnswer struct {
+	overview.Program
+	UnappliedCheckoutEvents int                   `json:"unapplied_checkout_events"`
+	CheckoutWarnings        []CheckoutEventAnswer `json:"checkout_warnings"`
 }
 
 // Overview serves GET /admin: the program's totals for a period, per
@@ -123,6 +137,10 @@ func Overview(d *app.Deps) apigw.Handler {
 			return apigw.Response{}, err
 		}
 		o := overview.Sum(r.p, per, xs)
+		unapplied, warnings, err := r.st.CheckoutEvents(r.ctx, r.now)
+		if err != nil {
+			return apigw.Response{}, err
+		}
 		switch r.format {
 		case "csv":
 			var rows [][]any
@@ -131,9 +149,13 @@ func Overview(d *app.Deps) apigw.Handler {
 			}
 			return r.csv("tally-overview-"+per.From+"-"+per.To+".csv", []string{"date", "hits", "opt_ins", "orders", "revenue_cents"}, rows), nil
 		case "json":
-			return r.json(o), nil
+			ws := make([]CheckoutEventAnswer, 0, len(warnings))
+			for _, w := range warnings {
+				ws = append(ws, CheckoutEventAnswer{Source: strings.TrimSuffix(w.Name, "_key"), ID: w.Name, Code: webhooks.CodeStripeKey, Message: w.Message, At: w.At.UTC().Format(time.RFC3339)})
+			}
+			return r.json(OverviewAnswer{Program: o, UnappliedCheckoutEvents: len(unapplied), CheckoutWarnings: ws}), nil
 		}
-		pg := OverviewPage{Period: reports.PeriodNav("/admin", per)}
+		pg := OverviewPage{Period: reports.PeriodNav("/admin", per), Unapplied: len(unapplied), Warnings: r.warnings(warnings)}
 		for _, f := range []struct {
 			label string
 			n     int64

@@ -49,13 +49,9 @@ func Webhook(d *app.Deps) apigw.Handler {
 		d.Fatal("TALLY_SHOPIFY_SECRET", errors.New("no client secret"))
 	}
 	r := &Receiver{secrets: secrets, rec: webhooks.NewCheckout(d), log: d.Log}
+	src := r.Source()
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		topic := apigw.Header(req, HeaderTopic)
-		return webhooks.Serve(ctx, r.log, req, func(body []byte) error {
-			return r.verify(body, apigw.Header(req, HeaderHMAC))
-		}, func(ctx context.Context, body []byte, log *slog.Logger) (any, error) {
-			return r.handle(ctx, topic, body, log.With("shopify_topic", topic))
-		}), nil
+		return r.rec.Serve(ctx, req, src), nil
 	}
 }
 

@@ -196,3 +196,27 @@ func DigestKey(day, affiliate, entrySK string) Key {
 	return Key{"DIGEST#" + day, "ENTRY#" + affiliate + "#" + entrySK}
 }
 func DigestSentKey(day, affiliate string) Key { return Key{"DIGEST#" + day, "SENT#" + affiliate} }
+
+// CheckoutEventsPK is the partition of the checkout deliveries Tally could
+// not apply (SPEC 10) and of the checkout warnings: the owner's list, and
+// the overview's count, are one Query of it.
+const CheckoutEventsPK = "CHECKOUTEVENTS"
+
+// CheckoutEventKey is an unapplied checkout event, by its id (the source's
+// name and its object's id, e.g. stripe:evt_... or shopify:order:123), so a
+// redelivery lands on the same item.
+func CheckoutEventKey(id string) Key { return Key{CheckoutEventsPK, checkoutEventPrefix + id} }
+
+const checkoutEventPrefix = "EVENT#"
+
+// CheckoutWarningKey is a standing warning about a checkout's setup (a
+// Stripe key refused), by name.
+func CheckoutWarningKey(name string) Key { return Key{CheckoutEventsPK, checkoutWarningPrefix + name} }
+
+const checkoutWarningPrefix = "WARNING#"
+
+// CheckoutBodyKey is one part of an unapplied event's gzipped body: its own
+// partition, so the list never reads bodies.
+func CheckoutBodyKey(id string, part int) Key {
+	return Key{"CHECKOUTBODY#" + id, fmt.Sprintf("PART#%02d", part)}
+}

@@ -61,10 +61,9 @@ func New(d *app.Deps, api API) *Receiver {
 
 // Handler serves POST /webhooks/stripe.
 func (r *Receiver) Handler() apigw.Handler {
+	src := r.Source()
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		return webhooks.Serve(ctx, r.log, req, func(body []byte) error {
-			return r.verify(body, apigw.Header(req, "Stripe-Signature"))
-		}, r.handle), nil
+		return r.rec.Serve(ctx, req, src), nil
 	}
 }
 

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally/shared/apierr"
-	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/attribution"
 	"github.com/tallyhq/tally/shared/clicktoken"
@@ -366,6 +365,9 @@ func (c *Checkout) refunded(orderID string, out refunded, err error) (any, error
 	if out.Stale {
 		return Ignored{Ignored: "charge.refunded", Reason: "the refunded total is not above what is already recorded"}, nil
 	}
+	if out.Excess > 0 {
+		return PartlyApplied{Body: out.Body, Why: fmt.Sprintf("order %q: %d refunded beyond what the buyer paid; applied up to what was paid", orderID, out.Excess)}, nil
+	}
 	return out.Body, nil
 }
 
@@ -439,37 +441,4 @@ func (c *Checkout) applyPending(ctx context.Context, orderID string, log *slog.L
 		}
 	}
 	return nil
-}
-
-// Serve is a checkout webhook's outer part: the size limit, the checkout's
-// own signature check (verify returns an error for a bad one: 401, nothing
-// read or written), then run, whose answer is JSON.
-func Serve(ctx context.Context, base *slog.Logger, req apigw.Request, verify func(body []byte) error,
-	run func(ctx context.Context, body []byte, log *slog.Logger) (any, error)) apigw.Response {
-	log := apigw.Logger(ctx, base, req)
-	body, err := apigw.Body(req)
-	if err != nil {
-		return apigw.Error(log, err)
-	}
-	if len(body) > MaxBody {
-		return apigw.Error(log, apierr.New(http.StatusRequestEntityTooLarge, "too_large", "body is over %d KB", MaxBody>>10))
-	}
-	if err := verify(body); err != nil {
-		log.Warn("webhook refused", "err", err.Error())
-		return apigw.Error(log, apierr.New(http.StatusUnauthorized, "bad_signature", "missing or wrong signature, or a stale timestamp"))
-	}
-	out, err := run(ctx, body, log)
-	if err != nil {
-		return apigw.Error(log, err)
-	}
-	if raw, ok := out.(json.RawMessage); ok {
-		return apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{
-			"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store",
-		}, Body: string(raw)}
-	}
-	status := http.StatusOK
-	if s, ok := out.(interface{ Status() int }); ok {
-		status = s.Status() // a refund kept pending: 202
-	}
-	return apigw.JSON(status, out)
 }
