@@ -367,6 +367,29 @@ func TestRefunds(t *testing.T) {
 	}
 }
 
+// Money beyond what the buyer paid is applied up to it (every commission
+// back exactly) and the refund is also listed for the owner as over_refund.
+func TestRefundBeyondWhatWasPaid(t *testing.T) {
+	e := newEnv(t)
+	order := body(t, "orders-paid", map[string]any{"note_attributes": []any{map[string]any{"name": "tally_click", "value": e.click()}}})
+	if status, _, raw := e.send(t, "orders/paid", order); status != 200 {
+		t.Fatalf("%d %s", status, raw)
+	}
+	over := body(t, "refunds-create", map[string]any{"id": 5, "refund_line_items": []any{}, "transactions": []any{
+		map[string]any{"kind": "refund", "status": "success", "amount": "500.00", "currency": "USD"}}})
+	status, m, raw := e.send(t, "refunds/create", over)
+	if status != 200 || len(m["clawbacks"].([]any)) == 0 {
+		t.Fatalf("%d %s", status, raw)
+	}
+	if got := ledger.Sum(e.ledger(t, "jane")); got != 0 {
+		t.Errorf("after a refund of more than was paid jane has %d", got)
+	}
+	evs, _, err := e.st.CheckoutEvents(context.Background(), time.Now())
+	if err != nil || len(evs) != 1 || evs[0].Code != "over_refund" || !strings.Contains(evs[0].Message, "beyond what the buyer paid") {
+		t.Fatalf("listed for the owner: %+v %v", evs, err)
+	}
+}
+
 func TestSignaturesAndTopics(t *testing.T) {
 	e := newEnv(t)
 	b := body(t, "orders-paid", nil)
