@@ -46,7 +46,7 @@ func TestCheckoutEventsPageInABrowser(t *testing.T) {
 		t.Errorf("page lists %q, JSON %q", got, strings.Join(ids, " "))
 	}
 	body := text(`document.querySelector("main").textContent`)
-	for _, want := range []string{"Shopify order 1002", "Another currency", "change currency in the program file", "A field Tally cannot read", "line_items[0].price"} {
+	for _, want := range []string{"Shopify order 1002", "Another currency", "change currency in the program file", "An amount Tally cannot read exactly", "line_items[0].price"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
 		}

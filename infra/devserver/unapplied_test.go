@@ -107,7 +107,7 @@ func TestCheckoutEventsTallyCannotApplyAreKeptForTheOwner(t *testing.T) {
 	bad := shopifyOrder(1001, "USD", "97.001", click, x.clock())
 	for i := 0; i < 2; i++ { // Shopify delivers it again: the same one event
 		status, m, raw := x.shopify("orders/paid", bad)
-		if status != 200 || m["unapplied"] != "invalid_field" || m["id"] != "shopify:order:1001" {
+		if status != 200 || m["unapplied"] != "invalid_amount" || m["id"] != "shopify:order:1001" {
 			t.Fatalf("delivery %d: %d %s", i+1, status, raw)
 		}
 	}
@@ -130,13 +130,13 @@ func TestCheckoutEventsTallyCannotApplyAreKeptForTheOwner(t *testing.T) {
 	if len(list.Events) != 2 || list.Events[0].ID != "shopify:order:1002" || list.Events[1].ID != "shopify:order:1001" {
 		t.Fatalf("list %+v", list.Events)
 	}
-	if e := list.Events[1]; e.Source != "shopify" || e.Code != "invalid_field" || !strings.Contains(e.Message, "line_items[0].price") || e.At != first.Format(time.RFC3339) {
+	if e := list.Events[1]; e.Source != "shopify" || e.Code != "invalid_amount" || !strings.Contains(e.Message, "line_items[0].price") || e.At != first.Format(time.RFC3339) {
 		t.Errorf("event %+v", e)
 	}
 	code, h, body := x.report("/admin/checkout-events?format=csv", owner, "")
 	rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
 	if code != 200 || h.Get("Content-Type") != "text/csv; charset=utf-8" || err != nil || len(rows) != 3 ||
-		strings.Join(rows[0], ",") != "source,id,code,message,at" || rows[1][1] != "shopify:order:1002" || rows[2][2] != "invalid_field" {
+		strings.Join(rows[0], ",") != "source,id,code,message,at" || rows[1][1] != "shopify:order:1002" || rows[2][2] != "invalid_amount" {
 		t.Errorf("CSV: %d %v %q", code, err, body)
 	}
 	if n := x.unappliedCount(); n != 2 {
@@ -147,7 +147,7 @@ func TestCheckoutEventsTallyCannotApplyAreKeptForTheOwner(t *testing.T) {
 	}
 
 	// 3. Applying the bad amount again fails again: kept, 422.
-	if code, body := x.call("POST", "/admin/checkout-events/shopify:order:1001/retry", owner, "", ""); code != 422 || !strings.Contains(body, "invalid_field") {
+	if code, body := x.call("POST", "/admin/checkout-events/shopify:order:1001/retry", owner, "", ""); code != 422 || !strings.Contains(body, "invalid_amount") {
 		t.Errorf("retry of what cannot change: %d %s", code, body)
 	}
 

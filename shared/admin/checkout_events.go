@@ -56,6 +56,8 @@ type CheckoutWarningRow struct {
 var advice = map[string][2]string{
 	"invalid_field": {"A field Tally cannot read",
 		"The checkout sent a value Tally cannot use as it is (the message names the field): an amount with more decimals than its currency has, a missing id or date, a quantity out of range. Correct the order in the checkout if you can and apply it again; otherwise record it by hand through /webhooks/orders, or give the affiliate an adjustment."},
+	"invalid_amount": {"An amount Tally cannot read exactly",
+		"An amount in the delivery has more decimals than its currency has, or is not a plain number (the message names the field). Tally never rounds money it is sent. Correct the order in the checkout if you can and apply it again; otherwise record it by hand through /webhooks/orders, or give the affiliate an adjustment."},
 	"invalid_json": {"Not the expected format",
 		"The delivery is not the JSON Tally reads. In Shopify, set the webhook's format to JSON; in Stripe, check the endpoint listens to the events docs/integrations.md names. Then apply it again."},
 	"currency_mismatch": {"Another currency",
