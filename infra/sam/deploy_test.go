@@ -126,7 +126,7 @@ func wiring(r Raw) []string {
 				q := Target(dest)
 				if !isType(q, "AWS::SQS::Queue") {
 					problems = append(problems, fmt.Sprintf("%s event %s: on-failure destination %s is not a queue of the template", fn, name, q))
-				} else if !allows(r, functionStatements(r, fn), "sqs:SendMessage", q) {
+				} else if !allows(r, r.FunctionStatements(fn), "sqs:SendMessage", q) {
 					// The mapping sends failures with the function's own role.
 					problems = append(problems, fmt.Sprintf("%s event %s: the function may not sqs:SendMessage to its on-failure queue %s", fn, name, q))
 				}
@@ -152,7 +152,7 @@ func wiring(r Raw) []string {
 		if !trusts(r, role, "scheduler.amazonaws.com") {
 			problems = append(problems, fmt.Sprintf("%s: role %s does not trust scheduler.amazonaws.com", id, role))
 		}
-		if !allows(r, roleStatements(r, role), "lambda:InvokeFunction", fn) {
+		if !allows(r, r.RoleStatements(role), "lambda:InvokeFunction", fn) {
 			problems = append(problems, fmt.Sprintf("%s: role %s may not invoke its target %s", id, role, fn))
 		}
 	}
@@ -178,7 +178,7 @@ var starOnly = []string{"xray:PutTraceSegments", "xray:PutTelemetryRecords", "cl
 
 func starResources(r Raw) []string {
 	var problems []string
-	check := func(who string, ss []iamStatement) {
+	check := func(who string, ss []Statement) {
 		for _, s := range ss {
 			if slices.Contains(s.Resources, "*") && !allIn(s.Actions, starOnly) {
 				problems = append(problems, fmt.Sprintf("%s: %s on Resource \"*\"", who, strings.Join(s.Actions, ",")))
@@ -191,10 +191,10 @@ func starResources(r Raw) []string {
 		}
 	}
 	for _, fn := range r.OfType("AWS::Serverless::Function") {
-		check(fn, functionStatements(r, fn))
+		check(fn, r.FunctionStatements(fn))
 	}
 	for _, role := range r.OfType("AWS::IAM::Role") {
-		check(role, roleStatements(r, role))
+		check(role, r.RoleStatements(role))
 	}
 	return problems
 }
@@ -253,9 +253,6 @@ var writes = map[string][]string{
 	"MailSettingsPostFunction":          {"NOTIFY#*"},
 }
 
-// tableWrites are the DynamoDB actions that change an item.
-var tableWrites = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete"}
-
 func TestFunctionsWriteOnlyTheirKeys(t *testing.T) {
 	expectNone(t, keyPrefixes(loadRawForTest(t), writes))
 }
@@ -281,11 +278,11 @@ func keyPrefixes(r Raw, declared map[string][]string) []string {
 			}
 		}
 		got := map[string]bool{}
-		for _, s := range functionStatements(r, fn) {
-			if s.Effect != "Allow" || !anyIn(s.Actions, tableWrites) {
+		for _, s := range r.FunctionStatements(fn) {
+			if s.Effect != "Allow" || !anyIn(s.Actions, TableWrites) {
 				continue
 			}
-			keys := s.leadingKeys()
+			keys := s.LeadingKeys()
 			if keys == nil {
 				problems = append(problems, fmt.Sprintf("%s: %s with no dynamodb:LeadingKeys condition: every item", fn, strings.Join(s.Actions, ",")))
 				continue
@@ -528,72 +525,8 @@ func rawRoutes(r Raw) []rawRoute {
 	return out
 }
 
-// iamStatement is one IAM statement, with Action and Resource as lists.
-type iamStatement struct {
-	Effect    string
-	Actions   []string
-	Resources []string // "*", or the logical ID a reference points at, or the text of a !Sub
-	Condition map[string]any
-}
-
-func (s iamStatement) leadingKeys() []string {
-	for op, c := range s.Condition {
-		if !strings.HasPrefix(op, "ForAllValues:") {
-			continue
-		}
-		if keys := List(Path(c, "dynamodb:LeadingKeys")); keys != nil {
-			var out []string
-			for _, k := range keys {
-				out = append(out, fmt.Sprint(k))
-			}
-			return out
-		}
-	}
-	return nil
-}
-
-func parseStatements(v any) []iamStatement {
-	var out []iamStatement
-	for _, raw := range List(v) {
-		m := asMap(raw)
-		s := iamStatement{Condition: asMap(m["Condition"])}
-		s.Effect, _ = m["Effect"].(string)
-		for _, a := range List(m["Action"]) {
-			s.Actions = append(s.Actions, fmt.Sprint(a))
-		}
-		for _, res := range List(m["Resource"]) {
-			switch {
-			case res == "*":
-				s.Resources = append(s.Resources, "*")
-			case Target(res) != "":
-				s.Resources = append(s.Resources, Target(res))
-			default:
-				s.Resources = append(s.Resources, fmt.Sprint(Path(res, "Fn::Sub")))
-			}
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-func functionStatements(r Raw, fn string) []iamStatement {
-	var out []iamStatement
-	for _, p := range List(r.Props(fn)["Policies"]) {
-		out = append(out, parseStatements(Path(p, "Statement"))...)
-	}
-	return out
-}
-
-func roleStatements(r Raw, role string) []iamStatement {
-	var out []iamStatement
-	for _, p := range List(r.Props(role)["Policies"]) {
-		out = append(out, parseStatements(Path(p, "PolicyDocument", "Statement"))...)
-	}
-	return out
-}
-
-// allows says whether some Allow iamStatement grants action on resource id.
-func allows(r Raw, ss []iamStatement, action, id string) bool {
+// allows says whether some Allow statement grants action on resource id.
+func allows(r Raw, ss []Statement, action, id string) bool {
 	for _, s := range ss {
 		if s.Effect == "Allow" && slices.Contains(s.Actions, action) && (slices.Contains(s.Resources, id) || slices.Contains(s.Resources, "*")) {
 			return true

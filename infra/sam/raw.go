@@ -3,6 +3,7 @@ package sam
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 
@@ -154,11 +155,14 @@ func Target(v any) string {
 // Path walks nested maps by key; nil when any step is missing.
 func Path(v any, keys ...string) any {
 	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
+		switch m := v.(type) {
+		case map[string]any:
+			v = m[k]
+		case Raw:
+			v = m[k]
+		default:
 			return nil
 		}
-		v = m[k]
 	}
 	return v
 }
@@ -173,4 +177,96 @@ func List(v any) []any {
 	default:
 		return []any{v}
 	}
+}
+
+// Statement is one IAM statement, with Action and Resource as lists.
+type Statement struct {
+	Effect    string
+	Actions   []string
+	Resources []string // "*", or the logical ID a reference points at, or the text of a !Sub
+	Condition map[string]any
+}
+
+// LeadingKeys are the partition keys (patterns such as "AFF#*") a
+// statement's dynamodb:LeadingKeys condition allows; nil when it has none.
+func (s Statement) LeadingKeys() []string {
+	for op, c := range s.Condition {
+		if !strings.HasPrefix(op, "ForAllValues:") {
+			continue
+		}
+		if keys := List(Path(c, "dynamodb:LeadingKeys")); keys != nil {
+			var out []string
+			for _, k := range keys {
+				out = append(out, fmt.Sprint(k))
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+// TableWrites are the DynamoDB actions that change an item.
+var TableWrites = []string{"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PartiQLDelete"}
+
+// MayWrite says whether a function's statements let it change an item
+// under partition key pk.
+func (r Raw) MayWrite(fn, pk string) bool {
+	for _, s := range r.FunctionStatements(fn) {
+		if s.Effect != "Allow" || !slices.ContainsFunc(s.Actions, func(a string) bool { return slices.Contains(TableWrites, a) }) {
+			continue
+		}
+		keys := s.LeadingKeys()
+		if keys == nil {
+			return true
+		}
+		for _, k := range keys {
+			if k == pk || (strings.HasSuffix(k, "*") && strings.HasPrefix(pk, strings.TrimSuffix(k, "*"))) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// FunctionStatements are the statements of a function's inline policies.
+func (r Raw) FunctionStatements(fn string) []Statement {
+	var out []Statement
+	for _, p := range List(r.Props(fn)["Policies"]) {
+		out = append(out, parseStatements(Path(p, "Statement"))...)
+	}
+	return out
+}
+
+// RoleStatements are the statements of an IAM role's inline policies.
+func (r Raw) RoleStatements(role string) []Statement {
+	var out []Statement
+	for _, p := range List(r.Props(role)["Policies"]) {
+		out = append(out, parseStatements(Path(p, "PolicyDocument", "Statement"))...)
+	}
+	return out
+}
+
+func parseStatements(v any) []Statement {
+	var out []Statement
+	for _, raw := range List(v) {
+		m, _ := raw.(map[string]any)
+		c, _ := m["Condition"].(map[string]any)
+		s := Statement{Condition: c}
+		s.Effect, _ = m["Effect"].(string)
+		for _, a := range List(m["Action"]) {
+			s.Actions = append(s.Actions, fmt.Sprint(a))
+		}
+		for _, res := range List(m["Resource"]) {
+			switch {
+			case res == "*":
+				s.Resources = append(s.Resources, "*")
+			case Target(res) != "":
+				s.Resources = append(s.Resources, Target(res))
+			default:
+				s.Resources = append(s.Resources, fmt.Sprint(Path(res, "Fn::Sub")))
+			}
+		}
+		out = append(out, s)
+	}
+	return out
 }
