@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the services the integration tests use (DynamoDB Local,
-# stripe-mock, GoAWS; the Lambda runtime emulator is installed) on free ports, for running one package's tests by hand:
+# stripe-mock, GoAWS) on free ports, and installs the Lambda runtime
+# emulator, for running one package's tests by hand:
 #   infra/scripts/services.sh /tmp/svc.env &   # then
 #   . /tmp/svc.env && go test ./shared/webhooks/
 # It writes their variables to FILE and runs until it is stopped.
