@@ -18,8 +18,11 @@ vet:
 
 # sam build (BuildMethod: makefile) runs `make build-<LogicalId>` with
 # ARTIFACTS_DIR set; each function is a static linux/arm64 binary named
-# bootstrap, built without the RPC shim and without symbols.
-lambda = GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
+# bootstrap, built without the RPC shim and without symbols. Tests that run
+# the binaries under the Lambda runtime emulator build the same targets with
+# LAMBDA_GOARCH set to this machine's architecture.
+LAMBDA_GOARCH ?= arm64
+lambda = GOOS=linux GOARCH=$(LAMBDA_GOARCH) CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(1)
 
 build-AuthorizerFunction: ; $(call lambda,authorizer)
 build-ClickLongFunction: ; $(call lambda,click-long)
@@ -70,7 +73,7 @@ build-MailSettingsPostFunction: ; $(call lambda,mail-settings-post)
 build-UnsubscribePageFunction: ; $(call lambda,unsubscribe-page)
 build-UnsubscribePostFunction: ; $(call lambda,unsubscribe-post)
 
-# Every function for linux/arm64 into .cache/build/<function>/bootstrap.
+# Every function for linux/$(LAMBDA_GOARCH) into .cache/build/<function>/bootstrap.
 build:
 	@for f in functions/*/; do n=$$(basename $$f); \
 	  $(MAKE) -s ARTIFACTS_DIR=.cache/build/$$n _one FN=$$n || exit 1; done

@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"time"
 
-	"github.com/tallyhq/tally/infra/devserver"
-	"github.com/tallyhq/tally/infra/runtimeapi"
+	"github.com/tallyhq/tally/infra/rie"
 	"github.com/tallyhq/tally/infra/sam"
 )
 
@@ -25,11 +22,12 @@ type ColdStart struct {
 	Error       string  `json:"error,omitempty"` // why it did not start, if it did not
 }
 
-// coldStarts builds every function twice (arm64 for size, the host for
-// timing) and starts each host binary against the Runtime API stand-in,
-// with the table at endpoint. runs cold starts are taken per function; the
-// median is kept.
-func coldStarts(ctx context.Context, endpoint, table string, runs int) ([]ColdStart, error) {
+// coldStarts builds every function twice with its Makefile target, as sam
+// build does (arm64 for size, this machine's architecture for timing), and
+// starts each host binary under the Lambda runtime emulator at emulator,
+// with the table at endpoint; init and first invoke are as the emulator
+// times them. runs cold starts are taken per function; the median is kept.
+func coldStarts(ctx context.Context, emulator, endpoint, table string, runs int) ([]ColdStart, error) {
 	root, err := sam.RepoFile("")
 	if err != nil {
 		return nil, err
@@ -43,44 +41,37 @@ func coldStarts(ctx context.Context, endpoint, table string, runs int) ([]ColdSt
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	ids := tpl.Functions()
+	arm, err := rie.Build(ctx, root, filepath.Join(dir, "arm64"), "arm64", ids)
+	if err != nil {
+		return nil, err
+	}
+	host, err := rie.Build(ctx, root, filepath.Join(dir, "host"), runtime.GOARCH, ids)
+	if err != nil {
+		return nil, err
+	}
+	env := []string{
+		"TALLY_TABLE=" + table, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL_DYNAMODB=" + endpoint, "TALLY_CLICK_KEY=bench-click-key-0123456789abcdef0123456789",
+		"TALLY_WEBHOOK_SECRET=whsec_YmVuY2gtd2ViaG9vay1zZWNyZXQ=", "TALLY_SESSION_KEY=bench-session-key-0123456789abcdef01234",
+		"TALLY_MAIL_FROM=bench@example.com", "TALLY_MAIL_LINK_KEY=bench-mail-link-key-0123456789abcdef0123",
+	}
 	var out []ColdStart
-	for _, id := range tpl.Functions() {
-		fnDir := ""
-		if f, ok := devserver.Functions[id]; ok {
-			fnDir = f.Dir
-		} else if a, ok := devserver.Authorizers[id]; ok {
-			fnDir = a.Dir
-		} else {
-			return nil, fmt.Errorf("%s: unknown function", id)
-		}
-		arm := filepath.Join(dir, fnDir+"-arm64")
-		if err := goBuild(root, arm, "./functions/"+fnDir, "linux", "arm64"); err != nil {
-			return nil, err
-		}
-		st, err := os.Stat(arm)
+	for _, id := range ids {
+		st, err := os.Stat(arm[id])
 		if err != nil {
 			return nil, err
-		}
-		host := filepath.Join(dir, fnDir)
-		if err := goBuild(root, host, "./functions/"+fnDir, runtime.GOOS, runtime.GOARCH); err != nil {
-			return nil, err
-		}
-		env := []string{
-			"TALLY_TABLE=" + table, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
-			"AWS_ENDPOINT_URL_DYNAMODB=" + endpoint, "TALLY_CLICK_KEY=bench-click-key-0123456789abcdef0123456789",
-			"TALLY_WEBHOOK_SECRET=whsec_YmVuY2gtd2ViaG9vay1zZWNyZXQ=", "TALLY_SESSION_KEY=bench-session-key-0123456789abcdef01234",
-			"TALLY_MAIL_FROM=bench@example.com",
 		}
 		var inits, invokes []float64
 		c := ColdStart{Function: id, ARM64Bytes: st.Size()}
 		for i := 0; i < runs && c.Error == ""; i++ {
-			r, err := runtimeapi.ColdStart(ctx, host, env, coldEvent(id))
+			r, err := rie.Cold(ctx, emulator, host[id], env, coldEvent(id))
 			if err != nil {
 				c.Error = err.Error() // the others are still measured; the budget check fails the run
 				break
 			}
 			inits = append(inits, ms(r.Init))
-			invokes = append(invokes, ms(r.FirstInvoke))
+			invokes = append(invokes, ms(r.Invoke))
 		}
 		c.InitMS, c.FirstInvoke = median(inits), median(invokes)
 		out = append(out, c)
@@ -98,16 +89,6 @@ func coldEvent(id string) []byte {
 	default:
 		return []byte(`{"version":"2.0","routeKey":"GET /","rawPath":"/","headers":{},"requestContext":{"http":{"method":"GET","path":"/"}}}`)
 	}
-}
-
-func goBuild(root, out, pkg, goos, goarch string) error {
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out, pkg)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=0")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("build %s for %s/%s: %v\n%s", pkg, goos, goarch, err, b)
-	}
-	return nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally/infra/devserver"
+	"github.com/tallyhq/tally/infra/rie"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/dynamometer"
 )
@@ -50,7 +51,7 @@ type Machine struct {
 }
 
 type options struct {
-	jsonOut, endpoint                string
+	jsonOut, endpoint, emulator      string
 	coldRuns, rounds, entries, crowd int
 	httpRequests, httpConc           int
 	clickClients, clicksEach         int
@@ -61,6 +62,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.jsonOut, "json", ".cache/bench.json", "where to write the figures as JSON")
 	flag.StringVar(&o.endpoint, "dynamodb-endpoint", "", "DynamoDB Local's URL (required)")
+	flag.StringVar(&o.emulator, "rie", os.Getenv(rie.EnvBinary), "the Lambda runtime emulator (aws-lambda-rie) the cold starts run under; bench.sh installs it")
 	flag.IntVar(&o.coldRuns, "runs", 3, "cold starts per function (the median is kept); 0 skips them")
 	flag.IntVar(&o.rounds, "rounds", 5, "interleaved rounds of each click-speed comparison")
 	flag.IntVar(&o.entries, "entries", 1000, "ledger entries in the month a report reads")
@@ -142,7 +144,10 @@ func run(ctx context.Context, o options) (Report, error) {
 
 	if o.coldRuns > 0 {
 		step("cold starts")
-		if r.ColdStarts, err = coldStarts(ctx, srv.Endpoint, table, o.coldRuns); err != nil {
+		if o.emulator == "" {
+			return r, fmt.Errorf("cold starts need the Lambda runtime emulator: -rie or %s (./infra/scripts/bench.sh installs it)", rie.EnvBinary)
+		}
+		if r.ColdStarts, err = coldStarts(ctx, o.emulator, srv.Endpoint, table, o.coldRuns); err != nil {
 			return r, err
 		}
 		printColdStarts(os.Stdout, r.ColdStarts)

