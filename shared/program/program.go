@@ -296,6 +296,17 @@ func (p *Program) Affiliate(code string) (*Affiliate, bool) {
 	return e, ok
 }
 
+// IsOwner says whether name is one of the program's owners: only they
+// may act as owners, whatever keys or sessions they hold.
+func (p *Program) IsOwner(name string) bool {
+	for _, o := range p.Owners {
+		if o.Name == name && name != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // Payee finds anyone a payout may pay by code: an affiliate, else a former
 // one (only the owner's views of what is owed look them up).
 func (p *Program) Payee(code string) (a *Affiliate, former bool, ok bool) {
