@@ -68,7 +68,7 @@ func NewSender(d *app.Deps) *Sender {
 	if d.Config.WebhookQueueURL == "" || d.Config.WebhookDLQURL == "" {
 		d.Fatal("TALLY_WEBHOOK_QUEUE_URL and TALLY_WEBHOOK_DLQ_URL", fmt.Errorf("not set"))
 	}
-	return &Sender{Programs: d.Programs, Secret: d.Config.OutgoingSecret, HTTP: d.WebhookHTTP, SQS: d.AWSSQS(),
+	return &Sender{Programs: d.Programs, Secret: d.Config.OutgoingSecret, Local: d.Config.Local, HTTP: d.WebhookHTTP, SQS: d.AWSSQS(),
 		QueueURL: d.Config.WebhookQueueURL, DLQURL: d.Config.WebhookDLQURL, Delays: d.RetryDelays, Log: d.Log, Now: time.Now}
 }
 
