@@ -28,7 +28,7 @@ const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 type fixed struct{ p *program.Program }
 
 func (f fixed) LoadProgram(context.Context) (*program.Program, string, error) { return f.p, "1", nil }
-func (f fixed) ProgramVersion(context.Context) (string, error)                 { return "1", nil }
+func (f fixed) ProgramVersion(context.Context) (string, error)                { return "1", nil }
 
 // queues records what the sender does with SQS.
 type queues struct {
@@ -124,7 +124,7 @@ func TestPrivateAddressRefusedWhenDeployed(t *testing.T) {
 	// address dialled, not on the URL's text.
 	url := strings.Replace(ep.URL, "127.0.0.1", "localhost", 1) + "/hook"
 	for u, why := range map[string]string{
-		url:                        "is a loopback address",
+		url:                         "is a loopback address",
 		"https://10.255.255.1/hook": "10.255.255.1 is a private address",
 		"http://127.0.0.1:1/hook":   "http is only for a loopback endpoint on the dev server",
 	} {

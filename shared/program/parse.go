@@ -135,6 +135,9 @@ func (p *Program) validate(probs *problems) {
 			probs.add("timezone", "unknown IANA time zone %q", p.Timezone)
 		}
 	}
+	if n := p.MaxTagsPerDay; n != nil && (*n < 1 || *n > MaxMaxTagsPerDay) {
+		probs.add("max_tags_per_day", "must be between 1 and %d, got %d", MaxMaxTagsPerDay, *n)
+	}
 	if p.CookieDays < 0 || p.CookieDays > 3650 {
 		probs.add("cookie_days", "must be between 1 and 3650, got %d", p.CookieDays)
 	}
