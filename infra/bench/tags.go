@@ -68,14 +68,28 @@ func seedTags(ctx context.Context, st *store.Store, shards int) error {
 		}
 		return nil
 	}
+	put := func(k store.Key, attrs map[string]types.AttributeValue) {
+		puts = append(puts, types.WriteRequest{PutRequest: &types.PutRequest{Item: k.Item(attrs)}})
+	}
 	for day := 1; day <= 30; day++ {
+		date := fmt.Sprintf("2026-11-%02d", day)
+		tags := &types.AttributeValueMemberSS{}
+		hits := map[string]types.AttributeValue{"tags": tags}
 		for tag := 0; tag < benchTags; tag++ {
+			name := fmt.Sprintf("channel-%02d", tag)
+			tags.Value = append(tags.Value, name)
+			hits["h:"+name] = store.N(123 * int64(shards))
 			for shard := 0; shard < shards; shard++ {
-				k := store.StatKeySub("jane", fmt.Sprintf("2026-11-%02d", day), "summit-2026", fmt.Sprintf("channel-%02d", tag), shard)
-				puts = append(puts, types.WriteRequest{PutRequest: &types.PutRequest{Item: k.Item(map[string]types.AttributeValue{
-					"hits": store.N(123), "opt_ins": store.N(12), "orders": store.N(3), "revenue_cents": store.N(29100),
-				})}})
+				put(store.SubStatKey("jane", date, "summit-2026", name, shard), map[string]types.AttributeValue{
+					"opt_ins": store.N(12), "orders": store.N(3), "revenue_cents": store.N(29100)})
 			}
+		}
+		put(store.SubsKey("jane", date, "summit-2026"), hits)
+		// The event's totals hold every tag's counts too (every click,
+		// opt-in and order writes them).
+		for shard := 0; shard < shards; shard++ {
+			put(store.StatKey("jane", date, "summit-2026", shard), map[string]types.AttributeValue{
+				"hits": store.N(123 * benchTags), "opt_ins": store.N(12 * benchTags), "orders": store.N(3 * benchTags), "revenue_cents": store.N(29100 * benchTags)})
 		}
 	}
 	return flush()

@@ -34,4 +34,6 @@ func (m memProgram) ProgramVersion(context.Context) (string, error) { return "v1
 // memCounter takes the hit and keeps nothing.
 type memCounter struct{}
 
-func (memCounter) CountHit(context.Context, string, string, string, string) error { return nil }
+func (memCounter) CountHit(_ context.Context, _, _, _, sub string, _ int) (string, error) {
+	return sub, nil
+}

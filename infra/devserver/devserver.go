@@ -140,6 +140,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		SessionKey:     o.SessionKey,
 		PublicBaseURL:  o.PublicBaseURL,
 		ProgramTTL:     2 * time.Second,
+		Local:          true,
 
 		StripeWebhookSecrets: o.StripeWebhookSecrets,
 		StripeAPIKey:         o.StripeAPIKey,

@@ -99,7 +99,7 @@ func TestToolsPagesInABrowser(t *testing.T) {
 		Subs []map[string]any
 	}
 	x.json("/reports/link-stats?month=2026-11&by=sub", "dev-jane-key", &ls)
-	if err := chromedp.Do(ctx, chromedp.Navigate(x.ts.URL+"/reports/link-stats?month=2026-11"), chromedp.WaitVisible(chromedp.ID("by-tag"))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(x.ts.URL+"/reports/link-stats?month=2026-11&by=sub"), chromedp.WaitVisible(chromedp.ID("by-tag"))); err != nil {
 		t.Fatal(err)
 	}
 	cells := text(`Array.from(document.querySelectorAll("section[aria-labelledby=by-tag] tbody tr")).map(r => Array.from(r.querySelectorAll("td")).slice(1, 5).map(c => c.textContent).join(",")).join("|")`)

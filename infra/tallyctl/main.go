@@ -143,17 +143,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if (*affiliate == "") == (*owner == "") {
 			return fmt.Errorf("issue-key: give exactly one of -affiliate or -owner")
 		}
-		if role == store.RoleAffiliate {
-			p, _, err := st.LoadProgram(ctx)
-			if err != nil {
-				return err
-			}
-			if p == nil {
-				return fmt.Errorf("issue-key: no program is loaded in %s", *table)
-			}
-			if _, ok := p.Affiliate(subject); !ok {
-				return fmt.Errorf("issue-key: unknown affiliate %q", subject)
-			}
+		p, _, err := st.LoadProgram(ctx)
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			return fmt.Errorf("issue-key: no program is loaded in %s", *table)
+		}
+		if _, ok := p.Affiliate(subject); role == store.RoleAffiliate && !ok {
+			return fmt.Errorf("issue-key: unknown affiliate %q", subject)
+		}
+		if role == store.RoleOwner && !p.IsOwner(subject) {
+			return fmt.Errorf("issue-key: %q is not an owner in the program (owners: in the program file)", subject)
 		}
 		b := make([]byte, 24)
 		if _, err := rand.Read(b); err != nil {

@@ -81,6 +81,13 @@ func TestLoadIssueRevoke(t *testing.T) {
 	if err := run(ctx, []string{"issue-key", "-affiliate", "nobody", "-table", table, "-endpoint", ep}, &out); err == nil {
 		t.Error("issued a key for an unknown affiliate")
 	}
+	if err := run(ctx, []string{"issue-key", "-owner", "Nobody", "-table", table, "-endpoint", ep}, &out); err == nil {
+		t.Error("issued an owner key for a name that is not an owner")
+	}
+	out.Reset()
+	if err := run(ctx, []string{"issue-key", "-owner", "Accounts", "-table", table, "-endpoint", ep}, &out); err != nil {
+		t.Errorf("owner key for the program's owner: %v", err)
+	}
 	if err := run(ctx, []string{"revoke-key", "-key", key, "-table", table, "-endpoint", ep}, &out); err != nil {
 		t.Fatal(err)
 	}

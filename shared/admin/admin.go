@@ -5,7 +5,6 @@ package admin
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -20,7 +19,6 @@ import (
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/auth"
-	"github.com/tallyhq/tally/shared/csrf"
 	"github.com/tallyhq/tally/shared/csvout"
 	"github.com/tallyhq/tally/shared/jsonbody"
 	"github.com/tallyhq/tally/shared/ledger"
@@ -57,33 +55,17 @@ func serve(d *app.Deps, f func(r *request) (apigw.Response, error)) apigw.Handle
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		log := apigw.Logger(ctx, d.Log, req)
 		r := &request{ctx: ctx, req: req, svc: svc, st: d.Store, now: d.Now(), log: log, format: portal.Format(req)}
-		post := req.RequestContext.HTTP.Method == http.MethodPost
-		if post && r.format == "html" {
+		if req.RequestContext.HTTP.Method == http.MethodPost && r.format == "html" {
 			r.format = "json" // a POST's answer is a page only for a form (below)
 		}
-		if post && csrf.CrossSite(req) {
-			return apigw.Error(log, apierr.Forbidden("this form can only be sent from this site")), nil
+		acc, refused := auth.OwnerGate(ctx, d.Programs, log, req, r.format == "html")
+		if refused != nil {
+			return *refused, nil
 		}
-		owner, aerr := auth.Owner(req)
-		if aerr != nil {
-			return auth.Refuse(log, req, aerr, r.format == "html"), nil
+		r.owner, r.p, r.token, r.form = acc.Name, acc.Program, acc.Token, acc.Form
+		if r.form != nil {
+			r.format = "html"
 		}
-		r.owner = owner
-		if apigw.Header(req, "Authorization") == "" { // signed in by a session
-			r.token = auth.From(req).FormToken
-			if post {
-				vals, ok := readForm(req)
-				if !ok || r.token == "" || subtle.ConstantTimeCompare([]byte(vals.Get("csrf")), []byte(r.token)) != 1 {
-					return apigw.Error(log, apierr.Forbidden("the form is missing its token or is from another session: reload the page and try again")), nil
-				}
-				r.form, r.format = vals, "html"
-			}
-		}
-		p, err := d.Programs.Get(ctx)
-		if err != nil {
-			return apigw.Error(log, err), nil
-		}
-		r.p = p
 		resp, err := f(r)
 		if err != nil {
 			if r.format == "html" {
@@ -93,19 +75,6 @@ func serve(d *app.Deps, f func(r *request) (apigw.Response, error)) apigw.Handle
 		}
 		return resp, nil
 	}
-}
-
-// readForm reads an HTML form's fields (application/x-www-form-urlencoded).
-func readForm(req apigw.Request) (url.Values, bool) {
-	if !strings.HasPrefix(apigw.Header(req, "Content-Type"), "application/x-www-form-urlencoded") {
-		return nil, false
-	}
-	body, err := apigw.Body(req)
-	if err != nil || len(body) > 16<<10 {
-		return nil, false
-	}
-	vals, err := url.ParseQuery(string(body))
-	return vals, err == nil
 }
 
 // decode reads the JSON body (empty counts as {}) into v, refusing unknown

@@ -43,6 +43,10 @@ type Config struct {
 	WebhookDLQURL   string // TALLY_WEBHOOK_DLQ_URL: deliveries given up on, for the owner
 	OutgoingSecret  string // TALLY_OUTGOING_WEBHOOK_SECRET: signs for endpoints without their own secret
 	MailLinkKey     string // TALLY_MAIL_LINK_KEY: signs unsubscribe links (32+ bytes)
+	// Local is the dev server on this machine (set by it, never from the
+	// environment): the old session cookie name over http, and outgoing
+	// webhooks to http loopback endpoints. A function on AWS is never local.
+	Local bool
 }
 
 // ConfigFromEnv reads Config from the environment.

@@ -38,6 +38,7 @@ type authorizer struct {
 	st     *store.Store
 	signer *session.Signer
 	now    func() time.Time
+	local  bool // the dev server: plain http is possible
 
 	mu    sync.Mutex
 	cache map[string]cachedKey
@@ -53,7 +54,7 @@ type cachedKey struct {
 // with the spec's JSON 401, a 403, or send a browser to sign in — an HTTP
 // API authorizer itself can only answer a bare 401 or 403.
 func Authorizer(d *app.Deps) AuthorizerHandler {
-	a := &authorizer{st: d.Store, now: d.Now, cache: map[string]cachedKey{}}
+	a := &authorizer{st: d.Store, now: d.Now, local: d.Config.Local, cache: map[string]cachedKey{}}
 	if d.Config.SessionKey != "" {
 		s, err := session.NewSigner([]byte(d.Config.SessionKey))
 		if err != nil {
@@ -93,7 +94,7 @@ func (a *authorizer) decide(ctx context.Context, req events.APIGatewayV2CustomAu
 		}
 		return k.Role, k.Subject, Found, "", nil
 	}
-	value := session.FromCookies(func(name string) string { return cookie(req.Cookies, header(req.Headers, "cookie"), name) })
+	value := session.FromCookies(func(name string) string { return cookie(req.Cookies, header(req.Headers, "cookie"), name) }, a.https(req))
 	if value == "" || a.signer == nil {
 		return "", "", Missing, "", nil
 	}
@@ -110,6 +111,13 @@ func (a *authorizer) decide(ctx context.Context, req events.APIGatewayV2CustomAu
 		return "", "", InvalidSession, "", nil
 	}
 	return role, subject, Found, a.signer.FormToken(ss), nil
+}
+
+// https says whether the request came over https. API Gateway sets
+// X-Forwarded-Proto; only the dev server (Config.Local) is ever plain http,
+// so on AWS a request claiming http is still treated as https.
+func (a *authorizer) https(req events.APIGatewayV2CustomAuthorizerV2Request) bool {
+	return !a.local || header(req.Headers, "x-forwarded-proto") != "http"
 }
 
 func (a *authorizer) lookup(ctx context.Context, hash string) (*store.APIKey, error) {

@@ -27,21 +27,6 @@ func Affiliate(req apigw.Request) (string, *apierr.Error) {
 	return p.Subject, nil
 }
 
-// Owner is the owner an admin request is for. No key or an unknown key: 401;
-// an affiliate's key (or session): 403.
-func Owner(req apigw.Request) (string, *apierr.Error) {
-	p := From(req)
-	switch {
-	case p.Auth == Missing:
-		return "", apierr.Unauthorized("sign in as an owner, or send Authorization: Bearer <owner API key>")
-	case p.Auth != Found:
-		return "", apierr.Unauthorized("the API key is not valid")
-	case p.Role != store.RoleOwner:
-		return "", apierr.Forbidden("this route needs an owner key or an owner's session")
-	}
-	return p.Subject, nil
-}
-
 // SignInWouldHelp says whether a browser should be sent to sign in: it sent
 // no key and has no valid session. A request with an Authorization header
 // always gets the JSON error instead.
@@ -50,12 +35,19 @@ func SignInWouldHelp(req apigw.Request) bool {
 	return a == Missing || a == InvalidSession
 }
 
-// Refuse answers a request that Affiliate or Owner turned away: a browser
+// Refuse answers a request that Affiliate or OwnerGate turned away: a browser
 // (page) without valid credentials goes to sign in and comes back to this
 // page; a browser signed in to the other portal gets a page saying so
 // (403); anything else the JSON error.
-func Refuse(log *slog.Logger, req apigw.Request, aerr *apierr.Error, page bool) apigw.Response {
-	if page && SignInWouldHelp(req) {
+func Refuse(log *slog.Logger, req apigw.Request, err error, page bool) apigw.Response {
+	aerr := apierr.From(err)
+	if aerr == apierr.Internal {
+		return apigw.Error(log, err)
+	}
+	// A session that no longer counts (signed out, or its owner removed)
+	// signs in again; a key always gets the JSON error.
+	session := apigw.Header(req, "Authorization") == ""
+	if page && (SignInWouldHelp(req) || (session && aerr.Status == http.StatusUnauthorized)) {
 		return portal.Redirect("/login?next=" + url.QueryEscape(pathAndQuery(req)))
 	}
 	if p := From(req); page && aerr.Status == http.StatusForbidden && p.Auth == Found {

@@ -33,9 +33,11 @@ const (
 // click always redirects, even when the table is slow or down.
 const countTimeout = 800 * time.Millisecond
 
-// Counter adds one hit; the store does it with one UpdateItem.
+// Counter adds one hit to its event's day total and, for a tagged click,
+// to its tag (or "other" once the day has maxTags tags), and says which tag
+// it counted under (store.CountHit).
 type Counter interface {
-	CountHit(ctx context.Context, affiliate, date, event, sub string) error
+	CountHit(ctx context.Context, affiliate, date, event, sub string, maxTags int) (string, error)
 }
 
 // Handler serves both link routes.
@@ -122,23 +124,30 @@ func (h *Handler) click(ctx context.Context, req apigw.Request, p *program.Progr
 		visitor = nil // a malformed query is not passed on, and names no tag or page
 	}
 	sub := clicktoken.NormalizeSub(visitor.Get(SubParam))
-	token := h.keys.Sign(clicktoken.Claims{Affiliate: aff, Event: event, At: now, Sub: sub})
 	if bots.Countable(req.RequestContext.HTTP.Method, apigw.Header(req, "User-Agent")) {
-		h.count(ctx, req, aff, event, sub, date)
+		sub = h.count(ctx, req, aff, event, sub, date, p.TagsPerDay())
 	}
+	// The token carries the tag the click counted under, so its opt-ins
+	// and orders count there too ("other" past the day's limit).
+	token := h.keys.Sign(clicktoken.Claims{Affiliate: aff, Event: event, At: now, Sub: sub})
 	cookie := CookieName + "=" + token + "; Max-Age=" + strconv.Itoa(p.CookieDays*86400) + "; Path=/; HttpOnly; Secure; SameSite=Lax"
 	return redirect(withToken(ev.Destination(date, visitor.Get(ToParam)), visitor, token), []string{cookie})
 }
 
-// count adds the hit, under its channel tag when it has one (one request,
-// at most one write unit: see store.CountHit). A failure is logged; the
-// visitor is redirected anyway.
-func (h *Handler) count(ctx context.Context, req apigw.Request, aff, event, sub, date string) {
+// count adds the hit (see store.CountHit: one write, and one more for a
+// tag) and returns the tag it counted under. A failure is logged; the
+// visitor is redirected anyway, with the tag they came with.
+func (h *Handler) count(ctx context.Context, req apigw.Request, aff, event, sub, date string, maxTags int) string {
 	ctx, cancel := context.WithTimeout(ctx, h.wait)
 	defer cancel()
-	if err := h.counter.CountHit(ctx, aff, date, event, sub); err != nil {
+	counted, err := h.counter.CountHit(ctx, aff, date, event, sub, maxTags)
+	if err != nil {
 		apigw.Logger(ctx, h.log, req).Error("hit not counted", "affiliate", aff, "event", event, "err", err.Error())
 	}
+	if counted == "" {
+		return sub
+	}
+	return counted
 }
 
 // withToken keeps the visitor's own query (utm_* and the like) and adds the

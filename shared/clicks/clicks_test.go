@@ -272,7 +272,7 @@ func TestClickRedirectsWhenTheTableIsDown(t *testing.T) {
 
 type slowCounter struct{}
 
-func (slowCounter) CountHit(ctx context.Context, _, _, _, _ string) error {
+func (slowCounter) CountHit(ctx context.Context, _, _, _, _ string, _ int) (string, error) {
 	<-ctx.Done()
-	return ctx.Err()
+	return "", ctx.Err()
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"strconv"
+	"unicode"
 )
 
 // Text marks a cell as text (names, ids, emails, references).
@@ -59,15 +60,20 @@ func cell(c any) string {
 }
 
 // Escape neutralizes a text cell that a spreadsheet would read as a
-// formula: one starting with =, +, -, @, a tab or a carriage return gets a
-// leading apostrophe (the OWASP advice; spreadsheets show it as text).
+// formula: one whose first character after any leading spaces, control or
+// invisible format characters is =, +, -, @, a tab or a carriage return
+// gets a leading apostrophe (the OWASP advice; spreadsheets show it as
+// text). Spreadsheets skip such leading characters, so checking only the
+// first byte lets " =1+1" or "\n=1+1" through.
 func Escape(s string) string {
-	if s == "" {
+	for _, r := range s {
+		switch {
+		case r == '=' || r == '+' || r == '-' || r == '@' || r == '\t' || r == '\r':
+			return "'" + s
+		case unicode.IsSpace(r) || unicode.IsControl(r) || unicode.Is(unicode.Cf, r):
+			continue
+		}
 		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
 	}
 	return s
 }

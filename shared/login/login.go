@@ -301,7 +301,7 @@ func (f *flow) finish(ctx context.Context, req apigw.Request, l *store.Login, by
 		return apigw.Error(log, err), nil
 	}
 	log.Info("signed in", "role", ss.Role, "subject", l.Affiliate)
-	return portal.Redirect(next, f.signer.CookieOver(ss, now, apigw.HTTPS(req))), nil
+	return portal.Redirect(next, f.signer.CookieOver(ss, now, https(f.d, req))), nil
 }
 
 // Logout serves POST /logout: ends the session on the server too, so the
@@ -313,7 +313,7 @@ func Logout(d *app.Deps) apigw.Handler {
 		if resp, refused := crossSite(ctx, d, req); refused {
 			return resp, nil
 		}
-		value := session.FromCookies(func(name string) string { return apigw.Cookie(req, name) })
+		value := session.FromCookies(func(name string) string { return apigw.Cookie(req, name) }, https(d, req))
 		if ss, err := f.signer.Verify(value, d.Now()); err == nil {
 			vals, _ := readForm(req)
 			if !f.signer.CheckFormToken(ss, vals.Get("csrf")) {
@@ -463,3 +463,7 @@ func eightDigits() string {
 	}
 	return fmt.Sprintf("%08d", n.Int64())
 }
+
+// https says whether the session cookie is the __Host- one: always on AWS,
+// and on the dev server when it is served over https.
+func https(d *app.Deps, req apigw.Request) bool { return !d.Config.Local || apigw.HTTPS(req) }

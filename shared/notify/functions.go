@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"crypto/hmac"
 	"encoding/json"
 	"fmt"
 	"html"
@@ -22,7 +21,6 @@ import (
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/auth"
-	"github.com/tallyhq/tally/shared/csrf"
 	"github.com/tallyhq/tally/shared/mail"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
@@ -70,7 +68,7 @@ func NewSender(d *app.Deps) *Sender {
 	if d.Config.WebhookQueueURL == "" || d.Config.WebhookDLQURL == "" {
 		d.Fatal("TALLY_WEBHOOK_QUEUE_URL and TALLY_WEBHOOK_DLQ_URL", fmt.Errorf("not set"))
 	}
-	return &Sender{Programs: d.Programs, Secret: d.Config.OutgoingSecret, HTTP: d.WebhookHTTP, SQS: d.AWSSQS(),
+	return &Sender{Programs: d.Programs, Secret: d.Config.OutgoingSecret, Local: d.Config.Local, HTTP: d.WebhookHTTP, SQS: d.AWSSQS(),
 		QueueURL: d.Config.WebhookQueueURL, DLQURL: d.Config.WebhookDLQURL, Delays: d.RetryDelays, Log: d.Log, Now: time.Now}
 }
 
@@ -93,30 +91,16 @@ type Failed struct {
 // maxListed bounds one listing of the dead-letter queue.
 const maxListed = 500
 
-// owner checks an owner's request the way the other /admin routes do: a
-// key, or a session whose forms carry its token; a page for a browser.
+// owner is the owner gate of every /admin route (auth.OwnerGate); page
+// says the answer is a page (a browser's GET, or its form's POST).
 func owner(d *app.Deps, ctx context.Context, req apigw.Request) (who string, page bool, form url.Values, refused *apigw.Response) {
 	log := apigw.Logger(ctx, d.Log, req)
-	post := req.RequestContext.HTTP.Method == http.MethodPost
-	page = !post && portal.WantsHTML(req)
-	refuse := func(r apigw.Response) (string, bool, url.Values, *apigw.Response) { return "", page, nil, &r }
-	if post && csrf.CrossSite(req) {
-		return refuse(apigw.Error(log, apierr.Forbidden("this form can only be sent from this site")))
+	page = req.RequestContext.HTTP.Method != http.MethodPost && portal.WantsHTML(req)
+	acc, refused := auth.OwnerGate(ctx, d.Programs, log, req, page)
+	if refused != nil {
+		return "", page, nil, refused
 	}
-	who, aerr := auth.Owner(req)
-	if aerr != nil {
-		return refuse(auth.Refuse(log, req, aerr, page))
-	}
-	if post && apigw.Header(req, "Authorization") == "" { // a signed-in page's form
-		token := auth.From(req).FormToken
-		body, err := apigw.Body(req)
-		vals, perr := url.ParseQuery(string(body))
-		if err != nil || perr != nil || len(body) > 16<<10 || token == "" || !hmac.Equal([]byte(vals.Get("csrf")), []byte(token)) {
-			return refuse(apigw.Error(log, apierr.Forbidden("the form is missing its token or is from another session: reload the page and try again")))
-		}
-		return who, true, vals, nil
-	}
-	return who, page, nil, nil
+	return acc.Name, page || acc.Form != nil, acc.Form, nil
 }
 
 // failedPage is the owner's page of the dead-letter queue.

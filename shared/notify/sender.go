@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/tallyhq/tally/shared/egress"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/webhooksig"
 )
@@ -41,7 +43,12 @@ type Sender struct {
 	Programs *program.Cache
 	// Secret signs for endpoints whose program entry has none (on AWS, a
 	// secret parameter).
-	Secret   string
+	Secret string
+	// Local is the dev server on this machine: http to a loopback endpoint
+	// is allowed and addresses are not checked. Deployed, neither.
+	Local bool
+	// HTTP sends the deliveries; nil is egress.Client. Whatever it is, it
+	// follows no redirect.
 	HTTP     *http.Client
 	SQS      SQS
 	QueueURL string
@@ -49,6 +56,8 @@ type Sender struct {
 	Delays   []time.Duration
 	Log      *slog.Logger
 	Now      func() time.Time
+
+	once sync.Once
 }
 
 // HandleSQS delivers a batch of queued messages at once (each within
@@ -86,10 +95,24 @@ func (s *Sender) one(ctx context.Context, p *program.Program, m events.SQSMessag
 	}
 	tries, _ := strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
 	tries = max(tries, 1)
-	err := s.deliver(ctx, p, d)
-	log := s.Log.With("webhook_id", d.ID, "type", d.Type, "url", d.URL, "try", tries)
+	log := s.Log.With("webhook_id", d.ID, "type", d.Type, "endpoint", egress.Name(d.URL), "try", tries)
+	w, ok := endpoint(p, d.URL)
+	if !ok {
+		log.Warn("endpoint no longer in the program; delivery dropped")
+		return true
+	}
+	err := s.deliver(ctx, w, d)
 	if err == nil {
 		log.Info("webhook delivered")
+		return true
+	}
+	if errors.Is(err, errNeverDeliverable) { // the same URL will not do better later
+		d.LastError, d.Tries = err.Error(), tries
+		if qerr := Enqueue(ctx, s.SQS, s.DLQURL, d, 0); qerr != nil {
+			log.Error("could not move to the dead-letter queue", "err", qerr.Error())
+			return false
+		}
+		log.Warn("webhook refused; in the dead-letter queue", "err", err.Error())
 		return true
 	}
 	delays := s.Delays
@@ -116,23 +139,39 @@ func (s *Sender) one(ctx context.Context, p *program.Program, m events.SQSMessag
 	return false
 }
 
-// deliver POSTs the body, signed now, and wants a 2xx within the timeout.
-func (s *Sender) deliver(ctx context.Context, p *program.Program, d Delivery) error {
-	secret := s.Secret
+// endpoint is the program's endpoint of that URL, if it still has one.
+func endpoint(p *program.Program, url string) (program.WebhookOut, bool) {
 	for _, w := range p.WebhooksOut {
-		if w.URL == d.URL && w.Secret != "" {
-			secret = w.Secret
+		if w.URL == url {
+			return w, true
 		}
+	}
+	return program.WebhookOut{}, false
+}
+
+// errNeverDeliverable marks a delivery that no later try can make (its URL
+// is one Tally does not send to).
+var errNeverDeliverable = errors.New("not deliverable")
+
+// deliver POSTs the body, signed now, and wants a 2xx within the timeout;
+// a redirect is a failure, never followed. Errors never hold the URL.
+func (s *Sender) deliver(ctx context.Context, w program.WebhookOut, d Delivery) error {
+	if err := egress.CheckURL(d.URL, s.Local); err != nil {
+		return fmt.Errorf("%w: %v", errNeverDeliverable, err)
+	}
+	secret := s.Secret
+	if w.Secret != "" {
+		secret = w.Secret
 	}
 	keys, err := webhooksig.ParseSecrets(secret)
 	if err != nil {
-		return fmt.Errorf("no usable secret for %s: %w", d.URL, err)
+		return fmt.Errorf("no usable secret for this endpoint: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, DeliveryTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.URL, bytes.NewReader([]byte(d.Body)))
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %v", errNeverDeliverable, egress.Cause(err))
 	}
 	now := s.Now()
 	req.Header.Set("Content-Type", "application/json")
@@ -140,13 +179,9 @@ func (s *Sender) deliver(ctx context.Context, p *program.Program, d Delivery) er
 	req.Header.Set(webhooksig.HeaderID, d.ID)
 	req.Header.Set(webhooksig.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
 	req.Header.Set(webhooksig.HeaderSignature, webhooksig.Sign(keys[0], d.ID, now, []byte(d.Body)))
-	client := s.HTTP
-	if client == nil {
-		client = http.DefaultClient
-	}
-	res, err := client.Do(req)
+	res, err := s.client().Do(req)
 	if err != nil {
-		return err
+		return egress.Cause(err)
 	}
 	defer res.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
@@ -154,4 +189,18 @@ func (s *Sender) deliver(ctx context.Context, p *program.Program, d Delivery) er
 		return fmt.Errorf("endpoint answered %d", res.StatusCode)
 	}
 	return nil
+}
+
+// client is the sender's HTTP client, built once.
+func (s *Sender) client() *http.Client {
+	s.once.Do(func() {
+		if s.HTTP == nil {
+			s.HTTP = egress.Client(s.Local, DeliveryTimeout)
+			return
+		}
+		c := *s.HTTP
+		c.CheckRedirect = egress.NoRedirect
+		s.HTTP = &c
+	})
+	return s.HTTP
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/egress"
 	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
@@ -131,7 +132,7 @@ func Enqueue(ctx context.Context, q SQS, url string, d Delivery, delay time.Dura
 	}
 	_, err = q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(string(b)), DelaySeconds: int32(delay / time.Second)})
 	if err != nil {
-		return fmt.Errorf("queue %s for %s: %w", d.ID, d.URL, err)
+		return fmt.Errorf("queue %s for %s: %w", d.ID, egress.Name(d.URL), err)
 	}
 	return nil
 }

@@ -44,9 +44,12 @@ type LinkStatsView struct {
 	Rows   []StatRow
 	Total  StatRow
 	Charts []Chart
-	// Subs are the rows per channel tag, when any visit came with one.
+	// Subs are the rows per channel tag, when asked for (by=sub) and any
+	// visit came with one; SubsURL is this page asking for them.
 	Subs    []SubStatRow
 	SubsCSV string
+	SubsURL string
+	BySub   bool
 }
 
 // SubStatRow is one event's counts from one channel tag ("" untagged).

@@ -15,6 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/tallyhq/tally/shared/egress"
 	"github.com/tallyhq/tally/shared/webhooksig"
 )
 
@@ -133,6 +134,9 @@ func (p *Program) validate(probs *problems) {
 		if _, err := time.LoadLocation(p.Timezone); err != nil || p.Timezone == "Local" {
 			probs.add("timezone", "unknown IANA time zone %q", p.Timezone)
 		}
+	}
+	if n := p.MaxTagsPerDay; n != nil && (*n < 1 || *n > MaxMaxTagsPerDay) {
+		probs.add("max_tags_per_day", "must be between 1 and %d, got %d", MaxMaxTagsPerDay, *n)
 	}
 	if p.CookieDays < 0 || p.CookieDays > 3650 {
 		probs.add("cookie_days", "must be between 1 and 3650, got %d", p.CookieDays)
@@ -267,6 +271,9 @@ func (p *Program) validate(probs *problems) {
 	for i, w := range p.WebhooksOut {
 		at := fmt.Sprintf("webhooks_out[%d]", i)
 		checkURL(probs, at+".url", w.URL, true)
+		if err := egress.CheckURL(w.URL, true); w.URL != "" && err != nil {
+			probs.add(at+".url", "must be an https URL (http only to a loopback address, for the dev server): %v", err)
+		}
 		if w.Secret != "" {
 			if _, err := webhooksig.ParseSecrets(w.Secret); err != nil || len(strings.Fields(w.Secret)) != 1 {
 				probs.add(at+".secret", "must be one whsec_<base64> secret")

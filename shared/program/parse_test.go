@@ -174,3 +174,24 @@ func TestRecurringMonths(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxTagsPerDay(t *testing.T) {
+	base := "currency: USD\nfallback_url: https://example.com/\nevents: [{slug: e, name: E, url: \"https://example.com/e\"}]\n"
+	for _, c := range []struct {
+		line string
+		want int
+		ok   bool
+	}{{"", 50, true}, {"max_tags_per_day: 1\n", 1, true}, {"max_tags_per_day: 500\n", 500, true},
+		{"max_tags_per_day: 0\n", 0, false}, {"max_tags_per_day: -3\n", 0, false}, {"max_tags_per_day: 501\n", 0, false}} {
+		p, err := program.Parse([]byte(base + c.line))
+		if (err == nil) != c.ok {
+			t.Fatalf("%q: err %v", c.line, err)
+		}
+		if c.ok && p.TagsPerDay() != c.want {
+			t.Errorf("%q: TagsPerDay() = %d, want %d", c.line, p.TagsPerDay(), c.want)
+		}
+		if !c.ok && !strings.Contains(err.Error(), "max_tags_per_day") {
+			t.Errorf("%q: %v does not name max_tags_per_day", c.line, err)
+		}
+	}
+}

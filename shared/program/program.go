@@ -39,16 +39,19 @@ type Program struct {
 	// RecurringMonths is how long a subscription's invoices earn for its
 	// referrer after the first one (SPEC 10); nil is the default, 0 the
 	// first invoice only.
-	RecurringMonths *int        `yaml:"recurring_months" json:"recurring_months,omitempty"`
-	Attribution     string      `yaml:"attribution" json:"attribution"`
-	FallbackURL     string      `yaml:"fallback_url" json:"fallback_url"`
-	PublicBaseURL   string      `yaml:"public_base_url" json:"public_base_url,omitempty"`
-	Events          []Event     `yaml:"events" json:"-"`
-	Products        []Product   `yaml:"products" json:"-"`
-	Plans           []Plan      `yaml:"plans" json:"-"`
-	Affiliates      []Affiliate `yaml:"affiliates" json:"-"`
-	Payouts         *Payouts    `yaml:"payouts" json:"payouts,omitempty"`
-	Owners          []Owner     `yaml:"owners" json:"-"`
+	RecurringMonths *int   `yaml:"recurring_months" json:"recurring_months,omitempty"`
+	Attribution     string `yaml:"attribution" json:"attribution"`
+	FallbackURL     string `yaml:"fallback_url" json:"fallback_url"`
+	PublicBaseURL   string `yaml:"public_base_url" json:"public_base_url,omitempty"`
+	// MaxTagsPerDay bounds the distinct channel tags counted per affiliate,
+	// event and day (SPEC 14); nil is DefaultMaxTagsPerDay.
+	MaxTagsPerDay *int        `yaml:"max_tags_per_day" json:"max_tags_per_day,omitempty"`
+	Events        []Event     `yaml:"events" json:"-"`
+	Products      []Product   `yaml:"products" json:"-"`
+	Plans         []Plan      `yaml:"plans" json:"-"`
+	Affiliates    []Affiliate `yaml:"affiliates" json:"-"`
+	Payouts       *Payouts    `yaml:"payouts" json:"payouts,omitempty"`
+	Owners        []Owner     `yaml:"owners" json:"-"`
 	// WebhooksOut are the business's endpoints that hear of commissions,
 	// payouts, orders and opt-ins (SPEC section 12).
 	WebhooksOut []WebhookOut `yaml:"webhooks_out" json:"webhooks_out,omitempty"`
@@ -296,6 +299,17 @@ func (p *Program) Affiliate(code string) (*Affiliate, bool) {
 	return e, ok
 }
 
+// IsOwner says whether name is one of the program's owners: only they
+// may act as owners, whatever keys or sessions they hold.
+func (p *Program) IsOwner(name string) bool {
+	for _, o := range p.Owners {
+		if o.Name == name && name != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // Payee finds anyone a payout may pay by code: an affiliate, else a former
 // one (only the owner's views of what is owed look them up).
 func (p *Program) Payee(code string) (a *Affiliate, former bool, ok bool) {
@@ -348,6 +362,23 @@ func (p *Program) Recurring() int {
 		return DefaultRecurringMonths
 	}
 	return *p.RecurringMonths
+}
+
+// DefaultMaxTagsPerDay is max_tags_per_day when the file has none, and
+// MaxMaxTagsPerDay the most it may be (a day's tags are one item, written
+// by every tagged click: its size is what such a click costs).
+const (
+	DefaultMaxTagsPerDay = 50
+	MaxMaxTagsPerDay     = 500
+)
+
+// TagsPerDay is how many distinct channel tags are counted per affiliate,
+// event and day; a click with a further new tag counts under "other".
+func (p *Program) TagsPerDay() int {
+	if p.MaxTagsPerDay == nil {
+		return DefaultMaxTagsPerDay
+	}
+	return *p.MaxTagsPerDay
 }
 
 // CookieWindow is how long a click or opt-in keeps attributing a person.

@@ -58,20 +58,25 @@ func serve(d *app.Deps, v view) apigw.Handler {
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		log := apigw.Logger(ctx, d.Log, req)
 		format := formatOf(req)
+		var p *program.Program
 		code, aerr := auth.Affiliate(req)
 		if v.owner {
 			if format == "html" {
 				format = "json"
 			}
-			_, aerr = auth.Owner(req)
-			code = req.PathParameters["code"]
-		}
-		if aerr != nil {
-			return auth.Refuse(log, req, aerr, format == "html"), nil
-		}
-		p, err := d.Programs.Get(ctx)
-		if err != nil {
-			return apigw.Error(log, err), nil
+			acc, refused := auth.OwnerGate(ctx, d.Programs, log, req, false)
+			if refused != nil {
+				return *refused, nil
+			}
+			code, p = req.PathParameters["code"], acc.Program
+		} else {
+			if aerr != nil {
+				return auth.Refuse(log, req, aerr, format == "html"), nil
+			}
+			var err error
+			if p, err = d.Programs.Get(ctx); err != nil {
+				return apigw.Error(log, err), nil
+			}
 		}
 		a, ok := p.Affiliate(code)
 		if v.owner { // the owner still sees what a former affiliate is owed

@@ -17,7 +17,7 @@ import (
 )
 
 // CookieName is the session cookie's name over plain HTTP (the dev server),
-// and its old name: cookies set under it are accepted until they expire.
+// and its old name; over https it is never read.
 const CookieName = "tally_session"
 
 // HostCookieName is the cookie's name over https. The __Host- prefix makes a
@@ -117,8 +117,14 @@ func ClearAll() []string {
 }
 
 // FromCookies picks the session cookie's value out of a request's cookies:
-// the __Host- name first, then the old one.
-func FromCookies(cookie func(name string) string) string {
+// over https only the __Host- name, which no sibling subdomain can set (a
+// cookie of the old name could be planted by one: a sign-in into the
+// planter's account); over plain http (the dev server) the old name, which
+// is the name it sets there.
+func FromCookies(cookie func(name string) string, https bool) string {
+	if https {
+		return cookie(HostCookieName)
+	}
 	if v := cookie(HostCookieName); v != "" {
 		return v
 	}

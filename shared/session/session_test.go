@@ -93,12 +93,17 @@ func TestCookieNamesAndFormTokens(t *testing.T) {
 		t.Errorf("plain HTTP cookie: %q", ck)
 	}
 	jar := map[string]string{"tally_session": "old", "__Host-tally_session": "new"}
-	if v := FromCookies(func(n string) string { return jar[n] }); v != "new" {
-		t.Errorf("read %q, want the __Host- cookie", v)
+	for _, https := range []bool{true, false} {
+		if v := FromCookies(func(n string) string { return jar[n] }, https); v != "new" {
+			t.Errorf("https %v: read %q, want the __Host- cookie", https, v)
+		}
 	}
 	delete(jar, "__Host-tally_session")
-	if v := FromCookies(func(n string) string { return jar[n] }); v != "old" {
-		t.Errorf("read %q, want the old name still accepted", v)
+	if v := FromCookies(func(n string) string { return jar[n] }, true); v != "" {
+		t.Errorf("over https read %q: only the __Host- cookie may be read (a sibling subdomain can plant the other)", v)
+	}
+	if v := FromCookies(func(n string) string { return jar[n] }, false); v != "old" {
+		t.Errorf("over http read %q, want the dev server's name", v)
 	}
 	tok := s.FormToken(ss)
 	for name, c := range map[string]struct {

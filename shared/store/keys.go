@@ -56,16 +56,29 @@ func StatKey(affiliate, date, event string, shard int) Key {
 	return Key{"STATS#" + affiliate, fmt.Sprintf("%s#%s#%d", date, event, shard)}
 }
 
-// StatKeySub is one shard of the counters of the visits that came with a
-// channel tag (SPEC section 13): the untagged key with the tag after the
-// shard, so a day's tagged and untagged counters are one range, and a
-// tagged click still writes one item.
-func StatKeySub(affiliate, date, event, sub string, shard int) Key {
-	k := StatKey(affiliate, date, event, shard)
-	if sub != "" {
-		k.SK += "#" + sub
-	}
-	return k
+// subsPrefix starts the sort keys of channel tags in an affiliate's
+// counters partition: "~" sorts after every date, so no Query of the totals
+// (StatRange, LatestHitBefore) ever reads a tag, and the functions that may
+// write STATS#* may write tags.
+const subsPrefix = "~SUB#"
+
+// SubsKey is an affiliate's channel tags of one event and day (SPEC 14):
+// the tags counted (a string set of at most the program's max_tags_per_day)
+// and each one's hits (attribute "h:<tag>", "h:other" past the limit).
+func SubsKey(affiliate, date, event string) Key {
+	return Key{"STATS#" + affiliate, subsPrefix + date + "#" + event}
+}
+
+// SubStatKey is one shard of the opt-ins, orders and revenue that came
+// through a tagged click (webhooks write them beside the event's total).
+func SubStatKey(affiliate, date, event, sub string, shard int) Key {
+	return Key{"STATS#" + affiliate, fmt.Sprintf("%s%s#%s#%d#%s", subsPrefix, date, event, shard, sub)}
+}
+
+// SubsRange is the sort-key range of an affiliate's tags for the dates
+// from..to inclusive.
+func SubsRange(affiliate, from, to string) (pk, lo, hi string) {
+	return "STATS#" + affiliate, subsPrefix + from, subsPrefix + to + "#~"
 }
 
 // StatRange is the sort-key range of an affiliate's counters for the dates

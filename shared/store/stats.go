@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -32,16 +35,29 @@ type StatDelta struct {
 	Hits, OptIns, Orders, RevenueCents int64
 }
 
+// TagOther is the tag a click counts under when its own tag would be one
+// more than the day allows.
+const TagOther = "other"
+
 // StatUpdate is the UpdateItem (or transaction Update) that adds d to one
 // shard of the counters: a single write of a small item.
 func (s *Store) StatUpdate(affiliate, date, event string, shard int, d StatDelta) *types.Update {
-	return s.StatUpdateSub(affiliate, date, event, "", shard, d)
+	return s.addTo(StatKey(affiliate, date, event, shard), d)
 }
 
-// StatUpdateSub is StatUpdate on the counters of a channel tag ("" for
-// none): still one write of one small item.
-func (s *Store) StatUpdateSub(affiliate, date, event, sub string, shard int, d StatDelta) *types.Update {
-	k := StatKeySub(affiliate, date, event, sub, shard)
+// StatUpdates are the updates an opt-in or order through a click makes:
+// one shard of its event's day total and, when the click had a channel
+// tag, one shard of that tag's counters beside it (SubStatKey). Totals
+// never read a tag's counters.
+func (s *Store) StatUpdates(affiliate, date, event, sub string, shard int, d StatDelta) []*types.Update {
+	us := []*types.Update{s.StatUpdate(affiliate, date, event, shard, d)}
+	if sub != "" {
+		us = append(us, s.addTo(SubStatKey(affiliate, date, event, sub, shard), d))
+	}
+	return us
+}
+
+func (s *Store) addTo(k Key, d StatDelta) *types.Update {
 	var adds []string
 	vals := map[string]types.AttributeValue{}
 	for _, c := range []struct {
@@ -61,32 +77,107 @@ func (s *Store) StatUpdateSub(affiliate, date, event, sub string, shard int, d S
 	}
 }
 
-// CountHit adds a click to one random shard of the day's counter (of its
-// channel tag, "" for none): one UpdateItem of a small item, at most one
-// write unit, nothing read back.
-func (s *Store) CountHit(ctx context.Context, affiliate, date, event, sub string) error {
-	u := s.StatUpdateSub(affiliate, date, event, sub, rand.IntN(StatShards), StatDelta{Hits: 1})
+// CountHit counts a click: one UpdateItem on a random shard of its event's
+// day total (every click, so totals never read tags). A tagged click also
+// counts in the day's tags item (SubsKey), at the same time: its tag while
+// the day has fewer than maxTags distinct tags or already has this one,
+// else "other" (a second write, after the first is refused). It returns
+// the tag the click was counted under ("" for none).
+func (s *Store) CountHit(ctx context.Context, affiliate, date, event, sub string, maxTags int) (string, error) {
+	total := make(chan error, 1)
+	go func() {
+		u := s.StatUpdate(affiliate, date, event, rand.IntN(StatShards), StatDelta{Hits: 1})
+		_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
+			ExpressionAttributeValues: u.ExpressionAttributeValues,
+			ReturnValues:              types.ReturnValueNone,
+		})
+		total <- err
+	}()
+	counted := ""
+	var tagErr error
+	if sub != "" {
+		counted, tagErr = s.countTag(ctx, affiliate, date, event, sub, maxTags)
+	}
+	if err := <-total; err != nil {
+		return counted, fmt.Errorf("count hit: %w", err)
+	}
+	return counted, tagErr
+}
+
+// countTag adds a hit to the tag in the day's tags item, admitting a new
+// tag only while the day has room; past that, to "other". A warm function
+// remembers the tags of days it found full, so a flood of new tags costs
+// one write each, not two, and the day's own tags still count as
+// themselves.
+func (s *Store) countTag(ctx context.Context, affiliate, date, event, sub string, maxTags int) (string, error) {
+	k := SubsKey(affiliate, date, event)
+	day := fmt.Sprintf("%s|%s|%d", k.PK, k.SK, maxTags)
+	if admitted, full := s.fullDays.tags(day); sub != TagOther && (!full || admitted[sub]) {
+		_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName:                           aws.String(s.Table),
+			Key:                                 k.AV(),
+			UpdateExpression:                    aws.String("ADD #tags :tags, #h :one"),
+			ConditionExpression:                 aws.String("attribute_not_exists(#tags) OR contains(#tags, :tag) OR size(#tags) < :max"),
+			ExpressionAttributeNames:            map[string]string{"#tags": "tags", "#h": "h:" + sub},
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":tags": &types.AttributeValueMemberSS{Value: []string{sub}}, ":tag": S(sub), ":one": N(1), ":max": N(int64(maxTags))},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		var full *types.ConditionalCheckFailedException
+		if !errors.As(err, &full) {
+			if err != nil {
+				return sub, fmt.Errorf("count tag: %w", err)
+			}
+			return sub, nil
+		}
+		if ss, ok := full.Item["tags"].(*types.AttributeValueMemberSS); ok {
+			s.fullDays.add(day, ss.Value)
+		}
+	}
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
-		ExpressionAttributeValues: u.ExpressionAttributeValues,
-		ReturnValues:              types.ReturnValueNone,
+		TableName:                 aws.String(s.Table),
+		Key:                       k.AV(),
+		UpdateExpression:          aws.String("ADD #h :one"),
+		ExpressionAttributeNames:  map[string]string{"#h": "h:" + TagOther},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": N(1)},
 	})
-	return err
+	if err != nil {
+		return TagOther, fmt.Errorf("count tag: %w", err)
+	}
+	return TagOther, nil
+}
+
+// daySet remembers, per warm function, the days whose tags are full and
+// which tags they hold. It only ever saves a write that would be refused.
+type daySet struct {
+	mu   sync.Mutex
+	days map[string]map[string]bool
+}
+
+func (d *daySet) tags(day string) (map[string]bool, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	t, ok := d.days[day]
+	return t, ok
+}
+
+func (d *daySet) add(day string, tags []string) {
+	set := make(map[string]bool, len(tags))
+	for _, t := range tags {
+		set[t] = true
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.days == nil || len(d.days) >= 1024 { // bounded; yesterday's days are of no use
+		d.days = map[string]map[string]bool{}
+	}
+	d.days[day] = set
 }
 
 // Stats are an affiliate's counters for the dates from..to (inclusive), one
-// per (date, event), shards summed: one Query.
+// per (date, event), shards summed: one Query of the totals, which no tag
+// is in.
 func (s *Store) Stats(ctx context.Context, affiliate, from, to string) ([]Stat, error) {
-	return s.stats(ctx, affiliate, from, to, false)
-}
-
-// StatsBySub are Stats kept apart by channel tag: one per (date, event,
-// tag), Sub "" for untagged visits. The same one Query.
-func (s *Store) StatsBySub(ctx context.Context, affiliate, from, to string) ([]Stat, error) {
-	return s.stats(ctx, affiliate, from, to, true)
-}
-
-func (s *Store) stats(ctx context.Context, affiliate, from, to string, bySub bool) ([]Stat, error) {
 	pk, lo, hi := StatRange(affiliate, from, to)
 	items, err := s.QueryRange(ctx, "", pk, lo, hi)
 	if err != nil {
@@ -94,32 +185,111 @@ func (s *Store) stats(ctx context.Context, affiliate, from, to string, bySub boo
 	}
 	sum := map[[3]string]*Stat{}
 	for _, it := range items {
-		var st Stat
-		if err := unmarshal(it, &st); err != nil {
-			return nil, err
-		}
-		var sk string
-		if v, ok := it[AttrSK].(*types.AttributeValueMemberS); ok {
-			sk = v.Value
-		}
-		parts := strings.Split(sk, "#")
-		if len(parts) != 3 && len(parts) != 4 {
+		parts := strings.Split(skOf(it), "#")
+		if len(parts) != 3 {
 			continue
 		}
-		key := [3]string{parts[0], parts[1]}
-		if len(parts) == 4 && bySub {
-			key[2] = parts[3]
+		if err := addStat(sum, it, parts[0], parts[1], ""); err != nil {
+			return nil, err
 		}
-		t := sum[key]
-		if t == nil {
-			t = &Stat{Date: parts[0], Event: parts[1], Sub: key[2]}
-			sum[key] = t
-		}
-		t.Hits += st.Hits
-		t.OptIns += st.OptIns
-		t.Orders += st.Orders
-		t.RevenueCents += st.RevenueCents
 	}
+	return sorted(sum), nil
+}
+
+// StatsBySub are Stats kept apart by channel tag: one per (date, event,
+// tag), Sub "" for the visits without a tag (the total less the tags). Two
+// Queries: the totals, and the tags.
+func (s *Store) StatsBySub(ctx context.Context, affiliate, from, to string) ([]Stat, error) {
+	totals, err := s.Stats(ctx, affiliate, from, to)
+	if err != nil {
+		return nil, err
+	}
+	pk, lo, hi := SubsRange(affiliate, from, to)
+	items, err := s.QueryRange(ctx, "", pk, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("query tags: %w", err)
+	}
+	sum := map[[3]string]*Stat{}
+	for _, it := range items {
+		parts := strings.Split(strings.TrimPrefix(skOf(it), subsPrefix), "#")
+		switch len(parts) {
+		case 2: // the day's tags item: hits per tag
+			for name, v := range it {
+				tag, ok := strings.CutPrefix(name, "h:")
+				n, isN := v.(*types.AttributeValueMemberN)
+				if !ok || !isN || tag == "" {
+					continue
+				}
+				hits, err := strconv.ParseInt(n.Value, 10, 64)
+				if err != nil {
+					return nil, fmt.Errorf("tag hits %s: %w", name, err)
+				}
+				key := [3]string{parts[0], parts[1], tag}
+				if sum[key] == nil {
+					sum[key] = &Stat{Date: parts[0], Event: parts[1], Sub: tag}
+				}
+				sum[key].Hits += hits
+			}
+		case 4: // a shard of a tag's opt-ins and orders
+			if err := addStat(sum, it, parts[0], parts[1], parts[3]); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// The untagged row is what the tags leave of the total.
+	for _, t := range totals {
+		key := [3]string{t.Date, t.Event, ""}
+		u := t
+		sum[key] = &u
+	}
+	for key, st := range sum {
+		if key[2] == "" {
+			continue
+		}
+		u := sum[[3]string{key[0], key[1], ""}]
+		if u == nil {
+			u = &Stat{Date: key[0], Event: key[1]}
+			sum[[3]string{key[0], key[1], ""}] = u
+		}
+		u.Hits -= st.Hits
+		u.OptIns -= st.OptIns
+		u.Orders -= st.Orders
+		u.RevenueCents -= st.RevenueCents
+	}
+	for _, st := range sum {
+		// A click's two writes are not one transaction: should the total's
+		// have failed, no row shows fewer than no visits.
+		st.Hits = max(st.Hits, 0)
+	}
+	return sorted(sum), nil
+}
+
+func skOf(it map[string]types.AttributeValue) string {
+	if v, ok := it[AttrSK].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
+}
+
+func addStat(sum map[[3]string]*Stat, it map[string]types.AttributeValue, date, event, sub string) error {
+	var st Stat
+	if err := unmarshal(it, &st); err != nil {
+		return err
+	}
+	key := [3]string{date, event, sub}
+	t := sum[key]
+	if t == nil {
+		t = &Stat{Date: date, Event: event, Sub: sub}
+		sum[key] = t
+	}
+	t.Hits += st.Hits
+	t.OptIns += st.OptIns
+	t.Orders += st.Orders
+	t.RevenueCents += st.RevenueCents
+	return nil
+}
+
+func sorted(sum map[[3]string]*Stat) []Stat {
 	out := make([]Stat, 0, len(sum))
 	for _, t := range sum {
 		out = append(out, *t)
@@ -133,7 +303,7 @@ func (s *Store) stats(ctx context.Context, affiliate, from, to string, bySub boo
 		}
 		return out[i].Sub < out[j].Sub
 	})
-	return out, nil
+	return out
 }
 
 // LatestHitBefore is the latest date before `before` on which an affiliate

@@ -20,6 +20,8 @@ import (
 type Store struct {
 	DB    *dynamodb.Client
 	Table string
+
+	fullDays daySet // days whose channel tags are full (CountHit)
 }
 
 // New returns a store over an existing table.
