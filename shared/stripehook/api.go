@@ -277,8 +277,11 @@ func (c *Client) paymentSettled(ctx context.Context, paymentIntent, charge strin
 // settled is a charge's expanded balance transaction.
 func settled(ch *stripe.Charge) (Settlement, error) {
 	bt := ch.BalanceTransaction
-	if bt == nil || bt.Currency == "" {
+	switch {
+	case bt == nil:
 		return Settlement{}, fmt.Errorf("%w (charge %s)", ErrNotSettled, ch.ID)
+	case bt.Currency == "": // its id only: Stripe did not expand it
+		return Settlement{}, fmt.Errorf("stripe: balance transaction %s of charge %s came unexpanded", bt.ID, ch.ID)
 	}
 	return Settlement{Currency: strings.ToUpper(string(bt.Currency)), Amount: bt.Amount, ExchangeRate: bt.ExchangeRate}, nil
 }

@@ -144,14 +144,27 @@ func TestOrderSettledInAThirdCurrencyIsUnapplied(t *testing.T) {
 	if n, _ := e.stats(t, "jane"); n != 0 {
 		t.Errorf("counted %d orders", n)
 	}
+	if evs, _, err := e.st.CheckoutEvents(context.Background(), time.Now()); err != nil || len(evs) != 1 || evs[0].Code != "currency_mismatch" {
+		t.Errorf("kept for the owner: %+v %v", evs, err)
+	}
 }
 
-// A failed read of the balance transaction is Stripe's to fix: 5xx,
-// nothing written or kept, and the next delivery records the order.
+// A failed read of the balance transaction, or a charge Stripe has not
+// settled yet, is for a retry to fix: 5xx, nothing written or kept, and
+// the next delivery records the order.
 func TestSettlementReadFailureIsRetried(t *testing.T) {
 	e := newEnv(t, "", demo.Program())
 	e.recordEURSession("usd", 10850, 1.085)
-	e.api.fail("GET /v1/checkout/sessions/"+eurSession, true)
+	key := "GET /v1/checkout/sessions/" + eurSession
+	settled := e.api.answers[key]
+	unsettled := paymentIntent("pi_eur", "eur", 10000, "usd", 10850, 1.085)
+	unsettled["latest_charge"].(map[string]any)["balance_transaction"] = nil
+	e.api.set(key, map[string]any{"id": eurSession, "object": "checkout.session", "currency": "eur", "amount_total": 10000, "payment_intent": unsettled})
+	if status, _, raw := e.send(t, e.eurOrder(t)); status < 500 {
+		t.Fatalf("not settled yet: %d %s", status, raw)
+	}
+	e.api.set(key, settled)
+	e.api.fail(key, true)
 	if status, _, raw := e.send(t, e.eurOrder(t)); status < 500 {
 		t.Fatalf("%d %s", status, raw)
 	}
@@ -161,7 +174,7 @@ func TestSettlementReadFailureIsRetried(t *testing.T) {
 	if evs, _, err := e.st.CheckoutEvents(context.Background(), time.Now()); err != nil || len(evs) != 0 {
 		t.Errorf("kept as unapplied: %+v %v", evs, err)
 	}
-	e.api.fail("GET /v1/checkout/sessions/"+eurSession, false)
+	e.api.fail(key, false)
 	if status, m, raw := e.send(t, e.eurOrder(t)); status != http.StatusOK || m["referred_by"] != "jane" {
 		t.Fatalf("%d %s", status, raw)
 	}
