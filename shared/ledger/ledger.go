@@ -51,6 +51,13 @@ type Entry struct {
 	RateBP      int64 `json:"rate_bp"`
 	AmountCents int64 `json:"amount_cents"`
 
+	// OriginalCurrency and OriginalBasis are, for a commission on an order
+	// the buyer paid in another currency than the program's (a Stripe
+	// charge converted at the rate it settled at), that currency and the
+	// line's amount in its minor units; BasisCents is the converted amount.
+	OriginalCurrency string `json:"original_currency,omitempty"`
+	OriginalBasis    int64  `json:"original_basis,omitempty"`
+
 	Via       string `json:"via,omitempty"`        // referral only
 	LinkEvent string `json:"link_event,omitempty"` // referral only: the event of the link the buyer came in on
 	Sub       string `json:"sub,omitempty"`        // referral and its clawbacks: the link's channel tag, if any

@@ -71,6 +71,10 @@ type LedgerEntry struct {
 	PayoutID    *string `json:"payout_id"`
 	Reason      string  `json:"reason,omitempty"`
 	Sub         *string `json:"sub"` // the link's channel tag; null when none
+	// The buyer's currency and the line's amount in it, when the order
+	// was converted to the program's (a Stripe charge in another currency).
+	OriginalCurrency string `json:"original_currency,omitempty"`
+	OriginalBasis    int64  `json:"original_basis,omitempty"`
 }
 
 // LedgerTotals add up the period's entries.
@@ -128,7 +132,8 @@ func ledgerView(r Request) (Answer, error) {
 		c := claimOf(e)
 		le := LedgerEntry{ID: e.ID, At: rfc(e.At), Type: e.Type, Rule: e.Rule, Via: e.Via, LinkEvent: e.LinkEvent, OrderID: e.OrderID,
 			SKU: e.SKU, Event: e.Event, BasisCents: e.BasisCents, RateBP: e.RateBP, AmountCents: e.AmountCents,
-			AvailableOn: rfc(e.AvailableOn), State: payout.State(e.AvailableOn, c, r.Now), Reason: e.Reason, Sub: nullable(e.Sub)}
+			AvailableOn: rfc(e.AvailableOn), State: payout.State(e.AvailableOn, c, r.Now), Reason: e.Reason, Sub: nullable(e.Sub),
+			OriginalCurrency: e.OriginalCurrency, OriginalBasis: e.OriginalBasis}
 		var pid any
 		if c.Live() {
 			le.PayoutID, pid = &c.PayoutID, c.PayoutID

@@ -2,8 +2,10 @@ package stripehook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/stripe/stripe-go/v85"
@@ -27,8 +29,18 @@ type Session struct {
 	Created              time.Time
 }
 
+// Settlement is what Stripe put in the account's balance for a payment:
+// its balance transaction's gross amount, in the currency the account
+// settles in.
+type Settlement struct {
+	Currency     string // upper-case
+	Amount       int64  // in Currency's minor units
+	ExchangeRate float64
+}
+
 // API is the little of Stripe's API the webhook reads (a restricted key:
-// Checkout Sessions, Products, Prices and Invoices, read only).
+// Checkout Sessions, Products, Prices, Invoices and Invoice Payments,
+// PaymentIntents, Charges and Balance transactions, read only).
 type API interface {
 	// SessionLines is a session's every line item, prices' products expanded.
 	SessionLines(ctx context.Context, sessionID string) ([]Line, error)
@@ -42,7 +54,17 @@ type API interface {
 	SessionOf(ctx context.Context, paymentIntent, subscription string) (*Session, error)
 	// InvoiceOf is the invoice a payment intent paid; "" when none.
 	InvoiceOf(ctx context.Context, paymentIntent string) (string, error)
+	// SessionSettled is how a Checkout Session's payment settled: its
+	// payment intent's latest charge's balance transaction. None when the
+	// session has no charge.
+	SessionSettled(ctx context.Context, sessionID string) ([]Settlement, error)
+	// InvoiceSettled is how each paid payment of an invoice settled.
+	InvoiceSettled(ctx context.Context, invoiceID string) ([]Settlement, error)
 }
+
+// ErrNotSettled is a charge whose balance transaction Stripe has not made
+// yet: a retry may find it.
+var ErrNotSettled = errors.New("stripe: the charge has no balance transaction yet")
 
 // Client reads Stripe's API with stripe-go.
 type Client struct {
@@ -173,4 +195,93 @@ func clickOf(ref string, md map[string]string) string {
 		return ref
 	}
 	return md["tally_click"]
+}
+
+func (c *Client) SessionSettled(ctx context.Context, sessionID string) ([]Settlement, error) {
+	p := &stripe.CheckoutSessionRetrieveParams{}
+	p.AddExpand("payment_intent.latest_charge.balance_transaction")
+	s, err := c.sc.V1CheckoutSessions.Retrieve(ctx, sessionID, p)
+	if err != nil {
+		return nil, fmt.Errorf("stripe: the payment of %s: %w", sessionID, err)
+	}
+	if s.PaymentIntent == nil || s.PaymentIntent.LatestCharge == nil {
+		return nil, nil
+	}
+	st, err := settled(s.PaymentIntent.LatestCharge)
+	if err != nil {
+		return nil, err
+	}
+	return []Settlement{st}, nil
+}
+
+// InvoiceSettled reads the invoice's paid payments, then each one's charge
+// with its balance transaction: Stripe expands at most four levels, and
+// data.payment.payment_intent.latest_charge.balance_transaction is five.
+func (c *Client) InvoiceSettled(ctx context.Context, invoiceID string) ([]Settlement, error) {
+	p := &stripe.InvoicePaymentListParams{Invoice: stripe.String(invoiceID), Status: stripe.String("paid")}
+	p.Limit = stripe.Int64(100)
+	var out []Settlement
+	for ip, err := range c.sc.V1InvoicePayments.List(ctx, p).All(ctx) {
+		if err != nil {
+			return nil, fmt.Errorf("stripe: payments of %s: %w", invoiceID, err)
+		}
+		var pi, ch string
+		if pm := ip.Payment; pm != nil && pm.PaymentIntent != nil {
+			pi = pm.PaymentIntent.ID
+		} else if pm != nil && pm.Charge != nil {
+			ch = pm.Charge.ID
+		}
+		if pi == "" && ch == "" {
+			continue // paid outside Stripe (a payment record): no balance transaction
+		}
+		st, err := c.paymentSettled(ctx, pi, ch)
+		if err != nil {
+			return nil, err
+		}
+		if st != nil {
+			out = append(out, *st)
+		}
+	}
+	return out, nil
+}
+
+// paymentSettled is how a payment intent's latest charge, or a charge,
+// settled; nil when the payment intent has no charge.
+func (c *Client) paymentSettled(ctx context.Context, paymentIntent, charge string) (*Settlement, error) {
+	var ch *stripe.Charge
+	if paymentIntent != "" {
+		p := &stripe.PaymentIntentRetrieveParams{}
+		p.AddExpand("latest_charge.balance_transaction")
+		pi, err := c.sc.V1PaymentIntents.Retrieve(ctx, paymentIntent, p)
+		if err != nil {
+			return nil, fmt.Errorf("stripe: payment intent %s: %w", paymentIntent, err)
+		}
+		if ch = pi.LatestCharge; ch == nil {
+			return nil, nil
+		}
+	} else {
+		p := &stripe.ChargeRetrieveParams{}
+		p.AddExpand("balance_transaction")
+		var err error
+		if ch, err = c.sc.V1Charges.Retrieve(ctx, charge, p); err != nil {
+			return nil, fmt.Errorf("stripe: charge %s: %w", charge, err)
+		}
+	}
+	st, err := settled(ch)
+	if err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// settled is a charge's expanded balance transaction.
+func settled(ch *stripe.Charge) (Settlement, error) {
+	bt := ch.BalanceTransaction
+	switch {
+	case bt == nil:
+		return Settlement{}, fmt.Errorf("%w (charge %s)", ErrNotSettled, ch.ID)
+	case bt.Currency == "": // its id only: Stripe did not expand it
+		return Settlement{}, fmt.Errorf("stripe: balance transaction %s of charge %s came unexpanded", bt.ID, ch.ID)
+	}
+	return Settlement{Currency: strings.ToUpper(string(bt.Currency)), Amount: bt.Amount, ExchangeRate: bt.ExchangeRate}, nil
 }

@@ -30,7 +30,7 @@ func newRecorded(t *testing.T) *recorded {
 		}
 		q := req.URL.Query()
 		key := req.Method + " " + req.URL.Path
-		for _, p := range []string{"payment_intent", "subscription", "payment[payment_intent]"} {
+		for _, p := range []string{"payment_intent", "subscription", "payment[payment_intent]", "invoice"} {
 			if v := q.Get(p); v != "" {
 				key += "?" + p + "=" + v
 			}

@@ -246,7 +246,90 @@ func (r *Receiver) session(ctx context.Context, e event, s session, at time.Time
 	if s.CustomerDetails != nil {
 		o.Email = s.CustomerDetails.Email
 	}
+	settled := func() ([]Settlement, error) { return r.api.SessionSettled(ctx, s.ID) }
+	if err := r.convert(ctx, &o, s.AmountTotal, settled, log); err != nil {
+		return nil, err
+	}
 	return r.rec.Order(ctx, o, log)
+}
+
+// convert puts an order the buyer paid in another currency than the
+// program's into the program's, at the rate Stripe settled its payment at
+// (SPEC 10, other currencies): the lines' total is round(settled × Σ line
+// amounts / total), total being what the buyer was charged in all (a
+// session's amount_total, an invoice's amount_paid), shared over the lines
+// in proportion by largest remainder so they add up to it exactly. What
+// the buyer paid (PaidCents, the amount rule's A) stays in the charge's
+// currency, the currency of Stripe's refunds. An account that settles in
+// another currency than the program's cannot convert: currency_mismatch.
+func (r *Receiver) convert(ctx context.Context, o *webhooks.CheckoutOrder, total int64, read func() ([]Settlement, error), log *slog.Logger) error {
+	p, err := r.rec.Program(ctx)
+	if err != nil {
+		return fmt.Errorf("program: %w", err)
+	}
+	cur := strings.ToUpper(o.Currency)
+	if cur == p.Currency {
+		return nil
+	}
+	var settled int64
+	if total > 0 { // a free order has no payment, and nothing to convert
+		ss, err := read()
+		if err != nil {
+			return err
+		}
+		for _, s := range ss {
+			if s.Currency != p.Currency {
+				return apierr.Unprocessable("currency_mismatch", "the buyer paid in %s and the Stripe account settled it in %s, not the program's %s: "+
+					"Tally converts a payment only when Stripe settles it in the program's currency", cur, s.Currency, p.Currency)
+			}
+			settled += s.Amount
+		}
+		if len(ss) == 0 || settled <= 0 {
+			return apierr.Unprocessable("currency_mismatch", "the order is in %s, not the program's %s, and Stripe has no settled charge to convert it by", cur, p.Currency)
+		}
+		log.Info("order converted at the rate its payment settled at", "currency", cur, "total", total,
+			"settled_currency", p.Currency, "settled", settled, "exchange_rate", ss[0].ExchangeRate)
+	}
+	amounts := make([]int64, len(o.Lines))
+	for i, l := range o.Lines {
+		amounts[i] = l.Amount()
+	}
+	conv, err := convertLines(amounts, settled, total)
+	if err != nil {
+		return apierr.Unprocessable("currency_mismatch", "the order's %s %d, settled as %s %d: %v", cur, total, p.Currency, settled, err)
+	}
+	for i := range o.Lines {
+		o.Lines[i].AmountCents, o.Lines[i].UnitPriceCents = conv[i], 0
+	}
+	o.Currency, o.Original = p.Currency, &webhooks.Original{Currency: cur, Amounts: amounts}
+	return nil
+}
+
+// convertLines is line amounts in the buyer's currency converted at the
+// rate settled/total (both amounts of one payment, in minor units, so the
+// currencies' exponents need no care): the lines' sum is
+// round(settled × Σ amounts / total), half away from zero, shared over the
+// lines in proportion to their amounts by largest remainder (ties to the
+// earlier line). Amounts are >= 0; total 0 converts every line to 0.
+func convertLines(amounts []int64, settled, total int64) ([]int64, error) {
+	var sum big.Int
+	for _, a := range amounts {
+		if a < 0 {
+			return nil, fmt.Errorf("a line of %d cannot be converted", a)
+		}
+		sum.Add(&sum, big.NewInt(a))
+	}
+	if total <= 0 || settled <= 0 {
+		return make([]int64, len(amounts)), nil
+	}
+	// round(settled × sum / total) = floor((2 × settled × sum + total) / (2 × total)) for positive values.
+	n := new(big.Int).Mul(big.NewInt(settled), &sum)
+	n.Add(n.Lsh(n, 1), big.NewInt(total))
+	n.Quo(n, new(big.Int).Lsh(big.NewInt(total), 1))
+	if !n.IsInt64() {
+		return nil, fmt.Errorf("the converted total does not fit")
+	}
+	return largestRemainder(n.Int64(), amounts), nil
 }
 
 func orderLines(ls []Line) ([]commission.Line, []string) {
@@ -316,6 +399,10 @@ func (r *Receiver) invoice(ctx context.Context, e event, in invoice, at time.Tim
 	o := webhooks.CheckoutOrder{ID: "stripe:" + in.ID, OccurredAt: at, Currency: in.Currency, Email: in.CustomerEmail,
 		PaidCents: in.AmountPaid - in.AmountShipping}
 	o.Lines, o.LineIDs = basis(ls, in.AmountPaid-in.AmountShipping)
+	settled := func() ([]Settlement, error) { return r.api.InvoiceSettled(ctx, in.ID) }
+	if err := r.convert(ctx, &o, in.AmountPaid, settled, log); err != nil {
+		return nil, err
+	}
 	s, err := r.api.SessionOf(ctx, "", sub)
 	if err != nil {
 		return nil, err
@@ -433,7 +520,7 @@ func basis(ls []invLine, paid int64) ([]commission.Line, []string) {
 
 // largestRemainder shares n over weights in proportion: each gets the
 // floor of its share, and what is left goes one by one to the largest
-// remainders (ties to the earlier). 0 <= n <= Σ weights, weights >= 0.
+// remainders (ties to the earlier). n >= 0, weights >= 0.
 func largestRemainder(n int64, weights []int64) []int64 {
 	out := make([]int64, len(weights))
 	var sum big.Int

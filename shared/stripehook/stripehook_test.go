@@ -45,6 +45,7 @@ type env struct {
 	api   *recorded
 	keys  *clicktoken.Keys
 	meter *dynamometer.Meter
+	d     *app.Deps
 }
 
 func newEnv(t *testing.T, apiURL string, prog *program.Program) *env {
@@ -67,7 +68,7 @@ func newEnv(t *testing.T, apiURL string, prog *program.Program) *env {
 	d := app.New(app.Config{Table: st.Table, ClickKey: clickKey, ProgramTTL: time.Hour,
 		StripeWebhookSecrets: secretNew + " " + secretOld, StripeAPIKey: key, StripeAPIURL: apiURL}, db,
 		slog.New(slog.NewJSONHandler(logw, nil)))
-	e.h = stripehook.Webhook(d)
+	e.h, e.d = stripehook.Webhook(d), d
 	e.keys, _ = clicktoken.NewKeys([]byte(clickKey))
 	return e
 }

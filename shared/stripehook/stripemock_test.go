@@ -46,6 +46,19 @@ func TestEveryAPIRequestIsOneStripeAccepts(t *testing.T) {
 	if _, err := c.InvoiceOf(ctx, "pi_3SummitPaid"); err != nil {
 		t.Errorf("invoice of a payment intent: %v", err)
 	}
+	// Other currencies: the balance transaction of a session's charge, of
+	// an invoice's payments, of a payment intent's and of a charge.
+	if ss, err := c.SessionSettled(ctx, "cs_test_a1summit"); err != nil || len(ss) != 1 || ss[0].Currency == "" || ss[0].Amount <= 0 {
+		t.Errorf("session settled: %+v %v", ss, err)
+	}
+	if _, err := c.InvoiceSettled(ctx, "in_1First"); err != nil {
+		t.Errorf("invoice settled: %v", err)
+	}
+	for _, ids := range [][2]string{{"pi_3SummitPaid", ""}, {"", "ch_3SummitPaid"}} {
+		if st, err := stripehook.PaymentSettled(c, ctx, ids[0], ids[1]); err != nil || st == nil || st.Currency == "" || st.Amount <= 0 {
+			t.Errorf("settled %v: %+v %v", ids, st, err)
+		}
+	}
 }
 
 // The sample events through the webhook, reading stripe-mock.

@@ -62,6 +62,17 @@ type CheckoutOrder struct {
 	// Subscription, when set, makes this a subscription's invoice: its
 	// referrer is the subscription's, not the invoice's.
 	Subscription *Subscription
+	// Original, when set, says the buyer paid in another currency and the
+	// checkout converted Lines to Currency; PaidCents stays in the buyer's
+	// currency, as the checkout's refunds are (SPEC 10, other currencies).
+	Original *Original
+}
+
+// Original is an order's lines in the currency the buyer paid in, before
+// they were converted: every commission keeps its line's amount in it.
+type Original struct {
+	Currency string
+	Amounts  []int64 // one per CheckoutOrder.Lines, in that currency's minor units
 }
 
 // Presentment is an order's total in the currency it was shown to the
@@ -135,10 +146,17 @@ func (c *Checkout) Order(ctx context.Context, o CheckoutOrder, log *slog.Logger)
 	}
 	pl := payload{ID: o.ID, Type: TypePaid, OccurredAt: o.OccurredAt.UTC(), Currency: p.Currency, Email: o.Email,
 		Click: o.Click, Affiliate: o.Affiliate, Items: lines, HasItems: true, Hash: checkoutHash, Paid: o.PaidCents}
+	original, err := originalBySKU(o)
+	if err != nil {
+		return nil, err
+	}
 	pl.Record = func(w *store.Write) {
 		w.Txn.SourceLines = sources
 		if pr := o.Presentment; pr != nil && pr.Total > 0 && pr.ShopTotal > 0 {
 			w.Txn.PresentmentCurrency, w.Txn.PresentmentTotal, w.Txn.ShopTotal = pr.Currency, pr.Total, pr.ShopTotal
+		}
+		if original != nil {
+			keepOriginal(w, strings.ToUpper(o.Original.Currency), original)
 		}
 	}
 	if o.Subscription == nil {
@@ -191,6 +209,36 @@ func (c *Checkout) invoice(ctx context.Context, p *program.Program, o CheckoutOr
 	}
 	pl.Referral = &ref
 	return c.r.order(ctx, p, pl, log)
+}
+
+// originalBySKU is each SKU's amount in the buyer's currency, lines of one
+// SKU added up as checkLines merges them; nil when nothing was converted.
+func originalBySKU(o CheckoutOrder) (map[string]int64, error) {
+	if o.Original == nil {
+		return nil, nil
+	}
+	if len(o.Original.Amounts) != len(o.Lines) {
+		return nil, fmt.Errorf("order %s: %d original amounts for %d lines", o.ID, len(o.Original.Amounts), len(o.Lines))
+	}
+	out := make(map[string]int64, len(o.Lines))
+	for i, l := range o.Lines {
+		out[l.SKU] += o.Original.Amounts[i]
+	}
+	return out, nil
+}
+
+// keepOriginal has every commission of a converted order, in the ledger
+// and on the order's lines, keep its line's amount in the buyer's currency.
+func keepOriginal(w *store.Write, currency string, bySKU map[string]int64) {
+	set := func(es []ledger.Entry) {
+		for i := range es {
+			es[i].OriginalCurrency, es[i].OriginalBasis = currency, bySKU[es[i].SKU]
+		}
+	}
+	set(w.Entries)
+	for i := range w.Txn.Lines {
+		set(w.Txn.Lines[i].Earned)
+	}
 }
 
 // recorded applies an order's pending refunds once it is recorded, before
