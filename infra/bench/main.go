@@ -26,7 +26,7 @@ import (
 	"github.com/tallyhq/tally/infra/devserver"
 	"github.com/tallyhq/tally/infra/rie"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/dynamometer"
+	"github.com/tallyhq/tally/infra/dynamometer"
 )
 
 // Report is everything one run measured.

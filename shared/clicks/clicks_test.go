@@ -19,7 +19,7 @@ import (
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/clicks"
 	"github.com/tallyhq/tally/shared/clicktoken"
-	"github.com/tallyhq/tally/shared/dynamometer"
+	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
 )

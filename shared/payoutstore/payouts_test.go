@@ -20,7 +20,7 @@ import (
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/shared/apierr"
-	"github.com/tallyhq/tally/shared/dynamometer"
+	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/payout"
 	"github.com/tallyhq/tally/shared/payoutstore"

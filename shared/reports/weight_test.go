@@ -18,7 +18,7 @@ import (
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/dynamometer"
+	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/reports"
 	"github.com/tallyhq/tally/shared/store"

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tallyhq/tally/shared/dynamometer"
+	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
 )

@@ -9,8 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tallyhq/tally/infra/dynamotest"
-	"github.com/tallyhq/tally/shared/dynamometer"
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/infra/dynamometer"
 )
 
 func TestMeterCountsRequestsAndCapacity(t *testing.T) {
@@ -19,16 +18,16 @@ func TestMeterCountsRequestsAndCapacity(t *testing.T) {
 	db := dynamodb.New(dynamotest.Client(t).Options(), m.Option())
 	table := dynamotest.NewTable(t, db)
 	before := m.Snapshot()
-	k := store.Key{PK: "X", SK: "Y"}
-	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: k.Item(nil)}); err != nil {
+	k := key("X", "Y")
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: k}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: k.AV(), ConsistentRead: aws.Bool(true)}); err != nil {
+	if _, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: k, ConsistentRead: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
-	k2 := store.Key{PK: "X", SK: "Z"}
+	k2 := key("X", "Z")
 	if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: aws.String(table), Item: k2.Item(nil)}},
+		{Put: &types.Put{TableName: aws.String(table), Item: k2}},
 	}}); err != nil {
 		t.Fatal(err)
 	}
@@ -42,8 +41,8 @@ func TestMeterCountsRequestsAndCapacity(t *testing.T) {
 }
 
 func TestTransactWriteUnitsAtTheTransactionalRate(t *testing.T) {
-	small := map[string]types.AttributeValue{"PK": store.S("a"), "SK": store.S("b")}
-	big := map[string]types.AttributeValue{"PK": store.S("a"), "blob": &types.AttributeValueMemberS{Value: string(make([]byte, 1500))}}
+	small := key("a", "b")
+	big := map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "a"}, "blob": &types.AttributeValueMemberS{Value: string(make([]byte, 1500))}}
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{Item: small}},                      // 1 KB → 2
 		{Put: &types.Put{Item: big}},                        // 2 KB → 4
@@ -56,4 +55,9 @@ func TestTransactWriteUnitsAtTheTransactionalRate(t *testing.T) {
 	if got := dynamometer.ItemSize(small); got != 6 {
 		t.Fatalf("size %d, want 6 (names PK, SK + one byte each)", got)
 	}
+}
+
+// key is an item of nothing but its key.
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: sk}}
 }
