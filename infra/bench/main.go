@@ -24,9 +24,9 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally/infra/devserver"
+	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/infra/rie"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/infra/dynamometer"
 )
 
 // Report is everything one run measured.

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/tallyhq/tally/shared/notify"
+	"github.com/tallyhq/tally/shared/store"
 )
 
 // feed is the embedded store's stream: the embedded store has none, so
@@ -27,7 +28,7 @@ type feed struct {
 	write   sync.Mutex
 	mu      sync.Mutex
 	changed *sync.Cond
-	records []notify.Record
+	records []store.Change
 }
 
 func newFeed(inner http.Handler) *feed {
@@ -129,10 +130,9 @@ func (f *feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case nw == nil:
 			name = "REMOVE"
 		}
-		nr := notify.Record{EventName: name, At: now, Sequence: strconv.Itoa(len(f.records) + 1)}
-		nr.Keys, _ = notify.Image(k[1].(wireItem))
-		nr.New, _ = notify.Image(nw)
-		nr.Old, _ = notify.Image(olds[i])
+		nr, _ := store.ChangeFromLambda(events.DynamoDBEventRecord{EventName: name, Change: events.DynamoDBStreamRecord{
+			ApproximateCreationDateTime: events.SecondsEpochTime{Time: now}, SequenceNumber: strconv.Itoa(len(f.records) + 1),
+			Keys: k[1].(wireItem), NewImage: nw, OldImage: olds[i]}})
 		f.records = append(f.records, nr)
 	}
 	f.changed.Broadcast()
@@ -166,7 +166,7 @@ func (f *feed) Run(ctx context.Context, name string, h notify.StreamHandler) err
 		for next >= len(f.records) && ctx.Err() == nil {
 			f.changed.Wait()
 		}
-		batch := append([]notify.Record(nil), f.records[next:min(next+100, len(f.records))]...)
+		batch := append([]store.Change(nil), f.records[next:min(next+100, len(f.records))]...)
 		f.mu.Unlock()
 		if ctx.Err() != nil {
 			return ctx.Err()

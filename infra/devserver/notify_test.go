@@ -227,7 +227,7 @@ func TestStreamConsumerKilledMidBatch(t *testing.T) {
 	ctx, kill := context.WithCancel(context.Background())
 	p := &notify.StreamPoller{Client: app.LocalStreams(x.srv.Endpoint), StreamARN: streamOf(t, x), Checkpoint: cp, BatchSize: 50}
 	queued := 0
-	_ = p.Run(ctx, func(ctx context.Context, rs []notify.Record) (string, error) {
+	_ = p.Run(ctx, func(ctx context.Context, rs []store.Change) (string, error) {
 		for i, r := range rs {
 			if queued >= 20 && i > 0 {
 				kill() // the process dies here: nothing tells the stream this batch is done
@@ -236,7 +236,7 @@ func TestStreamConsumerKilledMidBatch(t *testing.T) {
 			if _, err := queuer.Handle(ctx, rs[i:i+1]); err != nil {
 				t.Fatal(err)
 			}
-			evs, _ := notify.FromRecord(r)
+			evs, _ := notify.FromChange(r)
 			queued += len(evs)
 		}
 		return "", nil
@@ -309,7 +309,7 @@ func runUntilQuiet(t *testing.T, x *tally, cp *notify.Checkpoint, h notify.Strea
 		}
 		cancel()
 	}()
-	_ = p.Run(ctx, func(ctx context.Context, rs []notify.Record) (string, error) {
+	_ = p.Run(ctx, func(ctx context.Context, rs []store.Change) (string, error) {
 		failed, err := h(ctx, rs)
 		if err == nil {
 			n.Add(int64(len(rs)))
@@ -375,10 +375,10 @@ func TestThousandOrdersOneCommissionIDPerEntry(t *testing.T) {
 	url := q.NewQueue(t, "main", 30)
 	queuer := &notify.Queuer{Store: x.srv.Store, Programs: x.srv.Deps.Programs, SQS: q, QueueURL: url, Log: x.srv.Deps.Log, Now: time.Now}
 	var records, entryRecords atomic.Int64
-	runUntilQuiet(t, x, &notify.Checkpoint{}, func(ctx context.Context, rs []notify.Record) (string, error) {
+	runUntilQuiet(t, x, &notify.Checkpoint{}, func(ctx context.Context, rs []store.Change) (string, error) {
 		for _, r := range rs {
 			records.Add(1)
-			if evs, _ := notify.FromRecord(r); len(evs) > 0 {
+			if evs, _ := notify.FromChange(r); len(evs) > 0 {
 				entryRecords.Add(1)
 			}
 		}

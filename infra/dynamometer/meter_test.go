@@ -8,8 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/infra/dynamometer"
+	"github.com/tallyhq/tally/infra/dynamotest"
 )
 
 func TestMeterCountsRequestsAndCapacity(t *testing.T) {

@@ -9,14 +9,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/tallyhq/tally/shared/ledger"
+	"github.com/tallyhq/tally/shared/payout"
 	"github.com/tallyhq/tally/shared/store"
 )
 
@@ -31,16 +27,6 @@ const (
 
 // Types lists every event type, as webhooks_out may name them.
 var Types = []string{CommissionCreated, CommissionClawedBack, PayoutPaid, OrderRecorded, OptInRecorded}
-
-// Record is one change of the table, as a stream shows it: the same shape
-// whether it comes from a Lambda event or from polling a stream.
-type Record struct {
-	EventName string // INSERT, MODIFY, REMOVE
-	Sequence  string
-	At        time.Time // ApproximateCreationDateTime
-	Keys      map[string]types.AttributeValue
-	New, Old  map[string]types.AttributeValue
-}
 
 // Event is something to tell: its id is the webhook-id of every delivery,
 // at every endpoint.
@@ -66,17 +52,16 @@ func EventID(typ string, k store.Key) string {
 	return "msg_" + hex.EncodeToString(sum[:16])
 }
 
-// FromRecord is the events a stream record means: none for most changes.
-// New ledger entries (not adjustments), paid orders, opt-ins, and a payout
-// going from any status to paid.
-func FromRecord(r Record) ([]Event, error) {
-	k := store.Key{PK: str(r.Keys, store.AttrPK), SK: str(r.Keys, store.AttrSK)}
+// FromChange is the events a change of the table means: none for most
+// changes. New ledger entries (not adjustments), paid orders, opt-ins, and
+// a payout going from any status to paid.
+func FromChange(c store.Change) ([]Event, error) {
+	if c.Err != nil {
+		return nil, c.Err
+	}
 	switch {
-	case r.EventName == "INSERT" && strings.HasPrefix(k.PK, "AFF#") && strings.HasPrefix(k.SK, "ENTRY#"):
-		var e ledger.Entry
-		if err := unmarshal(r.New, &e); err != nil {
-			return nil, fmt.Errorf("entry %s: %w", k.SK, err)
-		}
+	case c.Op == "INSERT" && c.Entry != nil:
+		e := *c.Entry
 		typ := CommissionCreated
 		switch e.Type {
 		case ledger.TypeClawback:
@@ -89,27 +74,19 @@ func FromRecord(r Record) ([]Event, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []Event{{ID: EventID(typ, k), Type: typ, Timestamp: r.At, Entry: &e, Data: data}}, nil
-	case r.EventName == "INSERT" && strings.HasPrefix(k.PK, "TXN#"):
-		var t store.Txn
-		if err := unmarshal(r.New, &t); err != nil {
-			return nil, fmt.Errorf("%s: %w", k.PK, err)
-		}
-		if t.Kind != "order" {
+		return []Event{{ID: EventID(typ, c.Key), Type: typ, Timestamp: c.At, Entry: &e, Data: data}}, nil
+	case c.Op == "INSERT" && c.Txn != nil:
+		if c.Txn.Kind != "order" {
 			return nil, nil // a refund shows as its clawbacks
 		}
-		return []Event{{ID: EventID(OrderRecorded, k), Type: OrderRecorded, Timestamp: r.At, Data: json.RawMessage(t.Response)}}, nil
-	case r.EventName == "INSERT" && strings.HasPrefix(k.PK, "OPTIN#"):
-		var t store.Txn
-		if err := unmarshal(r.New, &t); err != nil {
-			return nil, fmt.Errorf("%s: %w", k.PK, err)
-		}
-		return []Event{{ID: EventID(OptInRecorded, k), Type: OptInRecorded, Timestamp: r.At, Data: json.RawMessage(t.Response)}}, nil
-	case k.PK == store.PayoutsPK && r.EventName != "REMOVE":
-		if str(r.New, "status") != "paid" || str(r.Old, "status") == "paid" {
+		return []Event{{ID: EventID(OrderRecorded, c.Key), Type: OrderRecorded, Timestamp: c.At, Data: json.RawMessage(c.Txn.Response)}}, nil
+	case c.Op == "INSERT" && c.OptIn != nil:
+		return []Event{{ID: EventID(OptInRecorded, c.Key), Type: OptInRecorded, Timestamp: c.At, Data: json.RawMessage(c.OptIn.Response)}}, nil
+	case c.Payout != nil && c.Op != "REMOVE":
+		if c.Payout.New != payout.StatusPaid || c.Payout.Old == payout.StatusPaid {
 			return nil, nil
 		}
-		return []Event{{ID: EventID(PayoutPaid, k), Type: PayoutPaid, Timestamp: r.At, PayoutID: k.SK}}, nil
+		return []Event{{ID: EventID(PayoutPaid, c.Key), Type: PayoutPaid, Timestamp: c.At, PayoutID: c.Payout.ID}}, nil
 	}
 	return nil, nil
 }
@@ -121,15 +98,4 @@ func Body(e Event, data json.RawMessage) ([]byte, error) {
 		Timestamp string          `json:"timestamp"`
 		Data      json.RawMessage `json:"data"`
 	}{e.Type, e.Timestamp.UTC().Format(time.RFC3339), data})
-}
-
-func str(item map[string]types.AttributeValue, name string) string {
-	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
-		return v.Value
-	}
-	return ""
-}
-
-func unmarshal(item map[string]types.AttributeValue, v any) error {
-	return attributevalue.UnmarshalMapWithOptions(item, v, func(o *attributevalue.DecoderOptions) { o.TagKey = "json" })
 }

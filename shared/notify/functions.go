@@ -24,6 +24,7 @@ import (
 	"github.com/tallyhq/tally/shared/mail"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
+	"github.com/tallyhq/tally/shared/store"
 )
 
 // StreamFunction is a stream consumer as Lambda runs it, reporting the
@@ -35,9 +36,9 @@ type StreamFunction func(ctx context.Context, ev events.DynamoDBEvent) (events.D
 func Lambda(h StreamHandler) StreamFunction {
 	return func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 		var resp events.DynamoDBEventResponse
-		rs := make([]Record, 0, len(ev.Records))
+		rs := make([]store.Change, 0, len(ev.Records))
 		for _, r := range ev.Records {
-			rec, err := FromLambda(r)
+			rec, err := store.ChangeFromLambda(r)
 			if err != nil {
 				return resp, err
 			}

@@ -61,7 +61,7 @@ type Mailer struct {
 
 // Handle mails what the records mean, in order, and stops at the first
 // failure (the stream retries from it).
-func (m *Mailer) Handle(ctx context.Context, rs []Record) (string, error) {
+func (m *Mailer) Handle(ctx context.Context, rs []store.Change) (string, error) {
 	return eachEvent(ctx, m.Programs, m.Log, rs, m.event)
 }
 

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/shared/ledger"
@@ -46,15 +44,11 @@ func (o *outbox) to(addr string) []mail.Message {
 }
 
 // entryAt is the stream record of a new commission, written at t.
-func entryAt(t *testing.T, affiliate, order string, t0 time.Time) notify.Record {
+func entryAt(t *testing.T, affiliate, order string, t0 time.Time) store.Change {
 	t.Helper()
 	e := ledger.Entry{ID: ledger.CommissionID(order, "SUM26-REC", "referral"), Affiliate: affiliate, At: t0.Add(-time.Hour), Type: "referral", Rule: "kind_rate", Via: "click", LinkEvent: "summit-2026",
 		OrderID: order, SKU: "SUM26-REC", Event: "summit-2026", Quantity: 1, BasisCents: 9700, RateBP: 5000, AmountCents: 4850, AvailableOn: t0}
-	item, err := store.EntryItem(e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return notify.Record{EventName: "INSERT", At: t0, Sequence: order, Keys: map[string]types.AttributeValue{store.AttrPK: item[store.AttrPK], store.AttrSK: item[store.AttrSK]}, New: item}
+	return store.Change{Op: "INSERT", At: t0, Sequence: order, Key: store.EntryKey(e.Affiliate, e.At, e.ID), Entry: &e}
 }
 
 // The daily digest holds exactly the entries recorded on its day in the
@@ -75,7 +69,7 @@ func TestDailyDigest(t *testing.T) {
 
 	ny, _ := time.LoadLocation("America/New_York")
 	day := func(d, h, min int) time.Time { return time.Date(2026, 11, d, h, min, 0, 0, ny) }
-	records := []notify.Record{
+	records := []store.Change{
 		entryAt(t, "jane", "before", day(2, 23, 59)), // the day before, in New York (already 3 Nov in UTC)
 		entryAt(t, "jane", "first", day(3, 0, 1)),
 		entryAt(t, "jane", "last", day(3, 23, 59)), // 4 Nov in UTC

@@ -13,6 +13,8 @@ import (
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/tallyhq/tally/shared/store"
 )
 
 // What Lambda's event source mappings do on AWS, for the dev server and the
@@ -22,7 +24,7 @@ import (
 
 // StreamHandler consumes a batch of records in order; on failure it
 // returns the sequence number of the first record not done.
-type StreamHandler func(ctx context.Context, rs []Record) (failed string, err error)
+type StreamHandler func(ctx context.Context, rs []store.Change) (failed string, err error)
 
 // Checkpoint is how far a consumer got in each shard. It outlives a
 // consumer that stops (or is killed) mid-batch, as Lambda's does.
@@ -114,9 +116,9 @@ func (p *StreamPoller) round(ctx context.Context, handle StreamHandler, iters ma
 			delete(iters, id)
 			return n, err
 		}
-		rs := make([]Record, 0, len(res.Records))
+		rs := make([]store.Change, 0, len(res.Records))
 		for _, r := range res.Records {
-			rec, err := FromStreams(r)
+			rec, err := store.ChangeFromStreams(r)
 			if err != nil {
 				return n, err
 			}

@@ -50,13 +50,13 @@ type Queuer struct {
 // record that fails and returns its sequence number, so the stream retries
 // from it (the records before it are done; ones queued again carry the
 // same ids, which receivers deduplicate).
-func (q *Queuer) Handle(ctx context.Context, rs []Record) (string, error) {
+func (q *Queuer) Handle(ctx context.Context, rs []store.Change) (string, error) {
 	return eachEvent(ctx, q.Programs, q.Log, rs, q.event)
 }
 
 // eachEvent calls f for the events of records, in order, with the program;
 // on a failure it returns the failed record's sequence number.
-func eachEvent(ctx context.Context, programs *program.Cache, log *slog.Logger, rs []Record, f func(context.Context, *program.Program, Event) error) (string, error) {
+func eachEvent(ctx context.Context, programs *program.Cache, log *slog.Logger, rs []store.Change, f func(context.Context, *program.Program, Event) error) (string, error) {
 	p, err := programs.Get(ctx)
 	if err != nil {
 		if len(rs) > 0 {
@@ -65,7 +65,7 @@ func eachEvent(ctx context.Context, programs *program.Cache, log *slog.Logger, r
 		return "", err
 	}
 	for _, r := range rs {
-		evs, err := FromRecord(r)
+		evs, err := FromChange(r)
 		if err != nil {
 			// A record we cannot read will not read better later: log it
 			// and move on rather than block the shard.

@@ -87,26 +87,34 @@ func StatRange(affiliate, from, to string) (pk, lo, hi string) {
 	return "STATS#" + affiliate, from, to + "#~"
 }
 
+// Prefixes of the keys a stream record is told apart by (stream.go).
+const (
+	affPrefix   = "AFF#"
+	entryPrefix = "ENTRY#"
+	txnPrefix   = "TXN#"
+	optInPrefix = "OPTIN#"
+)
+
 // EntryKey is a ledger entry of an affiliate, ordered by when it happened.
 func EntryKey(affiliate string, at time.Time, id string) Key {
-	return Key{"AFF#" + affiliate, "ENTRY#" + instant(at) + "#" + id}
+	return Key{affPrefix + affiliate, entryPrefix + instant(at) + "#" + id}
 }
 
 // EntryRange covers entries dated in [start, end).
 func EntryRange(affiliate string, start, end time.Time) (pk, lo, hi string) {
-	return "AFF#" + affiliate, "ENTRY#" + instant(start), "ENTRY#" + instant(end)
+	return affPrefix + affiliate, entryPrefix + instant(start), entryPrefix + instant(end)
 }
 
 // ClawbackByOrderKey is the ByOrder index key of a clawback: the affiliate and
 // the date of the order it reverses, so products sold counts refunds against
 // their orders whenever they happened.
 func ClawbackByOrderKey(affiliate string, orderAt time.Time, id string) Key {
-	return Key{"AFF#" + affiliate, "CLAWBACK#" + instant(orderAt) + "#" + id}
+	return Key{affPrefix + affiliate, "CLAWBACK#" + instant(orderAt) + "#" + id}
 }
 
 // ClawbackByOrderRange covers clawbacks of orders dated in [start, end).
 func ClawbackByOrderRange(affiliate string, start, end time.Time) (pk, lo, hi string) {
-	return "AFF#" + affiliate, "CLAWBACK#" + instant(start), "CLAWBACK#" + instant(end)
+	return affPrefix + affiliate, "CLAWBACK#" + instant(start), "CLAWBACK#" + instant(end)
 }
 
 // UnclawedKey is a refund's record of a commission whose clawback rounds to
@@ -121,7 +129,7 @@ func OpenEntryKey(affiliate string, availableOn time.Time, id string) Key {
 
 // TxnKey is an order or a refund, by the webhook body's id (orders and
 // refunds share one namespace).
-func TxnKey(id string) Key { return Key{"TXN#" + id, "TXN"} }
+func TxnKey(id string) Key { return Key{txnPrefix + id, "TXN"} }
 
 // PendingRefundKey is a checkout's refund of an order not recorded yet,
 // under the order's id, in the order of when the refunds happened.
@@ -139,7 +147,7 @@ func PendingRefundRange(orderID string) (pk, lo, hi string) {
 func SubscriptionKey(id string) Key { return Key{"SUB#" + id, "SUB"} }
 
 // OptInKey is an opt-in, by the webhook body's id.
-func OptInKey(id string) Key { return Key{"OPTIN#" + id, "OPTIN"} }
+func OptInKey(id string) Key { return Key{optInPrefix + id, "OPTIN"} }
 
 // ContactKey is a person, by lower-cased, trimmed email.
 func ContactKey(email string) Key {
@@ -163,7 +171,7 @@ func SessionKey(id string) Key { return Key{"SESSION#" + id, "SESSION"} }
 func IdempotencyKey(key string) Key { return Key{"IDEM#" + HashKey(key), "IDEM"} }
 
 // EntryKeyOf is a ledger entry by its sort key (as a payout item lists it).
-func EntryKeyOf(affiliate, sk string) Key { return Key{"AFF#" + affiliate, sk} }
+func EntryKeyOf(affiliate, sk string) Key { return Key{affPrefix + affiliate, sk} }
 
 // PayoutsPK is the partition of all payouts: the owner's list is one Query,
 // newest first (ids sort by creation time).
@@ -185,7 +193,7 @@ func PayoutItemRange(payoutID string) (pk, lo, hi string) {
 // AffiliatePayoutItemKey is the ByOrder index key of a payout item, so an
 // affiliate's payouts are one Query on the index.
 func AffiliatePayoutItemKey(affiliate, payoutID string) Key {
-	return Key{"AFF#" + affiliate, payoutItemPrefix + payoutID}
+	return Key{affPrefix + affiliate, payoutItemPrefix + payoutID}
 }
 
 const payoutItemPrefix = "PAYITEM#"

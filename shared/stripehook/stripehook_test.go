@@ -16,11 +16,11 @@ import (
 	"github.com/stripe/stripe-go/v85/webhook"
 
 	"github.com/tallyhq/tally/infra/demo"
+	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/clicktoken"
-	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/reports"

@@ -18,12 +18,12 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/tallyhq/tally/infra/demo"
+	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/infra/eventfile"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/clicktoken"
-	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
