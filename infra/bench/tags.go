@@ -6,8 +6,6 @@ import (
 	"net/http"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
@@ -56,43 +54,27 @@ func tagCosts(ctx context.Context, d *app.Deps, h apigw.Handler, measure func(st
 }
 
 func seedTags(ctx context.Context, st *store.Store, shards int) error {
-	var puts []types.WriteRequest
-	flush := func() error {
-		for len(puts) > 0 {
-			n := min(25, len(puts))
-			out, err := st.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{st.Table: puts[:n]}})
-			if err != nil {
-				return err
-			}
-			puts = append(puts[n:], out.UnprocessedItems[st.Table]...)
-		}
-		return nil
-	}
-	put := func(k store.Key, attrs map[string]types.AttributeValue) {
-		puts = append(puts, types.WriteRequest{PutRequest: &types.PutRequest{Item: k.Item(attrs)}})
-	}
+	var b store.Batch
 	for day := 1; day <= 30; day++ {
 		date := fmt.Sprintf("2026-11-%02d", day)
-		tags := &types.AttributeValueMemberSS{}
-		hits := map[string]types.AttributeValue{"tags": tags}
+		tags := store.TagHits{Affiliate: "jane", Date: date, Event: "summit-2026", Hits: map[string]int64{}}
 		for tag := 0; tag < benchTags; tag++ {
 			name := fmt.Sprintf("channel-%02d", tag)
-			tags.Value = append(tags.Value, name)
-			hits["h:"+name] = store.N(123 * int64(shards))
+			tags.Hits[name] = 123 * int64(shards)
 			for shard := 0; shard < shards; shard++ {
-				put(store.SubStatKey("jane", date, "summit-2026", name, shard), map[string]types.AttributeValue{
-					"opt_ins": store.N(12), "orders": store.N(3), "revenue_cents": store.N(29100)})
+				b.Counters = append(b.Counters, store.Counters{Affiliate: "jane", Date: date, Event: "summit-2026", Sub: name, Shard: shard,
+					StatDelta: store.StatDelta{OptIns: 12, Orders: 3, RevenueCents: 29100}})
 			}
 		}
-		put(store.SubsKey("jane", date, "summit-2026"), hits)
+		b.Tags = append(b.Tags, tags)
 		// The event's totals hold every tag's counts too (every click,
 		// opt-in and order writes them).
 		for shard := 0; shard < shards; shard++ {
-			put(store.StatKey("jane", date, "summit-2026", shard), map[string]types.AttributeValue{
-				"hits": store.N(123 * benchTags), "opt_ins": store.N(12 * benchTags), "orders": store.N(3 * benchTags), "revenue_cents": store.N(29100 * benchTags)})
+			b.Counters = append(b.Counters, store.Counters{Affiliate: "jane", Date: date, Event: "summit-2026", Shard: shard,
+				StatDelta: store.StatDelta{Hits: 123 * benchTags, OptIns: 12 * benchTags, Orders: 3 * benchTags, RevenueCents: 29100 * benchTags}})
 		}
 	}
-	return flush()
+	return st.Import(ctx, b)
 }
 
 // viewBy reads a report as JSON, as jane, with ?by=.

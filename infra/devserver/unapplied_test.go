@@ -21,6 +21,7 @@ import (
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/devserver"
 	"github.com/tallyhq/tally/infra/dynamotest"
+	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/shopifyhook"
 	"github.com/tallyhq/tally/shared/store"
@@ -278,7 +279,7 @@ func TestCheckoutAnswers5xxOnlyForWhatARetryCanFix(t *testing.T) {
 
 	// The table fails: 5xx, for an order that could be applied and for one
 	// that could only be kept.
-	if _, err := x.srv.Store.DB.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(x.srv.Store.Table)}); err != nil {
+	if _, err := app.LocalDynamoDB(x.srv.Endpoint).DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(x.srv.Store.Table)}); err != nil {
 		t.Fatal(err)
 	}
 	if code, body := send(strings.ReplaceAll(paid, "evt_fix", "evt_later")); code < 500 {

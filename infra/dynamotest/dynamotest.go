@@ -17,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tallyhq/tally/infra/embedded"
 	"github.com/tallyhq/tally/infra/sam"
@@ -178,4 +179,16 @@ func note(name string) {
 	}
 	defer f.Close()
 	_, _ = f.WriteString(name + "\n")
+}
+
+// RawItem reads the item at k as the table holds it (nil when absent), for
+// tests of how large an item is or what it holds.
+func RawItem(t testing.TB, db *dynamodb.Client, table string, k store.Key) map[string]types.AttributeValue {
+	t.Helper()
+	out, err := db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(table), ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: k.PK}, "SK": &types.AttributeValueMemberS{Value: k.SK}}})
+	if err != nil {
+		t.Fatalf("get %v: %v", k, err)
+	}
+	return out.Item
 }

@@ -174,7 +174,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("revoke-key: give -key or -hash")
 		}
 		if err := st.RevokeAPIKey(ctx, h, now); err != nil {
-			if store.IsConditionFailed(err) {
+			if errors.Is(err, store.ErrNoKey) {
 				return fmt.Errorf("revoke-key: no such key")
 			}
 			return err

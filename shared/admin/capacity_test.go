@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/dynamometer"
@@ -28,18 +27,13 @@ import (
 // for some, none at all for others, so the "no visit in 7 days" read goes
 // back in time for them).
 func seedAffiliate(ctx context.Context, st *store.Store, aff string, i int) error {
-	var reqs []types.WriteRequest
+	var b store.Batch
 	nov := time.Date(2026, 11, 1, 15, 0, 0, 0, time.UTC)
 	for n := range 10 {
 		at := nov.Add(time.Duration(n) * 49 * time.Hour)
-		e := ledger.Entry{ID: fmt.Sprintf("o:%s-%d:SUM26-REC:referral", aff, n), Affiliate: aff, At: at, Type: ledger.TypeReferral,
+		b.Entries = append(b.Entries, ledger.Entry{ID: fmt.Sprintf("o:%s-%d:SUM26-REC:referral", aff, n), Affiliate: aff, At: at, Type: ledger.TypeReferral,
 			Rule: ledger.RuleKindRate, OrderID: fmt.Sprintf("%s-%d", aff, n), SKU: "SUM26-REC", Event: "summit-2026", Quantity: 1,
-			BasisCents: 9700, RateBP: 5000, AmountCents: 4850, Via: ledger.ViaClick, LinkEvent: "summit-2026", AvailableOn: at.Add(14 * 24 * time.Hour)}
-		item, err := store.EntryItem(e)
-		if err != nil {
-			return err
-		}
-		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+			BasisCents: 9700, RateBP: 5000, AmountCents: 4850, Via: ledger.ViaClick, LinkEvent: "summit-2026", AvailableOn: at.Add(14 * 24 * time.Hour)})
 	}
 	days := 28
 	switch i % 10 {
@@ -50,19 +44,11 @@ func seedAffiliate(ctx context.Context, st *store.Store, aff string, i int) erro
 	}
 	for day := range days {
 		for shard := range 2 {
-			k := store.StatKey(aff, nov.AddDate(0, 0, day).Format("2006-01-02"), "summit-2026", shard)
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: k.Item(map[string]types.AttributeValue{"hits": store.N(3), "orders": store.N(1)})}})
+			b.Counters = append(b.Counters, store.Counters{Affiliate: aff, Date: nov.AddDate(0, 0, day).Format("2006-01-02"), Event: "summit-2026",
+				Shard: shard, StatDelta: store.StatDelta{Hits: 3, Orders: 1}})
 		}
 	}
-	for len(reqs) > 0 {
-		k := min(25, len(reqs))
-		out, err := st.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{st.Table: reqs[:k]}})
-		if err != nil {
-			return err
-		}
-		reqs = append(out.UnprocessedItems[st.Table], reqs[k:]...)
-	}
-	return nil
+	return st.Import(ctx, b)
 }
 
 // What one view of the owner's pages costs for a program of 500

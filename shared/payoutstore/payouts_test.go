@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/tallyhq/tally/infra/demo"
@@ -90,21 +89,8 @@ func (e *env) put(aff string, n int, cents int64, availableOn time.Time) []ledge
 // write puts entries into the table as the webhooks do, in batches.
 func (e *env) write(es ...ledger.Entry) {
 	e.t.Helper()
-	var reqs []types.WriteRequest
-	for _, en := range es {
-		item, err := store.EntryItem(en)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
-	}
-	for len(reqs) > 0 {
-		k := min(25, len(reqs))
-		out, err := e.st.DB.BatchWriteItem(context.Background(), &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{e.st.Table: reqs[:k]}})
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		reqs = append(out.UnprocessedItems[e.st.Table], reqs[k:]...)
+	if err := e.st.Import(context.Background(), store.Batch{Entries: es}); err != nil {
+		e.t.Fatal(err)
 	}
 }
 

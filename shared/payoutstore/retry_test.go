@@ -62,10 +62,10 @@ func (f *faults) option() func(*dynamodb.Options) {
 }
 
 // payoutRecord matches the write of a payout's record: the last write of a
-// create.
+// create (the one put that holds a total).
 func payoutRecord(op string, in any) bool {
 	p, ok := in.(*dynamodb.PutItemInput)
-	return ok && op == "PutItem" && attr(p.Item, store.AttrPK) == store.PayoutsPK
+	return ok && op == "PutItem" && p.Item["total_cents"] != nil
 }
 
 // claimOf matches a claim transaction over an affiliate's entries, after a
@@ -77,7 +77,7 @@ func claimOf(affiliate string) func(op string, in any) bool {
 			return false
 		}
 		for _, a := range t.TransactItems {
-			if a.Update != nil && attr(a.Update.Key, store.AttrPK) == "AFF#"+affiliate {
+			if a.Update != nil && strings.HasSuffix(attr(a.Update.ExpressionAttributeValues, ":c"), "/"+affiliate) { // an entry's claim
 				time.Sleep(300 * time.Millisecond)
 				return true
 			}

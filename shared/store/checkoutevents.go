@@ -87,26 +87,26 @@ func (s *Store) KeepCheckoutEvent(ctx context.Context, e CheckoutEvent, body []b
 	}
 	table := aws.String(s.Table)
 	items := []types.TransactWriteItem{{Update: &types.Update{
-		TableName: table, Key: CheckoutEventKey(e.ID).AV(),
+		TableName: table, Key: CheckoutEventKey(e.ID).av(),
 		UpdateExpression: aws.String("SET #source = :source, #id = :id, topic = :topic, code = :code, message = :message, " +
 			"#at = if_not_exists(#at, :now), last_at = :now, parts = :parts, #ttl = :ttl ADD deliveries :d"),
-		ExpressionAttributeNames: map[string]string{"#source": "source", "#id": "id", "#at": "at", "#ttl": AttrTTL},
+		ExpressionAttributeNames: map[string]string{"#source": "source", "#id": "id", "#at": "at", "#ttl": attrTTL},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":source": S(e.Source), ":id": S(e.ID), ":topic": S(e.Topic), ":code": S(e.Code), ":message": S(e.Message),
-			":now": S(now.UTC().Format(time.RFC3339Nano)), ":parts": N(int64(e.Parts)), ":ttl": N(e.TTL), ":d": N(deliveries),
+			":source": attrS(e.Source), ":id": attrS(e.ID), ":topic": attrS(e.Topic), ":code": attrS(e.Code), ":message": attrS(e.Message),
+			":now": attrS(now.UTC().Format(time.RFC3339Nano)), ":parts": attrN(int64(e.Parts)), ":ttl": attrN(e.TTL), ":d": attrN(deliveries),
 		},
 	}}}
 	if delivered {
 		b := gz.Bytes()
 		for i := 0; i < e.Parts; i++ {
 			part := b[i*checkoutPartSize : min(len(b), (i+1)*checkoutPartSize)]
-			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: table, Item: CheckoutBodyKey(e.ID, i).Item(
-				map[string]types.AttributeValue{"gz": &types.AttributeValueMemberB{Value: part}, AttrTTL: N(e.TTL)})}})
+			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: table, Item: CheckoutBodyKey(e.ID, i).item(
+				map[string]types.AttributeValue{"gz": &types.AttributeValueMemberB{Value: part}, attrTTL: attrN(e.TTL)})}})
 		}
 	}
-	if _, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
 		if txnErr(err) == ErrRetry { // a concurrent redelivery of the same event: one more try
-			_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+			_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		}
 		if err != nil {
 			return e, fmt.Errorf("keep checkout event %s: %w", e.ID, err)
@@ -130,16 +130,16 @@ func cut(s string, n int) string {
 // standing warnings: one Query of their partition (expired items DynamoDB
 // has not deleted yet are left out).
 func (s *Store) CheckoutEvents(ctx context.Context, now time.Time) ([]CheckoutEvent, []CheckoutWarning, error) {
-	items, err := s.QueryAll(ctx, &dynamodb.QueryInput{
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": S(CheckoutEventsPK)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": attrS(checkoutEventsPK)},
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	events, warnings := []CheckoutEvent{}, []CheckoutWarning{}
 	for _, it := range items {
-		sk := str(it[AttrSK])
+		sk := str(it[attrSK])
 		switch {
 		case strings.HasPrefix(sk, checkoutEventPrefix):
 			var e CheckoutEvent
@@ -180,7 +180,7 @@ func (s *Store) GetCheckoutEvent(ctx context.Context, id string, now time.Time) 
 	}
 	var gz []byte
 	for i := 0; i < e.Parts; i++ {
-		it, err := s.Get(ctx, CheckoutBodyKey(id, i))
+		it, err := s.get(ctx, CheckoutBodyKey(id, i))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -204,11 +204,11 @@ func (s *Store) GetCheckoutEvent(ctx context.Context, id string, now time.Time) 
 // DeleteCheckoutEvent removes an event that has now been applied, with its
 // body, in one transaction.
 func (s *Store) DeleteCheckoutEvent(ctx context.Context, e CheckoutEvent) error {
-	items := []types.TransactWriteItem{{Delete: &types.Delete{TableName: aws.String(s.Table), Key: CheckoutEventKey(e.ID).AV()}}}
+	items := []types.TransactWriteItem{{Delete: &types.Delete{TableName: aws.String(s.Table), Key: CheckoutEventKey(e.ID).av()}}}
 	for i := 0; i < e.Parts; i++ {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: CheckoutBodyKey(e.ID, i).AV()}})
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: CheckoutBodyKey(e.ID, i).av()}})
 	}
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	return err
 }
 
@@ -219,6 +219,6 @@ func (s *Store) PutCheckoutWarning(ctx context.Context, w CheckoutWarning, until
 	if err != nil {
 		return err
 	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: CheckoutWarningKey(w.Name).Item(item)})
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: CheckoutWarningKey(w.Name).item(item)})
 	return err
 }

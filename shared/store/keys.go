@@ -11,16 +11,16 @@ import (
 
 // Attribute names of the table's keys and indexes.
 const (
-	AttrPK     = "PK"
-	AttrSK     = "SK"
-	AttrGSI1PK = "GSI1PK" // ByOrder: clawbacks by the date of the order they reverse
-	AttrGSI1SK = "GSI1SK"
-	AttrGSI2PK = "GSI2PK" // Open: entries not yet paid, by when they become payable
-	AttrGSI2SK = "GSI2SK"
-	AttrTTL    = "ttl"
+	attrPK     = "PK"
+	attrSK     = "SK"
+	attrGSI1PK = "GSI1PK" // ByOrder: clawbacks by the date of the order they reverse
+	attrGSI1SK = "GSI1SK"
+	attrGSI2PK = "GSI2PK" // Open: entries not yet paid, by when they become payable
+	attrGSI2SK = "GSI2SK"
+	attrTTL    = "ttl"
 
-	IndexByOrder = "ByOrder"
-	IndexOpen    = "Open"
+	indexByOrder = "ByOrder"
+	indexOpen    = "Open"
 )
 
 // Key is a primary key.
@@ -173,12 +173,12 @@ func IdempotencyKey(key string) Key { return Key{"IDEM#" + HashKey(key), "IDEM"}
 // EntryKeyOf is a ledger entry by its sort key (as a payout item lists it).
 func EntryKeyOf(affiliate, sk string) Key { return Key{affPrefix + affiliate, sk} }
 
-// PayoutsPK is the partition of all payouts: the owner's list is one Query,
+// payoutsPK is the partition of all payouts: the owner's list is one Query,
 // newest first (ids sort by creation time).
-const PayoutsPK = "PAYOUTS"
+const payoutsPK = "PAYOUTS"
 
 // PayoutKey is a payout.
-func PayoutKey(id string) Key { return Key{PayoutsPK, id} }
+func PayoutKey(id string) Key { return Key{payoutsPK, id} }
 
 // PayoutItemKey is one affiliate's item of a payout.
 func PayoutItemKey(payoutID, affiliate string) Key {
@@ -218,21 +218,21 @@ func DigestKey(day, affiliate, entrySK string) Key {
 }
 func DigestSentKey(day, affiliate string) Key { return Key{"DIGEST#" + day, "SENT#" + affiliate} }
 
-// CheckoutEventsPK is the partition of the checkout deliveries Tally could
+// checkoutEventsPK is the partition of the checkout deliveries Tally could
 // not apply (SPEC 10) and of the checkout warnings: the owner's list, and
 // the overview's count, are one Query of it.
-const CheckoutEventsPK = "CHECKOUTEVENTS"
+const checkoutEventsPK = "CHECKOUTEVENTS"
 
 // CheckoutEventKey is an unapplied checkout event, by its id (the source's
 // name and its object's id, e.g. stripe:evt_... or shopify:order:123), so a
 // redelivery lands on the same item.
-func CheckoutEventKey(id string) Key { return Key{CheckoutEventsPK, checkoutEventPrefix + id} }
+func CheckoutEventKey(id string) Key { return Key{checkoutEventsPK, checkoutEventPrefix + id} }
 
 const checkoutEventPrefix = "EVENT#"
 
 // CheckoutWarningKey is a standing warning about a checkout's setup (a
 // Stripe key refused), by name.
-func CheckoutWarningKey(name string) Key { return Key{CheckoutEventsPK, checkoutWarningPrefix + name} }
+func CheckoutWarningKey(name string) Key { return Key{checkoutEventsPK, checkoutWarningPrefix + name} }
 
 const checkoutWarningPrefix = "WARNING#"
 

@@ -10,17 +10,17 @@ import (
 	"github.com/tallyhq/tally/shared/ledger"
 )
 
-// EntryItem is the item of a ledger entry: under its affiliate by date, in
+// entryItem is the item of a ledger entry: under its affiliate by date, in
 // the Open index until paid, and (clawbacks) in the ByOrder index by the date
 // of the order it reverses.
-func EntryItem(e ledger.Entry) (map[string]types.AttributeValue, error) {
+func entryItem(e ledger.Entry) (map[string]types.AttributeValue, error) {
 	attrs, err := entryAttrs(e, e.Type == ledger.TypeClawback)
 	if err != nil {
 		return nil, err
 	}
 	open := OpenEntryKey(e.Affiliate, e.AvailableOn, e.ID)
-	attrs[AttrGSI2PK], attrs[AttrGSI2SK] = S(open.PK), S(open.SK)
-	return EntryKey(e.Affiliate, e.At, e.ID).Item(attrs), nil
+	attrs[attrGSI2PK], attrs[attrGSI2SK] = attrS(open.PK), attrS(open.SK)
+	return EntryKey(e.Affiliate, e.At, e.ID).item(attrs), nil
 }
 
 // entryAttrs are an entry's attributes, with its ByOrder key when byOrder.
@@ -31,7 +31,7 @@ func entryAttrs(e ledger.Entry, byOrder bool) (map[string]types.AttributeValue, 
 	}
 	if byOrder {
 		by := ClawbackByOrderKey(e.Affiliate, e.OrderAt, e.ID)
-		attrs[AttrGSI1PK], attrs[AttrGSI1SK] = S(by.PK), S(by.SK)
+		attrs[attrGSI1PK], attrs[attrGSI1SK] = attrS(by.PK), attrS(by.SK)
 	}
 	return attrs, nil
 }
@@ -40,23 +40,23 @@ func entryAttrs(e ledger.Entry, byOrder bool) (map[string]types.AttributeValue, 
 // first: one Query on the affiliate's partition.
 func (s *Store) Entries(ctx context.Context, affiliate string, start, end time.Time) ([]ledger.Entry, error) {
 	pk, lo, hi := EntryRange(affiliate, start, end)
-	items, err := s.QueryRange(ctx, "", pk, lo, hi)
+	items, err := s.queryRange(ctx, "", pk, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("query entries: %w", err)
 	}
 	return decodeEntries(items)
 }
 
-// UnclawedItem is a refund's record of a commission whose clawback rounds
+// unclawedItem is a refund's record of a commission whose clawback rounds
 // to 0 (an entry of amount 0): not in the ledger, nor the Open index, only
 // in ByOrder beside the clawbacks, so products sold counts every refunded
 // unit against its order.
-func UnclawedItem(e ledger.Entry) (map[string]types.AttributeValue, error) {
+func unclawedItem(e ledger.Entry) (map[string]types.AttributeValue, error) {
 	attrs, err := entryAttrs(e, true)
 	if err != nil {
 		return nil, err
 	}
-	return UnclawedKey(e.ID).Item(attrs), nil
+	return UnclawedKey(e.ID).item(attrs), nil
 }
 
 // RefundsOfOrders are an affiliate's refunds of orders dated in [start,
@@ -65,7 +65,7 @@ func UnclawedItem(e ledger.Entry) (map[string]types.AttributeValue, error) {
 // ByOrder.
 func (s *Store) RefundsOfOrders(ctx context.Context, affiliate string, start, end time.Time) ([]ledger.Entry, error) {
 	pk, lo, hi := ClawbackByOrderRange(affiliate, start, end)
-	items, err := s.QueryRange(ctx, IndexByOrder, pk, lo, hi)
+	items, err := s.queryRange(ctx, indexByOrder, pk, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("query refunds: %w", err)
 	}

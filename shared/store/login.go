@@ -39,17 +39,17 @@ const MaxCodeAttempts = 5
 // when limit were already sent. The counter expires with the hour.
 func (s *Store) CountMail(ctx context.Context, email string, now time.Time, limit int) (bool, error) {
 	hour := now.UTC().Truncate(time.Hour)
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.Table),
-		Key:                      MailRateKey(email, hour.Format("2006-01-02T15")).AV(),
+		Key:                      MailRateKey(email, hour.Format("2006-01-02T15")).av(),
 		UpdateExpression:         aws.String("ADD sent :one SET #ttl = :ttl"),
 		ConditionExpression:      aws.String("attribute_not_exists(sent) OR sent < :limit"),
-		ExpressionAttributeNames: map[string]string{"#ttl": AttrTTL},
+		ExpressionAttributeNames: map[string]string{"#ttl": attrTTL},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": N(1), ":limit": N(int64(limit)), ":ttl": N(hour.Add(2 * time.Hour).Unix()),
+			":one": attrN(1), ":limit": attrN(int64(limit)), ":ttl": attrN(hour.Add(2 * time.Hour).Unix()),
 		},
 	})
-	if IsConditionFailed(err) {
+	if isConditionFailed(err) {
 		return false, nil
 	}
 	return err == nil, err
@@ -62,10 +62,10 @@ func (s *Store) PutLogin(ctx context.Context, l Login) error {
 	if err != nil {
 		return err
 	}
-	item[AttrTTL] = N(l.Expires + 24*3600)
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
+	item[attrTTL] = attrN(l.Expires + 24*3600)
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(s.Table),
-		Item:                LoginKey(l.ID).Item(item),
+		Item:                LoginKey(l.ID).item(item),
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	})
 	return err
@@ -73,7 +73,7 @@ func (s *Store) PutLogin(ctx context.Context, l Login) error {
 
 // GetLogin reads a sign-in; nil when there is none.
 func (s *Store) GetLogin(ctx context.Context, id string) (*Login, error) {
-	item, err := s.Get(ctx, LoginKey(id))
+	item, err := s.get(ctx, LoginKey(id))
 	if err != nil || item == nil {
 		return nil, err
 	}
@@ -92,20 +92,20 @@ func (s *Store) UseLogin(ctx context.Context, id string, now time.Time, byCode b
 	cond := "attribute_exists(PK) AND used = :f AND expires > :now"
 	vals := map[string]types.AttributeValue{
 		":t": &types.AttributeValueMemberBOOL{Value: true}, ":f": &types.AttributeValueMemberBOOL{Value: false},
-		":now": N(now.Unix()),
+		":now": attrN(now.Unix()),
 	}
 	if byCode {
 		cond += " AND attempts < :max"
-		vals[":max"] = N(MaxCodeAttempts)
+		vals[":max"] = attrN(MaxCodeAttempts)
 	}
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.Table),
-		Key:                       LoginKey(id).AV(),
+		Key:                       LoginKey(id).av(),
 		UpdateExpression:          aws.String("SET used = :t"),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeValues: vals,
 	})
-	if IsConditionFailed(err) {
+	if isConditionFailed(err) {
 		return ErrDead
 	}
 	return err
@@ -113,14 +113,14 @@ func (s *Store) UseLogin(ctx context.Context, id string, now time.Time, byCode b
 
 // FailCode counts a wrong code; ErrDead once the attempts are used up.
 func (s *Store) FailCode(ctx context.Context, id string) error {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.Table),
-		Key:                       LoginKey(id).AV(),
+		Key:                       LoginKey(id).av(),
 		UpdateExpression:          aws.String("ADD attempts :one"),
 		ConditionExpression:       aws.String("attribute_exists(PK) AND attempts < :max"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": N(1), ":max": N(MaxCodeAttempts)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": attrN(1), ":max": attrN(MaxCodeAttempts)},
 	})
-	if IsConditionFailed(err) {
+	if isConditionFailed(err) {
 		return ErrDead
 	}
 	return err
@@ -130,11 +130,11 @@ func (s *Store) FailCode(ctx context.Context, id string) error {
 // is the affiliate's code or the owner's name; role is RoleAffiliate or
 // RoleOwner (an item without a role is an affiliate's).
 func (s *Store) PutSession(ctx context.Context, id, subject, role string, expires time.Time) error {
-	item := map[string]types.AttributeValue{"affiliate": S(subject), AttrTTL: N(expires.Unix())}
+	item := map[string]types.AttributeValue{"affiliate": attrS(subject), attrTTL: attrN(expires.Unix())}
 	if role != RoleAffiliate {
-		item["role"] = S(role)
+		item["role"] = attrS(role)
 	}
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: SessionKey(id).Item(item)})
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: SessionKey(id).item(item)})
 	return err
 }
 
@@ -142,7 +142,7 @@ func (s *Store) PutSession(ctx context.Context, id, subject, role string, expire
 // (or never existed). now is the caller's clock, so an item past its TTL
 // that DynamoDB has not yet deleted is not taken for a live session.
 func (s *Store) Session(ctx context.Context, id string, now time.Time) (subject, role string, err error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: SessionKey(id).AV()})
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: SessionKey(id).av()})
 	if err != nil || out.Item == nil {
 		return "", "", err
 	}
@@ -150,7 +150,7 @@ func (s *Store) Session(ctx context.Context, id string, now time.Time) (subject,
 	if !ok {
 		return "", "", fmt.Errorf("session %s: no subject", id)
 	}
-	if t, ok := out.Item[AttrTTL].(*types.AttributeValueMemberN); ok {
+	if t, ok := out.Item[attrTTL].(*types.AttributeValueMemberN); ok {
 		if exp, err := strconv.ParseInt(t.Value, 10, 64); err == nil && now.Unix() >= exp {
 			return "", "", nil
 		}
@@ -164,6 +164,6 @@ func (s *Store) Session(ctx context.Context, id string, now time.Time) (subject,
 
 // DeleteSession ends a session.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: SessionKey(id).AV()})
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: SessionKey(id).av()})
 	return err
 }

@@ -14,7 +14,7 @@ import (
 
 // MailOff says whether the affiliate turned their mail off.
 func (s *Store) MailOff(ctx context.Context, affiliate string) (bool, error) {
-	item, err := s.Get(ctx, NotifyKey(affiliate))
+	item, err := s.get(ctx, NotifyKey(affiliate))
 	if err != nil || item == nil {
 		return false, err
 	}
@@ -24,8 +24,8 @@ func (s *Store) MailOff(ctx context.Context, affiliate string) (bool, error) {
 
 // SetMailOff turns the affiliate's mail off (unsubscribe) or back on.
 func (s *Store) SetMailOff(ctx context.Context, affiliate string, off bool, now time.Time) error {
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: NotifyKey(affiliate).Item(map[string]types.AttributeValue{
-		"mail_off": &types.AttributeValueMemberBOOL{Value: off}, "changed_at": S(now.UTC().Format(time.RFC3339)),
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: NotifyKey(affiliate).item(map[string]types.AttributeValue{
+		"mail_off": &types.AttributeValueMemberBOOL{Value: off}, "changed_at": attrS(now.UTC().Format(time.RFC3339)),
 	})})
 	return err
 }
@@ -40,20 +40,20 @@ func (s *Store) PutDigestEntry(ctx context.Context, day string, e ledger.Entry, 
 		return err
 	}
 	sk := EntryKey(e.Affiliate, e.At, e.ID).SK
-	item[AttrTTL] = N(now.Add(digestTTL).Unix())
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: DigestKey(day, e.Affiliate, sk).Item(item)})
+	item[attrTTL] = attrN(now.Add(digestTTL).Unix())
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: DigestKey(day, e.Affiliate, sk).item(item)})
 	return err
 }
 
 // Digest is a day's entries by affiliate, and who was already sent theirs.
 func (s *Store) Digest(ctx context.Context, day string) (map[string][]ledger.Entry, map[string]bool, error) {
-	items, err := s.QueryRange(ctx, "", "DIGEST#"+day, "0", "~")
+	items, err := s.queryRange(ctx, "", "DIGEST#"+day, "0", "~")
 	if err != nil {
 		return nil, nil, err
 	}
 	entries, sent := map[string][]ledger.Entry{}, map[string]bool{}
 	for _, it := range items {
-		sk, _ := it[AttrSK].(*types.AttributeValueMemberS)
+		sk, _ := it[attrSK].(*types.AttributeValueMemberS)
 		if sk == nil {
 			continue
 		}
@@ -72,8 +72,8 @@ func (s *Store) Digest(ctx context.Context, day string) (map[string][]ledger.Ent
 
 // MarkDigestSent records that the affiliate's digest of the day went out.
 func (s *Store) MarkDigestSent(ctx context.Context, day, affiliate string, now time.Time) error {
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: DigestSentKey(day, affiliate).Item(map[string]types.AttributeValue{
-		"sent_at": S(now.UTC().Format(time.RFC3339)), AttrTTL: N(now.Add(digestTTL).Unix()),
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: DigestSentKey(day, affiliate).item(map[string]types.AttributeValue{
+		"sent_at": attrS(now.UTC().Format(time.RFC3339)), attrTTL: attrN(now.Add(digestTTL).Unix()),
 	})})
 	return err
 }

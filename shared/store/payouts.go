@@ -101,12 +101,12 @@ func (s *Store) GetIdempotency(ctx context.Context, key string) (*Idempotency, e
 
 // DeleteIdempotency frees a key that made nothing, so it may be used again.
 func (s *Store) DeleteIdempotency(ctx context.Context, key, payoutID string) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: aws.String(s.Table), Key: IdempotencyKey(key).AV(),
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName: aws.String(s.Table), Key: IdempotencyKey(key).av(),
 		ConditionExpression:       aws.String("payout_id = :p"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": S(payoutID)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": attrS(payoutID)},
 	})
-	if IsConditionFailed(err) {
+	if isConditionFailed(err) {
 		return nil
 	}
 	return err
@@ -116,7 +116,7 @@ func (s *Store) DeleteIdempotency(ctx context.Context, key, payoutID string) err
 // available_on: one Query on the Open index.
 func (s *Store) PayableEntries(ctx context.Context, affiliate string, t time.Time) ([]ledger.Entry, error) {
 	pk, lo, hi := OpenRange(affiliate, t)
-	items, err := s.QueryRange(ctx, IndexOpen, pk, lo, hi)
+	items, err := s.queryRange(ctx, indexOpen, pk, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("query payable entries: %w", err)
 	}
@@ -233,25 +233,25 @@ func (s *Store) ClaimBatch(ctx context.Context, it PayoutItem, sks []string, fir
 		acts = append(acts, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: item,
 			ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 	} else if last {
-		acts = append(acts, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: ik.AV(),
+		acts = append(acts, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: ik.av(),
 			UpdateExpression: aws.String("SET #s = :ready"), ConditionExpression: aws.String(itemTaking),
 			ExpressionAttributeNames:  map[string]string{"#s": "state"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": S(ItemReady), ":claiming": S(ItemClaiming)}}})
+			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": attrS(ItemReady), ":claiming": attrS(ItemClaiming)}}})
 	} else {
 		// A dropped item claims nothing more.
-		acts = append(acts, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: ik.AV(),
+		acts = append(acts, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: ik.av(),
 			ConditionExpression:       aws.String(itemTaking),
 			ExpressionAttributeNames:  map[string]string{"#s": "state"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": S(ItemReady), ":claiming": S(ItemClaiming)}}})
+			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": attrS(ItemReady), ":claiming": attrS(ItemClaiming)}}})
 	}
 	for _, sk := range sks {
 		acts = append(acts, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table),
-			Key:                       EntryKeyOf(it.Affiliate, sk).AV(),
+			Key:                       EntryKeyOf(it.Affiliate, sk).av(),
 			UpdateExpression:          aws.String("SET claim = :c"),
 			ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(claim) OR claim IN (:none, :c))"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(it.Claim()), ":none": S(noClaim)}}})
+			ExpressionAttributeValues: map[string]types.AttributeValue{":c": attrS(it.Claim()), ":none": attrS(noClaim)}}})
 	}
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: acts})
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: acts})
 	return txnErr(err)
 }
 
@@ -261,13 +261,13 @@ func (s *Store) ClaimBatch(ctx context.Context, it PayoutItem, sks []string, fir
 // store ignores REMOVE (infra/embedded), and an entry must be payable again
 // on both stores.
 func (s *Store) Unclaim(ctx context.Context, affiliate, sk, claim string) error {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: EntryKeyOf(affiliate, sk).AV(),
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: EntryKeyOf(affiliate, sk).av(),
 		UpdateExpression:          aws.String("SET claim = :none"),
 		ConditionExpression:       aws.String("claim = :c"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(claim), ":none": S(noClaim)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": attrS(claim), ":none": attrS(noClaim)},
 	})
-	if IsConditionFailed(err) {
+	if isConditionFailed(err) {
 		return nil
 	}
 	return err
@@ -280,11 +280,11 @@ const itemTaking = "#s IN (:claiming, :ready)"
 // nothing. It is dropped before its entries are given back, so no request
 // can claim for it again meanwhile.
 func (s *Store) DropItem(ctx context.Context, payoutID, affiliate string) error {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).AV(),
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).av(),
 		UpdateExpression:          aws.String("SET #s = :d"),
 		ExpressionAttributeNames:  map[string]string{"#s": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":d": S(ItemDropped)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": attrS(ItemDropped)},
 	})
 	return err
 }
@@ -293,20 +293,20 @@ func (s *Store) DropItem(ctx context.Context, payoutID, affiliate string) error 
 // (abandoned); ErrConflict when a request took it again since (renewed) or
 // it is no longer taking entries.
 func (s *Store) DropAbandoned(ctx context.Context, payoutID, affiliate string, seen time.Time) error {
-	vals := map[string]types.AttributeValue{":d": S(ItemDropped), ":ready": S(ItemReady), ":claiming": S(ItemClaiming)}
+	vals := map[string]types.AttributeValue{":d": attrS(ItemDropped), ":ready": attrS(ItemReady), ":claiming": attrS(ItemClaiming)}
 	cond := itemTaking + " AND attribute_not_exists(claimed_at)" // items made before claimed_at was kept
 	if !seen.IsZero() {
 		cond = itemTaking + " AND claimed_at = :seen"
-		vals[":seen"] = S(seen.UTC().Format(time.RFC3339Nano))
+		vals[":seen"] = attrS(seen.UTC().Format(time.RFC3339Nano))
 	}
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).AV(),
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).av(),
 		UpdateExpression:          aws.String("SET #s = :d"),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  map[string]string{"#s": "state"},
 		ExpressionAttributeValues: vals,
 	})
-	if IsConditionFailed(err) {
+	if isConditionFailed(err) {
 		return ErrConflict
 	}
 	return err
@@ -316,15 +316,15 @@ func (s *Store) DropAbandoned(ctx context.Context, payoutID, affiliate string, s
 // no other payout counts it abandoned while the request runs; ErrConflict
 // when the item was dropped.
 func (s *Store) RenewItem(ctx context.Context, payoutID, affiliate string, now time.Time) error {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).AV(),
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).av(),
 		UpdateExpression:         aws.String("SET claimed_at = :now"),
 		ConditionExpression:      aws.String(itemTaking),
 		ExpressionAttributeNames: map[string]string{"#s": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":ready": S(ItemReady), ":claiming": S(ItemClaiming),
-			":now": S(now.UTC().Format(time.RFC3339Nano))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":ready": attrS(ItemReady), ":claiming": attrS(ItemClaiming),
+			":now": attrS(now.UTC().Format(time.RFC3339Nano))},
 	})
-	if IsConditionFailed(err) {
+	if isConditionFailed(err) {
 		return ErrConflict
 	}
 	return err
@@ -350,8 +350,8 @@ func payoutItemItem(it PayoutItem) (map[string]types.AttributeValue, error) {
 		return nil, err
 	}
 	by := AffiliatePayoutItemKey(it.Affiliate, it.PayoutID)
-	attrs[AttrGSI1PK], attrs[AttrGSI1SK] = S(by.PK), S(by.SK)
-	return PayoutItemKey(it.PayoutID, it.Affiliate).Item(attrs), nil
+	attrs[attrGSI1PK], attrs[attrGSI1SK] = attrS(by.PK), attrS(by.SK)
+	return PayoutItemKey(it.PayoutID, it.Affiliate).item(attrs), nil
 }
 
 // PayoutItem reads one item; nil when absent.
@@ -367,7 +367,7 @@ func (s *Store) PayoutItem(ctx context.Context, payoutID, affiliate string) (*Pa
 // PayoutItems are a payout's items, by affiliate code.
 func (s *Store) PayoutItems(ctx context.Context, payoutID string) ([]PayoutItem, error) {
 	pk, lo, hi := PayoutItemRange(payoutID)
-	items, err := s.QueryRange(ctx, "", pk, lo, hi)
+	items, err := s.queryRange(ctx, "", pk, lo, hi)
 	if err != nil {
 		return nil, err
 	}
@@ -377,10 +377,10 @@ func (s *Store) PayoutItems(ctx context.Context, payoutID string) ([]PayoutItem,
 // AffiliatePayoutItems are an affiliate's payout items, newest first: one
 // Query on the ByOrder index.
 func (s *Store) AffiliatePayoutItems(ctx context.Context, affiliate string) ([]PayoutItem, error) {
-	items, err := s.QueryAll(ctx, &dynamodb.QueryInput{
-		IndexName:                 aws.String(IndexByOrder),
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String(indexByOrder),
 		KeyConditionExpression:    aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": S(AffiliatePayoutItemKey(affiliate, "").PK), ":p": S(payoutItemPrefix)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": attrS(AffiliatePayoutItemKey(affiliate, "").PK), ":p": attrS(payoutItemPrefix)},
 		ScanIndexForward:          aws.Bool(false),
 	})
 	if err != nil {
@@ -406,9 +406,9 @@ func (s *Store) GetPayout(ctx context.Context, id string) (*Payout, error) {
 
 // ListPayouts are all payouts, newest first.
 func (s *Store) ListPayouts(ctx context.Context) ([]Payout, error) {
-	items, err := s.QueryAll(ctx, &dynamodb.QueryInput{
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": S(PayoutsPK)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": attrS(payoutsPK)},
 		ScanIndexForward:          aws.Bool(false),
 	})
 	if err != nil {
@@ -419,15 +419,15 @@ func (s *Store) ListPayouts(ctx context.Context) ([]Payout, error) {
 
 // MarkPaid moves a draft to paid; ErrConflict when it is not a draft.
 func (s *Store) MarkPaid(ctx context.Context, id string, paidAt time.Time, reference string) error {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: PayoutKey(id).AV(),
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: PayoutKey(id).av(),
 		UpdateExpression:         aws.String("SET #s = :paid, paid_at = :at, #r = :ref"),
 		ConditionExpression:      aws.String("#s = :draft"),
 		ExpressionAttributeNames: map[string]string{"#s": "status", "#r": "reference"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":paid": S(payout.StatusPaid), ":draft": S(payout.StatusDraft),
-			":at": S(paidAt.UTC().Format(time.RFC3339Nano)), ":ref": S(reference)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":paid": attrS(payout.StatusPaid), ":draft": attrS(payout.StatusDraft),
+			":at": attrS(paidAt.UTC().Format(time.RFC3339Nano)), ":ref": attrS(reference)},
 	})
-	if IsConditionFailed(err) {
+	if isConditionFailed(err) {
 		return ErrConflict
 	}
 	return err
@@ -435,14 +435,14 @@ func (s *Store) MarkPaid(ctx context.Context, id string, paidAt time.Time, refer
 
 // CancelPayout moves a draft to canceled; ErrConflict when it is not a draft.
 func (s *Store) CancelPayout(ctx context.Context, id string) error {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: PayoutKey(id).AV(),
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: aws.String(s.Table), Key: PayoutKey(id).av(),
 		UpdateExpression:          aws.String("SET #s = :c"),
 		ConditionExpression:       aws.String("#s = :draft"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":c": S(payout.StatusCanceled), ":draft": S(payout.StatusDraft)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": attrS(payout.StatusCanceled), ":draft": attrS(payout.StatusDraft)},
 	})
-	if IsConditionFailed(err) {
+	if isConditionFailed(err) {
 		return ErrConflict
 	}
 	return err
@@ -452,17 +452,17 @@ func (s *Store) CancelPayout(ctx context.Context, id string) error {
 // that checks the payout is paid; ErrConflict when it is not, or the item is
 // already returned.
 func (s *Store) ReturnItem(ctx context.Context, payoutID, affiliate string, at time.Time, reason string) error {
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: PayoutKey(payoutID).AV(),
+	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: PayoutKey(payoutID).av(),
 			ConditionExpression:       aws.String("#s = :paid"),
 			ExpressionAttributeNames:  map[string]string{"#s": "status"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":paid": S(payout.StatusPaid)}}},
-		{Update: &types.Update{TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).AV(),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":paid": attrS(payout.StatusPaid)}}},
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).av(),
 			UpdateExpression:         aws.String("SET returned_at = :at, returned_reason = :r"),
 			ConditionExpression:      aws.String("#s = :ready AND attribute_not_exists(returned_at)"),
 			ExpressionAttributeNames: map[string]string{"#s": "state"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": S(ItemReady),
-				":at": S(at.UTC().Format(time.RFC3339Nano)), ":r": S(reason)}}},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": attrS(ItemReady),
+				":at": attrS(at.UTC().Format(time.RFC3339Nano)), ":r": attrS(reason)}}},
 	}})
 	return txnErr(err)
 }
@@ -490,13 +490,13 @@ func (s *Store) PutAdjustment(ctx context.Context, id string, a Adjustment, e le
 	if err != nil {
 		return err
 	}
-	entry, err := EntryItem(e)
+	entry, err := entryItem(e)
 	if err != nil {
 		return err
 	}
 	notExists := aws.String("attribute_not_exists(PK)")
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: aws.String(s.Table), Item: AdjustmentKey(id).Item(rec), ConditionExpression: notExists}},
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: AdjustmentKey(id).item(rec), ConditionExpression: notExists}},
 		{Put: &types.Put{TableName: aws.String(s.Table), Item: entry, ConditionExpression: notExists}},
 	}})
 	if errors.Is(txnErr(err), ErrConflict) {

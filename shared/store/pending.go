@@ -34,7 +34,7 @@ func (s *Store) PutPendingRefund(ctx context.Context, p PendingRefund) (bool, er
 // PendingRefunds are an order's pending refunds, oldest first: one Query.
 func (s *Store) PendingRefunds(ctx context.Context, orderID string) ([]PendingRefund, error) {
 	pk, lo, hi := PendingRefundRange(orderID)
-	items, err := s.QueryRange(ctx, "", pk, lo, hi)
+	items, err := s.queryRange(ctx, "", pk, lo, hi)
 	if err != nil {
 		return nil, err
 	}

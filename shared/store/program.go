@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -40,9 +41,9 @@ type programItem struct {
 // LoadProgram reads the whole program partition in one paginated Query and
 // returns the indexed program and its version (empty when none is loaded).
 func (s *Store) LoadProgram(ctx context.Context) (*program.Program, string, error) {
-	items, err := s.QueryAll(ctx, &dynamodb.QueryInput{
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": S(programPK)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": attrS(programPK)},
 		ConsistentRead:            aws.Bool(true),
 	})
 	if err != nil {
@@ -155,9 +156,9 @@ func (s *Store) LoadProgram(ctx context.Context) (*program.Program, string, erro
 // ProgramVersion reads only the version of the loaded program (one small
 // GetItem), so caches can tell cheaply whether to reload.
 func (s *Store) ProgramVersion(ctx context.Context) (string, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:            aws.String(s.Table),
-		Key:                  ProgramMetaKey().AV(),
+		Key:                  ProgramMetaKey().av(),
 		ProjectionExpression: aws.String("version"),
 	})
 	if err != nil {
@@ -213,9 +214,9 @@ func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Ti
 		if err != nil {
 			return err
 		}
-		attrs["entity"] = S(kind)
-		attrs["pos"] = N(int64(pos))
-		puts = append(puts, k.Item(attrs))
+		attrs["entity"] = attrS(kind)
+		attrs["pos"] = attrN(int64(pos))
+		puts = append(puts, k.item(attrs))
 		keep[k.SK] = true
 		return nil
 	}
@@ -283,7 +284,7 @@ func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Ti
 		}
 	}
 	var deletes []Key
-	oldMeta, err := s.Get(ctx, ProgramMetaKey())
+	oldMeta, err := s.get(ctx, ProgramMetaKey())
 	if err != nil {
 		return "", err
 	}
@@ -309,9 +310,9 @@ func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Ti
 
 	// Entities the new file dropped.
 	if old != nil {
-		items, err := s.QueryAll(ctx, &dynamodb.QueryInput{
+		items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 			KeyConditionExpression:    aws.String("PK = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": S(programPK)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": attrS(programPK)},
 			ProjectionExpression:      aws.String("PK, SK"),
 			ConsistentRead:            aws.Bool(true),
 		})
@@ -340,20 +341,20 @@ func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Ti
 	if err != nil {
 		return "", err
 	}
-	meta["entity"] = S("meta")
-	meta["version"] = S(version)
-	meta["loaded_at"] = S(now.UTC().Format(time.RFC3339))
+	meta["entity"] = attrS("meta")
+	meta["version"] = attrS(version)
+	meta["loaded_at"] = attrS(now.UTC().Format(time.RFC3339))
 	if len(hashes) > 0 {
 		meta["key_hashes"] = &types.AttributeValueMemberSS{Value: hashes}
 	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: ProgramMetaKey().Item(meta)})
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: ProgramMetaKey().item(meta)})
 	return version, err
 }
 
 func apiKeyItem(hash, role, subject, source string, now time.Time) map[string]types.AttributeValue {
-	return APIKeyKey(hash).Item(map[string]types.AttributeValue{
-		"role": S(role), "subject": S(subject), "source": S(source),
-		"created_at": S(now.UTC().Format(time.RFC3339)),
+	return APIKeyKey(hash).item(map[string]types.AttributeValue{
+		"role": attrS(role), "subject": attrS(subject), "source": attrS(source),
+		"created_at": attrS(now.UTC().Format(time.RFC3339)),
 	})
 }
 
@@ -400,17 +401,17 @@ const shortAlphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 func (s *Store) reserveShortCode(ctx context.Context, event, affiliate string) (string, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		code := randomCode(8)
-		_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: aws.String(s.Table),
-			Item: ShortCodeKey(code).Item(map[string]types.AttributeValue{
-				"event": S(event), "affiliate": S(affiliate),
+			Item: ShortCodeKey(code).item(map[string]types.AttributeValue{
+				"event": attrS(event), "affiliate": attrS(affiliate),
 			}),
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),
 		})
 		if err == nil {
 			return code, nil
 		}
-		if !IsConditionFailed(err) {
+		if !isConditionFailed(err) {
 			return "", fmt.Errorf("reserve short code: %w", err)
 		}
 	}
@@ -439,7 +440,7 @@ type APIKey struct {
 
 // LookupAPIKey finds the key with this hash; nil when unknown or revoked.
 func (s *Store) LookupAPIKey(ctx context.Context, hash string) (*APIKey, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: APIKeyKey(hash).AV()})
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: APIKeyKey(hash).av()})
 	if err != nil || out.Item == nil {
 		return nil, err
 	}
@@ -455,7 +456,7 @@ func (s *Store) LookupAPIKey(ctx context.Context, hash string) (*APIKey, error) 
 
 // IssueAPIKey stores a new key's hash for an affiliate or owner (CLI).
 func (s *Store) IssueAPIKey(ctx context.Context, key, role, subject string, now time.Time) error {
-	_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(s.Table),
 		Item:                apiKeyItem(HashKey(key), role, subject, "cli", now),
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
@@ -463,14 +464,21 @@ func (s *Store) IssueAPIKey(ctx context.Context, key, role, subject string, now 
 	return err
 }
 
-// RevokeAPIKey marks a key revoked; it answers 401 from then on.
+// ErrNoKey: no API key has that hash.
+var ErrNoKey = errors.New("no such key")
+
+// RevokeAPIKey marks a key revoked; it answers 401 from then on. ErrNoKey
+// when there is no such key.
 func (s *Store) RevokeAPIKey(ctx context.Context, hash string, now time.Time) error {
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.Table),
-		Key:                       APIKeyKey(hash).AV(),
+		Key:                       APIKeyKey(hash).av(),
 		UpdateExpression:          aws.String("SET revoked_at = :t"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":t": S(now.UTC().Format(time.RFC3339))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":t": attrS(now.UTC().Format(time.RFC3339))},
 	})
+	if isConditionFailed(err) {
+		return ErrNoKey
+	}
 	return err
 }

@@ -109,7 +109,7 @@ func TestAPIKeysAreStoredHashedAndFollowTheFile(t *testing.T) {
 			t.Fatalf("owner key: %+v", k)
 		}
 		// The key itself is nowhere in the table.
-		item, _ := st.Get(ctx, store.AffiliateKey("jane"))
+		item, _ := st.RawItem(ctx, store.AffiliateKey("jane"))
 		for n, v := range item {
 			if s, ok := v.(interface{ String() string }); ok && s.String() == "dev-jane-key" {
 				t.Errorf("attribute %s holds the key", n)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"math/rand/v2"
 	"sort"
 	"strconv"
@@ -39,18 +40,49 @@ type StatDelta struct {
 // more than the day allows.
 const TagOther = "other"
 
-// StatUpdate is the UpdateItem (or transaction Update) that adds d to one
+// attrs are the counters d changes (not 0), in the order of the item's
+// attributes.
+func (d StatDelta) attrs() iter.Seq2[string, types.AttributeValue] {
+	return func(yield func(string, types.AttributeValue) bool) {
+		for _, c := range []struct {
+			name string
+			v    int64
+		}{{"hits", d.Hits}, {"opt_ins", d.OptIns}, {"orders", d.Orders}, {"revenue_cents", d.RevenueCents}} {
+			if c.v != 0 && !yield(c.name, attrN(c.v)) {
+				return
+			}
+		}
+	}
+}
+
+// StatAdd is what an opt-in or an order through a click adds to its
+// affiliate's counters of the event and day: to the day's total and, when
+// the click had a channel tag, to that tag's counters beside it.
+type StatAdd struct {
+	Affiliate, Date, Event, Sub string
+	Delta                       StatDelta
+}
+
+// updates is how many writes the addition makes.
+func (a StatAdd) updates() int {
+	if a.Sub != "" {
+		return 2
+	}
+	return 1
+}
+
+// statUpdate is the UpdateItem (or transaction Update) that adds d to one
 // shard of the counters: a single write of a small item.
-func (s *Store) StatUpdate(affiliate, date, event string, shard int, d StatDelta) *types.Update {
+func (s *Store) statUpdate(affiliate, date, event string, shard int, d StatDelta) *types.Update {
 	return s.addTo(StatKey(affiliate, date, event, shard), d)
 }
 
-// StatUpdates are the updates an opt-in or order through a click makes:
+// statUpdates are the updates an opt-in or order through a click makes:
 // one shard of its event's day total and, when the click had a channel
 // tag, one shard of that tag's counters beside it (SubStatKey). Totals
 // never read a tag's counters.
-func (s *Store) StatUpdates(affiliate, date, event, sub string, shard int, d StatDelta) []*types.Update {
-	us := []*types.Update{s.StatUpdate(affiliate, date, event, shard, d)}
+func (s *Store) statUpdates(affiliate, date, event, sub string, shard int, d StatDelta) []*types.Update {
+	us := []*types.Update{s.statUpdate(affiliate, date, event, shard, d)}
 	if sub != "" {
 		us = append(us, s.addTo(SubStatKey(affiliate, date, event, sub, shard), d))
 	}
@@ -60,18 +92,13 @@ func (s *Store) StatUpdates(affiliate, date, event, sub string, shard int, d Sta
 func (s *Store) addTo(k Key, d StatDelta) *types.Update {
 	var adds []string
 	vals := map[string]types.AttributeValue{}
-	for _, c := range []struct {
-		name string
-		v    int64
-	}{{"hits", d.Hits}, {"opt_ins", d.OptIns}, {"orders", d.Orders}, {"revenue_cents", d.RevenueCents}} {
-		if c.v != 0 {
-			adds = append(adds, c.name+" :"+c.name)
-			vals[":"+c.name] = N(c.v)
-		}
+	for name, v := range d.attrs() {
+		adds = append(adds, name+" :"+name)
+		vals[":"+name] = v
 	}
 	return &types.Update{
 		TableName:                 aws.String(s.Table),
-		Key:                       k.AV(),
+		Key:                       k.av(),
 		UpdateExpression:          aws.String("ADD " + strings.Join(adds, ", ")),
 		ExpressionAttributeValues: vals,
 	}
@@ -86,8 +113,8 @@ func (s *Store) addTo(k Key, d StatDelta) *types.Update {
 func (s *Store) CountHit(ctx context.Context, affiliate, date, event, sub string, maxTags int) (string, error) {
 	total := make(chan error, 1)
 	go func() {
-		u := s.StatUpdate(affiliate, date, event, rand.IntN(StatShards), StatDelta{Hits: 1})
-		_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		u := s.statUpdate(affiliate, date, event, rand.IntN(StatShards), StatDelta{Hits: 1})
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression,
 			ExpressionAttributeValues: u.ExpressionAttributeValues,
 			ReturnValues:              types.ReturnValueNone,
@@ -114,13 +141,13 @@ func (s *Store) countTag(ctx context.Context, affiliate, date, event, sub string
 	k := SubsKey(affiliate, date, event)
 	day := fmt.Sprintf("%s|%s|%d", k.PK, k.SK, maxTags)
 	if admitted, full := s.fullDays.tags(day); sub != TagOther && (!full || admitted[sub]) {
-		_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                           aws.String(s.Table),
-			Key:                                 k.AV(),
+			Key:                                 k.av(),
 			UpdateExpression:                    aws.String("ADD #tags :tags, #h :one"),
 			ConditionExpression:                 aws.String("attribute_not_exists(#tags) OR contains(#tags, :tag) OR size(#tags) < :max"),
 			ExpressionAttributeNames:            map[string]string{"#tags": "tags", "#h": "h:" + sub},
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":tags": &types.AttributeValueMemberSS{Value: []string{sub}}, ":tag": S(sub), ":one": N(1), ":max": N(int64(maxTags))},
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":tags": &types.AttributeValueMemberSS{Value: []string{sub}}, ":tag": attrS(sub), ":one": attrN(1), ":max": attrN(int64(maxTags))},
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		})
 		var full *types.ConditionalCheckFailedException
@@ -134,12 +161,12 @@ func (s *Store) countTag(ctx context.Context, affiliate, date, event, sub string
 			s.fullDays.add(day, ss.Value)
 		}
 	}
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.Table),
-		Key:                       k.AV(),
+		Key:                       k.av(),
 		UpdateExpression:          aws.String("ADD #h :one"),
 		ExpressionAttributeNames:  map[string]string{"#h": "h:" + TagOther},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": N(1)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": attrN(1)},
 	})
 	if err != nil {
 		return TagOther, fmt.Errorf("count tag: %w", err)
@@ -179,7 +206,7 @@ func (d *daySet) add(day string, tags []string) {
 // is in.
 func (s *Store) Stats(ctx context.Context, affiliate, from, to string) ([]Stat, error) {
 	pk, lo, hi := StatRange(affiliate, from, to)
-	items, err := s.QueryRange(ctx, "", pk, lo, hi)
+	items, err := s.queryRange(ctx, "", pk, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("query stats: %w", err)
 	}
@@ -205,7 +232,7 @@ func (s *Store) StatsBySub(ctx context.Context, affiliate, from, to string) ([]S
 		return nil, err
 	}
 	pk, lo, hi := SubsRange(affiliate, from, to)
-	items, err := s.QueryRange(ctx, "", pk, lo, hi)
+	items, err := s.queryRange(ctx, "", pk, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("query tags: %w", err)
 	}
@@ -265,7 +292,7 @@ func (s *Store) StatsBySub(ctx context.Context, affiliate, from, to string) ([]S
 }
 
 func skOf(it map[string]types.AttributeValue) string {
-	if v, ok := it[AttrSK].(*types.AttributeValueMemberS); ok {
+	if v, ok := it[attrSK].(*types.AttributeValueMemberS); ok {
 		return v.Value
 	}
 	return ""
@@ -318,18 +345,18 @@ func (s *Store) LatestHitBefore(ctx context.Context, affiliate, before string) (
 		KeyConditionExpression:    aws.String("#pk = :pk AND #sk < :before"),
 		FilterExpression:          aws.String("hits > :zero"),
 		ProjectionExpression:      aws.String("#sk"),
-		ExpressionAttributeNames:  map[string]string{"#pk": AttrPK, "#sk": AttrSK},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": S(pk), ":before": S(before), ":zero": N(0)},
+		ExpressionAttributeNames:  map[string]string{"#pk": attrPK, "#sk": attrSK},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": attrS(pk), ":before": attrS(before), ":zero": attrN(0)},
 		ScanIndexForward:          aws.Bool(false),
 		Limit:                     aws.Int32(32),
 	}
 	for {
-		out, err := s.DB.Query(ctx, in)
+		out, err := s.db.Query(ctx, in)
 		if err != nil {
 			return "", fmt.Errorf("query latest hit: %w", err)
 		}
 		for _, it := range out.Items {
-			if v, ok := it[AttrSK].(*types.AttributeValueMemberS); ok {
+			if v, ok := it[attrSK].(*types.AttributeValueMemberS); ok {
 				date, _, _ := strings.Cut(v.Value, "#")
 				return date, nil
 			}

@@ -18,42 +18,42 @@ import (
 
 // Store is the table and the client that reaches it.
 type Store struct {
-	DB    *dynamodb.Client
+	db    *dynamodb.Client
 	Table string
 
 	fullDays daySet // days whose channel tags are full (CountHit)
 }
 
 // New returns a store over an existing table.
-func New(db *dynamodb.Client, table string) *Store { return &Store{DB: db, Table: table} }
+func New(db *dynamodb.Client, table string) *Store { return &Store{db: db, Table: table} }
 
-// Item builds an item from a key plus attributes.
-func (k Key) Item(attrs map[string]types.AttributeValue) map[string]types.AttributeValue {
+// item builds an item from a key plus attributes.
+func (k Key) item(attrs map[string]types.AttributeValue) map[string]types.AttributeValue {
 	item := make(map[string]types.AttributeValue, len(attrs)+2)
 	for n, v := range attrs {
 		item[n] = v
 	}
-	item[AttrPK] = S(k.PK)
-	item[AttrSK] = S(k.SK)
+	item[attrPK] = attrS(k.PK)
+	item[attrSK] = attrS(k.SK)
 	return item
 }
 
-// AV is the key as a DynamoDB key map.
-func (k Key) AV() map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{AttrPK: S(k.PK), AttrSK: S(k.SK)}
+// av is the key as a DynamoDB key map.
+func (k Key) av() map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{attrPK: attrS(k.PK), attrSK: attrS(k.SK)}
 }
 
-// S and N are attribute value shorthands.
-func S(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
-func N(n int64) types.AttributeValue {
+// attrS and attrN are attribute value shorthands.
+func attrS(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+func attrN(n int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: fmt.Sprint(n)}
 }
 
-// Get reads one item with a strongly consistent read; nil when absent.
-func (s *Store) Get(ctx context.Context, k Key) (map[string]types.AttributeValue, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
+// get reads one item with a strongly consistent read; nil when absent.
+func (s *Store) get(ctx context.Context, k Key) (map[string]types.AttributeValue, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      aws.String(s.Table),
-		Key:            k.AV(),
+		Key:            k.av(),
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
@@ -62,11 +62,11 @@ func (s *Store) Get(ctx context.Context, k Key) (map[string]types.AttributeValue
 	return out.Item, nil
 }
 
-// QueryAll runs a query to its last page.
-func (s *Store) QueryAll(ctx context.Context, in *dynamodb.QueryInput) ([]map[string]types.AttributeValue, error) {
+// queryAll runs a query to its last page.
+func (s *Store) queryAll(ctx context.Context, in *dynamodb.QueryInput) ([]map[string]types.AttributeValue, error) {
 	in.TableName = aws.String(s.Table)
 	var items []map[string]types.AttributeValue
-	p := dynamodb.NewQueryPaginator(s.DB, in)
+	p := dynamodb.NewQueryPaginator(s.db, in)
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
@@ -77,17 +77,17 @@ func (s *Store) QueryAll(ctx context.Context, in *dynamodb.QueryInput) ([]map[st
 	return items, nil
 }
 
-// QueryRange reads the items of one partition whose sort key lies in [lo, hi]
+// queryRange reads the items of one partition whose sort key lies in [lo, hi]
 // (BETWEEN), optionally on an index.
-func (s *Store) QueryRange(ctx context.Context, index, pk, lo, hi string) ([]map[string]types.AttributeValue, error) {
-	pkName, skName := AttrPK, AttrSK
+func (s *Store) queryRange(ctx context.Context, index, pk, lo, hi string) ([]map[string]types.AttributeValue, error) {
+	pkName, skName := attrPK, attrSK
 	in := &dynamodb.QueryInput{}
 	switch index {
-	case IndexByOrder:
-		pkName, skName = AttrGSI1PK, AttrGSI1SK
+	case indexByOrder:
+		pkName, skName = attrGSI1PK, attrGSI1SK
 		in.IndexName = aws.String(index)
-	case IndexOpen:
-		pkName, skName = AttrGSI2PK, AttrGSI2SK
+	case indexOpen:
+		pkName, skName = attrGSI2PK, attrGSI2SK
 		in.IndexName = aws.String(index)
 	case "":
 	default:
@@ -95,19 +95,19 @@ func (s *Store) QueryRange(ctx context.Context, index, pk, lo, hi string) ([]map
 	}
 	in.KeyConditionExpression = aws.String("#pk = :pk AND #sk BETWEEN :lo AND :hi")
 	in.ExpressionAttributeNames = map[string]string{"#pk": pkName, "#sk": skName}
-	in.ExpressionAttributeValues = map[string]types.AttributeValue{":pk": S(pk), ":lo": S(lo), ":hi": S(hi)}
-	return s.QueryAll(ctx, in)
+	in.ExpressionAttributeValues = map[string]types.AttributeValue{":pk": attrS(pk), ":lo": attrS(lo), ":hi": attrS(hi)}
+	return s.queryAll(ctx, in)
 }
 
-// IsConditionFailed says whether a write failed on its condition.
-func IsConditionFailed(err error) bool {
+// isConditionFailed says whether a write failed on its condition.
+func isConditionFailed(err error) bool {
 	var ccf *types.ConditionalCheckFailedException
 	return errors.As(err, &ccf)
 }
 
-// CanceledReasons returns the per-item reasons of a canceled transaction, or
+// canceledReasons returns the per-item reasons of a canceled transaction, or
 // nil when err is not one.
-func CanceledReasons(err error) []types.CancellationReason {
+func canceledReasons(err error) []types.CancellationReason {
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
 		return tce.CancellationReasons
@@ -131,7 +131,7 @@ func (s *Store) batchWrite(ctx context.Context, puts []map[string]types.Attribut
 		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
 	}
 	for _, k := range deletes {
-		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k.AV()}})
+		reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: k.av()}})
 	}
 	for len(reqs) > 0 {
 		n := min(25, len(reqs))
@@ -141,7 +141,7 @@ func (s *Store) batchWrite(ctx context.Context, puts []map[string]types.Attribut
 			if attempt > 8 {
 				return fmt.Errorf("batch write: %d items still unprocessed", len(batch))
 			}
-			out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
+			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
 				RequestItems: map[string][]types.WriteRequest{s.Table: batch},
 			})
 			if err != nil {
@@ -162,9 +162,9 @@ func (s *Store) putNew(ctx context.Context, k Key, v any) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: k.Item(attrs),
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: k.item(attrs),
 		ConditionExpression: aws.String("attribute_not_exists(PK)")})
-	if IsConditionFailed(err) {
+	if isConditionFailed(err) {
 		return ErrExists
 	}
 	return err
@@ -172,7 +172,7 @@ func (s *Store) putNew(ctx context.Context, k Key, v any) error {
 
 // getAs reads k into v; false when absent.
 func (s *Store) getAs(ctx context.Context, k Key, v any) (bool, error) {
-	item, err := s.Get(ctx, k)
+	item, err := s.get(ctx, k)
 	if err != nil || item == nil {
 		return false, err
 	}
@@ -199,7 +199,7 @@ func (s *Store) batchGet(ctx context.Context, keys []Key) (map[Key]map[string]ty
 	for _, k := range keys {
 		if !seen[k] {
 			seen[k] = true
-			todo = append(todo, k.AV())
+			todo = append(todo, k.av())
 		}
 	}
 	out := make(map[Key]map[string]types.AttributeValue, len(todo))
@@ -211,14 +211,14 @@ func (s *Store) batchGet(ctx context.Context, keys []Key) (map[Key]map[string]ty
 			if attempt > 0 {
 				time.Sleep(time.Duration(attempt*attempt) * 20 * time.Millisecond)
 			}
-			res, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
+			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
 				s.Table: {Keys: req, ConsistentRead: aws.Bool(true)},
 			}})
 			if err != nil {
 				return nil, err
 			}
 			for _, it := range res.Responses[s.Table] {
-				out[Key{str(it[AttrPK]), str(it[AttrSK])}] = it
+				out[Key{str(it[attrPK]), str(it[attrSK])}] = it
 			}
 			req = res.UnprocessedKeys[s.Table].Keys
 		}
@@ -239,7 +239,7 @@ func txnErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	reasons := CanceledReasons(err)
+	reasons := canceledReasons(err)
 	for _, r := range reasons {
 		if aws.ToString(r.Code) == "ConditionalCheckFailed" {
 			return ErrConflict

@@ -74,7 +74,7 @@ func ChangeFromStreams(r streams.Record) (Change, error) {
 
 // decodeChange reads what the changed item is from its key.
 func decodeChange(op, seq string, at time.Time, keys, nw, old map[string]types.AttributeValue) Change {
-	k := Key{str(keys[AttrPK]), str(keys[AttrSK])}
+	k := Key{str(keys[attrPK]), str(keys[attrSK])}
 	c := Change{Op: op, Sequence: seq, At: at, Key: k}
 	switch {
 	case nw != nil && strings.HasPrefix(k.PK, affPrefix) && strings.HasPrefix(k.SK, entryPrefix):
@@ -95,7 +95,7 @@ func decodeChange(op, seq string, at time.Time, keys, nw, old map[string]types.A
 		} else {
 			c.OptIn = &t
 		}
-	case k.PK == PayoutsPK:
+	case k.PK == payoutsPK:
 		c.Payout = &PayoutStatus{ID: k.SK, Old: str(old["status"]), New: str(nw["status"])}
 	}
 	return c

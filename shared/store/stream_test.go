@@ -19,7 +19,7 @@ import (
 func TestChangeIsTheItemTheStoreWrote(t *testing.T) {
 	at := time.Date(2026, 11, 3, 15, 0, 0, 0, time.UTC)
 	e := ledger.Entry{ID: ledger.CommissionID("o1", "SUM26-REC", "referral"), Affiliate: "jane", At: at, Type: "referral", Rule: "kind_rate", AmountCents: 4850, AvailableOn: at}
-	entry, err := EntryItem(e)
+	entry, err := entryItem(e)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,17 +28,17 @@ func TestChangeIsTheItemTheStoreWrote(t *testing.T) {
 		if err != nil {
 			panic(err)
 		}
-		return k.Item(attrs)
+		return k.item(attrs)
 	}
 	payout := func(status string) map[string]types.AttributeValue {
-		return PayoutKey("po_1").Item(map[string]types.AttributeValue{"status": S(status)})
+		return PayoutKey("po_1").item(map[string]types.AttributeValue{"status": attrS(status)})
 	}
 	keys := func(item map[string]types.AttributeValue) map[string]types.AttributeValue {
-		return map[string]types.AttributeValue{AttrPK: item[AttrPK], AttrSK: item[AttrSK]}
+		return map[string]types.AttributeValue{attrPK: item[attrPK], attrSK: item[attrSK]}
 	}
 	order := record(TxnKey("o1"), Txn{Kind: "order", Response: `{"order_id":"o1"}`})
 	optIn := record(OptInKey("i1"), Txn{Kind: "optin", Response: `{"optin_id":"i1"}`})
-	stat := StatKey("jane", "2026-11-03", "e", 1).Item(map[string]types.AttributeValue{"hits": N(1)})
+	stat := StatKey("jane", "2026-11-03", "e", 1).item(map[string]types.AttributeValue{"hits": attrN(1)})
 	for _, c := range []struct {
 		name          string
 		op            string
@@ -50,21 +50,21 @@ func TestChangeIsTheItemTheStoreWrote(t *testing.T) {
 		{"entry removed", "REMOVE", keys(entry), nil, entry, Change{}},
 		{"order", "INSERT", keys(order), order, nil, Change{Txn: &Txn{Kind: "order", Response: `{"order_id":"o1"}`}}},
 		{"opt-in", "INSERT", keys(optIn), optIn, nil, Change{OptIn: &Txn{Kind: "optin", Response: `{"optin_id":"i1"}`}}},
-		{"payout paid", "MODIFY", PayoutKey("po_1").AV(), payout("paid"), payout("draft"), Change{Payout: &PayoutStatus{ID: "po_1", Old: "draft", New: "paid"}}},
-		{"payout created", "INSERT", PayoutKey("po_1").AV(), payout("draft"), nil, Change{Payout: &PayoutStatus{ID: "po_1", New: "draft"}}},
+		{"payout paid", "MODIFY", PayoutKey("po_1").av(), payout("paid"), payout("draft"), Change{Payout: &PayoutStatus{ID: "po_1", Old: "draft", New: "paid"}}},
+		{"payout created", "INSERT", PayoutKey("po_1").av(), payout("draft"), nil, Change{Payout: &PayoutStatus{ID: "po_1", New: "draft"}}},
 		{"hit counter", "MODIFY", keys(stat), stat, stat, Change{}},
-		{"payout item", "INSERT", PayoutItemKey("po_1", "jane").AV(), PayoutItemKey("po_1", "jane").Item(nil), nil, Change{}},
+		{"payout item", "INSERT", PayoutItemKey("po_1", "jane").av(), PayoutItemKey("po_1", "jane").item(nil), nil, Change{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := decodeChange(c.op, "7", at, c.keys, c.nw, c.old)
 			want := c.want
-			want.Op, want.Sequence, want.At, want.Key = c.op, "7", at, Key{str(c.keys[AttrPK]), str(c.keys[AttrSK])}
+			want.Op, want.Sequence, want.At, want.Key = c.op, "7", at, Key{str(c.keys[attrPK]), str(c.keys[attrSK])}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got %+v, want %+v", got, want)
 			}
 		})
 	}
-	bad := TxnKey("o2").Item(map[string]types.AttributeValue{"version": S("not a number")})
+	bad := TxnKey("o2").item(map[string]types.AttributeValue{"version": attrS("not a number")})
 	if got := decodeChange("INSERT", "8", at, keys(bad), bad, nil); got.Err == nil || got.Txn != nil {
 		t.Errorf("an unreadable record: %+v", got)
 	}

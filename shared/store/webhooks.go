@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -70,7 +71,7 @@ type Contact struct {
 
 // GetTxn reads a webhook record (consistent); nil when there is none.
 func (s *Store) GetTxn(ctx context.Context, k Key) (*Txn, error) {
-	item, err := s.Get(ctx, k)
+	item, err := s.get(ctx, k)
 	if err != nil || item == nil {
 		return nil, err
 	}
@@ -83,7 +84,7 @@ func (s *Store) GetTxn(ctx context.Context, k Key) (*Txn, error) {
 
 // GetContact reads a person's attribution (consistent); nil when none.
 func (s *Store) GetContact(ctx context.Context, email string) (*Contact, error) {
-	item, err := s.Get(ctx, ContactKey(email))
+	item, err := s.get(ctx, ContactKey(email))
 	if err != nil || item == nil {
 		return nil, err
 	}
@@ -103,7 +104,9 @@ type Write struct {
 	// Unclawed are a refund's records of commissions whose clawback rounds
 	// to 0: only the ByOrder index holds them, for products sold.
 	Unclawed []ledger.Entry
-	Stats    []*types.Update
+	// Stats are what it adds to the counters of the click that referred
+	// it, each on a random shard.
+	Stats []StatAdd
 	// Contact, when set, replaces the person's attribution if its version is
 	// still ContactVersion (0: the contact must not exist yet).
 	ContactEmail   string
@@ -140,7 +143,10 @@ const MaxWriteItems = 100
 
 // Items counts the transaction's actions.
 func (w Write) Items() int {
-	n := 1 + len(w.Entries) + len(w.Unclawed) + len(w.Stats)
+	n := 1 + len(w.Entries) + len(w.Unclawed)
+	for _, a := range w.Stats {
+		n += a.updates()
+	}
 	if w.Contact != nil {
 		n++
 	}
@@ -164,23 +170,25 @@ func (s *Store) Commit(ctx context.Context, w Write) error {
 		return err
 	}
 	notExists := aws.String("attribute_not_exists(PK)")
-	items := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(s.Table), Item: w.Record.Item(rec), ConditionExpression: notExists}}}
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(s.Table), Item: w.Record.item(rec), ConditionExpression: notExists}}}
 	for _, e := range w.Entries {
-		item, err := EntryItem(e)
+		item, err := entryItem(e)
 		if err != nil {
 			return err
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: item, ConditionExpression: notExists}})
 	}
 	for _, e := range w.Unclawed {
-		item, err := UnclawedItem(e)
+		item, err := unclawedItem(e)
 		if err != nil {
 			return err
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: item, ConditionExpression: notExists}})
 	}
-	for _, u := range w.Stats {
-		items = append(items, types.TransactWriteItem{Update: u})
+	for _, a := range w.Stats {
+		for _, u := range s.statUpdates(a.Affiliate, a.Date, a.Event, a.Sub, rand.IntN(StatShards), a.Delta) {
+			items = append(items, types.TransactWriteItem{Update: u})
+		}
 	}
 	if w.Contact != nil {
 		c := *w.Contact
@@ -189,7 +197,7 @@ func (s *Store) Commit(ctx context.Context, w Write) error {
 		if err != nil {
 			return err
 		}
-		items = append(items, versioned(s.Table, ContactKey(w.ContactEmail).Item(item), w.ContactVersion))
+		items = append(items, versioned(s.Table, ContactKey(w.ContactEmail).item(item), w.ContactVersion))
 	}
 	if w.Order != nil {
 		o := *w.Order
@@ -198,10 +206,10 @@ func (s *Store) Commit(ctx context.Context, w Write) error {
 		if err != nil {
 			return err
 		}
-		items = append(items, versioned(s.Table, w.OrderKey.Item(item), w.OrderVersion))
+		items = append(items, versioned(s.Table, w.OrderKey.item(item), w.OrderVersion))
 	}
 	for _, k := range w.Delete {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: k.AV()}})
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: k.av()}})
 	}
 	subAt := -1
 	if w.Subscription != nil {
@@ -210,13 +218,13 @@ func (s *Store) Commit(ctx context.Context, w Write) error {
 			return err
 		}
 		subAt = len(items)
-		items = append(items, versioned(s.Table, SubscriptionKey(w.SubscriptionID).Item(item), 0))
+		items = append(items, versioned(s.Table, SubscriptionKey(w.SubscriptionID).item(item), 0))
 	}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return nil
 	}
-	reasons := CanceledReasons(err)
+	reasons := canceledReasons(err)
 	if reasons == nil {
 		var tc *types.TransactionConflictException
 		if errors.As(err, &tc) {
@@ -246,7 +254,7 @@ func versioned(table string, item map[string]types.AttributeValue, version int64
 		p.ConditionExpression = aws.String("attribute_not_exists(PK)")
 	} else {
 		p.ConditionExpression = aws.String("version = :v")
-		p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": N(version)}
+		p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": attrN(version)}
 	}
 	return types.TransactWriteItem{Put: p}
 }
@@ -267,7 +275,7 @@ type Subscription struct {
 // GetSubscription reads a subscription's referrer (consistent); nil when
 // no invoice of it was recorded yet.
 func (s *Store) GetSubscription(ctx context.Context, id string) (*Subscription, error) {
-	item, err := s.Get(ctx, SubscriptionKey(id))
+	item, err := s.get(ctx, SubscriptionKey(id))
 	if err != nil || item == nil {
 		return nil, err
 	}

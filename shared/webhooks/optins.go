@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 
 	"github.com/tallyhq/tally/shared/attribution"
 	"github.com/tallyhq/tally/shared/period"
@@ -45,7 +44,7 @@ func (r *receiver) optIn(ctx context.Context, p *program.Program, pl payload, lo
 		setContact(&w, pl.Email, d.Next, version)
 		if ref := d.Referral; ref.Affiliate != "" {
 			date := period.Date(pl.OccurredAt, p.Location())
-			w.Stats = append(w.Stats, r.st.StatUpdates(ref.Affiliate, date, ref.LinkEvent, ref.Sub, rand.IntN(store.StatShards), store.StatDelta{OptIns: 1})...)
+			w.Stats = append(w.Stats, store.StatAdd{Affiliate: ref.Affiliate, Date: date, Event: ref.LinkEvent, Sub: ref.Sub, Delta: store.StatDelta{OptIns: 1}})
 		}
 		body, err := json.Marshal(res)
 		if err != nil {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 
 	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/attribution"
@@ -101,8 +100,8 @@ func (r *receiver) order(ctx context.Context, p *program.Program, pl payload, lo
 		w := store.Write{Record: key, Txn: rec, Entries: entries}
 		if ref.Affiliate != "" && ref.LinkEvent != "" {
 			date := period.Date(pl.OccurredAt, p.Location())
-			w.Stats = append(w.Stats, r.st.StatUpdates(ref.Affiliate, date, ref.LinkEvent, ref.Sub, rand.IntN(store.StatShards),
-				store.StatDelta{Orders: 1, RevenueCents: total})...)
+			w.Stats = append(w.Stats, store.StatAdd{Affiliate: ref.Affiliate, Date: date, Event: ref.LinkEvent, Sub: ref.Sub,
+				Delta: store.StatDelta{Orders: 1, RevenueCents: total}})
 		}
 		setContact(&w, pl.Email, d.Next, version)
 		if pl.Record != nil {

@@ -36,7 +36,7 @@ func newCheckoutEnv(t *testing.T, s dynamotest.Store) *checkoutEnv {
 	t.Helper()
 	st := dynamotest.NewStoreOn(t, s)
 	dynamotest.Load(t, st, demo.Program())
-	d := app.New(app.Config{Table: st.Table, ClickKey: clickKey, WebhookSecrets: secret, ProgramTTL: time.Hour}, st.DB,
+	d := app.New(app.Config{Table: st.Table, ClickKey: clickKey, WebhookSecrets: secret, ProgramTTL: time.Hour}, s.Client(t),
 		slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	d.Now = func() time.Time { return now }
 	keys, _ := clicktoken.NewKeys([]byte(clickKey))

@@ -1,0 +1,19 @@
+package store
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// RawItem reads the item at k as the table holds it, for tests of what is
+// (not) stored.
+func (s *Store) RawItem(ctx context.Context, k Key) (map[string]types.AttributeValue, error) {
+	return s.get(ctx, k)
+}
+
+// The indexes keys.go uses, for the test that the template declares them.
+const (
+	IndexByOrder = indexByOrder
+	IndexOpen    = indexOpen
+)
