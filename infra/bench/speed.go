@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally/infra/demo"
+	"github.com/tallyhq/tally/infra/memclicks"
 )
 
 // InProcess is the click handler (event in, response out, the hit written
@@ -32,7 +33,7 @@ type InProcess struct {
 }
 
 func inProcess(rounds int) (InProcess, error) {
-	h := demo.MemoryClicks(demo.Program(), clickKey)
+	h := memclicks.New(demo.Program(), clickKey)
 	ctx := context.Background()
 	req := clickRequest(iPhone)
 	if err := click(ctx, h, iPhone); err != nil {

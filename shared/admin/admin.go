@@ -129,7 +129,7 @@ func instant(field, s string, def time.Time) (time.Time, error) {
 }
 
 // answer is a payout's JSON, or, after a form, the payout's page.
-func (r *request) answer(p *store.Payout, status int, done string) (apigw.Response, error) {
+func (r *request) answer(p *payout.Payout, status int, done string) (apigw.Response, error) {
 	if r.form != nil {
 		return portal.Redirect("/admin/payouts/" + url.PathEscape(p.ID) + "?done=" + done), nil
 	}
@@ -213,7 +213,7 @@ func GetPayout(d *app.Deps) apigw.Handler {
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		byAff := map[string]store.PayoutItem{}
+		byAff := map[string]payout.Item{}
 		for _, it := range items {
 			byAff[it.Affiliate] = it
 		}
@@ -253,7 +253,7 @@ func entryRows(es []ledger.Entry) []EntryRow {
 	return rows
 }
 
-func payoutOf(r *request) (*store.Payout, error) {
+func payoutOf(r *request) (*payout.Payout, error) {
 	id := r.req.PathParameters["id"]
 	p, err := r.st.GetPayout(r.ctx, id)
 	if err != nil {
@@ -338,7 +338,7 @@ func Export(d *app.Deps) apigw.Handler {
 		}
 		var xs []payout.ExportItem
 		for _, it := range items {
-			if it.State == store.ItemReady {
+			if it.State == payout.ItemReady {
 				xs = append(xs, payout.ExportItem{ID: it.ID, Affiliate: it.Affiliate, Name: it.Name, Email: it.Email,
 					AmountCents: it.AmountCents, Entries: len(it.Entries), From: it.From, To: it.To})
 			}

@@ -8,7 +8,6 @@ import (
 	"github.com/tallyhq/tally/shared/payout"
 	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/portal"
-	"github.com/tallyhq/tally/shared/store"
 )
 
 // PayoutsPage is GET /admin/payouts as a page: what each affiliate is owed,
@@ -97,7 +96,7 @@ type ItemRow struct {
 	CanReturn                                         bool
 }
 
-func payoutPage(r *request, a payoutstore.Answer, items []store.PayoutItem) (apigw.Response, error) {
+func payoutPage(r *request, a payoutstore.Answer, items []payout.Item) (apigw.Response, error) {
 	q := r.req.QueryStringParameters
 	base := "/admin/payouts/" + url.PathEscape(a.ID)
 	pg := PayoutPage{ID: a.ID, Status: statusWords[a.Status], Made: r.dateOf(a.AsOf), Draft: a.Status == payout.StatusDraft,

@@ -32,6 +32,17 @@ type Touch struct {
 	Sub       string    `json:"sub,omitempty"` // the link's channel tag, if any
 }
 
+// Contact is who a person is attributed to, as recorded: their touch, and
+// the version of the record, so a change is written only over the one read.
+type Contact struct {
+	Affiliate string    `json:"affiliate"`
+	Event     string    `json:"event"`
+	At        time.Time `json:"at"`
+	Via       string    `json:"via"`
+	Sub       string    `json:"sub,omitempty"` // the channel tag of the link that attributed them
+	Version   int64     `json:"version"`
+}
+
 // Touch kinds.
 const (
 	ViaClick = "click"

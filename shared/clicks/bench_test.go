@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tallyhq/tally/infra/demo"
+	"github.com/tallyhq/tally/infra/memclicks"
 	"github.com/tallyhq/tally/infra/eventfile"
 	"github.com/tallyhq/tally/shared/clicks"
 	"github.com/tallyhq/tally/shared/program"
@@ -18,7 +19,7 @@ func memHandler(tb testing.TB) (*clicks.Handler, *program.Program) {
 	p := demo.Program()
 	p.Links = []program.Link{{Event: "summit-2026", Affiliate: "jane", Code: "pTk4zarg"}, {Event: "retreat-2026", Affiliate: "jane", Code: "e2kfhhw9"}}
 	p.IndexLinks()
-	return demo.MemoryClicks(p, clickKey), p
+	return memclicks.New(p, clickKey), p
 }
 
 // FuzzClickPaths: whatever the path, no panic, and the Location is the

@@ -15,6 +15,7 @@ import (
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/mail"
 	"github.com/tallyhq/tally/shared/money"
+	"github.com/tallyhq/tally/shared/payout"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
@@ -110,7 +111,7 @@ func (m *Mailer) event(ctx context.Context, p *program.Program, e Event) error {
 		}
 		for _, it := range items {
 			a, found := p.Affiliate(it.Affiliate)
-			if !found || it.AmountCents <= 0 || it.State != store.ItemReady {
+			if !found || it.AmountCents <= 0 || it.State != payout.ItemReady {
 				continue
 			}
 			ok, err := m.wants(ctx, a, program.NotifyEach, program.NotifyDaily)

@@ -49,7 +49,7 @@ type Service struct {
 // (created is false), the same key with another body is 409, and a key that
 // made nothing may be used again. A request that stopped half-way is
 // completed by repeating it.
-func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash string, asOf time.Time) (ans *store.Payout, created bool, err error) {
+func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash string, asOf time.Time) (ans *payout.Payout, created bool, err error) {
 	idem, err := s.idempotency(ctx, key, bodyHash, asOf)
 	if err != nil {
 		return nil, false, err
@@ -69,14 +69,14 @@ func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash 
 	if err != nil {
 		return nil, false, err
 	}
-	rec := store.Payout{ID: idem.PayoutID, Status: payout.StatusDraft, AsOf: idem.AsOf, Currency: p.Currency, CreatedAt: s.Now().UTC()}
+	rec := payout.Payout{ID: idem.PayoutID, Status: payout.StatusDraft, AsOf: idem.AsOf, Currency: p.Currency, CreatedAt: s.Now().UTC()}
 	paying := 0
 	for _, it := range items {
 		switch it.State {
-		case store.ItemReady:
+		case payout.ItemReady:
 			paying++
 			rec.TotalCents += it.AmountCents
-		case store.ItemClaiming: // every take ended, so this cannot be; never write a total without it
+		case payout.ItemClaiming: // every take ended, so this cannot be; never write a total without it
 			return nil, false, fmt.Errorf("payout %s: the item of %s is still being claimed; repeat the request", idem.PayoutID, it.Affiliate)
 		}
 	}
@@ -99,13 +99,13 @@ func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash 
 // idempotency reads a key's record, or records it with a new payout id. A
 // concurrent request with the same key may record it first, or find nothing
 // payable and free it between our two requests: then we start again.
-func (s *Service) idempotency(ctx context.Context, key, bodyHash string, asOf time.Time) (*store.Idempotency, error) {
+func (s *Service) idempotency(ctx context.Context, key, bodyHash string, asOf time.Time) (*payout.Idempotency, error) {
 	for attempt := 0; attempt < 4; attempt++ {
 		idem, err := s.Store.GetIdempotency(ctx, key)
 		if err != nil || idem != nil {
 			return idem, err
 		}
-		idem = &store.Idempotency{Hash: bodyHash, PayoutID: newID(s.Now()), AsOf: asOf.UTC()}
+		idem = &payout.Idempotency{Hash: bodyHash, PayoutID: newID(s.Now()), AsOf: asOf.UTC()}
 		if err := s.Store.PutIdempotency(ctx, key, *idem); !errors.Is(err, store.ErrExists) {
 			return idem, err
 		}
@@ -204,7 +204,7 @@ func (s *Service) take(ctx context.Context, p *program.Program, payoutID string,
 		if !ok {
 			return s.none(ctx, payoutID, a.Code)
 		}
-		item := store.PayoutItem{PayoutID: payoutID, Affiliate: a.Code, ID: payoutID + "_" + a.Code, AmountCents: sum,
+		item := payout.Item{PayoutID: payoutID, Affiliate: a.Code, ID: payoutID + "_" + a.Code, AmountCents: sum,
 			Name: a.Name, Email: a.PayoutEmail(), ClaimedAt: s.Now().UTC()}
 		item.From, item.To = payout.Span(taken, p.Location())
 		for _, e := range taken {
@@ -248,8 +248,8 @@ func (s *Service) none(ctx context.Context, payoutID, affiliate string) error {
 // the claims that still hold are confirmed, and if any entry was taken by
 // another payout meanwhile, the item gives back the rest and pays nothing.
 // A retry completes only what it still holds.
-func (s *Service) resume(ctx context.Context, it store.PayoutItem) error {
-	if it.State != store.ItemClaiming && it.State != store.ItemReady {
+func (s *Service) resume(ctx context.Context, it payout.Item) error {
+	if it.State != payout.ItemClaiming && it.State != payout.ItemReady {
 		return nil // dropped, or nothing to take: decided
 	}
 	it.ClaimedAt = s.Now().UTC()
@@ -268,7 +268,7 @@ var errFirstBatchLost = errors.New("another payout took an entry of the first ba
 // item creates its record; the last marks it ready. Losing the first batch
 // of a fresh item writes nothing (errFirstBatchLost); losing any other drops
 // the item and gives back what it holds.
-func (s *Service) claim(ctx context.Context, it store.PayoutItem, fresh bool) error {
+func (s *Service) claim(ctx context.Context, it payout.Item, fresh bool) error {
 	for start := 0; start < len(it.Entries) || start == 0; start += claimBatch {
 		end := min(start+claimBatch, len(it.Entries))
 		first, last := fresh && start == 0, end == len(it.Entries)
@@ -310,7 +310,7 @@ func (s *Service) retry(ctx context.Context, f func() error) error {
 }
 
 // release gives back every entry an item holds; repeating it is harmless.
-func (s *Service) release(ctx context.Context, it store.PayoutItem) error {
+func (s *Service) release(ctx context.Context, it payout.Item) error {
 	for _, sk := range it.Entries {
 		if err := s.Store.Unclaim(ctx, it.Affiliate, sk, it.Claim()); err != nil {
 			return err
@@ -337,7 +337,7 @@ func (s *Service) unclaimStale(ctx context.Context, affiliate string, es []ledge
 		if c.PayoutID == "" || c.Live() {
 			continue
 		}
-		if it := items[c.PayoutID]; c.Abandoned && it != nil && it.State != store.ItemDropped && !dropped[c.PayoutID] {
+		if it := items[c.PayoutID]; c.Abandoned && it != nil && it.State != payout.ItemDropped && !dropped[c.PayoutID] {
 			switch err := s.Store.DropAbandoned(ctx, c.PayoutID, affiliate, it.ClaimedAt); {
 			case errors.Is(err, store.ErrConflict):
 				continue // taken again by a retry of its key: it holds them
@@ -366,11 +366,11 @@ func Claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.
 // claims is Claims, with the affiliate's items it read, by payout id. The
 // claims of a payout with no record yet are abandoned when its item was
 // dropped or was last taken more than abandonAfter ago.
-func claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.Entry, now time.Time) (payout.ClaimOf, map[string]*store.PayoutItem, error) {
+func claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.Entry, now time.Time) (payout.ClaimOf, map[string]*payout.Item, error) {
 	var ids []string
 	seen := map[string]bool{}
 	for _, e := range es {
-		if id := store.ClaimPayout(e.Claim); e.Claim != "" && !seen[id] {
+		if id := payout.ClaimPayout(e.Claim); e.Claim != "" && !seen[id] {
 			seen[id] = true
 			ids = append(ids, id)
 		}
@@ -386,7 +386,7 @@ func claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.
 		if e.Claim == "" {
 			return payout.Claim{}
 		}
-		id := store.ClaimPayout(e.Claim)
+		id := payout.ClaimPayout(e.Claim)
 		c := payout.Claim{PayoutID: id}
 		it := items[id]
 		if p := pays[id]; p != nil {
@@ -404,8 +404,8 @@ func claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.
 // abandoned says whether the item of a payout with no record yet holds
 // nothing any more: dropped, or last taken long enough ago that no request
 // can still be running for it.
-func abandoned(id string, it *store.PayoutItem, now time.Time) bool {
-	if it != nil && it.State == store.ItemDropped {
+func abandoned(id string, it *payout.Item, now time.Time) bool {
+	if it != nil && it.State == payout.ItemDropped {
 		return true
 	}
 	started, ok := createdAt(id)
@@ -416,7 +416,7 @@ func abandoned(id string, it *store.PayoutItem, now time.Time) bool {
 }
 
 // Status is an item's status as the answers show it.
-func Status(p *store.Payout, it store.PayoutItem) string {
+func Status(p *payout.Payout, it payout.Item) string {
 	if it.ReturnedAt != nil {
 		return payout.StatusReturned
 	}
@@ -425,7 +425,7 @@ func Status(p *store.Payout, it store.PayoutItem) string {
 
 // MarkPaid moves a draft to paid. Again: the same answer, with the first
 // paid_at and reference kept; on a canceled payout: 409.
-func (s *Service) MarkPaid(ctx context.Context, id string, paidAt time.Time, reference string) (*store.Payout, error) {
+func (s *Service) MarkPaid(ctx context.Context, id string, paidAt time.Time, reference string) (*payout.Payout, error) {
 	p, err := s.get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -448,7 +448,7 @@ func (s *Service) MarkPaid(ctx context.Context, id string, paidAt time.Time, ref
 
 // Cancel moves a draft to canceled and gives its entries back. Again: the
 // same answer (and any entry still held is given back); on a paid payout: 409.
-func (s *Service) Cancel(ctx context.Context, id string) (*store.Payout, error) {
+func (s *Service) Cancel(ctx context.Context, id string) (*payout.Payout, error) {
 	p, err := s.get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -480,7 +480,7 @@ func (s *Service) Cancel(ctx context.Context, id string) (*store.Payout, error) 
 
 // Return records that the provider sent an item's money back: its entries
 // are available again. Only an item of a paid payout; again: the same answer.
-func (s *Service) Return(ctx context.Context, id, affiliate, reason string) (*store.Payout, error) {
+func (s *Service) Return(ctx context.Context, id, affiliate, reason string) (*payout.Payout, error) {
 	p, err := s.get(ctx, id)
 	if err != nil {
 		return nil, err
@@ -489,7 +489,7 @@ func (s *Service) Return(ctx context.Context, id, affiliate, reason string) (*st
 	if err != nil {
 		return nil, err
 	}
-	if it == nil || it.State != store.ItemReady {
+	if it == nil || it.State != payout.ItemReady {
 		return nil, apierr.NotFound("item_not_found", "payout %s has no item for %q", id, affiliate)
 	}
 	if it.ReturnedAt == nil {
@@ -514,7 +514,7 @@ func (s *Service) Return(ctx context.Context, id, affiliate, reason string) (*st
 	return p, nil
 }
 
-func (s *Service) get(ctx context.Context, id string) (*store.Payout, error) {
+func (s *Service) get(ctx context.Context, id string) (*payout.Payout, error) {
 	p, err := s.Store.GetPayout(ctx, id)
 	if err != nil {
 		return nil, err

@@ -113,7 +113,7 @@ func (e *env) audit(affs ...string) map[string]string {
 		}
 		var total int64
 		for _, it := range items {
-			if it.State != store.ItemReady {
+			if it.State != payout.ItemReady {
 				continue
 			}
 			total += it.AmountCents
@@ -161,22 +161,22 @@ func (e *env) balance(aff string) payoutstore.BalanceAnswer {
 }
 
 // items are the items of a payout that pay.
-func (e *env) items(id string) []store.PayoutItem {
+func (e *env) items(id string) []payout.Item {
 	e.t.Helper()
 	its, err := e.st.PayoutItems(context.Background(), id)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	var out []store.PayoutItem
+	var out []payout.Item
 	for _, it := range its {
-		if it.State == store.ItemReady {
+		if it.State == payout.ItemReady {
 			out = append(out, it)
 		}
 	}
 	return out
 }
 
-func (e *env) create(key string) (*store.Payout, error) {
+func (e *env) create(key string) (*payout.Payout, error) {
 	p, _, err := e.svc.Create(context.Background(), e.p, key, "h", today)
 	return p, err
 }

@@ -61,12 +61,12 @@ func TestPayoutProperties(t *testing.T) {
 		pending := map[string]bool{} // keys whose create stopped before its last write
 		seq := 0
 
-		payoutsOf := func(status string) []store.Payout {
+		payoutsOf := func(status string) []payout.Payout {
 			ps, err := st.ListPayouts(ctx)
 			if err != nil {
 				rt.Fatal(err)
 			}
-			return slices.DeleteFunc(ps, func(p store.Payout) bool { return p.Status != status })
+			return slices.DeleteFunc(ps, func(p payout.Payout) bool { return p.Status != status })
 		}
 
 		rt.Repeat(map[string]func(*rapid.T){
@@ -257,7 +257,7 @@ func creating(t tb, st *store.Store, aff string, pending map[string]bool, now ti
 		if err != nil {
 			t.Fatal(err)
 		}
-		if it != nil && it.State == store.ItemReady && now.Sub(it.ClaimedAt) <= 15*time.Minute {
+		if it != nil && it.State == payout.ItemReady && now.Sub(it.ClaimedAt) <= 15*time.Minute {
 			held += it.AmountCents
 		}
 	}
@@ -294,7 +294,7 @@ func itemsOf(t tb, st *store.Store, aff string) (paid, drafted int64) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if it == nil || it.State != store.ItemReady || it.ReturnedAt != nil {
+		if it == nil || it.State != payout.ItemReady || it.ReturnedAt != nil {
 			continue
 		}
 		switch p.Status {

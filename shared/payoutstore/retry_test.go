@@ -15,7 +15,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/tallyhq/tally/infra/dynamotest"
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/payout"
 )
 
 // faults makes chosen requests fail before they are sent, as a crash or a
@@ -217,9 +217,9 @@ func idOf(t *testing.T, e *env, key string) string {
 	return idem.PayoutID
 }
 
-func hasReady(its []store.PayoutItem, affiliate string) bool {
+func hasReady(its []payout.Item, affiliate string) bool {
 	for _, it := range its {
-		if it.Affiliate == affiliate && it.State == store.ItemReady {
+		if it.Affiliate == affiliate && it.State == payout.ItemReady {
 			return true
 		}
 	}

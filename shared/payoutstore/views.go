@@ -53,11 +53,11 @@ type ItemAnswer struct {
 }
 
 // AnswerOf shapes a payout and its items (those that pay).
-func AnswerOf(p *store.Payout, items []store.PayoutItem) Answer {
+func AnswerOf(p *payout.Payout, items []payout.Item) Answer {
 	a := Answer{ID: p.ID, Status: p.Status, AsOf: rfc(p.AsOf), Currency: p.Currency, TotalCents: p.TotalCents,
 		PaidAt: rfcPtr(p.PaidAt), Reference: strPtr(p.Reference), Items: []ItemAnswer{}}
 	for _, it := range items {
-		if it.State != store.ItemReady {
+		if it.State != payout.ItemReady {
 			continue
 		}
 		a.Items = append(a.Items, ItemAnswer{ID: it.ID, Affiliate: it.Affiliate, AmountCents: it.AmountCents,
@@ -67,7 +67,7 @@ func AnswerOf(p *store.Payout, items []store.PayoutItem) Answer {
 }
 
 // Load reads a payout and its items and shapes them.
-func Load(ctx context.Context, st *store.Store, p *store.Payout) (Answer, []store.PayoutItem, error) {
+func Load(ctx context.Context, st *store.Store, p *payout.Payout) (Answer, []payout.Item, error) {
 	items, err := st.PayoutItems(ctx, p.ID)
 	if err != nil {
 		return Answer{}, nil, err
@@ -177,7 +177,7 @@ func AffiliatePayouts(ctx context.Context, st *store.Store, affiliate string) ([
 	}
 	var ids []string
 	for _, it := range items {
-		if it.State == store.ItemReady {
+		if it.State == payout.ItemReady {
 			ids = append(ids, it.PayoutID)
 		}
 	}
@@ -191,7 +191,7 @@ func AffiliatePayouts(ctx context.Context, st *store.Store, affiliate string) ([
 	}
 	for _, it := range items {
 		p := pays[it.PayoutID]
-		if it.State != store.ItemReady || p == nil { // dropped, or a payout still being made
+		if it.State != payout.ItemReady || p == nil { // dropped, or a payout still being made
 			continue
 		}
 		out = append(out, AffiliatePayout{PayoutID: p.ID, ItemID: it.ID, Status: Status(p, it), AmountCents: it.AmountCents,

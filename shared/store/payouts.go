@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,83 +14,21 @@ import (
 	"github.com/tallyhq/tally/shared/payout"
 )
 
-// Payout is a payout's record (SPEC section 9). Its items' amounts are
-// frozen when it is created; only its status, paid_at and reference move.
-type Payout struct {
-	ID         string     `json:"id"`
-	Status     string     `json:"status"` // draft, paid, canceled
-	AsOf       time.Time  `json:"as_of"`
-	Currency   string     `json:"currency"`
-	TotalCents int64      `json:"total_cents"`
-	CreatedAt  time.Time  `json:"created_at"`
-	PaidAt     *time.Time `json:"paid_at,omitempty"`
-	Reference  string     `json:"reference,omitempty"`
-}
-
-// Item states while a payout is made: claiming (taking its entries, which
-// may need several transactions), ready (all taken), dropped (another payout
-// took some of them first, or it was abandoned; it pays nothing and its
-// claims hold nothing), none (the affiliate had nothing to take: recorded so
-// a concurrent request with the same key cannot decide otherwise later).
-// Each affiliate's item is written once, conditionally, by whichever request
-// of the payout decides first.
-const (
-	ItemClaiming = "claiming"
-	ItemReady    = "ready"
-	ItemDropped  = "dropped"
-	ItemNone     = "none"
-)
-
-// PayoutItem is what one payout pays one affiliate, and which entries (sort
-// keys in the affiliate's partition) it took. Name and email are frozen so
-// an export never changes.
-type PayoutItem struct {
-	PayoutID       string     `json:"payout_id"`
-	Affiliate      string     `json:"affiliate"`
-	ID             string     `json:"item_id"`
-	State          string     `json:"state"`
-	ClaimedAt      time.Time  `json:"claimed_at"` // when a request last took or renewed it: its claims are abandoned 15 minutes later
-	AmountCents    int64      `json:"amount_cents"`
-	Entries        []string   `json:"entries"`
-	Name           string     `json:"name"`
-	Email          string     `json:"email"`
-	From           string     `json:"from"`
-	To             string     `json:"to"`
-	ReturnedAt     *time.Time `json:"returned_at,omitempty"`
-	ReturnedReason string     `json:"returned_reason,omitempty"`
-}
-
-// Claim is the value entries taken by this item carry.
-func (it PayoutItem) Claim() string { return ClaimOf(it.PayoutID, it.Affiliate) }
-
-// ClaimOf is the claim of a payout's item for an affiliate.
-func ClaimOf(payoutID, affiliate string) string { return payoutID + "/" + affiliate }
-
 // noClaim is an entry's claim once given back (never a removed attribute).
 const noClaim = ""
-
-// ClaimPayout is the payout id of a claim.
-func ClaimPayout(claim string) string { p, _, _ := strings.Cut(claim, "/"); return p }
-
-// Idempotency is what a payout's Idempotency-Key stands for.
-type Idempotency struct {
-	Hash     string    `json:"hash"` // of the request body
-	PayoutID string    `json:"payout_id"`
-	AsOf     time.Time `json:"as_of"`
-}
 
 // ErrConflict: a conditional write found the item already moved by someone
 // else (an entry taken by another payout, a status changed).
 var ErrConflict = errors.New("changed by another request")
 
 // PutIdempotency records a key; ErrExists when it is already there.
-func (s *Store) PutIdempotency(ctx context.Context, key string, v Idempotency) error {
+func (s *Store) PutIdempotency(ctx context.Context, key string, v payout.Idempotency) error {
 	return s.putNew(ctx, IdempotencyKey(key), v)
 }
 
 // GetIdempotency reads a key's record; nil when there is none.
-func (s *Store) GetIdempotency(ctx context.Context, key string) (*Idempotency, error) {
-	var v Idempotency
+func (s *Store) GetIdempotency(ctx context.Context, key string) (*payout.Idempotency, error) {
+	var v payout.Idempotency
 	ok, err := s.getAs(ctx, IdempotencyKey(key), &v)
 	if !ok {
 		return nil, err
@@ -158,7 +95,7 @@ func (s *Store) EntriesByKey(ctx context.Context, affiliate string, sks []string
 }
 
 // Payouts reads payout records by id; absent ones are left out.
-func (s *Store) Payouts(ctx context.Context, ids []string) (map[string]*Payout, error) {
+func (s *Store) Payouts(ctx context.Context, ids []string) (map[string]*payout.Payout, error) {
 	keys := make([]Key, len(ids))
 	for i, id := range ids {
 		keys[i] = PayoutKey(id)
@@ -167,9 +104,9 @@ func (s *Store) Payouts(ctx context.Context, ids []string) (map[string]*Payout, 
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]*Payout, len(items))
+	out := make(map[string]*payout.Payout, len(items))
 	for k, it := range items {
-		var p Payout
+		var p payout.Payout
 		if err := unmarshal(it, &p); err != nil {
 			return nil, err
 		}
@@ -180,7 +117,7 @@ func (s *Store) Payouts(ctx context.Context, ids []string) (map[string]*Payout, 
 
 // PayoutsAndItems reads, in one BatchGetItem, payouts and the affiliate's
 // items in them, by payout id; absent ones are left out.
-func (s *Store) PayoutsAndItems(ctx context.Context, affiliate string, ids []string) (map[string]*Payout, map[string]*PayoutItem, error) {
+func (s *Store) PayoutsAndItems(ctx context.Context, affiliate string, ids []string) (map[string]*payout.Payout, map[string]*payout.Item, error) {
 	keys := make([]Key, 0, 2*len(ids))
 	for _, id := range ids {
 		keys = append(keys, PayoutKey(id), PayoutItemKey(id, affiliate))
@@ -189,17 +126,17 @@ func (s *Store) PayoutsAndItems(ctx context.Context, affiliate string, ids []str
 	if err != nil {
 		return nil, nil, err
 	}
-	pays, items := map[string]*Payout{}, map[string]*PayoutItem{}
+	pays, items := map[string]*payout.Payout{}, map[string]*payout.Item{}
 	for _, id := range ids {
 		if it, ok := got[PayoutKey(id)]; ok {
-			var p Payout
+			var p payout.Payout
 			if err := unmarshal(it, &p); err != nil {
 				return nil, nil, err
 			}
 			pays[id] = &p
 		}
 		if it, ok := got[PayoutItemKey(id, affiliate)]; ok {
-			var pi PayoutItem
+			var pi payout.Item
 			if err := unmarshal(it, &pi); err != nil {
 				return nil, nil, err
 			}
@@ -214,7 +151,7 @@ func (s *Store) PayoutsAndItems(ctx context.Context, affiliate string, ids []str
 // created in the same transaction; with last, it is marked ready. ErrConflict
 // when another payout holds one of the entries (nothing of this batch is
 // written).
-func (s *Store) ClaimBatch(ctx context.Context, it PayoutItem, sks []string, first, last bool) error {
+func (s *Store) ClaimBatch(ctx context.Context, it payout.Item, sks []string, first, last bool) error {
 	if len(sks)+2 > MaxWriteItems {
 		return fmt.Errorf("claim batch of %d entries is more than a transaction holds", len(sks))
 	}
@@ -222,9 +159,9 @@ func (s *Store) ClaimBatch(ctx context.Context, it PayoutItem, sks []string, fir
 	ik := PayoutItemKey(it.PayoutID, it.Affiliate)
 	if first {
 		rec := it
-		rec.State = ItemClaiming
+		rec.State = payout.ItemClaiming
 		if last {
-			rec.State = ItemReady
+			rec.State = payout.ItemReady
 		}
 		item, err := payoutItemItem(rec)
 		if err != nil {
@@ -236,13 +173,13 @@ func (s *Store) ClaimBatch(ctx context.Context, it PayoutItem, sks []string, fir
 		acts = append(acts, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table), Key: ik.av(),
 			UpdateExpression: aws.String("SET #s = :ready"), ConditionExpression: aws.String(itemTaking),
 			ExpressionAttributeNames:  map[string]string{"#s": "state"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": attrS(ItemReady), ":claiming": attrS(ItemClaiming)}}})
+			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": attrS(payout.ItemReady), ":claiming": attrS(payout.ItemClaiming)}}})
 	} else {
 		// A dropped item claims nothing more.
 		acts = append(acts, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.Table), Key: ik.av(),
 			ConditionExpression:       aws.String(itemTaking),
 			ExpressionAttributeNames:  map[string]string{"#s": "state"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": attrS(ItemReady), ":claiming": attrS(ItemClaiming)}}})
+			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": attrS(payout.ItemReady), ":claiming": attrS(payout.ItemClaiming)}}})
 	}
 	for _, sk := range sks {
 		acts = append(acts, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table),
@@ -284,7 +221,7 @@ func (s *Store) DropItem(ctx context.Context, payoutID, affiliate string) error 
 		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).av(),
 		UpdateExpression:          aws.String("SET #s = :d"),
 		ExpressionAttributeNames:  map[string]string{"#s": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":d": attrS(ItemDropped)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":d": attrS(payout.ItemDropped)},
 	})
 	return err
 }
@@ -293,7 +230,7 @@ func (s *Store) DropItem(ctx context.Context, payoutID, affiliate string) error 
 // (abandoned); ErrConflict when a request took it again since (renewed) or
 // it is no longer taking entries.
 func (s *Store) DropAbandoned(ctx context.Context, payoutID, affiliate string, seen time.Time) error {
-	vals := map[string]types.AttributeValue{":d": attrS(ItemDropped), ":ready": attrS(ItemReady), ":claiming": attrS(ItemClaiming)}
+	vals := map[string]types.AttributeValue{":d": attrS(payout.ItemDropped), ":ready": attrS(payout.ItemReady), ":claiming": attrS(payout.ItemClaiming)}
 	cond := itemTaking + " AND attribute_not_exists(claimed_at)" // items made before claimed_at was kept
 	if !seen.IsZero() {
 		cond = itemTaking + " AND claimed_at = :seen"
@@ -321,7 +258,7 @@ func (s *Store) RenewItem(ctx context.Context, payoutID, affiliate string, now t
 		UpdateExpression:         aws.String("SET claimed_at = :now"),
 		ConditionExpression:      aws.String(itemTaking),
 		ExpressionAttributeNames: map[string]string{"#s": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":ready": attrS(ItemReady), ":claiming": attrS(ItemClaiming),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":ready": attrS(payout.ItemReady), ":claiming": attrS(payout.ItemClaiming),
 			":now": attrS(now.UTC().Format(time.RFC3339Nano))},
 	})
 	if isConditionFailed(err) {
@@ -341,10 +278,10 @@ func (s *Store) PutNoItem(ctx context.Context, payoutID, affiliate string, now t
 		State     string `json:"state"`
 		TTL       int64  `json:"ttl"`
 	}
-	return s.putNew(ctx, PayoutItemKey(payoutID, affiliate), none{payoutID, affiliate, ItemNone, now.Add(24 * time.Hour).Unix()})
+	return s.putNew(ctx, PayoutItemKey(payoutID, affiliate), none{payoutID, affiliate, payout.ItemNone, now.Add(24 * time.Hour).Unix()})
 }
 
-func payoutItemItem(it PayoutItem) (map[string]types.AttributeValue, error) {
+func payoutItemItem(it payout.Item) (map[string]types.AttributeValue, error) {
 	attrs, err := marshal(it)
 	if err != nil {
 		return nil, err
@@ -355,8 +292,8 @@ func payoutItemItem(it PayoutItem) (map[string]types.AttributeValue, error) {
 }
 
 // PayoutItem reads one item; nil when absent.
-func (s *Store) PayoutItem(ctx context.Context, payoutID, affiliate string) (*PayoutItem, error) {
-	var it PayoutItem
+func (s *Store) PayoutItem(ctx context.Context, payoutID, affiliate string) (*payout.Item, error) {
+	var it payout.Item
 	ok, err := s.getAs(ctx, PayoutItemKey(payoutID, affiliate), &it)
 	if !ok {
 		return nil, err
@@ -365,18 +302,18 @@ func (s *Store) PayoutItem(ctx context.Context, payoutID, affiliate string) (*Pa
 }
 
 // PayoutItems are a payout's items, by affiliate code.
-func (s *Store) PayoutItems(ctx context.Context, payoutID string) ([]PayoutItem, error) {
+func (s *Store) PayoutItems(ctx context.Context, payoutID string) ([]payout.Item, error) {
 	pk, lo, hi := PayoutItemRange(payoutID)
 	items, err := s.queryRange(ctx, "", pk, lo, hi)
 	if err != nil {
 		return nil, err
 	}
-	return decodeAll[PayoutItem](items)
+	return decodeAll[payout.Item](items)
 }
 
 // AffiliatePayoutItems are an affiliate's payout items, newest first: one
 // Query on the ByOrder index.
-func (s *Store) AffiliatePayoutItems(ctx context.Context, affiliate string) ([]PayoutItem, error) {
+func (s *Store) AffiliatePayoutItems(ctx context.Context, affiliate string) ([]payout.Item, error) {
 	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		IndexName:                 aws.String(indexByOrder),
 		KeyConditionExpression:    aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :p)"),
@@ -386,17 +323,17 @@ func (s *Store) AffiliatePayoutItems(ctx context.Context, affiliate string) ([]P
 	if err != nil {
 		return nil, err
 	}
-	return decodeAll[PayoutItem](items)
+	return decodeAll[payout.Item](items)
 }
 
 // PutPayout writes a payout's record once; ErrExists when it is there.
-func (s *Store) PutPayout(ctx context.Context, p Payout) error {
+func (s *Store) PutPayout(ctx context.Context, p payout.Payout) error {
 	return s.putNew(ctx, PayoutKey(p.ID), p)
 }
 
 // GetPayout reads a payout; nil when absent.
-func (s *Store) GetPayout(ctx context.Context, id string) (*Payout, error) {
-	var p Payout
+func (s *Store) GetPayout(ctx context.Context, id string) (*payout.Payout, error) {
+	var p payout.Payout
 	ok, err := s.getAs(ctx, PayoutKey(id), &p)
 	if !ok {
 		return nil, err
@@ -405,7 +342,7 @@ func (s *Store) GetPayout(ctx context.Context, id string) (*Payout, error) {
 }
 
 // ListPayouts are all payouts, newest first.
-func (s *Store) ListPayouts(ctx context.Context) ([]Payout, error) {
+func (s *Store) ListPayouts(ctx context.Context) ([]payout.Payout, error) {
 	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": attrS(payoutsPK)},
@@ -414,7 +351,7 @@ func (s *Store) ListPayouts(ctx context.Context) ([]Payout, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeAll[Payout](items)
+	return decodeAll[payout.Payout](items)
 }
 
 // MarkPaid moves a draft to paid; ErrConflict when it is not a draft.
@@ -461,7 +398,7 @@ func (s *Store) ReturnItem(ctx context.Context, payoutID, affiliate string, at t
 			UpdateExpression:         aws.String("SET returned_at = :at, returned_reason = :r"),
 			ConditionExpression:      aws.String("#s = :ready AND attribute_not_exists(returned_at)"),
 			ExpressionAttributeNames: map[string]string{"#s": "state"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": attrS(ItemReady),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":ready": attrS(payout.ItemReady),
 				":at": attrS(at.UTC().Format(time.RFC3339Nano)), ":r": attrS(reason)}}},
 	}})
 	return txnErr(err)

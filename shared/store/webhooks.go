@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/tallyhq/tally/shared/attribution"
+	"github.com/tallyhq/tally/shared/commission"
 	"github.com/tallyhq/tally/shared/ledger"
 )
 
@@ -19,13 +21,13 @@ import (
 // JSON), the answer to replay, and for an order its lines, what each
 // affiliate earned on them and how much of each is refunded.
 type Txn struct {
-	Kind       string    `json:"kind"` // order, refund, optin
-	Hash       string    `json:"hash"`
-	Response   string    `json:"response"`
-	OccurredAt time.Time `json:"occurred_at"`
-	Version    int64     `json:"version"`
-	Lines      []TxnLine `json:"lines,omitempty"`
-	OrderID    string    `json:"order_id,omitempty"` // a refund's order
+	Kind       string                `json:"kind"` // order, refund, optin
+	Hash       string                `json:"hash"`
+	Response   string                `json:"response"`
+	OccurredAt time.Time             `json:"occurred_at"`
+	Version    int64                 `json:"version"`
+	Lines      []commission.SoldLine `json:"lines,omitempty"`
+	OrderID    string                `json:"order_id,omitempty"` // a refund's order
 	// PaidCents is what a checkout's buyer paid for the lines, tax included
 	// (0: the sum of the lines), and RefundedCents the money refunded so far
 	// by every kind of refund (SPEC 10); RefundRule the version of the refund
@@ -44,31 +46,6 @@ type Txn struct {
 	ShopTotal           int64  `json:"shop_total,omitempty"`
 }
 
-// TxnLine is one line of an order (the same fields as commission.SoldLine,
-// which the refund rules take; store cannot import the rules).
-type TxnLine struct {
-	SKU            string         `json:"sku"`
-	Quantity       int64          `json:"quantity"`
-	UnitPriceCents int64          `json:"unit_price_cents"`
-	AmountCents    int64          `json:"amount_cents,omitempty"` // when not Quantity × UnitPriceCents
-	PaidCents      int64          `json:"paid_cents,omitempty"`   // what the buyer paid for it, tax included, when known
-	Refunded       int64          `json:"refunded"`               // units refunded by items (all of them once the order is)
-	Earned         []ledger.Entry `json:"earned,omitempty"`       // the commissions written for this line
-	ItemMoney      int64          `json:"item_money,omitempty"`   // money refunded by refunds of its items
-	Money          int64          `json:"money,omitempty"`        // its share of refunds of money
-	Clawed         []int64        `json:"clawed,omitempty"`       // taken back of each of Earned
-}
-
-// Contact is who a person is attributed to.
-type Contact struct {
-	Affiliate string    `json:"affiliate"`
-	Event     string    `json:"event"`
-	At        time.Time `json:"at"`
-	Via       string    `json:"via"`
-	Sub       string    `json:"sub,omitempty"` // the channel tag of the link that attributed them
-	Version   int64     `json:"version"`
-}
-
 // GetTxn reads a webhook record (consistent); nil when there is none.
 func (s *Store) GetTxn(ctx context.Context, k Key) (*Txn, error) {
 	item, err := s.get(ctx, k)
@@ -83,12 +60,12 @@ func (s *Store) GetTxn(ctx context.Context, k Key) (*Txn, error) {
 }
 
 // GetContact reads a person's attribution (consistent); nil when none.
-func (s *Store) GetContact(ctx context.Context, email string) (*Contact, error) {
+func (s *Store) GetContact(ctx context.Context, email string) (*attribution.Contact, error) {
 	item, err := s.get(ctx, ContactKey(email))
 	if err != nil || item == nil {
 		return nil, err
 	}
-	var c Contact
+	var c attribution.Contact
 	if err := unmarshal(item, &c); err != nil {
 		return nil, err
 	}
@@ -110,7 +87,7 @@ type Write struct {
 	// Contact, when set, replaces the person's attribution if its version is
 	// still ContactVersion (0: the contact must not exist yet).
 	ContactEmail   string
-	Contact        *Contact
+	Contact        *attribution.Contact
 	ContactVersion int64
 	// Order, when set, is the refunded order's record with its new refunded
 	// quantities, written if its version is still OrderVersion.

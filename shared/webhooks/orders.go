@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/attribution"
@@ -88,7 +89,7 @@ func (r *receiver) order(ctx context.Context, p *program.Program, pl payload, lo
 		rec := store.Txn{Kind: "order", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt, PaidCents: pl.Paid, RefundRule: commission.RefundRule}
 		var total int64
 		for _, l := range pl.Items {
-			line := store.TxnLine{SKU: l.SKU, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents, AmountCents: l.AmountCents, PaidCents: l.PaidCents}
+			line := commission.SoldLine{SKU: l.SKU, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents, AmountCents: l.AmountCents, PaidCents: l.PaidCents}
 			for _, e := range entries {
 				if e.SKU == l.SKU {
 					line.Earned = append(line.Earned, e)
@@ -132,7 +133,7 @@ func setContact(w *store.Write, email string, next *attribution.Touch, version i
 		return
 	}
 	w.ContactEmail, w.ContactVersion = email, version
-	w.Contact = &store.Contact{Affiliate: next.Affiliate, Event: next.Event, At: next.At, Via: next.Via, Sub: next.Sub}
+	w.Contact = &attribution.Contact{Affiliate: next.Affiliate, Event: next.Event, At: next.At, Via: next.Via, Sub: next.Sub}
 }
 
 // refund records a section 4 refund: units of SKUs, or everything not yet
@@ -215,10 +216,7 @@ func (r *receiver) recordRefund(ctx context.Context, hash, orderID string, rf co
 			return store.Write{}, nil, err
 		}
 		updated := *o
-		updated.Lines = make([]store.TxnLine, len(out.Order.Lines))
-		for i, l := range out.Order.Lines {
-			updated.Lines[i] = store.TxnLine(l)
-		}
+		updated.Lines = slices.Clone(out.Order.Lines)
 		updated.RefundedCents, updated.RefundRule = out.Order.Refunded, commission.RefundRule
 		w := store.Write{
 			Record:  key,
@@ -243,9 +241,6 @@ var errStale = errors.New("nothing to record")
 
 // soldOrder is an order's record as the refund rules take it.
 func soldOrder(o *store.Txn) commission.SoldOrder {
-	so := commission.SoldOrder{Paid: o.PaidCents, Refunded: o.RefundedCents, Rule: o.RefundRule, Lines: make([]commission.SoldLine, len(o.Lines))}
-	for i, l := range o.Lines {
-		so.Lines[i] = commission.SoldLine(l)
-	}
-	return so
+	// A copy: the rules may change their lines.
+	return commission.SoldOrder{Paid: o.PaidCents, Refunded: o.RefundedCents, Rule: o.RefundRule, Lines: slices.Clone(o.Lines)}
 }

@@ -1,4 +1,7 @@
-package demo
+// Package memclicks is the click handler over a program held in memory,
+// for benchmarks and fuzzing. It is apart from the demo data so the
+// domain's tests can use that data without the application.
+package memclicks
 
 import (
 	"context"
@@ -13,10 +16,10 @@ import (
 	"github.com/tallyhq/tally/shared/program"
 )
 
-// MemoryClicks is the click handler over a program held in memory, with
+// New is the click handler over a program held in memory, with
 // hits counted nowhere: the handler's own cost alone, for benchmarks and
 // fuzzing. It never reaches DynamoDB.
-func MemoryClicks(p *program.Program, clickKey string) *clicks.Handler {
+func New(p *program.Program, clickKey string) *clicks.Handler {
 	d := app.New(app.Config{Table: "memory", ClickKey: clickKey, ProgramTTL: time.Hour}, dynamodb.New(dynamodb.Options{Region: "us-east-1"}),
 		slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	d.Programs = program.NewCache(memProgram{p}, time.Hour)
