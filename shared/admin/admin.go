@@ -1,6 +1,6 @@
 // Package admin serves the business owner's routes (/admin/*, SPEC section
 // 9): payouts, adjustments and balances. Every route takes only an owner
-// key; each handler decodes, calls package payoutstore, and answers.
+// key; each handler decodes, calls package paying, and answers.
 package admin
 
 import (
@@ -23,8 +23,8 @@ import (
 	"github.com/tallyhq/tally/shared/jsonbody"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/money"
+	"github.com/tallyhq/tally/shared/paying"
 	"github.com/tallyhq/tally/shared/payout"
-	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
@@ -35,7 +35,7 @@ type request struct {
 	ctx    context.Context
 	req    apigw.Request
 	p      *program.Program
-	svc    *payoutstore.Service
+	svc    *paying.Service
 	st     *store.Store
 	now    time.Time
 	log    *slog.Logger
@@ -51,7 +51,7 @@ type request struct {
 func (r *request) csrfToken() string { return r.token }
 
 func serve(d *app.Deps, f func(r *request) (apigw.Response, error)) apigw.Handler {
-	svc := &payoutstore.Service{Store: d.Store, Log: d.Log, Now: d.Now}
+	svc := &paying.Service{Store: d.Store, Log: d.Log, Now: d.Now}
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		log := apigw.Logger(ctx, d.Log, req)
 		r := &request{ctx: ctx, req: req, svc: svc, st: d.Store, now: d.Now(), log: log, format: portal.Format(req)}
@@ -133,14 +133,14 @@ func (r *request) answer(p *payout.Payout, status int, done string) (apigw.Respo
 	if r.form != nil {
 		return portal.Redirect("/admin/payouts/" + url.PathEscape(p.ID) + "?done=" + done), nil
 	}
-	a, _, err := payoutstore.Load(r.ctx, r.st, p)
+	a, _, err := paying.Load(r.ctx, r.st, p)
 	if err != nil {
 		return apigw.Response{}, err
 	}
 	return apigw.JSON(status, a), nil
 }
 
-// CreatePayout serves POST /admin/payoutstore.
+// CreatePayout serves POST /admin/paying.
 func CreatePayout(d *app.Deps) apigw.Handler {
 	return serve(d, func(r *request) (apigw.Response, error) {
 		key := strings.TrimSpace(apigw.Header(r.req, "Idempotency-Key"))
@@ -185,10 +185,10 @@ func ListPayouts(d *app.Deps) apigw.Handler {
 			return apigw.Response{}, err
 		}
 		out := struct {
-			Payouts []payoutstore.Answer `json:"payouts"`
-		}{[]payoutstore.Answer{}}
+			Payouts []paying.Answer `json:"payouts"`
+		}{[]paying.Answer{}}
 		for i := range ps {
-			a, _, err := payoutstore.Load(r.ctx, r.st, &ps[i])
+			a, _, err := paying.Load(r.ctx, r.st, &ps[i])
 			if err != nil {
 				return apigw.Response{}, err
 			}
@@ -209,7 +209,7 @@ func GetPayout(d *app.Deps) apigw.Handler {
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		a, items, err := payoutstore.Load(r.ctx, r.st, p)
+		a, items, err := paying.Load(r.ctx, r.st, p)
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -442,20 +442,20 @@ func Balances(d *app.Deps) apigw.Handler {
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		bs, err := payoutstore.Balances(r.ctx, r.st, r.p, asOf, r.now)
+		bs, err := paying.Balances(r.ctx, r.st, r.p, asOf, r.now)
 		if err != nil {
 			return apigw.Response{}, err
 		}
 		out := struct {
-			AsOf     string                      `json:"as_of"`
-			Balances []payoutstore.BalanceAnswer `json:"balances"`
+			AsOf     string                 `json:"as_of"`
+			Balances []paying.BalanceAnswer `json:"balances"`
 		}{AsOf: asOf.UTC().Format(time.RFC3339), Balances: bs}
 		rows := make([][]any, 0, len(bs))
 		for _, b := range bs {
 			rows = append(rows, b.Row())
 		}
 		if r.req.QueryStringParameters["format"] == "csv" {
-			return apigw.CSV("tally-balances-"+asOf.UTC().Format("2006-01-02")+".csv", csvout.Write(payoutstore.BalanceHeader, rows)), nil
+			return apigw.CSV("tally-balances-"+asOf.UTC().Format("2006-01-02")+".csv", csvout.Write(paying.BalanceHeader, rows)), nil
 		}
 		return apigw.JSON(http.StatusOK, out), nil
 	})

@@ -17,7 +17,7 @@ import (
 	"github.com/tallyhq/tally/shared/csvout"
 	"github.com/tallyhq/tally/shared/money"
 	"github.com/tallyhq/tally/shared/overview"
-	"github.com/tallyhq/tally/shared/payoutstore"
+	"github.com/tallyhq/tally/shared/paying"
 	"github.com/tallyhq/tally/shared/period"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
@@ -372,10 +372,10 @@ type AffiliatePage struct {
 // their link stats, ledger and balance exactly as their own reports give
 // them.
 type AffiliateAnswer struct {
-	Affiliate overview.Row              `json:"affiliate"`
-	LinkStats any                       `json:"link_stats"`
-	Ledger    any                       `json:"ledger"`
-	Balance   payoutstore.BalanceAnswer `json:"balance"`
+	Affiliate overview.Row         `json:"affiliate"`
+	LinkStats any                  `json:"link_stats"`
+	Ledger    any                  `json:"ledger"`
+	Balance   paying.BalanceAnswer `json:"balance"`
 }
 
 // Affiliate serves GET /admin/affiliates/{code}: one affiliate's stats,

@@ -5,8 +5,8 @@ import (
 	"net/url"
 
 	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/paying"
 	"github.com/tallyhq/tally/shared/payout"
-	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/portal"
 )
 
@@ -41,8 +41,8 @@ var statusWords = map[string]string{
 	payout.StatusDraft: "not paid yet", payout.StatusPaid: "paid", payout.StatusCanceled: "canceled", payout.StatusReturned: "sent back",
 }
 
-func payoutsPage(r *request, ps []payoutstore.Answer) (apigw.Response, error) {
-	bs, err := payoutstore.Balances(r.ctx, r.st, r.p, r.now, r.now)
+func payoutsPage(r *request, ps []paying.Answer) (apigw.Response, error) {
+	bs, err := paying.Balances(r.ctx, r.st, r.p, r.now, r.now)
 	if err != nil {
 		return apigw.Response{}, err
 	}
@@ -96,7 +96,7 @@ type ItemRow struct {
 	CanReturn                                         bool
 }
 
-func payoutPage(r *request, a payoutstore.Answer, items []payout.Item) (apigw.Response, error) {
+func payoutPage(r *request, a paying.Answer, items []payout.Item) (apigw.Response, error) {
 	q := r.req.QueryStringParameters
 	base := "/admin/payouts/" + url.PathEscape(a.ID)
 	pg := PayoutPage{ID: a.ID, Status: statusWords[a.Status], Made: r.dateOf(a.AsOf), Draft: a.Status == payout.StatusDraft,

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/tallyhq/tally/infra/demo"
-	"github.com/tallyhq/tally/infra/memclicks"
 	"github.com/tallyhq/tally/infra/eventfile"
+	"github.com/tallyhq/tally/infra/memclicks"
 	"github.com/tallyhq/tally/shared/clicks"
 	"github.com/tallyhq/tally/shared/program"
 )

@@ -13,7 +13,7 @@ import (
 
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/egress"
-	"github.com/tallyhq/tally/shared/payoutstore"
+	"github.com/tallyhq/tally/shared/paying"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
 )
@@ -117,7 +117,7 @@ func EventData(ctx context.Context, st *store.Store, e Event) (json.RawMessage, 
 	if po == nil {
 		return nil, fmt.Errorf("payout %s not found", e.PayoutID)
 	}
-	a, _, err := payoutstore.Load(ctx, st, po)
+	a, _, err := paying.Load(ctx, st, po)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally/shared/ledger"
-	"github.com/tallyhq/tally/shared/payoutstore"
+	"github.com/tallyhq/tally/shared/paying"
 	"github.com/tallyhq/tally/shared/period"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/reports"
@@ -26,12 +26,12 @@ const QuietDays = 7
 // give them.
 type Affiliate struct {
 	Affiliate *program.Affiliate
-	Stats     reports.LinkStatsReport    // link-stats, with days
-	Ledger    reports.LedgerTotals       // the ledger's totals
-	Entries   []ledger.Entry             // the period's ledger entries
-	Balance   *payoutstore.BalanceAnswer // /reports/balance, when asked for
-	LastHit   string                     // program-zone date of the latest counted hit, "" when none
-	Quiet     []string                   // enrolled events without a hit in the last QuietDays days
+	Stats     reports.LinkStatsReport // link-stats, with days
+	Ledger    reports.LedgerTotals    // the ledger's totals
+	Entries   []ledger.Entry          // the period's ledger entries
+	Balance   *paying.BalanceAnswer   // /reports/balance, when asked for
+	LastHit   string                  // program-zone date of the latest counted hit, "" when none
+	Quiet     []string                // enrolled events without a hit in the last QuietDays days
 }
 
 // Options say what to read beyond the period's counters and ledger.
@@ -42,7 +42,7 @@ type Options struct {
 
 // Read reads every affiliate of the program for a period, several at a
 // time, in program order. With balances it reads the former affiliates too
-// and keeps those payoutstore.Balances lists (still owed something), so
+// and keeps those paying.Balances lists (still owed something), so
 // the rows' balances add up to the Payouts page's.
 func Read(ctx context.Context, st *store.Store, p *program.Program, per period.Period, now time.Time, o Options) ([]Affiliate, error) {
 	as := p.Affiliates
@@ -51,7 +51,7 @@ func Read(ctx context.Context, st *store.Store, p *program.Program, per period.P
 	}
 	out := make([]Affiliate, len(as))
 	win := window(now, p.Location())
-	err := payoutstore.EachAffiliate(ctx, as, func(ctx context.Context, i int) error {
+	err := paying.EachAffiliate(ctx, as, func(ctx context.Context, i int) error {
 		x, err := readOne(ctx, st, p, &as[i], per, win, now, o)
 		out[i] = x
 		return err
@@ -59,7 +59,7 @@ func Read(ctx context.Context, st *store.Store, p *program.Program, per period.P
 	if err != nil || !o.Balances {
 		return out, err
 	}
-	return slices.DeleteFunc(out, func(x Affiliate) bool { return !payoutstore.Listed(p, *x.Balance) }), nil
+	return slices.DeleteFunc(out, func(x Affiliate) bool { return !paying.Listed(p, *x.Balance) }), nil
 }
 
 // ReadOne reads one affiliate, with their balance and visits.
@@ -86,7 +86,7 @@ func readOne(ctx context.Context, st *store.Store, p *program.Program, a *progra
 				x.Entries = append(x.Entries, e)
 			}
 		}
-		b, err := payoutstore.BalanceOf(ctx, st, p, a, all, now, now)
+		b, err := paying.BalanceOf(ctx, st, p, a, all, now, now)
 		if err != nil {
 			return x, err
 		}

@@ -1,7 +1,7 @@
 // Package payout holds the rules of SPEC section 9 as pure functions: the
 // state of a ledger entry, an affiliate's balance, what a payout takes, when
 // held money is released, and why nothing is payable yet. Storage and the
-// order of writes live in package payoutstore; nothing here reads or writes.
+// order of writes live in package paying; nothing here reads or writes.
 package payout
 
 import (

@@ -5,7 +5,7 @@ import (
 
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/payoutstore"
+	"github.com/tallyhq/tally/shared/paying"
 	"github.com/tallyhq/tally/shared/portal"
 )
 
@@ -20,13 +20,13 @@ func Payouts(d *app.Deps) apigw.Handler {
 }
 
 func balanceView(r Request) (Answer, error) {
-	b, err := payoutstore.Balance(r.Ctx, r.Store, r.Program, r.Affiliate, r.Now, r.Now)
+	b, err := paying.Balance(r.Ctx, r.Store, r.Program, r.Affiliate, r.Now, r.Now)
 	if err != nil {
 		return Answer{}, err
 	}
-	ans := Answer{JSON: b, Header: payoutstore.BalanceHeader, Rows: [][]any{b.Row()}, Title: "My Payouts"}
+	ans := Answer{JSON: b, Header: paying.BalanceHeader, Rows: [][]any{b.Row()}, Title: "My Payouts"}
 	if formatOf(r.Req) == "html" { // the page shows the payouts too
-		ps, err := payoutstore.AffiliatePayouts(r.Ctx, r.Store, r.Affiliate.Code)
+		ps, err := paying.AffiliatePayouts(r.Ctx, r.Store, r.Affiliate.Code)
 		if err != nil {
 			return Answer{}, err
 		}
@@ -36,7 +36,7 @@ func balanceView(r Request) (Answer, error) {
 }
 
 func payoutsView(r Request) (Answer, error) {
-	ps, err := payoutstore.AffiliatePayouts(r.Ctx, r.Store, r.Affiliate.Code)
+	ps, err := paying.AffiliatePayouts(r.Ctx, r.Store, r.Affiliate.Code)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -45,11 +45,11 @@ func payoutsView(r Request) (Answer, error) {
 		rows = append(rows, []any{p.PayoutID, p.ItemID, p.Status, p.AmountCents, p.From, p.To, orEmpty(p.PaidAt), orEmpty(p.Reference)})
 	}
 	ans := Answer{JSON: struct {
-		Affiliate string                        `json:"affiliate"`
-		Payouts   []payoutstore.AffiliatePayout `json:"payouts"`
-	}{r.Affiliate.Code, ps}, Header: payoutstore.AffiliatePayoutHeader, Rows: rows, Title: "My Payouts"}
+		Affiliate string                   `json:"affiliate"`
+		Payouts   []paying.AffiliatePayout `json:"payouts"`
+	}{r.Affiliate.Code, ps}, Header: paying.AffiliatePayoutHeader, Rows: rows, Title: "My Payouts"}
 	if formatOf(r.Req) == "html" {
-		b, err := payoutstore.Balance(r.Ctx, r.Store, r.Program, r.Affiliate, r.Now, r.Now)
+		b, err := paying.Balance(r.Ctx, r.Store, r.Program, r.Affiliate, r.Now, r.Now)
 		if err != nil {
 			return Answer{}, err
 		}
@@ -58,7 +58,7 @@ func payoutsView(r Request) (Answer, error) {
 	return ans, nil
 }
 
-func payoutsPage(r Request, b payoutstore.BalanceAnswer, ps []payoutstore.AffiliatePayout) portal.PayoutsView {
+func payoutsPage(r Request, b paying.BalanceAnswer, ps []paying.AffiliatePayout) portal.PayoutsView {
 	cur, loc := r.Program.Currency, r.Program.Location()
 	v := portal.PayoutsView{
 		Held: amount(b.HeldCents, cur), Available: amount(b.AvailableCents, cur), InPayout: amount(b.InPayoutCents, cur),

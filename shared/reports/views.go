@@ -11,8 +11,8 @@ import (
 	"github.com/tallyhq/tally/shared/commission"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/money"
+	"github.com/tallyhq/tally/shared/paying"
 	"github.com/tallyhq/tally/shared/payout"
-	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/period"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
@@ -124,7 +124,7 @@ func ledgerView(r Request) (Answer, error) {
 	var rows [][]any
 	page := portal.LedgerView{Period: periodNav("/reports/ledger", r.Period)}
 	cur := r.Program.Currency
-	claimOf, err := payoutstore.Claims(r.Ctx, r.Store, r.Affiliate.Code, es, r.Now)
+	claimOf, err := paying.Claims(r.Ctx, r.Store, r.Affiliate.Code, es, r.Now)
 	if err != nil {
 		return Answer{}, err
 	}

@@ -1,9 +1,9 @@
-// Package payoutstore makes, pays, cancels and returns payouts on the table
+// Package paying makes, pays, cancels and returns payouts on the table
 // (SPEC section 9), in an order of writes that never leaves an entry in two
 // payouts and can always be completed by repeating the request. The rules
 // (states, what a payout takes) are package payout's; this package only
 // reads, claims and releases.
-package payoutstore
+package paying
 
 import (
 	"context"
@@ -37,9 +37,42 @@ const abandonAfter = 15 * time.Minute
 // on at once.
 const parallel = 8
 
+// Store is what making payouts needs of the table: idempotency keys,
+// payouts and their items, and claims on entries, each written
+// conditionally (package store implements it; its errors ErrExists,
+// ErrConflict and ErrRetry say which condition failed).
+type Store interface {
+	Reader
+	GetIdempotency(ctx context.Context, key string) (*payout.Idempotency, error)
+	PutIdempotency(ctx context.Context, key string, v payout.Idempotency) error
+	DeleteIdempotency(ctx context.Context, key, payoutID string) error
+	PayableEntries(ctx context.Context, affiliate string, t time.Time) ([]ledger.Entry, error)
+	GetPayout(ctx context.Context, id string) (*payout.Payout, error)
+	PutPayout(ctx context.Context, p payout.Payout) error
+	MarkPaid(ctx context.Context, id string, paidAt time.Time, reference string) error
+	CancelPayout(ctx context.Context, id string) error
+	PayoutItem(ctx context.Context, payoutID, affiliate string) (*payout.Item, error)
+	PutNoItem(ctx context.Context, payoutID, affiliate string, now time.Time) error
+	ClaimBatch(ctx context.Context, it payout.Item, sks []string, first, last bool) error
+	Unclaim(ctx context.Context, affiliate, sk, claim string) error
+	DropItem(ctx context.Context, payoutID, affiliate string) error
+	DropAbandoned(ctx context.Context, payoutID, affiliate string, seen time.Time) error
+	RenewItem(ctx context.Context, payoutID, affiliate string, now time.Time) error
+	ReturnItem(ctx context.Context, payoutID, affiliate string, at time.Time, reason string) error
+}
+
+// Reader is what the views of payouts and balances read.
+type Reader interface {
+	AllEntries(ctx context.Context, affiliate string) ([]ledger.Entry, error)
+	PayoutItems(ctx context.Context, payoutID string) ([]payout.Item, error)
+	AffiliatePayoutItems(ctx context.Context, affiliate string) ([]payout.Item, error)
+	Payouts(ctx context.Context, ids []string) (map[string]*payout.Payout, error)
+	PayoutsAndItems(ctx context.Context, affiliate string, ids []string) (map[string]*payout.Payout, map[string]*payout.Item, error)
+}
+
 // Service makes payouts on a store.
 type Service struct {
-	Store *store.Store
+	Store Store
 	Log   *slog.Logger
 	Now   func() time.Time
 }
@@ -358,7 +391,7 @@ func (s *Service) unclaimStale(ctx context.Context, affiliate string, es []ledge
 // BatchGetItem for the payouts and items named by the entries' claims, none
 // when no entry is claimed. now decides which unfinished payouts are
 // abandoned.
-func Claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.Entry, now time.Time) (payout.ClaimOf, error) {
+func Claims(ctx context.Context, st Reader, affiliate string, es []ledger.Entry, now time.Time) (payout.ClaimOf, error) {
 	c, _, err := claims(ctx, st, affiliate, es, now)
 	return c, err
 }
@@ -366,7 +399,7 @@ func Claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.
 // claims is Claims, with the affiliate's items it read, by payout id. The
 // claims of a payout with no record yet are abandoned when its item was
 // dropped or was last taken more than abandonAfter ago.
-func claims(ctx context.Context, st *store.Store, affiliate string, es []ledger.Entry, now time.Time) (payout.ClaimOf, map[string]*payout.Item, error) {
+func claims(ctx context.Context, st Reader, affiliate string, es []ledger.Entry, now time.Time) (payout.ClaimOf, map[string]*payout.Item, error) {
 	var ids []string
 	seen := map[string]bool{}
 	for _, e := range es {

@@ -1,4 +1,4 @@
-package payoutstore_test
+package paying_test
 
 import (
 	"context"
@@ -21,8 +21,8 @@ import (
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/ledger"
+	"github.com/tallyhq/tally/shared/paying"
 	"github.com/tallyhq/tally/shared/payout"
-	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
 )
@@ -40,7 +40,7 @@ type tb interface {
 type env struct {
 	t     tb
 	st    *store.Store
-	svc   *payoutstore.Service
+	svc   *paying.Service
 	p     *program.Program
 	meter *dynamometer.Meter
 }
@@ -66,7 +66,7 @@ func newEnv(t testing.TB, on dynamotest.Store, extra int, opts ...func(*dynamodb
 	}
 	p = dynamotest.Load(t, st, p)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	return &env{t: t, st: st, p: p, meter: &m, svc: &payoutstore.Service{Store: st, Log: log, Now: func() time.Time { return today }}}
+	return &env{t: t, st: st, p: p, meter: &m, svc: &paying.Service{Store: st, Log: log, Now: func() time.Time { return today }}}
 }
 
 func code(i int) string { return fmt.Sprintf("a%03d", i) }
@@ -147,13 +147,13 @@ func (e *env) audit(affs ...string) map[string]string {
 	return owner
 }
 
-func (e *env) balance(aff string) payoutstore.BalanceAnswer {
+func (e *env) balance(aff string) paying.BalanceAnswer {
 	e.t.Helper()
 	a, ok := e.p.Affiliate(aff)
 	if !ok {
 		e.t.Fatalf("no affiliate %s", aff)
 	}
-	b, err := payoutstore.Balance(context.Background(), e.st, e.p, a, e.svc.Now(), e.svc.Now())
+	b, err := paying.Balance(context.Background(), e.st, e.p, a, e.svc.Now(), e.svc.Now())
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -443,7 +443,7 @@ func TestRemovedAffiliateIsStillPaid(t *testing.T) {
 		if _, _, ok := e.p.Payee("nobody"); ok {
 			t.Fatal("an unknown code is a payee")
 		}
-		bs, err := payoutstore.Balances(context.Background(), e.st, e.p, today, today)
+		bs, err := paying.Balances(context.Background(), e.st, e.p, today, today)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -465,7 +465,7 @@ func TestRemovedAffiliateIsStillPaid(t *testing.T) {
 		if _, err := e.svc.MarkPaid(context.Background(), p.ID, today, "ref"); err != nil {
 			t.Fatal(err)
 		}
-		bs, _ = payoutstore.Balances(context.Background(), e.st, e.p, today, today)
+		bs, _ = paying.Balances(context.Background(), e.st, e.p, today, today)
 		for _, b := range bs {
 			if b.Affiliate == code(1) {
 				t.Errorf("a former affiliate owed nothing more is still listed: %+v", b)

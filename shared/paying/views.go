@@ -1,4 +1,4 @@
-package payoutstore
+package paying
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/payout"
 	"github.com/tallyhq/tally/shared/program"
-	"github.com/tallyhq/tally/shared/store"
 )
 
 func rfc(t time.Time) string { return t.UTC().Format(time.RFC3339) }
@@ -67,7 +66,7 @@ func AnswerOf(p *payout.Payout, items []payout.Item) Answer {
 }
 
 // Load reads a payout and its items and shapes them.
-func Load(ctx context.Context, st *store.Store, p *payout.Payout) (Answer, []payout.Item, error) {
+func Load(ctx context.Context, st Reader, p *payout.Payout) (Answer, []payout.Item, error) {
 	items, err := st.PayoutItems(ctx, p.ID)
 	if err != nil {
 		return Answer{}, nil, err
@@ -108,7 +107,7 @@ func (b BalanceAnswer) Row() []any {
 // Balance is an affiliate's balance at asOf (which may be ahead of now, to
 // see what will be payable): one Query for the entries and, when some are in
 // payouts, one BatchGetItem for those payouts.
-func Balance(ctx context.Context, st *store.Store, p *program.Program, a *program.Affiliate, asOf, now time.Time) (BalanceAnswer, error) {
+func Balance(ctx context.Context, st Reader, p *program.Program, a *program.Affiliate, asOf, now time.Time) (BalanceAnswer, error) {
 	es, err := st.AllEntries(ctx, a.Code)
 	if err != nil {
 		return BalanceAnswer{}, err
@@ -117,7 +116,7 @@ func Balance(ctx context.Context, st *store.Store, p *program.Program, a *progra
 }
 
 // BalanceOf is Balance over entries already read (all of the affiliate's).
-func BalanceOf(ctx context.Context, st *store.Store, p *program.Program, a *program.Affiliate, es []ledger.Entry, asOf, now time.Time) (BalanceAnswer, error) {
+func BalanceOf(ctx context.Context, st Reader, p *program.Program, a *program.Affiliate, es []ledger.Entry, asOf, now time.Time) (BalanceAnswer, error) {
 	claimOf, err := Claims(ctx, st, a.Code, es, now)
 	if err != nil {
 		return BalanceAnswer{}, err
@@ -133,7 +132,7 @@ func BalanceOf(ctx context.Context, st *store.Store, p *program.Program, a *prog
 // Balances are every affiliate's balance at asOf, in program order, then
 // the former affiliates' (removed from the file, still owed), read several
 // affiliates at a time.
-func Balances(ctx context.Context, st *store.Store, p *program.Program, asOf, now time.Time) ([]BalanceAnswer, error) {
+func Balances(ctx context.Context, st Reader, p *program.Program, asOf, now time.Time) ([]BalanceAnswer, error) {
 	payees := p.Payees()
 	out := make([]BalanceAnswer, len(payees))
 	err := eachAffiliate(ctx, payees, func(ctx context.Context, i int) (err error) {
@@ -170,7 +169,7 @@ var AffiliatePayoutHeader = []string{"payout_id", "item_id", "status", "amount_c
 
 // AffiliatePayouts are an affiliate's payouts, newest first: one Query on
 // the index, one BatchGetItem for the payouts' statuses.
-func AffiliatePayouts(ctx context.Context, st *store.Store, affiliate string) ([]AffiliatePayout, error) {
+func AffiliatePayouts(ctx context.Context, st Reader, affiliate string) ([]AffiliatePayout, error) {
 	items, err := st.AffiliatePayoutItems(ctx, affiliate)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package payoutstore_test
+package paying_test
 
 import (
 	"context"

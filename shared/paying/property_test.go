@@ -1,4 +1,4 @@
-package payoutstore_test
+package paying_test
 
 import (
 	"context"
@@ -19,8 +19,8 @@ import (
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/shared/ledger"
+	"github.com/tallyhq/tally/shared/paying"
 	"github.com/tallyhq/tally/shared/payout"
-	"github.com/tallyhq/tally/shared/payoutstore"
 	"github.com/tallyhq/tally/shared/store"
 )
 
@@ -53,7 +53,7 @@ func TestPayoutProperties(t *testing.T) {
 			rt.Fatal(err)
 		}
 		now := today
-		e := &env{t: rt, st: st, p: p, svc: &payoutstore.Service{Store: st, Log: log, Now: func() time.Time { return now }}}
+		e := &env{t: rt, st: st, p: p, svc: &paying.Service{Store: st, Log: log, Now: func() time.Time { return now }}}
 		written := map[string]ledger.Entry{} // affiliate/id -> as written
 		var commissions []ledger.Entry
 		clawed := map[string]int64{}
