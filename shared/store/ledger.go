@@ -83,3 +83,48 @@ func decodeEntries(items []map[string]types.AttributeValue) ([]ledger.Entry, err
 	}
 	return es, nil
 }
+
+// PayableEntries are an affiliate's entries payable at or before t, by
+// available_on: one Query on the Open index.
+func (s *Store) PayableEntries(ctx context.Context, affiliate string, t time.Time) ([]ledger.Entry, error) {
+	pk, lo, hi := OpenRange(affiliate, t)
+	items, err := s.queryRange(ctx, indexOpen, pk, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("query payable entries: %w", err)
+	}
+	return decodeEntries(items)
+}
+
+// AllEntries are every entry of an affiliate, oldest first.
+func (s *Store) AllEntries(ctx context.Context, affiliate string) ([]ledger.Entry, error) {
+	return s.Entries(ctx, affiliate, time.Time{}, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+}
+
+// EntrySK is the sort key of an entry in its affiliate's partition.
+func EntrySK(e ledger.Entry) string { return EntryKey(e.Affiliate, e.At, e.ID).SK }
+
+// EntriesByKey reads an affiliate's entries by sort key (BatchGetItem, 100
+// keys a request), in the order given.
+func (s *Store) EntriesByKey(ctx context.Context, affiliate string, sks []string) ([]ledger.Entry, error) {
+	keys := make([]Key, len(sks))
+	for i, sk := range sks {
+		keys[i] = EntryKeyOf(affiliate, sk)
+	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	es := make([]ledger.Entry, 0, len(sks))
+	for _, k := range keys {
+		it, ok := items[k]
+		if !ok {
+			return nil, fmt.Errorf("entry %s %s is missing", k.PK, k.SK)
+		}
+		var e ledger.Entry
+		if err := unmarshal(it, &e); err != nil {
+			return nil, err
+		}
+		es = append(es, e)
+	}
+	return es, nil
+}

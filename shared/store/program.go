@@ -2,14 +2,11 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,18 +15,6 @@ import (
 
 	"github.com/tallyhq/tally/shared/program"
 )
-
-// Roles an API key can have.
-const (
-	RoleAffiliate = "affiliate"
-	RoleOwner     = "owner"
-)
-
-// HashKey is how API keys are stored: only their SHA-256, never the key.
-func HashKey(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:])
-}
 
 // programItem wraps an entity of the program partition with its position in
 // the file, since program order matters ("first enrolled event").
@@ -351,13 +336,6 @@ func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Ti
 	return version, err
 }
 
-func apiKeyItem(hash, role, subject, source string, now time.Time) map[string]types.AttributeValue {
-	return APIKeyKey(hash).item(map[string]types.AttributeValue{
-		"role": attrS(role), "subject": attrS(subject), "source": attrS(source),
-		"created_at": attrS(now.UTC().Format(time.RFC3339)),
-	})
-}
-
 // programVersion is a digest of everything loaded, so any change is a new
 // version.
 func programVersion(p *program.Program) (string, error) {
@@ -391,94 +369,4 @@ func keyHashes(p *program.Program) []string {
 		}
 	}
 	return hs
-}
-
-const shortAlphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-// reserveShortCode draws a random code (8 characters of an alphabet without
-// look-alikes: about 10^14 codes, so they cannot be enumerated) and claims it
-// with a conditional write, drawing again on the rare collision.
-func (s *Store) reserveShortCode(ctx context.Context, event, affiliate string) (string, error) {
-	for attempt := 0; attempt < 5; attempt++ {
-		code := randomCode(8)
-		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: aws.String(s.Table),
-			Item: ShortCodeKey(code).item(map[string]types.AttributeValue{
-				"event": attrS(event), "affiliate": attrS(affiliate),
-			}),
-			ConditionExpression: aws.String("attribute_not_exists(PK)"),
-		})
-		if err == nil {
-			return code, nil
-		}
-		if !isConditionFailed(err) {
-			return "", fmt.Errorf("reserve short code: %w", err)
-		}
-	}
-	return "", fmt.Errorf("reserve short code: no free code after 5 draws")
-}
-
-func randomCode(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	var sb strings.Builder
-	for _, c := range b {
-		// 256 % 56 bias is negligible for codes that only need to be unguessable.
-		sb.WriteByte(shortAlphabet[int(c)%len(shortAlphabet)])
-	}
-	return sb.String()
-}
-
-// APIKey is what an API key stands for.
-type APIKey struct {
-	Role    string `json:"role"`
-	Subject string `json:"subject"` // affiliate code or owner name
-	Revoked string `json:"revoked_at,omitempty"`
-}
-
-// LookupAPIKey finds the key with this hash; nil when unknown or revoked.
-func (s *Store) LookupAPIKey(ctx context.Context, hash string) (*APIKey, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: APIKeyKey(hash).av()})
-	if err != nil || out.Item == nil {
-		return nil, err
-	}
-	var k APIKey
-	if err := unmarshal(out.Item, &k); err != nil {
-		return nil, err
-	}
-	if k.Revoked != "" {
-		return nil, nil
-	}
-	return &k, nil
-}
-
-// IssueAPIKey stores a new key's hash for an affiliate or owner (CLI).
-func (s *Store) IssueAPIKey(ctx context.Context, key, role, subject string, now time.Time) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(s.Table),
-		Item:                apiKeyItem(HashKey(key), role, subject, "cli", now),
-		ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	})
-	return err
-}
-
-// ErrNoKey: no API key has that hash.
-var ErrNoKey = errors.New("no such key")
-
-// RevokeAPIKey marks a key revoked; it answers 401 from then on. ErrNoKey
-// when there is no such key.
-func (s *Store) RevokeAPIKey(ctx context.Context, hash string, now time.Time) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(s.Table),
-		Key:                       APIKeyKey(hash).av(),
-		UpdateExpression:          aws.String("SET revoked_at = :t"),
-		ConditionExpression:       aws.String("attribute_exists(PK)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":t": attrS(now.UTC().Format(time.RFC3339))},
-	})
-	if isConditionFailed(err) {
-		return ErrNoKey
-	}
-	return err
 }

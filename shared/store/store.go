@@ -1,7 +1,10 @@
-// Package store keeps Tally's data in one DynamoDB table. Keys are built in
-// keys.go; docs/table-design.md lists every entity and access pattern. This
-// file holds the helpers every entity's file shares (reads, conditional
-// puts, batches, encoding, transaction errors).
+// Package store keeps Tally's data in one DynamoDB table. It is an adapter:
+// it takes and returns the domain's values (ledger entries, payouts,
+// contacts, the program) and its DynamoDB plumbing stays inside. One file
+// per entity; keys are built in keys.go and docs/table-design.md lists every
+// entity and access pattern; stream.go decodes the table's stream into
+// typed changes. This file holds the helpers every entity's file shares
+// (reads, conditional puts, batches, encoding, transaction errors).
 package store
 
 import (

@@ -3,7 +3,6 @@ package store
 import (
 	"fmt"
 	"strings"
-
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"

@@ -5,72 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tallyhq/tally/shared/attribution"
-	"github.com/tallyhq/tally/shared/commission"
 	"github.com/tallyhq/tally/shared/ledger"
 )
-
-// Txn is the record of a processed webhook (an order, a refund or an
-// opt-in), keyed by the body's id: what was sent (a hash of its canonical
-// JSON), the answer to replay, and for an order its lines, what each
-// affiliate earned on them and how much of each is refunded.
-type Txn struct {
-	Kind       string                `json:"kind"` // order, refund, optin
-	Hash       string                `json:"hash"`
-	Response   string                `json:"response"`
-	OccurredAt time.Time             `json:"occurred_at"`
-	Version    int64                 `json:"version"`
-	Lines      []commission.SoldLine `json:"lines,omitempty"`
-	OrderID    string                `json:"order_id,omitempty"` // a refund's order
-	// PaidCents is what a checkout's buyer paid for the lines, tax included
-	// (0: the sum of the lines), and RefundedCents the money refunded so far
-	// by every kind of refund (SPEC 10); RefundRule the version of the refund
-	// rule the record follows (0: refunds of money counted apart).
-	PaidCents     int64 `json:"paid_cents,omitempty"`
-	RefundedCents int64 `json:"refunded_cents,omitempty"`
-	RefundRule    int   `json:"refund_rule,omitempty"`
-	// SourceLines maps each of a checkout order's own line ids to the SKU
-	// of the line it was merged into, for refunds that name line ids.
-	SourceLines map[string]string `json:"source_lines,omitempty"`
-	// A checkout order shown to its buyer in another currency than the
-	// shop's (Shopify's presentment currency): its total in that currency
-	// and in the shop's, the order's own rate for refunds in the buyer's.
-	PresentmentCurrency string `json:"presentment_currency,omitempty"`
-	PresentmentTotal    int64  `json:"presentment_total,omitempty"`
-	ShopTotal           int64  `json:"shop_total,omitempty"`
-}
-
-// GetTxn reads a webhook record (consistent); nil when there is none.
-func (s *Store) GetTxn(ctx context.Context, k Key) (*Txn, error) {
-	item, err := s.get(ctx, k)
-	if err != nil || item == nil {
-		return nil, err
-	}
-	var t Txn
-	if err := unmarshal(item, &t); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", k.PK, err)
-	}
-	return &t, nil
-}
-
-// GetContact reads a person's attribution (consistent); nil when none.
-func (s *Store) GetContact(ctx context.Context, email string) (*attribution.Contact, error) {
-	item, err := s.get(ctx, ContactKey(email))
-	if err != nil || item == nil {
-		return nil, err
-	}
-	var c attribution.Contact
-	if err := unmarshal(item, &c); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
 
 // Write is everything one webhook records, written as one transaction so
 // nothing is ever half-written.
@@ -234,31 +176,4 @@ func versioned(table string, item map[string]types.AttributeValue, version int64
 		p.ExpressionAttributeValues = map[string]types.AttributeValue{":v": attrN(version)}
 	}
 	return types.TransactWriteItem{Put: p}
-}
-
-// Subscription is who referred a checkout's subscription, decided once at
-// the first invoice Tally recorded of it and read by every later invoice,
-// so a renewal never depends on the contact's attribution as it is now.
-type Subscription struct {
-	Affiliate    string    `json:"affiliate"` // "" when nobody referred it
-	LinkEvent    string    `json:"link_event,omitempty"`
-	Via          string    `json:"via,omitempty"`
-	Sub          string    `json:"sub,omitempty"`
-	Start        time.Time `json:"start"`         // recurring_months count from here
-	FirstInvoice string    `json:"first_invoice"` // the order that decided it
-	Version      int64     `json:"version"`
-}
-
-// GetSubscription reads a subscription's referrer (consistent); nil when
-// no invoice of it was recorded yet.
-func (s *Store) GetSubscription(ctx context.Context, id string) (*Subscription, error) {
-	item, err := s.get(ctx, SubscriptionKey(id))
-	if err != nil || item == nil {
-		return nil, err
-	}
-	var sub Subscription
-	if err := unmarshal(item, &sub); err != nil {
-		return nil, fmt.Errorf("decode subscription %s: %w", id, err)
-	}
-	return &sub, nil
 }

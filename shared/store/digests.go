@@ -12,24 +12,6 @@ import (
 	"github.com/tallyhq/tally/shared/ledger"
 )
 
-// MailOff says whether the affiliate turned their mail off.
-func (s *Store) MailOff(ctx context.Context, affiliate string) (bool, error) {
-	item, err := s.get(ctx, NotifyKey(affiliate))
-	if err != nil || item == nil {
-		return false, err
-	}
-	v, _ := item["mail_off"].(*types.AttributeValueMemberBOOL)
-	return v != nil && v.Value, nil
-}
-
-// SetMailOff turns the affiliate's mail off (unsubscribe) or back on.
-func (s *Store) SetMailOff(ctx context.Context, affiliate string, off bool, now time.Time) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: NotifyKey(affiliate).item(map[string]types.AttributeValue{
-		"mail_off": &types.AttributeValueMemberBOOL{Value: off}, "changed_at": attrS(now.UTC().Format(time.RFC3339)),
-	})})
-	return err
-}
-
 // digestTTL keeps a day's digest items a month after the day.
 const digestTTL = 30 * 24 * time.Hour
 

@@ -40,14 +40,3 @@ func (s *Store) PendingRefunds(ctx context.Context, orderID string) ([]PendingRe
 	}
 	return decodeAll[PendingRefund](items)
 }
-
-// PutIgnored marks an order a checkout sent that is not recorded (an
-// invoice past recurring_months), with why, so its refunds are answered as
-// ignored; a second mark changes nothing.
-func (s *Store) PutIgnored(ctx context.Context, k Key, why string) error {
-	err := s.putNew(ctx, k, Txn{Kind: "ignored", Hash: "checkout", Response: why})
-	if errors.Is(err, ErrExists) {
-		return nil
-	}
-	return err
-}
