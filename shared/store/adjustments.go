@@ -20,7 +20,7 @@ type Adjustment struct {
 // GetAdjustment reads an adjustment's record; nil when absent.
 func (s *Store) GetAdjustment(ctx context.Context, id string) (*Adjustment, error) {
 	var a Adjustment
-	ok, err := s.getAs(ctx, AdjustmentKey(id), &a)
+	ok, err := s.getAs(ctx, adjustmentKey(id), &a)
 	if !ok {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func (s *Store) PutAdjustment(ctx context.Context, id string, a Adjustment, e le
 	}
 	notExists := aws.String("attribute_not_exists(PK)")
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: aws.String(s.Table), Item: AdjustmentKey(id).item(rec), ConditionExpression: notExists}},
+		{Put: &types.Put{TableName: aws.String(s.Table), Item: adjustmentKey(id).item(rec), ConditionExpression: notExists}},
 		{Put: &types.Put{TableName: aws.String(s.Table), Item: entry, ConditionExpression: notExists}},
 	}})
 	if errors.Is(txnErr(err), ErrConflict) {

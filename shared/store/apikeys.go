@@ -25,7 +25,7 @@ func HashKey(key string) string {
 }
 
 func apiKeyItem(hash, role, subject, source string, now time.Time) map[string]types.AttributeValue {
-	return APIKeyKey(hash).item(map[string]types.AttributeValue{
+	return apiKeyKey(hash).item(map[string]types.AttributeValue{
 		"role": attrS(role), "subject": attrS(subject), "source": attrS(source),
 		"created_at": attrS(now.UTC().Format(time.RFC3339)),
 	})
@@ -40,7 +40,7 @@ type APIKey struct {
 
 // LookupAPIKey finds the key with this hash; nil when unknown or revoked.
 func (s *Store) LookupAPIKey(ctx context.Context, hash string) (*APIKey, error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: APIKeyKey(hash).av()})
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: apiKeyKey(hash).av()})
 	if err != nil || out.Item == nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ var ErrNoKey = errors.New("no such key")
 func (s *Store) RevokeAPIKey(ctx context.Context, hash string, now time.Time) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.Table),
-		Key:                       APIKeyKey(hash).av(),
+		Key:                       apiKeyKey(hash).av(),
 		UpdateExpression:          aws.String("SET revoked_at = :t"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":t": attrS(now.UTC().Format(time.RFC3339))},

@@ -18,7 +18,7 @@ import (
 
 // CheckoutEvent is a checkout's delivery that was authentic but could not be
 // applied (SPEC 10): what the owner sees on /admin/checkout-events, and
-// what a retry needs (its topic and, in CheckoutBodyKey's parts, its body).
+// what a retry needs (its topic and, in checkoutBodyKey's parts, its body).
 type CheckoutEvent struct {
 	Source  string    `json:"source"` // stripe, shopify
 	ID      string    `json:"id"`
@@ -87,7 +87,7 @@ func (s *Store) KeepCheckoutEvent(ctx context.Context, e CheckoutEvent, body []b
 	}
 	table := aws.String(s.Table)
 	items := []types.TransactWriteItem{{Update: &types.Update{
-		TableName: table, Key: CheckoutEventKey(e.ID).av(),
+		TableName: table, Key: checkoutEventKey(e.ID).av(),
 		UpdateExpression: aws.String("SET #source = :source, #id = :id, topic = :topic, code = :code, message = :message, " +
 			"#at = if_not_exists(#at, :now), last_at = :now, parts = :parts, #ttl = :ttl ADD deliveries :d"),
 		ExpressionAttributeNames: map[string]string{"#source": "source", "#id": "id", "#at": "at", "#ttl": attrTTL},
@@ -100,7 +100,7 @@ func (s *Store) KeepCheckoutEvent(ctx context.Context, e CheckoutEvent, body []b
 		b := gz.Bytes()
 		for i := 0; i < e.Parts; i++ {
 			part := b[i*checkoutPartSize : min(len(b), (i+1)*checkoutPartSize)]
-			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: table, Item: CheckoutBodyKey(e.ID, i).item(
+			items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: table, Item: checkoutBodyKey(e.ID, i).item(
 				map[string]types.AttributeValue{"gz": &types.AttributeValueMemberB{Value: part}, attrTTL: attrN(e.TTL)})}})
 		}
 	}
@@ -172,7 +172,7 @@ func (s *Store) CheckoutEvents(ctx context.Context, now time.Time) ([]CheckoutEv
 // not kept); nil when there is no such event (or it has expired).
 func (s *Store) GetCheckoutEvent(ctx context.Context, id string, now time.Time) (*CheckoutEvent, []byte, error) {
 	var e CheckoutEvent
-	if ok, err := s.getAs(ctx, CheckoutEventKey(id), &e); err != nil || !ok || e.TTL <= now.Unix() {
+	if ok, err := s.getAs(ctx, checkoutEventKey(id), &e); err != nil || !ok || e.TTL <= now.Unix() {
 		return nil, nil, err
 	}
 	if e.Parts == 0 {
@@ -180,7 +180,7 @@ func (s *Store) GetCheckoutEvent(ctx context.Context, id string, now time.Time) 
 	}
 	var gz []byte
 	for i := 0; i < e.Parts; i++ {
-		it, err := s.get(ctx, CheckoutBodyKey(id, i))
+		it, err := s.get(ctx, checkoutBodyKey(id, i))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -204,9 +204,9 @@ func (s *Store) GetCheckoutEvent(ctx context.Context, id string, now time.Time) 
 // DeleteCheckoutEvent removes an event that has now been applied, with its
 // body, in one transaction.
 func (s *Store) DeleteCheckoutEvent(ctx context.Context, e CheckoutEvent) error {
-	items := []types.TransactWriteItem{{Delete: &types.Delete{TableName: aws.String(s.Table), Key: CheckoutEventKey(e.ID).av()}}}
+	items := []types.TransactWriteItem{{Delete: &types.Delete{TableName: aws.String(s.Table), Key: checkoutEventKey(e.ID).av()}}}
 	for i := 0; i < e.Parts; i++ {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: CheckoutBodyKey(e.ID, i).av()}})
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: checkoutBodyKey(e.ID, i).av()}})
 	}
 	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	return err
@@ -219,6 +219,6 @@ func (s *Store) PutCheckoutWarning(ctx context.Context, w CheckoutWarning, until
 	if err != nil {
 		return err
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: CheckoutWarningKey(w.Name).item(item)})
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: checkoutWarningKey(w.Name).item(item)})
 	return err
 }

@@ -116,7 +116,7 @@ func (s *Store) Commit(ctx context.Context, w Write) error {
 		if err != nil {
 			return err
 		}
-		items = append(items, versioned(s.Table, ContactKey(w.ContactEmail).item(item), w.ContactVersion))
+		items = append(items, versioned(s.Table, contactKey(w.ContactEmail).item(item), w.ContactVersion))
 	}
 	if w.Order != nil {
 		o := *w.Order
@@ -137,7 +137,7 @@ func (s *Store) Commit(ctx context.Context, w Write) error {
 			return err
 		}
 		subAt = len(items)
-		items = append(items, versioned(s.Table, SubscriptionKey(w.SubscriptionID).item(item), 0))
+		items = append(items, versioned(s.Table, subscriptionKey(w.SubscriptionID).item(item), 0))
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {

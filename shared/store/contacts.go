@@ -8,7 +8,7 @@ import (
 
 // GetContact reads a person's attribution (consistent); nil when none.
 func (s *Store) GetContact(ctx context.Context, email string) (*attribution.Contact, error) {
-	item, err := s.get(ctx, ContactKey(email))
+	item, err := s.get(ctx, contactKey(email))
 	if err != nil || item == nil {
 		return nil, err
 	}

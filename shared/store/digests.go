@@ -23,7 +23,7 @@ func (s *Store) PutDigestEntry(ctx context.Context, day string, e ledger.Entry, 
 	}
 	sk := EntryKey(e.Affiliate, e.At, e.ID).SK
 	item[attrTTL] = attrN(now.Add(digestTTL).Unix())
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: DigestKey(day, e.Affiliate, sk).item(item)})
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: digestKey(day, e.Affiliate, sk).item(item)})
 	return err
 }
 
@@ -54,7 +54,7 @@ func (s *Store) Digest(ctx context.Context, day string) (map[string][]ledger.Ent
 
 // MarkDigestSent records that the affiliate's digest of the day went out.
 func (s *Store) MarkDigestSent(ctx context.Context, day, affiliate string, now time.Time) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: DigestSentKey(day, affiliate).item(map[string]types.AttributeValue{
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: digestSentKey(day, affiliate).item(map[string]types.AttributeValue{
 		"sent_at": attrS(now.UTC().Format(time.RFC3339)), attrTTL: attrN(now.Add(digestTTL).Unix()),
 	})})
 	return err

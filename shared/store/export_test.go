@@ -17,3 +17,9 @@ const (
 	IndexByOrder = indexByOrder
 	IndexOpen    = indexOpen
 )
+
+// Keys the tests read raw items at.
+var (
+	AffiliateKey    = affiliateKey
+	CheckoutBodyKey = checkoutBodyKey
+)

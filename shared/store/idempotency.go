@@ -12,13 +12,13 @@ import (
 
 // PutIdempotency records a key; ErrExists when it is already there.
 func (s *Store) PutIdempotency(ctx context.Context, key string, v payout.Idempotency) error {
-	return s.putNew(ctx, IdempotencyKey(key), v)
+	return s.putNew(ctx, idempotencyKey(key), v)
 }
 
 // GetIdempotency reads a key's record; nil when there is none.
 func (s *Store) GetIdempotency(ctx context.Context, key string) (*payout.Idempotency, error) {
 	var v payout.Idempotency
-	ok, err := s.getAs(ctx, IdempotencyKey(key), &v)
+	ok, err := s.getAs(ctx, idempotencyKey(key), &v)
 	if !ok {
 		return nil, err
 	}
@@ -28,7 +28,7 @@ func (s *Store) GetIdempotency(ctx context.Context, key string) (*payout.Idempot
 // DeleteIdempotency frees a key that made nothing, so it may be used again.
 func (s *Store) DeleteIdempotency(ctx context.Context, key, payoutID string) error {
 	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: aws.String(s.Table), Key: IdempotencyKey(key).av(),
+		TableName: aws.String(s.Table), Key: idempotencyKey(key).av(),
 		ConditionExpression:       aws.String("payout_id = :p"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":p": attrS(payoutID)},
 	})

@@ -45,7 +45,7 @@ func (s *Store) Import(ctx context.Context, b Batch) error {
 	for _, c := range b.Counters {
 		k := StatKey(c.Affiliate, c.Date, c.Event, c.Shard)
 		if c.Sub != "" {
-			k = SubStatKey(c.Affiliate, c.Date, c.Event, c.Sub, c.Shard)
+			k = subStatKey(c.Affiliate, c.Date, c.Event, c.Sub, c.Shard)
 		}
 		attrs := map[string]types.AttributeValue{}
 		for name, v := range c.attrs() {
@@ -60,7 +60,7 @@ func (s *Store) Import(ctx context.Context, b Batch) error {
 			tags.Value = append(tags.Value, name)
 			attrs["h:"+name] = attrN(n)
 		}
-		puts = append(puts, SubsKey(t.Affiliate, t.Date, t.Event).item(attrs))
+		puts = append(puts, subsKey(t.Affiliate, t.Date, t.Event).item(attrs))
 	}
 	return s.batchWrite(ctx, puts, nil)
 }

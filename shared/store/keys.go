@@ -35,19 +35,19 @@ func instant(t time.Time) string {
 // Program partition: the configuration every function caches in memory.
 const programPK = "PROGRAM"
 
-func ProgramMetaKey() Key                 { return Key{programPK, "META"} }
-func EventKey(slug string) Key            { return Key{programPK, "EVENT#" + slug} }
-func ProductKey(sku string) Key           { return Key{programPK, "PRODUCT#" + sku} }
-func PlanKey(id string) Key               { return Key{programPK, "PLAN#" + id} }
-func AffiliateKey(code string) Key        { return Key{programPK, "AFFILIATE#" + code} }
-func OwnerKey(name string) Key            { return Key{programPK, "OWNER#" + name} }
-func LinkKey(event, affiliate string) Key { return Key{programPK, "LINK#" + event + "#" + affiliate} }
+func programMetaKey() Key                 { return Key{programPK, "META"} }
+func eventKey(slug string) Key            { return Key{programPK, "EVENT#" + slug} }
+func productKey(sku string) Key           { return Key{programPK, "PRODUCT#" + sku} }
+func planKey(id string) Key               { return Key{programPK, "PLAN#" + id} }
+func affiliateKey(code string) Key        { return Key{programPK, "AFFILIATE#" + code} }
+func ownerKey(name string) Key            { return Key{programPK, "OWNER#" + name} }
+func linkKey(event, affiliate string) Key { return Key{programPK, "LINK#" + event + "#" + affiliate} }
 
-// ShortCodeKey reserves a short code so no two links share one.
-func ShortCodeKey(code string) Key { return Key{"SHORT#" + code, "SHORT"} }
+// shortCodeKey reserves a short code so no two links share one.
+func shortCodeKey(code string) Key { return Key{"SHORT#" + code, "SHORT"} }
 
-// APIKeyKey is an API key, by the SHA-256 (hex) of the key.
-func APIKeyKey(hash string) Key { return Key{"KEY#" + hash, "KEY"} }
+// apiKeyKey is an API key, by the SHA-256 (hex) of the key.
+func apiKeyKey(hash string) Key { return Key{"KEY#" + hash, "KEY"} }
 
 // StatKey is one shard of an affiliate's counters for one event and one day
 // (program time zone). Counters are spread over shards so a viral link is not
@@ -58,32 +58,32 @@ func StatKey(affiliate, date, event string, shard int) Key {
 
 // subsPrefix starts the sort keys of channel tags in an affiliate's
 // counters partition: "~" sorts after every date, so no Query of the totals
-// (StatRange, LatestHitBefore) ever reads a tag, and the functions that may
+// (statRange, LatestHitBefore) ever reads a tag, and the functions that may
 // write STATS#* may write tags.
 const subsPrefix = "~SUB#"
 
-// SubsKey is an affiliate's channel tags of one event and day (SPEC 14):
+// subsKey is an affiliate's channel tags of one event and day (SPEC 14):
 // the tags counted (a string set of at most the program's max_tags_per_day)
 // and each one's hits (attribute "h:<tag>", "h:other" past the limit).
-func SubsKey(affiliate, date, event string) Key {
+func subsKey(affiliate, date, event string) Key {
 	return Key{"STATS#" + affiliate, subsPrefix + date + "#" + event}
 }
 
-// SubStatKey is one shard of the opt-ins, orders and revenue that came
+// subStatKey is one shard of the opt-ins, orders and revenue that came
 // through a tagged click (webhooks write them beside the event's total).
-func SubStatKey(affiliate, date, event, sub string, shard int) Key {
+func subStatKey(affiliate, date, event, sub string, shard int) Key {
 	return Key{"STATS#" + affiliate, fmt.Sprintf("%s%s#%s#%d#%s", subsPrefix, date, event, shard, sub)}
 }
 
-// SubsRange is the sort-key range of an affiliate's tags for the dates
+// subsRange is the sort-key range of an affiliate's tags for the dates
 // from..to inclusive.
-func SubsRange(affiliate, from, to string) (pk, lo, hi string) {
+func subsRange(affiliate, from, to string) (pk, lo, hi string) {
 	return "STATS#" + affiliate, subsPrefix + from, subsPrefix + to + "#~"
 }
 
-// StatRange is the sort-key range of an affiliate's counters for the dates
+// statRange is the sort-key range of an affiliate's counters for the dates
 // from..to inclusive ("~" sorts after every date, event and shard).
-func StatRange(affiliate, from, to string) (pk, lo, hi string) {
+func statRange(affiliate, from, to string) (pk, lo, hi string) {
 	return "STATS#" + affiliate, from, to + "#~"
 }
 
@@ -100,30 +100,30 @@ func EntryKey(affiliate string, at time.Time, id string) Key {
 	return Key{affPrefix + affiliate, entryPrefix + instant(at) + "#" + id}
 }
 
-// EntryRange covers entries dated in [start, end).
-func EntryRange(affiliate string, start, end time.Time) (pk, lo, hi string) {
+// entryRange covers entries dated in [start, end).
+func entryRange(affiliate string, start, end time.Time) (pk, lo, hi string) {
 	return affPrefix + affiliate, entryPrefix + instant(start), entryPrefix + instant(end)
 }
 
-// ClawbackByOrderKey is the ByOrder index key of a clawback: the affiliate and
+// clawbackByOrderKey is the ByOrder index key of a clawback: the affiliate and
 // the date of the order it reverses, so products sold counts refunds against
 // their orders whenever they happened.
-func ClawbackByOrderKey(affiliate string, orderAt time.Time, id string) Key {
+func clawbackByOrderKey(affiliate string, orderAt time.Time, id string) Key {
 	return Key{affPrefix + affiliate, "CLAWBACK#" + instant(orderAt) + "#" + id}
 }
 
-// ClawbackByOrderRange covers clawbacks of orders dated in [start, end).
-func ClawbackByOrderRange(affiliate string, start, end time.Time) (pk, lo, hi string) {
+// clawbackByOrderRange covers clawbacks of orders dated in [start, end).
+func clawbackByOrderRange(affiliate string, start, end time.Time) (pk, lo, hi string) {
 	return affPrefix + affiliate, "CLAWBACK#" + instant(start), "CLAWBACK#" + instant(end)
 }
 
-// UnclawedKey is a refund's record of a commission whose clawback rounds to
+// unclawedKey is a refund's record of a commission whose clawback rounds to
 // 0, by the clawback's id (ledger.ClawbackID): its own partition, so no
 // query of the ledger meets it.
-func UnclawedKey(id string) Key { return Key{"UNCLAWED#" + id, "UNCLAWED"} }
+func unclawedKey(id string) Key { return Key{"UNCLAWED#" + id, "UNCLAWED"} }
 
-// OpenEntryKey is the Open index key of an entry not yet paid.
-func OpenEntryKey(affiliate string, availableOn time.Time, id string) Key {
+// openEntryKey is the Open index key of an entry not yet paid.
+func openEntryKey(affiliate string, availableOn time.Time, id string) Key {
 	return Key{"OPEN#" + affiliate, instant(availableOn) + "#" + id}
 }
 
@@ -131,47 +131,47 @@ func OpenEntryKey(affiliate string, availableOn time.Time, id string) Key {
 // refunds share one namespace).
 func TxnKey(id string) Key { return Key{txnPrefix + id, "TXN"} }
 
-// PendingRefundKey is a checkout's refund of an order not recorded yet,
+// pendingRefundKey is a checkout's refund of an order not recorded yet,
 // under the order's id, in the order of when the refunds happened.
-func PendingRefundKey(orderID string, at time.Time, refundID string) Key {
+func pendingRefundKey(orderID string, at time.Time, refundID string) Key {
 	return Key{"PENDING#" + orderID, instant(at) + "#" + refundID}
 }
 
-// PendingRefundRange covers an order's pending refunds.
-func PendingRefundRange(orderID string) (pk, lo, hi string) {
+// pendingRefundRange covers an order's pending refunds.
+func pendingRefundRange(orderID string) (pk, lo, hi string) {
 	return "PENDING#" + orderID, "0", "~"
 }
 
-// SubscriptionKey is a checkout's subscription (Stripe's sub_ id, with its
+// subscriptionKey is a checkout's subscription (Stripe's sub_ id, with its
 // checkout's prefix): who referred it, decided once at its first invoice.
-func SubscriptionKey(id string) Key { return Key{"SUB#" + id, "SUB"} }
+func subscriptionKey(id string) Key { return Key{"SUB#" + id, "SUB"} }
 
 // OptInKey is an opt-in, by the webhook body's id.
 func OptInKey(id string) Key { return Key{optInPrefix + id, "OPTIN"} }
 
-// ContactKey is a person, by lower-cased, trimmed email.
-func ContactKey(email string) Key {
+// contactKey is a person, by lower-cased, trimmed email.
+func contactKey(email string) Key {
 	return Key{"CONTACT#" + NormalizeEmail(email), "CONTACT"}
 }
 
 // NormalizeEmail is the form contacts are keyed by.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
-// LoginKey is a pending email sign-in (link and code), short-lived.
-func LoginKey(id string) Key { return Key{"LOGIN#" + id, "LOGIN"} }
+// loginKey is a pending email sign-in (link and code), short-lived.
+func loginKey(id string) Key { return Key{"LOGIN#" + id, "LOGIN"} }
 
-// MailRateKey counts sign-in mails to one address in one hour (UTC).
-func MailRateKey(email, hour string) Key { return Key{"MAILRATE#" + NormalizeEmail(email), hour} }
+// mailRateKey counts sign-in mails to one address in one hour (UTC).
+func mailRateKey(email, hour string) Key { return Key{"MAILRATE#" + NormalizeEmail(email), hour} }
 
-// SessionKey is a portal session; deleting it signs the session out.
-func SessionKey(id string) Key { return Key{"SESSION#" + id, "SESSION"} }
+// sessionKey is a portal session; deleting it signs the session out.
+func sessionKey(id string) Key { return Key{"SESSION#" + id, "SESSION"} }
 
-// IdempotencyKey is a payout's Idempotency-Key, by its SHA-256 (hex), kept
+// idempotencyKey is a payout's Idempotency-Key, by its SHA-256 (hex), kept
 // as long as the payout: DynamoDB's own ClientRequestToken lasts 10 minutes.
-func IdempotencyKey(key string) Key { return Key{"IDEM#" + HashKey(key), "IDEM"} }
+func idempotencyKey(key string) Key { return Key{"IDEM#" + HashKey(key), "IDEM"} }
 
-// EntryKeyOf is a ledger entry by its sort key (as a payout item lists it).
-func EntryKeyOf(affiliate, sk string) Key { return Key{affPrefix + affiliate, sk} }
+// entryKeyOf is a ledger entry by its sort key (as a payout item lists it).
+func entryKeyOf(affiliate, sk string) Key { return Key{affPrefix + affiliate, sk} }
 
 // payoutsPK is the partition of all payouts: the owner's list is one Query,
 // newest first (ids sort by creation time).
@@ -180,64 +180,64 @@ const payoutsPK = "PAYOUTS"
 // PayoutKey is a payout.
 func PayoutKey(id string) Key { return Key{payoutsPK, id} }
 
-// PayoutItemKey is one affiliate's item of a payout.
-func PayoutItemKey(payoutID, affiliate string) Key {
+// payoutItemKey is one affiliate's item of a payout.
+func payoutItemKey(payoutID, affiliate string) Key {
 	return Key{"PAYOUT#" + payoutID, "ITEM#" + affiliate}
 }
 
-// PayoutItemRange covers a payout's items.
-func PayoutItemRange(payoutID string) (pk, lo, hi string) {
+// payoutItemRange covers a payout's items.
+func payoutItemRange(payoutID string) (pk, lo, hi string) {
 	return "PAYOUT#" + payoutID, "ITEM#", "ITEM#~"
 }
 
-// AffiliatePayoutItemKey is the ByOrder index key of a payout item, so an
+// affiliatePayoutItemKey is the ByOrder index key of a payout item, so an
 // affiliate's payouts are one Query on the index.
-func AffiliatePayoutItemKey(affiliate, payoutID string) Key {
+func affiliatePayoutItemKey(affiliate, payoutID string) Key {
 	return Key{affPrefix + affiliate, payoutItemPrefix + payoutID}
 }
 
 const payoutItemPrefix = "PAYITEM#"
 
-// AdjustmentKey is an adjustment's record, by the id the owner gave it.
-func AdjustmentKey(id string) Key { return Key{"ADJ#" + id, "ADJ"} }
+// adjustmentKey is an adjustment's record, by the id the owner gave it.
+func adjustmentKey(id string) Key { return Key{"ADJ#" + id, "ADJ"} }
 
-// OpenRange covers an affiliate's entries payable at or before t.
-func OpenRange(affiliate string, t time.Time) (pk, lo, hi string) {
+// openRange covers an affiliate's entries payable at or before t.
+func openRange(affiliate string, t time.Time) (pk, lo, hi string) {
 	return "OPEN#" + affiliate, "0", instant(t) + "#~"
 }
 
-// NotifyKey is an affiliate's own mail setting (an unsubscribe), which
+// notifyKey is an affiliate's own mail setting (an unsubscribe), which
 // overrides the program file's notify.
-func NotifyKey(affiliate string) Key { return Key{"NOTIFY#" + affiliate, "NOTIFY"} }
+func notifyKey(affiliate string) Key { return Key{"NOTIFY#" + affiliate, "NOTIFY"} }
 
-// DigestKey is an entry waiting for a daily digest: under the day (program
-// zone) it was recorded, by affiliate. DigestSentKey marks the day's digest
+// digestKey is an entry waiting for a daily digest: under the day (program
+// zone) it was recorded, by affiliate. digestSentKey marks the day's digest
 // sent to one affiliate, so a retried run sends it once.
-func DigestKey(day, affiliate, entrySK string) Key {
+func digestKey(day, affiliate, entrySK string) Key {
 	return Key{"DIGEST#" + day, "ENTRY#" + affiliate + "#" + entrySK}
 }
-func DigestSentKey(day, affiliate string) Key { return Key{"DIGEST#" + day, "SENT#" + affiliate} }
+func digestSentKey(day, affiliate string) Key { return Key{"DIGEST#" + day, "SENT#" + affiliate} }
 
 // checkoutEventsPK is the partition of the checkout deliveries Tally could
 // not apply (SPEC 10) and of the checkout warnings: the owner's list, and
 // the overview's count, are one Query of it.
 const checkoutEventsPK = "CHECKOUTEVENTS"
 
-// CheckoutEventKey is an unapplied checkout event, by its id (the source's
+// checkoutEventKey is an unapplied checkout event, by its id (the source's
 // name and its object's id, e.g. stripe:evt_... or shopify:order:123), so a
 // redelivery lands on the same item.
-func CheckoutEventKey(id string) Key { return Key{checkoutEventsPK, checkoutEventPrefix + id} }
+func checkoutEventKey(id string) Key { return Key{checkoutEventsPK, checkoutEventPrefix + id} }
 
 const checkoutEventPrefix = "EVENT#"
 
-// CheckoutWarningKey is a standing warning about a checkout's setup (a
+// checkoutWarningKey is a standing warning about a checkout's setup (a
 // Stripe key refused), by name.
-func CheckoutWarningKey(name string) Key { return Key{checkoutEventsPK, checkoutWarningPrefix + name} }
+func checkoutWarningKey(name string) Key { return Key{checkoutEventsPK, checkoutWarningPrefix + name} }
 
 const checkoutWarningPrefix = "WARNING#"
 
-// CheckoutBodyKey is one part of an unapplied event's gzipped body: its own
+// checkoutBodyKey is one part of an unapplied event's gzipped body: its own
 // partition, so the list never reads bodies.
-func CheckoutBodyKey(id string, part int) Key {
+func checkoutBodyKey(id string, part int) Key {
 	return Key{"CHECKOUTBODY#" + id, fmt.Sprintf("PART#%02d", part)}
 }

@@ -18,7 +18,7 @@ func entryItem(e ledger.Entry) (map[string]types.AttributeValue, error) {
 	if err != nil {
 		return nil, err
 	}
-	open := OpenEntryKey(e.Affiliate, e.AvailableOn, e.ID)
+	open := openEntryKey(e.Affiliate, e.AvailableOn, e.ID)
 	attrs[attrGSI2PK], attrs[attrGSI2SK] = attrS(open.PK), attrS(open.SK)
 	return EntryKey(e.Affiliate, e.At, e.ID).item(attrs), nil
 }
@@ -30,7 +30,7 @@ func entryAttrs(e ledger.Entry, byOrder bool) (map[string]types.AttributeValue, 
 		return nil, fmt.Errorf("marshal entry %s: %w", e.ID, err)
 	}
 	if byOrder {
-		by := ClawbackByOrderKey(e.Affiliate, e.OrderAt, e.ID)
+		by := clawbackByOrderKey(e.Affiliate, e.OrderAt, e.ID)
 		attrs[attrGSI1PK], attrs[attrGSI1SK] = attrS(by.PK), attrS(by.SK)
 	}
 	return attrs, nil
@@ -39,7 +39,7 @@ func entryAttrs(e ledger.Entry, byOrder bool) (map[string]types.AttributeValue, 
 // Entries are an affiliate's ledger entries dated in [start, end), oldest
 // first: one Query on the affiliate's partition.
 func (s *Store) Entries(ctx context.Context, affiliate string, start, end time.Time) ([]ledger.Entry, error) {
-	pk, lo, hi := EntryRange(affiliate, start, end)
+	pk, lo, hi := entryRange(affiliate, start, end)
 	items, err := s.queryRange(ctx, "", pk, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("query entries: %w", err)
@@ -56,7 +56,7 @@ func unclawedItem(e ledger.Entry) (map[string]types.AttributeValue, error) {
 	if err != nil {
 		return nil, err
 	}
-	return UnclawedKey(e.ID).item(attrs), nil
+	return unclawedKey(e.ID).item(attrs), nil
 }
 
 // RefundsOfOrders are an affiliate's refunds of orders dated in [start,
@@ -64,7 +64,7 @@ func unclawedItem(e ledger.Entry) (map[string]types.AttributeValue, error) {
 // clawback, or its record when the clawback rounded to 0. One Query on
 // ByOrder.
 func (s *Store) RefundsOfOrders(ctx context.Context, affiliate string, start, end time.Time) ([]ledger.Entry, error) {
-	pk, lo, hi := ClawbackByOrderRange(affiliate, start, end)
+	pk, lo, hi := clawbackByOrderRange(affiliate, start, end)
 	items, err := s.queryRange(ctx, indexByOrder, pk, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("query refunds: %w", err)
@@ -87,7 +87,7 @@ func decodeEntries(items []map[string]types.AttributeValue) ([]ledger.Entry, err
 // PayableEntries are an affiliate's entries payable at or before t, by
 // available_on: one Query on the Open index.
 func (s *Store) PayableEntries(ctx context.Context, affiliate string, t time.Time) ([]ledger.Entry, error) {
-	pk, lo, hi := OpenRange(affiliate, t)
+	pk, lo, hi := openRange(affiliate, t)
 	items, err := s.queryRange(ctx, indexOpen, pk, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("query payable entries: %w", err)
@@ -108,7 +108,7 @@ func EntrySK(e ledger.Entry) string { return EntryKey(e.Affiliate, e.At, e.ID).S
 func (s *Store) EntriesByKey(ctx context.Context, affiliate string, sks []string) ([]ledger.Entry, error) {
 	keys := make([]Key, len(sks))
 	for i, sk := range sks {
-		keys[i] = EntryKeyOf(affiliate, sk)
+		keys[i] = entryKeyOf(affiliate, sk)
 	}
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {

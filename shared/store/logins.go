@@ -39,7 +39,7 @@ func (s *Store) CountMail(ctx context.Context, email string, now time.Time, limi
 	hour := now.UTC().Truncate(time.Hour)
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.Table),
-		Key:                      MailRateKey(email, hour.Format("2006-01-02T15")).av(),
+		Key:                      mailRateKey(email, hour.Format("2006-01-02T15")).av(),
 		UpdateExpression:         aws.String("ADD sent :one SET #ttl = :ttl"),
 		ConditionExpression:      aws.String("attribute_not_exists(sent) OR sent < :limit"),
 		ExpressionAttributeNames: map[string]string{"#ttl": attrTTL},
@@ -63,7 +63,7 @@ func (s *Store) PutLogin(ctx context.Context, l Login) error {
 	item[attrTTL] = attrN(l.Expires + 24*3600)
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           aws.String(s.Table),
-		Item:                LoginKey(l.ID).item(item),
+		Item:                loginKey(l.ID).item(item),
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	})
 	return err
@@ -71,7 +71,7 @@ func (s *Store) PutLogin(ctx context.Context, l Login) error {
 
 // GetLogin reads a sign-in; nil when there is none.
 func (s *Store) GetLogin(ctx context.Context, id string) (*Login, error) {
-	item, err := s.get(ctx, LoginKey(id))
+	item, err := s.get(ctx, loginKey(id))
 	if err != nil || item == nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (s *Store) UseLogin(ctx context.Context, id string, now time.Time, byCode b
 	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.Table),
-		Key:                       LoginKey(id).av(),
+		Key:                       loginKey(id).av(),
 		UpdateExpression:          aws.String("SET used = :t"),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeValues: vals,
@@ -113,7 +113,7 @@ func (s *Store) UseLogin(ctx context.Context, id string, now time.Time, byCode b
 func (s *Store) FailCode(ctx context.Context, id string) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 aws.String(s.Table),
-		Key:                       LoginKey(id).av(),
+		Key:                       loginKey(id).av(),
 		UpdateExpression:          aws.String("ADD attempts :one"),
 		ConditionExpression:       aws.String("attribute_exists(PK) AND attempts < :max"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": attrN(1), ":max": attrN(MaxCodeAttempts)},

@@ -20,7 +20,7 @@ const noClaim = ""
 func (s *Store) PayoutsAndItems(ctx context.Context, affiliate string, ids []string) (map[string]*payout.Payout, map[string]*payout.Item, error) {
 	keys := make([]Key, 0, 2*len(ids))
 	for _, id := range ids {
-		keys = append(keys, PayoutKey(id), PayoutItemKey(id, affiliate))
+		keys = append(keys, PayoutKey(id), payoutItemKey(id, affiliate))
 	}
 	got, err := s.batchGet(ctx, keys)
 	if err != nil {
@@ -35,7 +35,7 @@ func (s *Store) PayoutsAndItems(ctx context.Context, affiliate string, ids []str
 			}
 			pays[id] = &p
 		}
-		if it, ok := got[PayoutItemKey(id, affiliate)]; ok {
+		if it, ok := got[payoutItemKey(id, affiliate)]; ok {
 			var pi payout.Item
 			if err := unmarshal(it, &pi); err != nil {
 				return nil, nil, err
@@ -56,7 +56,7 @@ func (s *Store) ClaimBatch(ctx context.Context, it payout.Item, sks []string, fi
 		return fmt.Errorf("claim batch of %d entries is more than a transaction holds", len(sks))
 	}
 	var acts []types.TransactWriteItem
-	ik := PayoutItemKey(it.PayoutID, it.Affiliate)
+	ik := payoutItemKey(it.PayoutID, it.Affiliate)
 	if first {
 		rec := it
 		rec.State = payout.ItemClaiming
@@ -83,7 +83,7 @@ func (s *Store) ClaimBatch(ctx context.Context, it payout.Item, sks []string, fi
 	}
 	for _, sk := range sks {
 		acts = append(acts, types.TransactWriteItem{Update: &types.Update{TableName: aws.String(s.Table),
-			Key:                       EntryKeyOf(it.Affiliate, sk).av(),
+			Key:                       entryKeyOf(it.Affiliate, sk).av(),
 			UpdateExpression:          aws.String("SET claim = :c"),
 			ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(claim) OR claim IN (:none, :c))"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":c": attrS(it.Claim()), ":none": attrS(noClaim)}}})
@@ -99,7 +99,7 @@ func (s *Store) ClaimBatch(ctx context.Context, it payout.Item, sks []string, fi
 // on both stores.
 func (s *Store) Unclaim(ctx context.Context, affiliate, sk, claim string) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: EntryKeyOf(affiliate, sk).av(),
+		TableName: aws.String(s.Table), Key: entryKeyOf(affiliate, sk).av(),
 		UpdateExpression:          aws.String("SET claim = :none"),
 		ConditionExpression:       aws.String("claim = :c"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":c": attrS(claim), ":none": attrS(noClaim)},
@@ -118,7 +118,7 @@ const itemTaking = "#s IN (:claiming, :ready)"
 // can claim for it again meanwhile.
 func (s *Store) DropItem(ctx context.Context, payoutID, affiliate string) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).av(),
+		TableName: aws.String(s.Table), Key: payoutItemKey(payoutID, affiliate).av(),
 		UpdateExpression:          aws.String("SET #s = :d"),
 		ExpressionAttributeNames:  map[string]string{"#s": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":d": attrS(payout.ItemDropped)},
@@ -137,7 +137,7 @@ func (s *Store) DropAbandoned(ctx context.Context, payoutID, affiliate string, s
 		vals[":seen"] = attrS(seen.UTC().Format(time.RFC3339Nano))
 	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).av(),
+		TableName: aws.String(s.Table), Key: payoutItemKey(payoutID, affiliate).av(),
 		UpdateExpression:          aws.String("SET #s = :d"),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  map[string]string{"#s": "state"},
@@ -154,7 +154,7 @@ func (s *Store) DropAbandoned(ctx context.Context, payoutID, affiliate string, s
 // when the item was dropped.
 func (s *Store) RenewItem(ctx context.Context, payoutID, affiliate string, now time.Time) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).av(),
+		TableName: aws.String(s.Table), Key: payoutItemKey(payoutID, affiliate).av(),
 		UpdateExpression:         aws.String("SET claimed_at = :now"),
 		ConditionExpression:      aws.String(itemTaking),
 		ExpressionAttributeNames: map[string]string{"#s": "state"},
@@ -178,7 +178,7 @@ func (s *Store) PutNoItem(ctx context.Context, payoutID, affiliate string, now t
 		State     string `json:"state"`
 		TTL       int64  `json:"ttl"`
 	}
-	return s.putNew(ctx, PayoutItemKey(payoutID, affiliate), none{payoutID, affiliate, payout.ItemNone, now.Add(24 * time.Hour).Unix()})
+	return s.putNew(ctx, payoutItemKey(payoutID, affiliate), none{payoutID, affiliate, payout.ItemNone, now.Add(24 * time.Hour).Unix()})
 }
 
 func payoutItemItem(it payout.Item) (map[string]types.AttributeValue, error) {
@@ -186,15 +186,15 @@ func payoutItemItem(it payout.Item) (map[string]types.AttributeValue, error) {
 	if err != nil {
 		return nil, err
 	}
-	by := AffiliatePayoutItemKey(it.Affiliate, it.PayoutID)
+	by := affiliatePayoutItemKey(it.Affiliate, it.PayoutID)
 	attrs[attrGSI1PK], attrs[attrGSI1SK] = attrS(by.PK), attrS(by.SK)
-	return PayoutItemKey(it.PayoutID, it.Affiliate).item(attrs), nil
+	return payoutItemKey(it.PayoutID, it.Affiliate).item(attrs), nil
 }
 
 // PayoutItem reads one item; nil when absent.
 func (s *Store) PayoutItem(ctx context.Context, payoutID, affiliate string) (*payout.Item, error) {
 	var it payout.Item
-	ok, err := s.getAs(ctx, PayoutItemKey(payoutID, affiliate), &it)
+	ok, err := s.getAs(ctx, payoutItemKey(payoutID, affiliate), &it)
 	if !ok {
 		return nil, err
 	}
@@ -203,7 +203,7 @@ func (s *Store) PayoutItem(ctx context.Context, payoutID, affiliate string) (*pa
 
 // PayoutItems are a payout's items, by affiliate code.
 func (s *Store) PayoutItems(ctx context.Context, payoutID string) ([]payout.Item, error) {
-	pk, lo, hi := PayoutItemRange(payoutID)
+	pk, lo, hi := payoutItemRange(payoutID)
 	items, err := s.queryRange(ctx, "", pk, lo, hi)
 	if err != nil {
 		return nil, err
@@ -217,7 +217,7 @@ func (s *Store) AffiliatePayoutItems(ctx context.Context, affiliate string) ([]p
 	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		IndexName:                 aws.String(indexByOrder),
 		KeyConditionExpression:    aws.String("GSI1PK = :pk AND begins_with(GSI1SK, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": attrS(AffiliatePayoutItemKey(affiliate, "").PK), ":p": attrS(payoutItemPrefix)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": attrS(affiliatePayoutItemKey(affiliate, "").PK), ":p": attrS(payoutItemPrefix)},
 		ScanIndexForward:          aws.Bool(false),
 	})
 	if err != nil {
@@ -235,7 +235,7 @@ func (s *Store) ReturnItem(ctx context.Context, payoutID, affiliate string, at t
 			ConditionExpression:       aws.String("#s = :paid"),
 			ExpressionAttributeNames:  map[string]string{"#s": "status"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":paid": attrS(payout.StatusPaid)}}},
-		{Update: &types.Update{TableName: aws.String(s.Table), Key: PayoutItemKey(payoutID, affiliate).av(),
+		{Update: &types.Update{TableName: aws.String(s.Table), Key: payoutItemKey(payoutID, affiliate).av(),
 			UpdateExpression:         aws.String("SET returned_at = :at, returned_reason = :r"),
 			ConditionExpression:      aws.String("#s = :ready AND attribute_not_exists(returned_at)"),
 			ExpressionAttributeNames: map[string]string{"#s": "state"},

@@ -19,7 +19,7 @@ type PendingRefund struct {
 }
 
 // Key is where the pending refund is kept.
-func (p PendingRefund) Key() Key { return PendingRefundKey(p.OrderID, p.At, p.RefundID) }
+func (p PendingRefund) Key() Key { return pendingRefundKey(p.OrderID, p.At, p.RefundID) }
 
 // PutPendingRefund keeps a pending refund; false when it was kept already
 // (a redelivery).
@@ -33,7 +33,7 @@ func (s *Store) PutPendingRefund(ctx context.Context, p PendingRefund) (bool, er
 
 // PendingRefunds are an order's pending refunds, oldest first: one Query.
 func (s *Store) PendingRefunds(ctx context.Context, orderID string) ([]PendingRefund, error) {
-	pk, lo, hi := PendingRefundRange(orderID)
+	pk, lo, hi := pendingRefundRange(orderID)
 	items, err := s.queryRange(ctx, "", pk, lo, hi)
 	if err != nil {
 		return nil, err

@@ -143,7 +143,7 @@ func (s *Store) LoadProgram(ctx context.Context) (*program.Program, string, erro
 func (s *Store) ProgramVersion(ctx context.Context) (string, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:            aws.String(s.Table),
-		Key:                  ProgramMetaKey().av(),
+		Key:                  programMetaKey().av(),
 		ProjectionExpression: aws.String("version"),
 	})
 	if err != nil {
@@ -193,7 +193,7 @@ func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Ti
 	p.IndexLinks()
 
 	var puts []map[string]types.AttributeValue
-	keep := map[string]bool{ProgramMetaKey().SK: true}
+	keep := map[string]bool{programMetaKey().SK: true}
 	add := func(k Key, kind string, pos int, v any) error {
 		attrs, err := marshal(v)
 		if err != nil {
@@ -206,22 +206,22 @@ func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Ti
 		return nil
 	}
 	for i, e := range p.Events {
-		if err := add(EventKey(e.Slug), "event", i, e); err != nil {
+		if err := add(eventKey(e.Slug), "event", i, e); err != nil {
 			return "", err
 		}
 	}
 	for i, x := range p.Products {
-		if err := add(ProductKey(x.SKU), "product", i, x); err != nil {
+		if err := add(productKey(x.SKU), "product", i, x); err != nil {
 			return "", err
 		}
 	}
 	for i, x := range p.Plans {
-		if err := add(PlanKey(x.ID), "plan", i, x); err != nil {
+		if err := add(planKey(x.ID), "plan", i, x); err != nil {
 			return "", err
 		}
 	}
 	for i, x := range p.Affiliates {
-		if err := add(AffiliateKey(x.Code), "affiliate", i, x); err != nil {
+		if err := add(affiliateKey(x.Code), "affiliate", i, x); err != nil {
 			return "", err
 		}
 	}
@@ -238,19 +238,19 @@ func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Ti
 				continue
 			}
 			x.Active, x.Events, x.APIKey = new(false), nil, ""
-			if err := add(AffiliateKey(x.Code), "former", len(p.Former), x); err != nil {
+			if err := add(affiliateKey(x.Code), "former", len(p.Former), x); err != nil {
 				return "", err
 			}
 			p.Former = append(p.Former, x)
 		}
 	}
 	for i, x := range p.Owners {
-		if err := add(OwnerKey(x.Name), "owner", i, x); err != nil {
+		if err := add(ownerKey(x.Name), "owner", i, x); err != nil {
 			return "", err
 		}
 	}
 	for i, l := range p.Links {
-		if err := add(LinkKey(l.Event, l.Affiliate), "link", i, l); err != nil {
+		if err := add(linkKey(l.Event, l.Affiliate), "link", i, l); err != nil {
 			return "", err
 		}
 	}
@@ -269,7 +269,7 @@ func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Ti
 		}
 	}
 	var deletes []Key
-	oldMeta, err := s.get(ctx, ProgramMetaKey())
+	oldMeta, err := s.get(ctx, programMetaKey())
 	if err != nil {
 		return "", err
 	}
@@ -283,7 +283,7 @@ func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Ti
 	}
 	for _, h := range prev.KeyHashes {
 		if _, still := fileKeys[h]; !still {
-			deletes = append(deletes, APIKeyKey(h))
+			deletes = append(deletes, apiKeyKey(h))
 		}
 	}
 	hashes := make([]string, 0, len(fileKeys))
@@ -332,7 +332,7 @@ func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Ti
 	if len(hashes) > 0 {
 		meta["key_hashes"] = &types.AttributeValueMemberSS{Value: hashes}
 	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: ProgramMetaKey().item(meta)})
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: programMetaKey().item(meta)})
 	return version, err
 }
 

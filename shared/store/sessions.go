@@ -19,7 +19,7 @@ func (s *Store) PutSession(ctx context.Context, id, subject, role string, expire
 	if role != RoleAffiliate {
 		item["role"] = attrS(role)
 	}
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: SessionKey(id).item(item)})
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: sessionKey(id).item(item)})
 	return err
 }
 
@@ -27,7 +27,7 @@ func (s *Store) PutSession(ctx context.Context, id, subject, role string, expire
 // (or never existed). now is the caller's clock, so an item past its TTL
 // that DynamoDB has not yet deleted is not taken for a live session.
 func (s *Store) Session(ctx context.Context, id string, now time.Time) (subject, role string, err error) {
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: SessionKey(id).av()})
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.Table), Key: sessionKey(id).av()})
 	if err != nil || out.Item == nil {
 		return "", "", err
 	}
@@ -49,6 +49,6 @@ func (s *Store) Session(ctx context.Context, id string, now time.Time) (subject,
 
 // DeleteSession ends a session.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
-	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: SessionKey(id).av()})
+	_, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.Table), Key: sessionKey(id).av()})
 	return err
 }

@@ -21,7 +21,7 @@ func (s *Store) reserveShortCode(ctx context.Context, event, affiliate string) (
 		code := randomCode(8)
 		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName: aws.String(s.Table),
-			Item: ShortCodeKey(code).item(map[string]types.AttributeValue{
+			Item: shortCodeKey(code).item(map[string]types.AttributeValue{
 				"event": attrS(event), "affiliate": attrS(affiliate),
 			}),
 			ConditionExpression: aws.String("attribute_not_exists(PK)"),

@@ -79,12 +79,12 @@ func (s *Store) statUpdate(affiliate, date, event string, shard int, d StatDelta
 
 // statUpdates are the updates an opt-in or order through a click makes:
 // one shard of its event's day total and, when the click had a channel
-// tag, one shard of that tag's counters beside it (SubStatKey). Totals
+// tag, one shard of that tag's counters beside it (subStatKey). Totals
 // never read a tag's counters.
 func (s *Store) statUpdates(affiliate, date, event, sub string, shard int, d StatDelta) []*types.Update {
 	us := []*types.Update{s.statUpdate(affiliate, date, event, shard, d)}
 	if sub != "" {
-		us = append(us, s.addTo(SubStatKey(affiliate, date, event, sub, shard), d))
+		us = append(us, s.addTo(subStatKey(affiliate, date, event, sub, shard), d))
 	}
 	return us
 }
@@ -106,7 +106,7 @@ func (s *Store) addTo(k Key, d StatDelta) *types.Update {
 
 // CountHit counts a click: one UpdateItem on a random shard of its event's
 // day total (every click, so totals never read tags). A tagged click also
-// counts in the day's tags item (SubsKey), at the same time: its tag while
+// counts in the day's tags item (subsKey), at the same time: its tag while
 // the day has fewer than maxTags distinct tags or already has this one,
 // else "other" (a second write, after the first is refused). It returns
 // the tag the click was counted under ("" for none).
@@ -138,7 +138,7 @@ func (s *Store) CountHit(ctx context.Context, affiliate, date, event, sub string
 // one write each, not two, and the day's own tags still count as
 // themselves.
 func (s *Store) countTag(ctx context.Context, affiliate, date, event, sub string, maxTags int) (string, error) {
-	k := SubsKey(affiliate, date, event)
+	k := subsKey(affiliate, date, event)
 	day := fmt.Sprintf("%s|%s|%d", k.PK, k.SK, maxTags)
 	if admitted, full := s.fullDays.tags(day); sub != TagOther && (!full || admitted[sub]) {
 		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
@@ -205,7 +205,7 @@ func (d *daySet) add(day string, tags []string) {
 // per (date, event), shards summed: one Query of the totals, which no tag
 // is in.
 func (s *Store) Stats(ctx context.Context, affiliate, from, to string) ([]Stat, error) {
-	pk, lo, hi := StatRange(affiliate, from, to)
+	pk, lo, hi := statRange(affiliate, from, to)
 	items, err := s.queryRange(ctx, "", pk, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("query stats: %w", err)
@@ -231,7 +231,7 @@ func (s *Store) StatsBySub(ctx context.Context, affiliate, from, to string) ([]S
 	if err != nil {
 		return nil, err
 	}
-	pk, lo, hi := SubsRange(affiliate, from, to)
+	pk, lo, hi := subsRange(affiliate, from, to)
 	items, err := s.queryRange(ctx, "", pk, lo, hi)
 	if err != nil {
 		return nil, fmt.Errorf("query tags: %w", err)
@@ -339,7 +339,7 @@ func sorted(sum map[[3]string]*Stat) []Stat {
 // reads only back to that day; days with only opt-ins or orders between
 // are read and passed over).
 func (s *Store) LatestHitBefore(ctx context.Context, affiliate, before string) (string, error) {
-	pk, _, _ := StatRange(affiliate, before, before)
+	pk, _, _ := statRange(affiliate, before, before)
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(s.Table),
 		KeyConditionExpression:    aws.String("#pk = :pk AND #sk < :before"),

@@ -53,7 +53,7 @@ func TestChangeIsTheItemTheStoreWrote(t *testing.T) {
 		{"payout paid", "MODIFY", PayoutKey("po_1").av(), payout("paid"), payout("draft"), Change{Payout: &PayoutStatus{ID: "po_1", Old: "draft", New: "paid"}}},
 		{"payout created", "INSERT", PayoutKey("po_1").av(), payout("draft"), nil, Change{Payout: &PayoutStatus{ID: "po_1", New: "draft"}}},
 		{"hit counter", "MODIFY", keys(stat), stat, stat, Change{}},
-		{"payout item", "INSERT", PayoutItemKey("po_1", "jane").av(), PayoutItemKey("po_1", "jane").item(nil), nil, Change{}},
+		{"payout item", "INSERT", payoutItemKey("po_1", "jane").av(), payoutItemKey("po_1", "jane").item(nil), nil, Change{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := decodeChange(c.op, "7", at, c.keys, c.nw, c.old)

@@ -22,7 +22,7 @@ type Subscription struct {
 // GetSubscription reads a subscription's referrer (consistent); nil when
 // no invoice of it was recorded yet.
 func (s *Store) GetSubscription(ctx context.Context, id string) (*Subscription, error) {
-	item, err := s.get(ctx, SubscriptionKey(id))
+	item, err := s.get(ctx, subscriptionKey(id))
 	if err != nil || item == nil {
 		return nil, err
 	}
