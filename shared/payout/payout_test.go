@@ -194,3 +194,40 @@ func TestClaimLiveness(t *testing.T) {
 		}
 	}
 }
+
+// SPEC 9: an affiliate is payable when what is available is positive and
+// at least the minimum; otherwise the reason says why, in plain words, and
+// when more is released.
+func TestPayableAtTheMinimumAndNeverAtZero(t *testing.T) {
+	soon := &Release{Date: "2026-12-02", AmountCents: 250}
+	for _, c := range []struct {
+		name string
+		b    Balance
+		min  int64
+		next *Release
+		ok   bool
+		why  string
+	}{
+		{"above the minimum", Balance{Available: 6991}, 5000, nil, true, ""},
+		{"exactly the minimum", Balance{Available: 5000}, 5000, soon, true, ""},
+		{"a cent under the minimum", Balance{Available: 4999}, 5000, nil, false,
+			"Payable commissions ($49.99) are under the minimum payout of $50.00."},
+		{"any positive amount with no minimum", Balance{Available: 1}, 0, nil, true, ""},
+		{"zero is never payable, even with a minimum of 0", Balance{}, 0, nil, false, "Nothing is payable yet."},
+		{"zero with money held says when it comes", Balance{Held: 250}, 0, soon, false,
+			"Nothing is payable yet. $2.50 more becomes payable on 2026-12-02."},
+		{"a release that nets below zero is not announced", Balance{}, 0, &Release{Date: "2026-12-02", AmountCents: -250}, false,
+			"Nothing is payable yet."},
+		{"a negative balance is made up first", Balance{Available: -1111}, 0, nil, false,
+			"Refunds of orders already paid out leave $11.11 to be made up from future commissions before a payout."},
+		{"money in a draft", Balance{InPayout: 8102}, 0, nil, false,
+			"$81.02 is in a payout being prepared; nothing more is payable yet."},
+		{"money in a draft and some available under the minimum", Balance{Available: 10, InPayout: 8102}, 5000, nil, false,
+			"Payable commissions ($0.10) are under the minimum payout of $50.00."},
+	} {
+		ok, why := Payable(c.b, c.min, c.next, "USD")
+		if ok != c.ok || why != c.why {
+			t.Errorf("%s: Payable(%+v, %d) = %v, %q; want %v, %q", c.name, c.b, c.min, ok, why, c.ok, c.why)
+		}
+	}
+}
