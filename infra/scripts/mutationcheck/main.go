@@ -4,9 +4,15 @@
 // covered that the list of equivalent mutants (-list, docs/testing.md) does
 // not name, or when a package's efficacy is under its floor.
 //
+// Gremlins reports the mutants in a switch's case expressions as not
+// covered (Go's cover profile has no block for them, though the tests run
+// them), so each mutant it did not run is applied here in a copy of the
+// module and its package's tests run (-rerun), and it counts as what they
+// make of it.
+//
 // The list names each mutant as
 //
-//	- `shared/money/money.go:52:12` CONDITIONALS_BOUNDARY `neg := (a < 0) != (b < 0)`: why
+//   - `shared/money/money.go:52:12` CONDITIONALS_BOUNDARY `neg := (a < 0) != (b < 0)`: why
 //
 // and a mutant matches it by file, column, mutator and the text of its
 // source line, not by line number, so code added above it does not make it
@@ -23,6 +29,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // result is the part of gremlins' output file read here.
@@ -183,6 +190,8 @@ func main() {
 	dir := flag.String("dir", "", "directory of gremlins' <package>.json results")
 	listPath := flag.String("list", "docs/testing.md", "the list of equivalent mutants")
 	floorFlag := flag.String("floor", "", "package=percent,...: the least efficacy each package may have")
+	again := flag.Bool("rerun", true, "apply and test the mutants gremlins reports as not covered")
+	timeout := flag.Duration("timeout", 2*time.Minute, "how long one rerun mutant's tests may take")
 	flag.Parse()
 	floors, err := parseFloors(*floorFlag)
 	if err != nil {
@@ -203,6 +212,16 @@ func main() {
 		return cache[p]
 	}
 
+	copyDir := ""
+	if *again {
+		copyDir, err = copyModule(".")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "mutationcheck:", err)
+			os.Exit(2)
+		}
+		defer os.RemoveAll(copyDir)
+	}
+
 	failed := false
 	var all []mutant
 	var total counts
@@ -219,6 +238,9 @@ func main() {
 			os.Exit(2)
 		}
 		c, survivors := tally("shared/"+pkg, r, source)
+		if *again {
+			c, survivors = rerunNotCovered(copyDir, c, survivors, *timeout)
+		}
 		all = append(all, survivors...)
 		total.Killed += c.Killed
 		total.Lived += c.Lived
@@ -247,4 +269,36 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("mutation: ok (%d surviving mutants, each listed as equivalent in %s)\n", len(all), *listPath)
+}
+
+// rerunNotCovered applies and tests each mutant gremlins did not run, and
+// counts it as what its tests make of it; only those that live remain.
+func rerunNotCovered(dir string, c counts, survivors []mutant, timeout time.Duration) (counts, []mutant) {
+	var out []mutant
+	for _, m := range survivors {
+		if m.Status != "NOT COVERED" {
+			out = append(out, m)
+			continue
+		}
+		status, err := rerun(dir, m, timeout)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "mutationcheck: %s: %v\n", m, err)
+			out = append(out, m)
+			continue
+		}
+		c.NotCovered--
+		switch status {
+		case "KILLED":
+			c.Killed++
+		case "TIMED OUT":
+			c.TimedOut++
+		case "NOT VIABLE":
+			c.NotViable++
+		case "LIVED":
+			c.Lived++
+			m.Status = "LIVED"
+			out = append(out, m)
+		}
+	}
+	return c, out
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -77,5 +78,30 @@ func TestFloors(t *testing.T) {
 	}
 	if got := (counts{}).Efficacy(); got != 100 {
 		t.Errorf("efficacy with nothing run = %v, want 100", got)
+	}
+}
+
+func TestMutateReplacesTheTokenAtItsPosition(t *testing.T) {
+	src := []byte("package p\n\nfunc f(a, b int) bool {\n\tswitch {\n\tcase a < b && b > 0:\n\t\treturn true\n\t}\n\tfor {\n\t\tcontinue\n\t}\n}\n")
+	for _, c := range []struct {
+		line, col int
+		typ, want string
+	}{
+		{5, 9, "CONDITIONALS_BOUNDARY", "\tcase a <= b && b > 0:"},
+		{5, 9, "CONDITIONALS_NEGATION", "\tcase a >= b && b > 0:"},
+		{5, 13, "INVERT_LOGICAL", "\tcase a < b || b > 0:"},
+		{9, 3, "INVERT_LOOPCTRL", "\t\tbreak"},
+	} {
+		out, err := mutate(src, c.line, c.col, c.typ)
+		if err != nil {
+			t.Fatalf("%d:%d %s: %v", c.line, c.col, c.typ, err)
+		}
+		lines := strings.Split(string(out), "\n")
+		if lines[c.line-1] != c.want {
+			t.Errorf("%d:%d %s: %q, want %q", c.line, c.col, c.typ, lines[c.line-1], c.want)
+		}
+	}
+	if _, err := mutate(src, 5, 11, "INVERT_LOGICAL"); err == nil {
+		t.Error("a mutator applied to a token it does not change")
 	}
 }
