@@ -149,7 +149,9 @@ func ApplyRefund(o SoldOrder, r Refund) (Refunded, error) {
 				order = append(order, l.SKU)
 			}
 		}
-		if len(want) == 0 && o.Refunded >= a {
+		// Once R reaches A every unit counts as refunded (records of the
+		// older rule may still show units left).
+		if o.Refunded >= a {
 			return Refunded{}, overRefund("already refunded in full")
 		}
 	}
@@ -193,12 +195,11 @@ func ApplyRefund(o SoldOrder, r Refund) (Refunded, error) {
 			m = min(w.MoneyCap, left)
 			left -= m
 		}
-		if m > room { // a line is never refunded more than was paid for it
-			if !r.ByUnits {
-				left += m - room
-			}
-			m = room
+		capped := min(m, room) // a line is never refunded more than was paid for it
+		if !r.ByUnits {
+			left += m - capped
 		}
+		m = capped
 		l.ItemMoney += m
 		out.Order.Refunded += m
 		for k, c := range l.Earned {
@@ -215,39 +216,32 @@ func ApplyRefund(o SoldOrder, r Refund) (Refunded, error) {
 	if r.All {
 		left = a - out.Order.Refunded
 	}
-	if over := out.Order.Refunded + left - a; over > 0 {
-		out.Excess = min(over, left)
-		left -= out.Excess
+	out.Excess = max(min(out.Order.Refunded+left-a, left), 0) // money beyond A
+	left -= out.Excess
+	rooms := make([]int64, len(lines))
+	var sum int64
+	for i, l := range lines {
+		if l.Refunded < l.Quantity {
+			rooms[i] = max(share[i]-l.ItemMoney-l.Money, 0)
+			sum += rooms[i]
+		}
 	}
-	if left > 0 {
-		rooms := make([]int64, len(lines))
-		var sum int64
-		for i, l := range lines {
-			if l.Refunded < l.Quantity {
-				rooms[i] = max(share[i]-l.ItemMoney-l.Money, 0)
-				sum += rooms[i]
-			}
+	// Each line takes at most its room; what none can take still counts.
+	for i, s := range largestRemainder(min(left, sum), rooms) {
+		if s == 0 {
+			continue
 		}
-		shares := rooms
-		if left < sum {
-			shares = largestRemainder(left, rooms)
+		l := &lines[i]
+		m0 := l.Money
+		l.Money += s
+		for k, c := range l.Earned {
+			t := min(c.AmountCents-l.Clawed[k], money.Prorate(c.AmountCents, l.Money, share[i])-money.Prorate(c.AmountCents, m0, share[i]))
+			l.Clawed[k] += t
+			effects[i].take[k] += t
 		}
-		for i, s := range shares {
-			if s == 0 {
-				continue
-			}
-			l := &lines[i]
-			m0 := l.Money
-			l.Money += s
-			for k, c := range l.Earned {
-				t := min(c.AmountCents-l.Clawed[k], money.Prorate(c.AmountCents, l.Money, share[i])-money.Prorate(c.AmountCents, m0, share[i]))
-				l.Clawed[k] += t
-				effects[i].take[k] += t
-			}
-			effects[i].touched = true
-		}
-		out.Order.Refunded += left // money no line could take still counts towards A
+		effects[i].touched = true
 	}
+	out.Order.Refunded += left
 
 	// Refunded in full: every commission is taken back exactly, every unit
 	// counts as refunded, every line's money is all of its share.
@@ -337,7 +331,7 @@ func linesPaid(o SoldOrder) ([]int64, bool) {
 		}
 		out[i] = l.PaidCents
 	}
-	return out, len(out) > 0
+	return out, true
 }
 
 // largestRemainder shares total over weights in proportion, each share
@@ -358,10 +352,11 @@ func largestRemainder(total int64, weights []int64) []int64 {
 		out[i], rems[i] = mulDiv(total, w, sum)
 		given += out[i]
 	}
+	// Fewer units are left than remainders above 0, so the largest is one.
 	for ; given < total; given++ {
-		best := -1
+		best := 0
 		for i, rm := range rems {
-			if rm > 0 && (best < 0 || rm > rems[best]) {
+			if rm > rems[best] {
 				best = i
 			}
 		}
