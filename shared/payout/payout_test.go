@@ -231,3 +231,27 @@ func TestPayableAtTheMinimumAndNeverAtZero(t *testing.T) {
 		}
 	}
 }
+
+// SPEC 9: held, available, in a payout and paid always add up to the sum
+// of all entries.
+func TestBalanceCountsEachStateAndAddsUp(t *testing.T) {
+	past, ahead := now.Add(-time.Hour), now.Add(time.Hour)
+	es := []ledger.Entry{
+		entry("held", 100, ahead), entry("avail", 20, past), entry("draft", 3000, past),
+		entry("paid", 40000, past), entry("clawback", -5, past), entry("canceled", 7, past),
+	}
+	c := map[string]Claim{
+		"draft": {PayoutID: "p1", Status: StatusDraft}, "paid": {PayoutID: "p0", Status: StatusPaid},
+		"canceled": {PayoutID: "p2", Status: StatusCanceled},
+	}
+	b := BalanceOf(es, claims(c), now)
+	if b != (Balance{Held: 100, Available: 22, InPayout: 3000, Paid: 40000}) || b.Total() != 43122 || b.Total() != ledger.Sum(es) {
+		t.Errorf("balance %+v, total %d; want 100 held, 22 available, 3000 in a payout, 40000 paid, 43122 in all", b, b.Total())
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("an unknown state was counted")
+		}
+	}()
+	b.Add("lost", 1)
+}
