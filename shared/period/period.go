@@ -174,10 +174,8 @@ func startOfDay(d time.Time, loc *time.Location) time.Time {
 		}
 		return end
 	}
-	if start.IsZero() || t.Sub(start) >= 24*time.Hour {
-		return t
-	}
-	// Midnight may have happened once already, in the zone before start.
+	// Midnight may have happened once already, in the zone before start
+	// (when start is more than a day back, or zero, first is after it).
 	_, off := start.Add(-time.Nanosecond).Zone()
 	first := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.FixedZone("", off)).In(loc)
 	if first.Before(t) && first.Before(start) && !before(first, d, loc) {
