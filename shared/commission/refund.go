@@ -202,13 +202,14 @@ func ApplyRefund(o SoldOrder, r Refund) (Refunded, error) {
 		m = capped
 		l.ItemMoney += m
 		out.Order.Refunded += m
+		// Each line comes once here (SKUs are merged), and first.
 		for k, c := range l.Earned {
 			t := min(c.AmountCents-l.Clawed[k], money.Prorate(c.AmountCents, u, l.Quantity)-money.Prorate(c.AmountCents, u0, l.Quantity))
 			l.Clawed[k] += t
-			effects[i].take[k] += t
+			effects[i].take[k] = t
 		}
 		l.Refunded = u
-		effects[i].units += w.Quantity
+		effects[i].units = w.Quantity
 		effects[i].touched = true
 	}
 
@@ -311,15 +312,10 @@ func paidShares(o SoldOrder) []int64 {
 		return paid
 	}
 	amounts := make([]int64, len(o.Lines))
-	var sum int64
 	for i, l := range o.Lines {
 		amounts[i] = l.amount()
-		sum += amounts[i]
 	}
-	if sum == o.Paid {
-		return amounts
-	}
-	return largestRemainder(o.Paid, amounts)
+	return largestRemainder(o.Paid, amounts) // the amounts themselves when they add up to A
 }
 
 // linesPaid is what the buyer paid for each line, when every line says.
@@ -405,8 +401,9 @@ func normalize(o SoldOrder) SoldOrder {
 		return out
 	}
 	share := paidShares(out)
+	// Money refunded in full (moneyR >= A) takes every commission and the
+	// whole of A through the caps below.
 	moneyR := o.Refunded
-	full := moneyR >= out.Paid
 	out.Refunded = moneyR
 	for i := range out.Lines {
 		l := &out.Lines[i]
@@ -415,15 +412,9 @@ func normalize(o SoldOrder) SoldOrder {
 		out.Refunded += l.ItemMoney
 		for k, c := range l.Earned {
 			l.Clawed[k] = min(c.AmountCents, money.Prorate(c.AmountCents, l.Refunded, l.Quantity)+money.Prorate(c.AmountCents, moneyR, out.Paid))
-			if full {
-				l.Clawed[k] = c.AmountCents
-			}
 		}
 	}
 	out.Refunded = min(out.Refunded, out.Paid)
-	if full {
-		out.Refunded = out.Paid
-	}
 	out.Rule = RefundRule
 	return out
 }

@@ -265,3 +265,22 @@ func TestLinesThatSayWhatWasPaid(t *testing.T) {
 		t.Errorf("clawbacks %v, A %d; want [-2425 -1175], 15552", got, r.Order.Paid)
 	}
 }
+
+// A record of the older rule is read with each line's money at most what
+// was paid for it, and a free order (A = 0) is read without dividing by 0.
+func TestOlderRecordsKeepEachLineWithinItsShare(t *testing.T) {
+	o := sold([]Line{{"GUT-REC", 2, 14700, 0, 0}}, kim, 0)
+	o.Rule, o.Lines[0].Refunded, o.Refunded = 0, 1, 23520 // one unit by items; 80% in money
+	r, err := ApplyRefund(o, Refund{ID: "r", At: at, Money: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := r.Order.Lines[0]; l.ItemMoney != 14700 || l.Money != 14700 || r.Order.Refunded != 29400 || r.Excess != 100 {
+		t.Errorf("line %+v, R %d, excess %d; want 14700 by items and 14700 by money, R = A = 29400", l, r.Order.Refunded, r.Excess)
+	}
+	free := sold([]Line{{"SUM26-REC", 1, 0, 0, 0}}, kim, 0)
+	free.Rule = 0
+	if r, err := ApplyRefund(free, Refund{ID: "r", At: at, ByUnits: true, Items: []RefundItem{{SKU: "SUM26-REC", Quantity: 1}}}); err != nil || r.Order.Lines[0].Refunded != 1 {
+		t.Errorf("a free order's refund: %+v, %v", r, err)
+	}
+}
