@@ -218,6 +218,8 @@ func TestPayableAtTheMinimumAndNeverAtZero(t *testing.T) {
 			"Nothing is payable yet. $2.50 more becomes payable on 2026-12-02."},
 		{"a release that nets below zero is not announced", Balance{}, 0, &Release{Date: "2026-12-02", AmountCents: -250}, false,
 			"Nothing is payable yet."},
+		{"a release of nothing is not announced", Balance{}, 0, &Release{Date: "2026-12-02"}, false,
+			"Nothing is payable yet."},
 		{"a negative balance is made up first", Balance{Available: -1111}, 0, nil, false,
 			"Refunds of orders already paid out leave $11.11 to be made up from future commissions before a payout."},
 		{"money in a draft", Balance{InPayout: 8102}, 0, nil, false,
@@ -237,16 +239,16 @@ func TestPayableAtTheMinimumAndNeverAtZero(t *testing.T) {
 func TestBalanceCountsEachStateAndAddsUp(t *testing.T) {
 	past, ahead := now.Add(-time.Hour), now.Add(time.Hour)
 	es := []ledger.Entry{
-		entry("held", 100, ahead), entry("avail", 20, past), entry("draft", 3000, past),
+		entry("held", 100, ahead), entry("avail", 20, past), entry("draft", 3000, past), entry("draft2", 1, past),
 		entry("paid", 40000, past), entry("clawback", -5, past), entry("canceled", 7, past),
 	}
 	c := map[string]Claim{
-		"draft": {PayoutID: "p1", Status: StatusDraft}, "paid": {PayoutID: "p0", Status: StatusPaid},
+		"draft": {PayoutID: "p1", Status: StatusDraft}, "draft2": {PayoutID: "p1", Status: StatusDraft}, "paid": {PayoutID: "p0", Status: StatusPaid},
 		"canceled": {PayoutID: "p2", Status: StatusCanceled},
 	}
 	b := BalanceOf(es, claims(c), now)
-	if b != (Balance{Held: 100, Available: 22, InPayout: 3000, Paid: 40000}) || b.Total() != 43122 || b.Total() != ledger.Sum(es) {
-		t.Errorf("balance %+v, total %d; want 100 held, 22 available, 3000 in a payout, 40000 paid, 43122 in all", b, b.Total())
+	if b != (Balance{Held: 100, Available: 22, InPayout: 3001, Paid: 40000}) || b.Total() != 43123 || b.Total() != ledger.Sum(es) {
+		t.Errorf("balance %+v, total %d; want 100 held, 22 available, 3001 in a payout, 40000 paid, 43123 in all", b, b.Total())
 	}
 	defer func() {
 		if recover() == nil {
