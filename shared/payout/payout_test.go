@@ -257,3 +257,24 @@ func TestBalanceCountsEachStateAndAddsUp(t *testing.T) {
 	}()
 	b.Add("lost", 1)
 }
+
+// A payout item's period runs from its earliest entry's date to its
+// latest, in the program's zone, whatever order the entries come in.
+func TestSpanIsTheFirstAndLastDate(t *testing.T) {
+	at := func(s string) ledger.Entry { t, _ := time.Parse(time.RFC3339, s); return ledger.Entry{At: t} }
+	for _, c := range []struct {
+		name     string
+		es       []ledger.Entry
+		from, to string
+	}{
+		{"no entries", nil, "", ""},
+		{"one entry", []ledger.Entry{at("2026-11-05T12:00:00Z")}, "2026-11-05", "2026-11-05"},
+		{"latest first", []ledger.Entry{at("2026-11-05T12:00:00Z"), at("2026-10-16T12:00:00Z"), at("2026-10-20T12:00:00Z")}, "2026-10-16", "2026-11-05"},
+		{"earliest first", []ledger.Entry{at("2026-10-16T12:00:00Z"), at("2026-11-05T12:00:00Z"), at("2026-10-20T12:00:00Z")}, "2026-10-16", "2026-11-05"},
+		{"dates are New York's", []ledger.Entry{at("2026-11-01T03:00:00Z"), at("2026-11-02T03:00:00Z")}, "2026-10-31", "2026-11-01"},
+	} {
+		if from, to := Span(c.es, ny); from != c.from || to != c.to {
+			t.Errorf("%s: Span = %s..%s, want %s..%s", c.name, from, to, c.from, c.to)
+		}
+	}
+}

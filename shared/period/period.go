@@ -178,7 +178,7 @@ func startOfDay(d time.Time, loc *time.Location) time.Time {
 	// (when start is more than a day back, or zero, first is after it).
 	_, off := start.Add(-time.Nanosecond).Zone()
 	first := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.FixedZone("", off)).In(loc)
-	if first.Before(t) && first.Before(start) && !before(first, d, loc) {
+	if first.Before(start) && !before(first, d, loc) { // start <= t: first is before t too
 		return first
 	}
 	return t
