@@ -1,6 +1,6 @@
 # Tally. `make test` runs every test (it installs and starts DynamoDB Local);
 # `make run` serves every route locally; `sam build` uses the build-* targets.
-.PHONY: test run build vet bench
+.PHONY: test run build vet bench mutation
 
 test:
 	./infra/scripts/test.sh
@@ -15,6 +15,11 @@ bench:
 
 vet:
 	go vet ./...
+
+# Mutation testing of the money rules (gremlins, every mutator); fails when
+# a mutant survives that docs/testing.md does not list as equivalent.
+mutation:
+	./infra/scripts/mutation.sh
 
 # sam build (BuildMethod: makefile) runs `make build-<LogicalId>` with
 # ARTIFACTS_DIR set; each function is a static linux/arm64 binary named

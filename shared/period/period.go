@@ -174,13 +174,11 @@ func startOfDay(d time.Time, loc *time.Location) time.Time {
 		}
 		return end
 	}
-	if start.IsZero() || t.Sub(start) >= 24*time.Hour {
-		return t
-	}
-	// Midnight may have happened once already, in the zone before start.
+	// Midnight may have happened once already, in the zone before start
+	// (when start is more than a day back, or zero, first is after it).
 	_, off := start.Add(-time.Nanosecond).Zone()
 	first := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.FixedZone("", off)).In(loc)
-	if first.Before(t) && first.Before(start) && !before(first, d, loc) {
+	if first.Before(start) && !before(first, d, loc) { // start <= t: first is before t too
 		return first
 	}
 	return t
@@ -202,18 +200,10 @@ func span(from, to time.Time, loc *time.Location) Period {
 
 func daysBetween(from, to time.Time) int { return int(to.Sub(from).Hours() / 24) }
 
-// parseExact parses s as a UTC date and refuses what time.Parse would
-// otherwise take loosely, so a value has one spelling.
-func parseExact(layout, s string) (time.Time, error) {
-	t, err := time.Parse(layout, s)
-	if err != nil {
-		return t, err
-	}
-	if t.Format(layout) != s {
-		return t, fmt.Errorf("not in the form %s", layout)
-	}
-	return t, nil
-}
+// parseExact parses s as a UTC date. time.Parse reads these layouts
+// strictly (four-digit year, two-digit month and day, nothing before or
+// after, a real day), so a value has one spelling; the tests pin it.
+func parseExact(layout, s string) (time.Time, error) { return time.Parse(layout, s) }
 
 // mustDate reads a From or To. Parse only makes valid ones; a hand-built
 // Period with a bad date is a bug, and a report must not guess its range.

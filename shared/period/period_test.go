@@ -96,6 +96,12 @@ func TestParseErrors(t *testing.T) {
 		{"leap day of a common year", "", "2026-01-01", "2025-02-29", "to", "YYYY-MM-DD"},
 		{"day without a leading zero", "", "2026-11-1", "2026-11-30", "from", "YYYY-MM-DD"},
 		{"american date order", "", "11/01/2026", "2026-11-30", "from", "YYYY-MM-DD"},
+		{"month with a three-digit month", "2026-011", "", "", "month", "YYYY-MM"},
+		{"month with a five-digit year", "02026-11", "", "", "month", "YYYY-MM"},
+		{"month with a sign", "+2026-11", "", "", "month", "YYYY-MM"},
+		{"date with a three-digit day", "", "2026-11-001", "2026-11-30", "from", "YYYY-MM-DD"},
+		{"date with a month without a leading zero", "", "2026-1-01", "2026-11-30", "from", "YYYY-MM-DD"},
+		{"date with a trailing space", "", "2026-11-01", "2026-11-30 ", "to", "YYYY-MM-DD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
