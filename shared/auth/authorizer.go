@@ -56,11 +56,7 @@ type cachedKey struct {
 func Authorizer(d *app.Deps) AuthorizerHandler {
 	a := &authorizer{st: d.Store, now: d.Now, local: d.Config.Local, cache: map[string]cachedKey{}}
 	if d.Config.SessionKey != "" {
-		s, err := session.NewSigner([]byte(d.Config.SessionKey))
-		if err != nil {
-			d.Fatal("TALLY_SESSION_KEY", err)
-		}
-		a.signer = s
+		a.signer = d.SessionSigner()
 	}
 	return func(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 		role, subject, found, token, err := a.decide(ctx, req)

@@ -13,15 +13,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/auth"
-	"github.com/tallyhq/tally/shared/mail"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
 )
@@ -53,10 +50,7 @@ func Lambda(h StreamHandler) StreamFunction {
 
 // NewQueuer builds the webhook stream consumer from Deps.
 func NewQueuer(d *app.Deps) *Queuer {
-	if d.Config.WebhookQueueURL == "" {
-		d.Fatal("TALLY_WEBHOOK_QUEUE_URL", fmt.Errorf("not set"))
-	}
-	return &Queuer{Store: d.Store, Programs: d.Programs, SQS: d.AWSSQS(), QueueURL: d.Config.WebhookQueueURL, Log: d.Log, Now: time.Now}
+	return &Queuer{Store: d.Store, Programs: d.Programs, SQS: d.AWSSQS(), QueueURL: d.WebhookQueueURL(), Log: d.Log, Now: time.Now}
 }
 
 // WebhookStream is the function that queues outgoing webhooks from the
@@ -65,11 +59,9 @@ func WebhookStream(d *app.Deps) StreamFunction { return Lambda(NewQueuer(d).Hand
 
 // NewSender builds the webhook sender from Deps.
 func NewSender(d *app.Deps) *Sender {
-	if d.Config.WebhookQueueURL == "" || d.Config.WebhookDLQURL == "" {
-		d.Fatal("TALLY_WEBHOOK_QUEUE_URL and TALLY_WEBHOOK_DLQ_URL", fmt.Errorf("not set"))
-	}
+	queue, dlq := d.WebhookQueueURLs()
 	return &Sender{Programs: d.Programs, Secret: d.Config.OutgoingSecret, Local: d.Config.Local, HTTP: d.WebhookHTTP, SQS: d.AWSSQS(),
-		QueueURL: d.Config.WebhookQueueURL, DLQURL: d.Config.WebhookDLQURL, Delays: d.RetryDelays, Log: d.Log, Now: time.Now}
+		QueueURL: queue, DLQURL: dlq, Delays: d.RetryDelays, Log: d.Log, Now: time.Now}
 }
 
 // WebhookSender is the function that delivers queued webhooks.
@@ -234,24 +226,11 @@ func sweepDLQ(ctx context.Context, q SQS, url string, take func(Delivery) bool) 
 
 // NewMailer builds the mail stream consumer from Deps.
 func NewMailer(d *app.Deps) *Mailer {
-	if d.Mail == nil {
-		if d.Config.MailFrom == "" {
-			d.Fatal("TALLY_MAIL_FROM", fmt.Errorf("not set"))
-		}
-		cfg, err := config.LoadDefaultConfig(context.Background())
-		if err != nil {
-			d.Fatal("aws configuration", err)
-		}
-		d.Mail = &mail.SES{Client: sesv2.NewFromConfig(cfg), From: d.Config.MailFrom}
-	}
-	return &Mailer{Store: d.Store, Programs: d.Programs, Mail: d.Mail, Settings: d.Store, Unsub: unsubscriber(d), BaseURL: func() string { return d.Config.PublicBaseURL }, Log: d.Log}
+	return &Mailer{Store: d.Store, Programs: d.Programs, Mail: d.Mailer(), Settings: d.Store, Unsub: unsubscriber(d), BaseURL: func() string { return d.Config.PublicBaseURL }, Log: d.Log}
 }
 
 func unsubscriber(d *app.Deps) Unsubscribe {
-	if len(d.Config.MailLinkKey) < 32 {
-		d.Fatal("TALLY_MAIL_LINK_KEY", fmt.Errorf("needs 32+ characters: it signs unsubscribe links"))
-	}
-	return Unsubscribe{Key: []byte(d.Config.MailLinkKey)}
+	return Unsubscribe{Key: d.MailLinkKey()}
 }
 
 // MailStream is the function that mails affiliates from the table's stream.
