@@ -3,7 +3,6 @@ package admin
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -37,8 +36,8 @@ func (r *request) page(name, title, nav string, body any) (apigw.Response, error
 // problem answers a form's failure as a page: what went wrong, in words,
 // and the way back.
 func problem(r *request, err error) apigw.Response {
-	var ae *apierr.Error
-	if !errors.As(err, &ae) {
+	ae := apierr.From(err)
+	if ae == apierr.Internal {
 		r.log.Error("request failed", "err", err.Error())
 		ae = apierr.New(http.StatusInternalServerError, "internal", "something went wrong on our side; nothing was changed. Try again in a minute")
 	}
