@@ -16,13 +16,12 @@ import (
 // Error is an error the client is told about: a status, a stable code, a
 // human message and, for invalid input, the offending fields.
 type Error struct {
-	Status  int               `json:"-"`
-	Code    string            `json:"code"`
-	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
+	Status int `json:"-"`
+	Fault
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+// Fault is the code, message and fields the body carries.
+type Fault = fault.Error
 
 // Body is the JSON document of every error answer:
 // {"error": {"code": "...", "message": "...", "fields": {...}}}.
@@ -32,7 +31,7 @@ type Body struct {
 
 // New makes an error of the given status and code.
 func New(status int, code, format string, args ...any) *Error {
-	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Status: status, Fault: Fault{Code: code, Message: fmt.Sprintf(format, args...)}}
 }
 
 // Invalid is a 400 invalid_field error naming the bad fields.
@@ -61,7 +60,7 @@ func Status(k fault.Kind) int {
 
 // Of is a domain error as the client is told it.
 func Of(e *fault.Error) *Error {
-	return &Error{Status: Status(e.Kind), Code: e.Code, Message: e.Message, Fields: e.Fields}
+	return &Error{Status: Status(e.Kind), Fault: *e}
 }
 
 // Common errors, by the codes of the spec.
@@ -89,7 +88,7 @@ func NotImplemented(what string) *Error {
 
 // Internal is the answer for anything unexpected; the cause is logged, never
 // shown.
-var Internal = &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error; try again"}
+var Internal = &Error{Status: http.StatusInternalServerError, Fault: Fault{Code: "internal", Message: "internal error; try again"}}
 
 // From is how err is answered: the *Error in its chain, else its kind's
 // (package fault), else Internal.

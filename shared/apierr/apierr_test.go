@@ -1,6 +1,7 @@
 package apierr
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
@@ -27,5 +28,12 @@ func TestAWrappedKindIsAnsweredWithItsCodeAndFields(t *testing.T) {
 	}
 	if From(fault.New(fault.Internal, "boom", "x")) != Internal || From(fmt.Errorf("plain")) != Internal {
 		t.Error("an internal failure is not hidden")
+	}
+}
+
+func TestTheBodyIsTheSpecsErrorDocument(t *testing.T) {
+	b, err := json.Marshal(Body{Error: From(fault.New(fault.NotFound, "payout_not_found", "no payout %q", "p1"))})
+	if err != nil || string(b) != `{"error":{"code":"payout_not_found","message":"no payout \"p1\""}}` {
+		t.Errorf("body %s, %v", b, err)
 	}
 }
