@@ -11,6 +11,7 @@ import (
 	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/csrf"
+	"github.com/tallyhq/tally/shared/fault"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
 )
@@ -49,17 +50,9 @@ func OwnerGate(ctx context.Context, programs Owners, log *slog.Logger, req apigw
 	if post && csrf.CrossSite(req) {
 		return refuse(apierr.Forbidden("this form can only be sent from this site"))
 	}
-	name, aerr := ownerRole(req)
-	if aerr != nil {
-		return refuse(aerr)
-	}
-	p, err := programs.Get(ctx)
+	name, p, err := Owner(ctx, programs, log, req)
 	if err != nil {
 		return refuse(err)
-	}
-	if !p.IsOwner(name) {
-		log.Warn("owner refused: not in the program", "owner", name)
-		return refuse(apierr.Unauthorized("%q is no longer an owner of this program", name))
 	}
 	acc := OwnerAccess{Name: name, Program: p}
 	if apigw.Header(req, "Authorization") != "" { // a key: no forms
@@ -76,19 +69,30 @@ func OwnerGate(ctx context.Context, programs Owners, log *slog.Logger, req apigw
 	return acc, nil
 }
 
-// ownerRole checks the role the authorizer found. No key or an unknown
-// key: 401; an affiliate's key (or session): 403.
-func ownerRole(req apigw.Request) (string, *apierr.Error) {
-	p := From(req)
+// Owner is who asks on an owner route, and the program they are an owner
+// of: the authorizer found an owner's key or session (none or an unknown
+// key: Unauthorized; an affiliate's: Forbidden), and that owner is still in
+// the program (removing an owner from the file ends their sessions and keys
+// within the program cache's TTL).
+func Owner(ctx context.Context, programs Owners, log *slog.Logger, req apigw.Request) (string, *program.Program, error) {
+	pr := From(req)
 	switch {
-	case p.Auth == Missing:
-		return "", apierr.Unauthorized("sign in as an owner, or send Authorization: Bearer <owner API key>")
-	case p.Auth != Found:
-		return "", apierr.Unauthorized("the API key is not valid")
-	case p.Role != store.RoleOwner || p.Subject == "":
-		return "", apierr.Forbidden("this route needs an owner key or an owner's session")
+	case pr.Auth == Missing:
+		return "", nil, fault.New(fault.Unauthorized, "unauthorized", "sign in as an owner, or send Authorization: Bearer <owner API key>")
+	case pr.Auth != Found:
+		return "", nil, fault.New(fault.Unauthorized, "unauthorized", "the API key is not valid")
+	case pr.Role != store.RoleOwner || pr.Subject == "":
+		return "", nil, fault.New(fault.Forbidden, "forbidden", "this route needs an owner key or an owner's session")
 	}
-	return p.Subject, nil
+	p, err := programs.Get(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	if !p.IsOwner(pr.Subject) {
+		log.Warn("owner refused: not in the program", "owner", pr.Subject)
+		return "", nil, fault.New(fault.Unauthorized, "unauthorized", "%q is no longer an owner of this program", pr.Subject)
+	}
+	return pr.Subject, p, nil
 }
 
 // readForm reads an HTML form's fields (application/x-www-form-urlencoded).

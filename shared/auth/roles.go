@@ -7,6 +7,7 @@ import (
 
 	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/fault"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/store"
 )
@@ -14,15 +15,15 @@ import (
 // Affiliate is the affiliate a report request is for: only ever the one the
 // authorizer found. No key (or session): 401; an unknown or revoked key:
 // 401; an owner key: 403.
-func Affiliate(req apigw.Request) (string, *apierr.Error) {
+func Affiliate(req apigw.Request) (string, error) {
 	p := From(req)
 	switch {
 	case p.Auth == Missing:
-		return "", apierr.Unauthorized("sign in, or send Authorization: Bearer <your API key>")
+		return "", fault.New(fault.Unauthorized, "unauthorized", "sign in, or send Authorization: Bearer <your API key>")
 	case p.Auth != Found:
-		return "", apierr.Unauthorized("the API key or session is not valid")
+		return "", fault.New(fault.Unauthorized, "unauthorized", "the API key or session is not valid")
 	case p.Role != store.RoleAffiliate || p.Subject == "":
-		return "", apierr.Forbidden("this report is for affiliates; owner keys use /admin")
+		return "", fault.New(fault.Forbidden, "forbidden", "this report is for affiliates; owner keys use /admin")
 	}
 	return p.Subject, nil
 }

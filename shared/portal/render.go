@@ -71,6 +71,19 @@ var SecurityHeaders = map[string]string{
 	"Cache-Control":          "no-store",
 }
 
+// Execute lays out a page: the layout around the named page's template.
+func Execute(name string, p Page) (string, error) {
+	t, ok := pages[name]
+	if !ok {
+		return "", &missingPage{name}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
+}
+
 // Render answers a page, gzipped when the browser accepts it (an HTTP API
 // does not compress).
 func Render(req apigw.Request, status int, name string, p Page) (apigw.Response, error) {
