@@ -44,6 +44,12 @@ type Request struct {
 	FormOK bool // a sign-in form (Site.Form) was read whole
 }
 
+// HTTP is the request as API Gateway sent it.
+func (r *Request) HTTP() apigw.Request { return r.Request }
+
+// Header is a request header by name, whatever its case.
+func (r *Request) Header(name string) string { return apigw.Header(r.Request, name) }
+
 // Post says whether the request is a POST.
 func (r *Request) Post() bool { return r.RequestContext.HTTP.Method == http.MethodPost }
 
