@@ -368,12 +368,12 @@ func Affiliate(d *app.Deps) apigw.Handler {
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		rr := reports.Request{Ctx: ctx, Req: r.HTTP(), Program: r.Program, Affiliate: a, Period: per, Store: r.st, ByDay: r.QueryStringParameters["by"] == "day", Now: r.now}
-		stats, err := reports.Of("link-stats", rr)
+		rr := reports.Request{Req: r.HTTP(), Format: r.Format, Program: r.Program, Affiliate: a, Period: per, Store: r.st, ByDay: r.QueryStringParameters["by"] == "day", Now: r.now}
+		stats, err := reports.Of(ctx, "link-stats", rr)
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		led, err := reports.Of("ledger", rr)
+		led, err := reports.Of(ctx, "ledger", rr)
 		if err != nil {
 			return apigw.Response{}, err
 		}
