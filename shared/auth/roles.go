@@ -1,14 +1,8 @@
 package auth
 
 import (
-	"log/slog"
-	"net/http"
-	"net/url"
-
-	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/fault"
-	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/store"
 )
 
@@ -34,38 +28,4 @@ func Affiliate(req apigw.Request) (string, error) {
 func SignInWouldHelp(req apigw.Request) bool {
 	a := From(req).Auth
 	return a == Missing || a == InvalidSession
-}
-
-// Refuse answers a request that Affiliate or OwnerGate turned away: a browser
-// (page) without valid credentials goes to sign in and comes back to this
-// page; a browser signed in to the other portal gets a page saying so
-// (403); anything else the JSON error.
-func Refuse(log *slog.Logger, req apigw.Request, err error, page bool) apigw.Response {
-	aerr := apierr.From(err)
-	if aerr == apierr.Internal {
-		return apigw.Error(log, err)
-	}
-	// A session that no longer counts (signed out, or its owner removed)
-	// signs in again; a key always gets the JSON error.
-	session := apigw.Header(req, "Authorization") == ""
-	if page && (SignInWouldHelp(req) || (session && aerr.Status == http.StatusUnauthorized)) {
-		return portal.Redirect("/login?next=" + url.QueryEscape(pathAndQuery(req)))
-	}
-	if p := From(req); page && aerr.Status == http.StatusForbidden && p.Auth == Found {
-		if resp, err := portal.Forbidden(req, p.Subject, p.Role == store.RoleOwner); err == nil {
-			return resp
-		}
-	}
-	return apigw.Error(log, aerr)
-}
-
-func pathAndQuery(req apigw.Request) string {
-	p := req.RawPath
-	if p == "" {
-		p = req.RequestContext.HTTP.Path
-	}
-	if req.RawQueryString != "" {
-		p += "?" + req.RawQueryString
-	}
-	return p
 }

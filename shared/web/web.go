@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/auth"
 	"github.com/tallyhq/tally/shared/program"
 )
 
@@ -57,9 +58,7 @@ func (r *Request) Post() bool { return r.RequestContext.HTTP.Method == http.Meth
 type Handler func(ctx context.Context, r *Request) (apigw.Response, error)
 
 // Programs is where the gates read the program (the program cache).
-type Programs interface {
-	Get(ctx context.Context) (*program.Program, error)
-}
+type Programs = auth.Owners
 
 // Site is what a route's edge needs: the program, the log, and which
 // formats the route answers in (Negotiate when nil).
