@@ -237,30 +237,32 @@ func unsubscriber(d *app.Deps) Unsubscribe {
 // MailStream is the function that mails affiliates from the table's stream.
 func MailStream(d *app.Deps) StreamFunction { return Lambda(NewMailer(d).Handle) }
 
-// UnsubscribePage serves GET /unsubscribe: a button that confirms (mail
-// scanners open links; only the POST turns mail off).
-func UnsubscribePage(d *app.Deps) apigw.Handler {
+// unsubscribeLink serves a route of the signed unsubscribe link, which is
+// the authority: it names one affiliate and cannot be made for another. A
+// link that is not valid gets a page saying so.
+func unsubscribeLink(d *app.Deps, f func(ctx context.Context, r *web.Request, affiliate, token string) (apigw.Response, error)) apigw.Handler {
 	u := unsubscriber(d)
 	return web.Site{Log: d.Log}.Public(func(ctx context.Context, r *web.Request) (apigw.Response, error) {
 		a, t := r.QueryStringParameters["a"], r.QueryStringParameters["t"]
 		if !u.Check(a, t) {
 			return web.Bare(http.StatusForbidden, "This link is not valid."), nil
 		}
+		return f(ctx, r, a, t)
+	})
+}
+
+// UnsubscribePage serves GET /unsubscribe: a button that confirms (mail
+// scanners open links; only the POST turns mail off).
+func UnsubscribePage(d *app.Deps) apigw.Handler {
+	return unsubscribeLink(d, func(_ context.Context, _ *web.Request, a, t string) (apigw.Response, error) {
 		return web.Bare(http.StatusOK, `<form method="post" action="/unsubscribe?`+html.EscapeString(url.Values{"a": {a}, "t": {t}}.Encode())+`"><p>Stop mail about your commissions and payouts?</p><button type="submit">Stop these mails</button></form><p>You can turn them back on from the portal.</p>`), nil
 	})
 }
 
 // UnsubscribePost serves POST /unsubscribe: RFC 8058 one-click (the mail
-// provider posts List-Unsubscribe=One-Click) and the page's button. The
-// signed link is the authority: it names one affiliate and cannot be made
-// for another.
+// provider posts List-Unsubscribe=One-Click) and the page's button.
 func UnsubscribePost(d *app.Deps) apigw.Handler {
-	u := unsubscriber(d)
-	return web.Site{Log: d.Log}.Public(func(ctx context.Context, r *web.Request) (apigw.Response, error) {
-		a, t := r.QueryStringParameters["a"], r.QueryStringParameters["t"]
-		if !u.Check(a, t) {
-			return web.Bare(http.StatusForbidden, "This link is not valid."), nil
-		}
+	return unsubscribeLink(d, func(ctx context.Context, r *web.Request, a, _ string) (apigw.Response, error) {
 		if err := d.Store.SetMailOff(ctx, a, true, d.Now()); err != nil {
 			return apigw.Response{}, err
 		}
