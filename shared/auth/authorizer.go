@@ -1,7 +1,7 @@
 // Package auth decides who is asking. The HTTP API's request authorizer
 // runs for every report request (no identity source, no caching: see
-// docs/auth.md) and passes on who it found; every report handler then calls
-// Affiliate, and every admin handler Owner, on what it passed.
+// docs/auth.md) and passes on who it found; the web edge's gates then call
+// Affiliate or Owner on what it passed.
 package auth
 
 import (

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tallyhq/tally/shared/apierr"
+	"github.com/tallyhq/tally/shared/fault"
 )
 
 // MaxDays is the longest period a report answers: a leap year, so any
@@ -28,7 +28,7 @@ type Period struct {
 
 // Parse reads a report's query: month=YYYY-MM, or from and to (inclusive
 // dates), or neither for the current month at now. Dates are in loc (UTC
-// when nil). A bad query is a 400 invalid_field *apierr.Error naming the
+// when nil). A bad query is a fault.Invalid error (invalid_field) naming the
 // field at fault.
 func Parse(month, from, to string, now time.Time, loc *time.Location) (Period, error) {
 	if loc == nil {
@@ -36,20 +36,20 @@ func Parse(month, from, to string, now time.Time, loc *time.Location) (Period, e
 	}
 	switch {
 	case month != "" && (from != "" || to != ""):
-		return Period{}, apierr.Invalid(map[string]string{"month": "give either month or from and to, not both"})
+		return Period{}, fault.Fields(map[string]string{"month": "give either month or from and to, not both"})
 	case month != "":
 		m, err := parseExact(monthLayout, month)
 		if err != nil {
-			return Period{}, apierr.Invalid(map[string]string{"month": fmt.Sprintf("must be a month YYYY-MM, got %q", month)})
+			return Period{}, fault.Fields(map[string]string{"month": fmt.Sprintf("must be a month YYYY-MM, got %q", month)})
 		}
 		return monthOf(m, loc), nil
 	case from == "" && to == "":
 		n := now.In(loc)
 		return monthOf(time.Date(n.Year(), n.Month(), 1, 0, 0, 0, 0, time.UTC), loc), nil
 	case from == "":
-		return Period{}, apierr.Invalid(map[string]string{"from": "required with to"})
+		return Period{}, fault.Fields(map[string]string{"from": "required with to"})
 	case to == "":
-		return Period{}, apierr.Invalid(map[string]string{"to": "required with from"})
+		return Period{}, fault.Fields(map[string]string{"to": "required with from"})
 	}
 
 	bad := map[string]string{}
@@ -62,13 +62,13 @@ func Parse(month, from, to string, now time.Time, loc *time.Location) (Period, e
 		bad["to"] = fmt.Sprintf("must be a date YYYY-MM-DD, got %q", to)
 	}
 	if len(bad) > 0 {
-		return Period{}, apierr.Invalid(bad)
+		return Period{}, fault.Fields(bad)
 	}
 	if f.After(t) {
-		return Period{}, apierr.Invalid(map[string]string{"from": fmt.Sprintf("%s is after to (%s)", from, to)})
+		return Period{}, fault.Fields(map[string]string{"from": fmt.Sprintf("%s is after to (%s)", from, to)})
 	}
 	if n := daysBetween(f, t) + 1; n > MaxDays {
-		return Period{}, apierr.Invalid(map[string]string{"to": fmt.Sprintf("the period is %d days; at most %d", n, MaxDays)})
+		return Period{}, fault.Fields(map[string]string{"to": fmt.Sprintf("the period is %d days; at most %d", n, MaxDays)})
 	}
 	return span(f, t, loc), nil
 }
