@@ -30,6 +30,7 @@ import (
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/auth"
+	"github.com/tallyhq/tally/shared/lambdas"
 	"github.com/tallyhq/tally/shared/mail"
 	"github.com/tallyhq/tally/shared/notify"
 	"github.com/tallyhq/tally/shared/program"
@@ -56,8 +57,9 @@ type Options struct {
 	StripeAPIURL         string
 	ShopifySecrets       string
 	HTTP                 *http.Client // for Stripe's API; nil = default
-	// Notify runs the stream's consumers in process (mail, outgoing
-	// webhooks), as Lambda does on AWS. Off by default in tests.
+	// Notify runs in process the functions template.yaml triggers from the
+	// table's stream, a queue or a schedule (mail, outgoing webhooks), as
+	// Lambda does on AWS. Off by default in tests.
 	Notify bool
 	// SQS, QueueURL and DLQURL are the webhook queues; nil SQS means
 	// in-memory queues.
@@ -186,8 +188,12 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 	if o.Notify {
-		if err := s.startNotify(db, o.Table); err != nil {
-			return nil, fmt.Errorf("notify: %w", err)
+		raw, err := sam.LoadRepoRaw()
+		if err != nil {
+			return nil, err
+		}
+		if err := s.startConsumers(raw.Triggers(), db, o.Table); err != nil {
+			return nil, fmt.Errorf("consumers: %w", err)
 		}
 	}
 	return s, nil
@@ -214,11 +220,11 @@ func (s *Server) buildRoutes(tpl *sam.Template) error {
 	s.mux = http.NewServeMux()
 	authorizers := map[string]auth.AuthorizerHandler{}
 	for _, r := range s.Routes {
-		fn, ok := Functions[r.Function]
-		if !ok {
-			return fmt.Errorf("template.yaml function %s has no handler in devserver.Functions", r.Function)
+		fn, ok := lambdas.Find(r.Function)
+		if !ok || fn.Route == nil {
+			return fmt.Errorf("template.yaml function %s has no route handler in lambdas.All", r.Function)
 		}
-		h := fn.New(s.Deps)
+		h := fn.Route(s.Deps)
 		var az auth.AuthorizerHandler
 		if r.Authorizer != "" {
 			if az = authorizers[r.Authorizer]; az == nil {
@@ -226,11 +232,11 @@ func (s *Server) buildRoutes(tpl *sam.Template) error {
 				if err != nil {
 					return err
 				}
-				a, ok := Authorizers[id]
-				if !ok {
-					return fmt.Errorf("authorizer function %s has no handler in devserver.Authorizers", id)
+				a, ok := lambdas.Find(id)
+				if !ok || a.Authorizer == nil {
+					return fmt.Errorf("authorizer function %s has no authorizer in lambdas.All", id)
 				}
-				az = a.New(s.Deps)
+				az = a.Authorizer(s.Deps)
 				authorizers[r.Authorizer] = az
 			}
 		}

@@ -5,49 +5,63 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/infra/sam"
+	"github.com/tallyhq/tally/shared/lambdas"
 )
 
-// Every function of template.yaml has a handler here, a folder whose
-// main.go starts that same handler, and a sam build target in the Makefile.
+// Every function of template.yaml has a handler in lambdas.All, with the
+// trigger the template gives it, a folder whose main.go starts that same
+// handler, and a sam build target in the Makefile.
 func TestEveryFunctionIsWiredOnce(t *testing.T) {
 	tpl, err := sam.LoadRepo()
 	if err != nil {
 		t.Fatal(err)
 	}
+	raw, err := sam.LoadRepoRaw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	triggers := map[string]map[string]bool{}
+	for _, tr := range raw.Triggers() {
+		if triggers[tr.Function] == nil {
+			triggers[tr.Function] = map[string]bool{}
+		}
+		triggers[tr.Function][tr.Type] = true
+	}
 	makefile := readRepoFile(t, "Makefile")
 	dirs := map[string]string{}
 	for _, id := range tpl.Functions() {
-		var dir, main string
-		if f, ok := Functions[id]; ok {
-			dir, main = f.Dir, f.Main
-		} else if a, ok := Authorizers[id]; ok {
-			dir, main = a.Dir, a.Main
-		} else if b, ok := Background[id]; ok {
-			dir, main = b.Dir, b.Main
-		} else {
-			t.Errorf("%s: no handler in devserver.Functions or Authorizers", id)
+		f, ok := lambdas.Find(id)
+		if !ok {
+			t.Errorf("%s: no handler in lambdas.All", id)
 			continue
 		}
-		if other, dup := dirs[dir]; dup {
-			t.Errorf("%s and %s share functions/%s", id, other, dir)
+		if tr := f.Trigger(); len(triggers[id]) != 1 || !triggers[id][string(tr)] {
+			t.Errorf("%s: template.yaml triggers it by %v, lambdas.All has a %q constructor", id, triggers[id], tr)
 		}
-		dirs[dir] = id
-		src := readRepoFile(t, filepath.Join("functions", dir, "main.go"))
-		if !strings.Contains(src, "lambda.Start("+main+"(") {
-			t.Errorf("functions/%s/main.go does not start %s", dir, main)
+		if other, dup := dirs[f.Dir]; dup {
+			t.Errorf("%s and %s share functions/%s", id, other, f.Dir)
 		}
-		if !strings.Contains(makefile, "build-"+id+": ; $(call lambda,"+dir+")") {
-			t.Errorf("Makefile has no `build-%s: ; $(call lambda,%s)` target for sam build", id, dir)
+		dirs[f.Dir] = id
+		pkg, name := f.Constructor()
+		main := path.Base(pkg) + "." + name
+		src := readRepoFile(t, filepath.Join("functions", f.Dir, "main.go"))
+		if !strings.Contains(src, "lambda.Start("+main+"(") || !strings.Contains(src, strconv.Quote(pkg)) {
+			t.Errorf("functions/%s/main.go does not start %s", f.Dir, main)
+		}
+		if !strings.Contains(makefile, "build-"+id+": ; $(call lambda,"+f.Dir+")") {
+			t.Errorf("Makefile has no `build-%s: ; $(call lambda,%s)` target for sam build", id, f.Dir)
 		}
 	}
-	if n := len(Functions) + len(Authorizers) + len(Background); n != len(tpl.Functions()) {
-		t.Errorf("devserver knows %d functions, template.yaml has %d", n, len(tpl.Functions()))
+	if n := len(lambdas.All); n != len(tpl.Functions()) {
+		t.Errorf("lambdas.All has %d functions, template.yaml has %d", n, len(tpl.Functions()))
 	}
 	entries, _ := os.ReadDir(filepath.Dir(repoPath(t, "functions/x")))
 	for _, e := range entries {
@@ -118,4 +132,19 @@ func repoPath(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// The dev server runs the daily schedules of template.yaml, and refuses any
+// other kind rather than run it at the wrong time.
+func TestDailySchedules(t *testing.T) {
+	for expr, want := range map[string][2]int{"cron(0 8 * * ? *)": {8, 0}, "cron(30 23 * * ? *)": {23, 30}} {
+		if h, m, err := daily(expr); err != nil || h != want[0] || m != want[1] {
+			t.Errorf("%s: %d:%d %v", expr, h, m, err)
+		}
+	}
+	for _, expr := range []string{"rate(1 day)", "cron(0 8 ? * MON *)", "cron(0 24 * * ? *)", "cron(0 -1 * * ? *)", "cron(0 8 * * ? *"} {
+		if _, _, err := daily(expr); err == nil {
+			t.Errorf("%s: accepted", expr)
+		}
+	}
 }

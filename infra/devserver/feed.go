@@ -14,8 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/tallyhq/tally/shared/notify"
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/infra/eventsource"
 )
 
 // feed is the embedded store's stream: the embedded store has none, so
@@ -28,7 +27,7 @@ type feed struct {
 	write   sync.Mutex
 	mu      sync.Mutex
 	changed *sync.Cond
-	records []store.Change
+	records []events.DynamoDBEventRecord
 }
 
 func newFeed(inner http.Handler) *feed {
@@ -130,10 +129,10 @@ func (f *feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case nw == nil:
 			name = "REMOVE"
 		}
-		nr, _ := store.ChangeFromLambda(events.DynamoDBEventRecord{EventName: name, Change: events.DynamoDBStreamRecord{
-			ApproximateCreationDateTime: events.SecondsEpochTime{Time: now}, SequenceNumber: strconv.Itoa(len(f.records) + 1),
-			Keys: k[1].(wireItem), NewImage: nw, OldImage: olds[i]}})
-		f.records = append(f.records, nr)
+		f.records = append(f.records, events.DynamoDBEventRecord{EventName: name, EventSource: "aws:dynamodb", EventVersion: "1.1",
+			Change: events.DynamoDBStreamRecord{ApproximateCreationDateTime: events.SecondsEpochTime{Time: now},
+				SequenceNumber: strconv.Itoa(len(f.records) + 1), StreamViewType: "NEW_AND_OLD_IMAGES",
+				Keys: k[1].(wireItem), NewImage: nw, OldImage: olds[i]}})
 	}
 	f.changed.Broadcast()
 }
@@ -157,7 +156,7 @@ func (f *feed) get(r *http.Request, k [2]any) wireItem {
 
 // Run feeds records to h in batches of up to 100, from the start, and
 // reads a failed batch again from its failed record.
-func (f *feed) Run(ctx context.Context, name string, h notify.StreamHandler) error {
+func (f *feed) Run(ctx context.Context, name string, h eventsource.Handler) error {
 	stop := context.AfterFunc(ctx, func() { f.mu.Lock(); f.changed.Broadcast(); f.mu.Unlock() })
 	defer stop()
 	next := 0
@@ -166,7 +165,7 @@ func (f *feed) Run(ctx context.Context, name string, h notify.StreamHandler) err
 		for next >= len(f.records) && ctx.Err() == nil {
 			f.changed.Wait()
 		}
-		batch := append([]store.Change(nil), f.records[next:min(next+100, len(f.records))]...)
+		batch := append([]events.DynamoDBEventRecord(nil), f.records[next:min(next+100, len(f.records))]...)
 		f.mu.Unlock()
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -177,7 +176,7 @@ func (f *feed) Run(ctx context.Context, name string, h notify.StreamHandler) err
 			continue
 		}
 		for _, r := range batch {
-			if r.Sequence == failed {
+			if r.Change.SequenceNumber == failed {
 				break
 			}
 			next++

@@ -24,6 +24,7 @@ import (
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/devserver"
 	"github.com/tallyhq/tally/infra/dynamotest"
+	"github.com/tallyhq/tally/infra/eventsource"
 	"github.com/tallyhq/tally/infra/sqslocal"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/notify"
@@ -220,14 +221,14 @@ func TestStreamConsumerKilledMidBatch(t *testing.T) {
 	want := expectedIDs(t, x.srv.Store, orders, "jane")
 	url := q.NewQueue(t, "main", 30)
 	queuer := &notify.Queuer{Store: x.srv.Store, Programs: x.srv.Deps.Programs, SQS: q, QueueURL: url, Log: x.srv.Deps.Log, Now: time.Now}
-	cp := &notify.Checkpoint{}
+	cp := &eventsource.Checkpoint{}
 
 	// First run: killed in the middle of a batch, after queueing 20
 	// events of it and before the batch is done.
 	ctx, kill := context.WithCancel(context.Background())
-	p := &notify.StreamPoller{Client: app.LocalStreams(x.srv.Endpoint), StreamARN: streamOf(t, x), Checkpoint: cp, BatchSize: 50}
+	p := &eventsource.StreamPoller{Client: app.LocalStreams(x.srv.Endpoint), StreamARN: streamOf(t, x), Checkpoint: cp, BatchSize: 50}
 	queued := 0
-	_ = p.Run(ctx, func(ctx context.Context, rs []store.Change) (string, error) {
+	_ = p.Run(ctx, eventsource.Changes(func(ctx context.Context, rs []store.Change) (string, error) {
 		for i, r := range rs {
 			if queued >= 20 && i > 0 {
 				kill() // the process dies here: nothing tells the stream this batch is done
@@ -240,7 +241,7 @@ func TestStreamConsumerKilledMidBatch(t *testing.T) {
 			queued += len(evs)
 		}
 		return "", nil
-	})
+	}))
 	partial := drainKeep(t, q, url)
 	if len(partial) == 0 {
 		t.Fatal("the killed consumer queued nothing: the test would prove nothing")
@@ -291,12 +292,12 @@ func drainKeep(t *testing.T, q notify.SQS, url string) map[string]int {
 
 // runUntilQuiet runs a stream consumer from a checkpoint until the stream
 // has had nothing new for about a second; it returns the records handled.
-func runUntilQuiet(t *testing.T, x *tally, cp *notify.Checkpoint, h notify.StreamHandler) int {
+func runUntilQuiet(t *testing.T, x *tally, cp *eventsource.Checkpoint, h notify.StreamHandler) int {
 	t.Helper()
 	var n atomic.Int64
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	p := &notify.StreamPoller{Client: app.LocalStreams(x.srv.Endpoint), StreamARN: streamOf(t, x), Checkpoint: cp, BatchSize: 100, Idle: 50 * time.Millisecond}
+	p := &eventsource.StreamPoller{Client: app.LocalStreams(x.srv.Endpoint), StreamARN: streamOf(t, x), Checkpoint: cp, BatchSize: 100, Idle: 50 * time.Millisecond}
 	go func() {
 		quiet := 0
 		for last := int64(-1); ctx.Err() == nil && quiet < 4; time.Sleep(300 * time.Millisecond) {
@@ -309,13 +310,13 @@ func runUntilQuiet(t *testing.T, x *tally, cp *notify.Checkpoint, h notify.Strea
 		}
 		cancel()
 	}()
-	_ = p.Run(ctx, func(ctx context.Context, rs []store.Change) (string, error) {
+	_ = p.Run(ctx, eventsource.Changes(func(ctx context.Context, rs []store.Change) (string, error) {
 		failed, err := h(ctx, rs)
 		if err == nil {
 			n.Add(int64(len(rs)))
 		}
 		return failed, err
-	})
+	}))
 	return int(n.Load())
 }
 
@@ -375,7 +376,7 @@ func TestThousandOrdersOneCommissionIDPerEntry(t *testing.T) {
 	url := q.NewQueue(t, "main", 30)
 	queuer := &notify.Queuer{Store: x.srv.Store, Programs: x.srv.Deps.Programs, SQS: q, QueueURL: url, Log: x.srv.Deps.Log, Now: time.Now}
 	var records, entryRecords atomic.Int64
-	runUntilQuiet(t, x, &notify.Checkpoint{}, func(ctx context.Context, rs []store.Change) (string, error) {
+	runUntilQuiet(t, x, &eventsource.Checkpoint{}, func(ctx context.Context, rs []store.Change) (string, error) {
 		for _, r := range rs {
 			records.Add(1)
 			if evs, _ := notify.FromChange(r); len(evs) > 0 {
@@ -579,7 +580,7 @@ func TestDeadLetterQueueListAndSendAgain(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		defer cancel()
-		p := &notify.QueuePoller{SQS: q, QueueURL: mainURL, Wait: time.Second}
+		p := &eventsource.QueuePoller{SQS: q, QueueURL: mainURL, Wait: time.Second}
 		_ = p.Run(ctx, sender.HandleSQS)
 	}
 	send() // fails once, past 3 days: to the dead-letter queue

@@ -26,6 +26,7 @@ import (
 	"github.com/tallyhq/tally/infra/sam"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/auth"
+	"github.com/tallyhq/tally/shared/lambdas"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/shopifyhook"
 	"github.com/tallyhq/tally/shared/webhooksig"
@@ -84,12 +85,13 @@ func TestEveryFunctionHasItsSampleEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	az := devserver.Authorizers["AuthorizerFunction"].New(srv.Deps)
+	authorizer, _ := lambdas.Find("AuthorizerFunction")
+	az := authorizer.Authorizer(srv.Deps)
 
 	samples := map[string]bool{}
 	for _, id := range tpl.Functions() {
 		folder, ok := folders[id]
-		if _, bg := devserver.Background[id]; bg {
+		if f, ok := lambdas.Find(id); ok && f.Route == nil && f.Authorizer == nil {
 			continue // fed by a stream, queue or schedule: no HTTP sample
 		}
 		if !ok {
@@ -103,9 +105,9 @@ func TestEveryFunctionHasItsSampleEvent(t *testing.T) {
 				checkAuthorizerSample(t, tpl, name, raw, az)
 				return
 			}
-			fn, ok := devserver.Functions[id]
+			fn, ok := lambdas.Find(id)
 			if !ok || fn.Dir != folder {
-				t.Fatalf("%s: devserver.Functions has %+v, the Makefile builds functions/%s", id, fn, folder)
+				t.Fatalf("%s: lambdas.All has %+v, the Makefile builds functions/%s", id, fn, folder)
 			}
 			req := decode[apigw.Request](t, raw)
 			route := checkRequest(t, req, routes[id])
@@ -136,7 +138,7 @@ func TestEveryFunctionHasItsSampleEvent(t *testing.T) {
 			case "webhook-optins", "webhook-orders":
 				sign(t, &req)
 			}
-			resp, err := fn.New(srv.Deps)(context.Background(), req)
+			resp, err := fn.Route(srv.Deps)(context.Background(), req)
 			if err != nil {
 				t.Fatalf("handler error (a 500 on API Gateway): %v", err)
 			}

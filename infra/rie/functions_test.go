@@ -74,6 +74,8 @@ var want = map[string]int{
 	"admin-affiliate-ledger":      200,
 	"admin-affiliates":            200,
 	"admin-balances":              200,
+	"admin-checkout-event-retry":  404, // no such checkout event in a fresh table
+	"admin-checkout-events":       200,
 	"admin-overview":              200,
 	"admin-payout-cancel":         404, // no such payout in a fresh table
 	"admin-payout-create":         422, // nothing payable in a fresh table

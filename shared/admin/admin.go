@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -15,66 +14,38 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/auth"
 	"github.com/tallyhq/tally/shared/csvout"
+	"github.com/tallyhq/tally/shared/fault"
 	"github.com/tallyhq/tally/shared/jsonbody"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/money"
 	"github.com/tallyhq/tally/shared/paying"
 	"github.com/tallyhq/tally/shared/payout"
-	"github.com/tallyhq/tally/shared/portal"
-	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/web"
 )
 
-// request is what every admin handler works with.
+// request is what every admin handler works with: the request the owner
+// gate let through, and the payout service.
 type request struct {
-	ctx    context.Context
-	req    apigw.Request
-	p      *program.Program
-	svc    *paying.Service
-	st     *store.Store
-	now    time.Time
-	log    *slog.Logger
-	format string // json, csv or html (a page)
-	owner  string // who is asking: the owner's name
-	token  string // the session's form token, from the authorizer; "" for a key
-	// form holds a browser form's fields: a POST from a signed-in page,
-	// already checked to come from this site with the session's token.
-	form url.Values
+	*web.Request
+	svc *paying.Service
+	st  *store.Store
+	now time.Time
 }
 
-// csrfToken is the session's form token for a page's forms ("" for a key).
-func (r *request) csrfToken() string { return r.token }
-
-func serve(d *app.Deps, f func(r *request) (apigw.Response, error)) apigw.Handler {
+func serve(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response, error)) apigw.Handler {
 	svc := &paying.Service{Store: d.Store, Log: d.Log, Now: d.Now}
-	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		log := apigw.Logger(ctx, d.Log, req)
-		r := &request{ctx: ctx, req: req, svc: svc, st: d.Store, now: d.Now(), log: log, format: portal.Format(req)}
-		if req.RequestContext.HTTP.Method == http.MethodPost && r.format == "html" {
-			r.format = "json" // a POST's answer is a page only for a form (below)
+	return web.Site{Programs: d.Programs, Log: d.Log}.Owner(func(ctx context.Context, w *web.Request) (apigw.Response, error) {
+		r := &request{Request: w, svc: svc, st: d.Store, now: d.Now()}
+		resp, err := f(ctx, r)
+		if err != nil && r.Format == web.Page {
+			return web.Problem(w, err), nil
 		}
-		acc, refused := auth.OwnerGate(ctx, d.Programs, log, req, r.format == "html")
-		if refused != nil {
-			return *refused, nil
-		}
-		r.owner, r.p, r.token, r.form = acc.Name, acc.Program, acc.Token, acc.Form
-		if r.form != nil {
-			r.format = "html"
-		}
-		resp, err := f(r)
-		if err != nil {
-			if r.format == "html" {
-				return problem(r, err), nil
-			}
-			return apigw.Error(log, err), nil
-		}
-		return resp, nil
-	}
+		return resp, err
+	})
 }
 
 // decode reads the JSON body (empty counts as {}) into v, refusing unknown
@@ -82,14 +53,14 @@ func serve(d *app.Deps, f func(r *request) (apigw.Response, error)) apigw.Handle
 // fields are read instead, those named in fields (form name to JSON name),
 // as the JSON body they stand for.
 func (r *request) decode(v any, fields map[string]string) (string, error) {
-	body, err := apigw.Body(r.req)
+	body, err := apigw.Body(r.HTTP())
 	if err != nil {
 		return "", err
 	}
-	if r.form != nil {
+	if r.Form != nil {
 		m := map[string]any{}
 		for name, field := range fields {
-			if val := r.form.Get(name); val != "" {
+			if val := r.Form.Get(name); val != "" {
 				m[field] = val
 				if n, err := strconv.ParseInt(val, 10, 64); err == nil && field == "amount_cents" {
 					m[field] = n
@@ -102,7 +73,7 @@ func (r *request) decode(v any, fields map[string]string) (string, error) {
 		body = []byte("{}")
 	}
 	if len(body) > 64<<10 {
-		return "", apierr.New(http.StatusRequestEntityTooLarge, "too_large", "body is over 64 KB")
+		return "", fault.New(fault.TooLarge, "too_large", "body is over 64 KB")
 	}
 	_, hash, err := jsonbody.Decode(body)
 	if err != nil {
@@ -111,7 +82,7 @@ func (r *request) decode(v any, fields map[string]string) (string, error) {
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return "", apierr.Invalid(map[string]string{"body": err.Error()})
+		return "", fault.Fields(map[string]string{"body": err.Error()})
 	}
 	return hash, nil
 }
@@ -123,17 +94,17 @@ func instant(field, s string, def time.Time) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, apierr.Invalid(map[string]string{field: "must be an RFC 3339 instant, like 2026-11-30T23:59:59Z"})
+		return time.Time{}, fault.Fields(map[string]string{field: "must be an RFC 3339 instant, like 2026-11-30T23:59:59Z"})
 	}
 	return t, nil
 }
 
 // answer is a payout's JSON, or, after a form, the payout's page.
-func (r *request) answer(p *payout.Payout, status int, done string) (apigw.Response, error) {
-	if r.form != nil {
-		return portal.Redirect("/admin/payouts/" + url.PathEscape(p.ID) + "?done=" + done), nil
+func (r *request) answer(ctx context.Context, p *payout.Payout, status int, done string) (apigw.Response, error) {
+	if r.Form != nil {
+		return web.Redirect("/admin/payouts/" + url.PathEscape(p.ID) + "?done=" + done), nil
 	}
-	a, _, err := paying.Load(r.ctx, r.st, p)
+	a, _, err := paying.Load(ctx, r.st, p)
 	if err != nil {
 		return apigw.Response{}, err
 	}
@@ -142,13 +113,13 @@ func (r *request) answer(p *payout.Payout, status int, done string) (apigw.Respo
 
 // CreatePayout serves POST /admin/paying.
 func CreatePayout(d *app.Deps) apigw.Handler {
-	return serve(d, func(r *request) (apigw.Response, error) {
-		key := strings.TrimSpace(apigw.Header(r.req, "Idempotency-Key"))
-		if r.form != nil { // the key the page made when it was drawn
-			key = r.form.Get("idempotency_key")
+	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+		key := strings.TrimSpace(r.Header("Idempotency-Key"))
+		if r.Form != nil { // the key the page made when it was drawn
+			key = r.Form.Get("idempotency_key")
 		}
 		if key == "" || len(key) > 255 {
-			return apigw.Response{}, apierr.Invalid(map[string]string{"Idempotency-Key": "header required: a unique value of up to 255 characters per payout"})
+			return apigw.Response{}, fault.Fields(map[string]string{"Idempotency-Key": "header required: a unique value of up to 255 characters per payout"})
 		}
 		var body struct {
 			AsOf string `json:"as_of"`
@@ -162,25 +133,25 @@ func CreatePayout(d *app.Deps) apigw.Handler {
 			return apigw.Response{}, err
 		}
 		if asOf.After(r.now) {
-			return apigw.Response{}, apierr.Unprocessable("invalid_as_of", "as_of %s is in the future", body.AsOf)
+			return apigw.Response{}, fault.New(fault.Unprocessable, "invalid_as_of", "as_of %s is in the future", body.AsOf)
 		}
-		p, created, err := r.svc.Create(r.ctx, r.p, key, hash, asOf)
+		p, created, err := r.svc.Create(ctx, r.Program, key, hash, asOf)
 		if err != nil {
 			return apigw.Response{}, err
 		}
 		status := http.StatusOK
 		if created {
 			status = http.StatusCreated
-			r.log.Info("payout created", "payout", p.ID, "total_cents", p.TotalCents)
+			r.Log.Info("payout created", "payout", p.ID, "total_cents", p.TotalCents)
 		}
-		return r.answer(p, status, "created")
+		return r.answer(ctx, p, status, "created")
 	})
 }
 
 // ListPayouts serves GET /admin/payouts, newest first.
 func ListPayouts(d *app.Deps) apigw.Handler {
-	return serve(d, func(r *request) (apigw.Response, error) {
-		ps, err := r.st.ListPayouts(r.ctx)
+	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+		ps, err := r.st.ListPayouts(ctx)
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -188,14 +159,14 @@ func ListPayouts(d *app.Deps) apigw.Handler {
 			Payouts []paying.Answer `json:"payouts"`
 		}{[]paying.Answer{}}
 		for i := range ps {
-			a, _, err := paying.Load(r.ctx, r.st, &ps[i])
+			a, _, err := paying.Load(ctx, r.st, &ps[i])
 			if err != nil {
 				return apigw.Response{}, err
 			}
 			out.Payouts = append(out.Payouts, a)
 		}
-		if r.format == "html" {
-			return payoutsPage(r, out.Payouts)
+		if r.Format == "html" {
+			return payoutsPage(ctx, r, out.Payouts)
 		}
 		return apigw.JSON(http.StatusOK, out), nil
 	})
@@ -204,12 +175,12 @@ func ListPayouts(d *app.Deps) apigw.Handler {
 // GetPayout serves GET /admin/payouts/{id}: the payout, its items and the
 // entries each took.
 func GetPayout(d *app.Deps) apigw.Handler {
-	return serve(d, func(r *request) (apigw.Response, error) {
-		p, err := payoutOf(r)
+	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+		p, err := payoutOf(ctx, r)
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		a, items, err := paying.Load(r.ctx, r.st, p)
+		a, items, err := paying.Load(ctx, r.st, p)
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -219,14 +190,14 @@ func GetPayout(d *app.Deps) apigw.Handler {
 		}
 		for i := range a.Items {
 			it := byAff[a.Items[i].Affiliate]
-			es, err := r.st.EntriesByKey(r.ctx, it.Affiliate, it.Entries)
+			es, err := r.st.EntriesByKey(ctx, it.Affiliate, it.Entries)
 			if err != nil {
 				return apigw.Response{}, err
 			}
 			a.Items[i].EntryList = entryRows(es)
 		}
-		if r.format == "html" {
-			return payoutPage(r, a, items)
+		if r.Format == "html" {
+			return payoutPage(ctx, r, a, items)
 		}
 		return apigw.JSON(http.StatusOK, a), nil
 	})
@@ -253,21 +224,21 @@ func entryRows(es []ledger.Entry) []EntryRow {
 	return rows
 }
 
-func payoutOf(r *request) (*payout.Payout, error) {
-	id := r.req.PathParameters["id"]
-	p, err := r.st.GetPayout(r.ctx, id)
+func payoutOf(ctx context.Context, r *request) (*payout.Payout, error) {
+	id := r.PathParameters["id"]
+	p, err := r.st.GetPayout(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if p == nil {
-		return nil, apierr.NotFound("payout_not_found", "no payout %q", id)
+		return nil, fault.New(fault.NotFound, "payout_not_found", "no payout %q", id)
 	}
 	return p, nil
 }
 
 // MarkPaid serves POST /admin/payouts/{id}/mark-paid.
 func MarkPaid(d *app.Deps) apigw.Handler {
-	return serve(d, func(r *request) (apigw.Response, error) {
+	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		var body struct {
 			PaidAt    string `json:"paid_at"`
 			Reference string `json:"reference"`
@@ -279,28 +250,28 @@ func MarkPaid(d *app.Deps) apigw.Handler {
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		p, err := r.svc.MarkPaid(r.ctx, r.req.PathParameters["id"], paidAt, body.Reference)
+		p, err := r.svc.MarkPaid(ctx, r.PathParameters["id"], paidAt, body.Reference)
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		return r.answer(p, http.StatusOK, "paid")
+		return r.answer(ctx, p, http.StatusOK, "paid")
 	})
 }
 
 // Cancel serves POST /admin/payouts/{id}/cancel.
 func Cancel(d *app.Deps) apigw.Handler {
-	return serve(d, func(r *request) (apigw.Response, error) {
-		p, err := r.svc.Cancel(r.ctx, r.req.PathParameters["id"])
+	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+		p, err := r.svc.Cancel(ctx, r.PathParameters["id"])
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		return r.answer(p, http.StatusOK, "canceled")
+		return r.answer(ctx, p, http.StatusOK, "canceled")
 	})
 }
 
 // ItemReturned serves POST /admin/payouts/{id}/items/{affiliate}/returned.
 func ItemReturned(d *app.Deps) apigw.Handler {
-	return serve(d, func(r *request) (apigw.Response, error) {
+	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		var body struct {
 			Reason string `json:"reason"`
 		}
@@ -308,31 +279,31 @@ func ItemReturned(d *app.Deps) apigw.Handler {
 			return apigw.Response{}, err
 		}
 		if strings.TrimSpace(body.Reason) == "" {
-			return apigw.Response{}, apierr.Invalid(map[string]string{"reason": "required: why the provider sent the money back"})
+			return apigw.Response{}, fault.Fields(map[string]string{"reason": "required: why the provider sent the money back"})
 		}
-		p, err := r.svc.Return(r.ctx, r.req.PathParameters["id"], r.req.PathParameters["affiliate"], body.Reason)
+		p, err := r.svc.Return(ctx, r.PathParameters["id"], r.PathParameters["affiliate"], body.Reason)
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		return r.answer(p, http.StatusOK, "returned")
+		return r.answer(ctx, p, http.StatusOK, "returned")
 	})
 }
 
 // Export serves GET /admin/payouts/{id}/export?format=paypal|csv.
 func Export(d *app.Deps) apigw.Handler {
-	return serve(d, func(r *request) (apigw.Response, error) {
-		format := r.req.QueryStringParameters["format"]
+	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+		format := r.QueryStringParameters["format"]
 		if format == "" {
 			format = "csv"
 		}
 		if format != "csv" && format != "paypal" {
-			return apigw.Response{}, apierr.Invalid(map[string]string{"format": "must be paypal or csv"})
+			return apigw.Response{}, fault.Fields(map[string]string{"format": "must be paypal or csv"})
 		}
-		p, err := payoutOf(r)
+		p, err := payoutOf(ctx, r)
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		items, err := r.st.PayoutItems(r.ctx, p.ID)
+		items, err := r.st.PayoutItems(ctx, p.ID)
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -356,20 +327,20 @@ var adjustmentID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,100}$`)
 // Adjustment serves POST /admin/adjustments: a one-off entry, available at
 // once, idempotent by id.
 func Adjustment(d *app.Deps) apigw.Handler {
-	return serve(d, func(r *request) (apigw.Response, error) {
+	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		var body struct {
 			ID          string `json:"id"`
 			Affiliate   string `json:"affiliate"`
 			AmountCents *int64 `json:"amount_cents"`
 			Reason      string `json:"reason"`
 		}
-		if r.form != nil { // people type amounts in the currency's major units
-			if amt := r.form.Get("amount"); amt != "" {
-				c, err := money.Parse(amt, r.p.Currency)
+		if r.Form != nil { // people type amounts in the currency's major units
+			if amt := r.Form.Get("amount"); amt != "" {
+				c, err := money.Parse(amt, r.Program.Currency)
 				if err != nil {
-					return apigw.Response{}, apierr.Invalid(map[string]string{"amount": fmt.Sprintf("%q is not an amount in %s, like 25.00 or -10", amt, r.p.Currency)})
+					return apigw.Response{}, fault.Fields(map[string]string{"amount": fmt.Sprintf("%q is not an amount in %s, like 25.00 or -10", amt, r.Program.Currency)})
 				}
-				r.form.Set("amount_cents", strconv.FormatInt(c, 10))
+				r.Form.Set("amount_cents", strconv.FormatInt(c, 10))
 			}
 		}
 		hash, err := r.decode(&body, map[string]string{"id": "id", "affiliate": "affiliate", "amount_cents": "amount_cents", "reason": "reason"})
@@ -390,13 +361,13 @@ func Adjustment(d *app.Deps) apigw.Handler {
 			f["reason"] = "required: the affiliate reads it in their ledger"
 		}
 		if len(f) > 0 {
-			return apigw.Response{}, apierr.Invalid(f)
+			return apigw.Response{}, fault.Fields(f)
 		}
 		// A former affiliate may still be owed, so may still be corrected.
-		if _, _, ok := r.p.Payee(body.Affiliate); !ok {
-			return apigw.Response{}, apierr.Unprocessable("unknown_affiliate", "no affiliate %q in the program", body.Affiliate)
+		if _, _, ok := r.Program.Payee(body.Affiliate); !ok {
+			return apigw.Response{}, fault.New(fault.Unprocessable, "unknown_affiliate", "no affiliate %q in the program", body.Affiliate)
 		}
-		if prev, err := r.st.GetAdjustment(r.ctx, body.ID); err != nil || prev != nil {
+		if prev, err := r.st.GetAdjustment(ctx, body.ID); err != nil || prev != nil {
 			return r.replay(prev, hash, err, body.Affiliate)
 		}
 		e := ledger.Entry{ID: "a:" + body.ID, Affiliate: body.Affiliate, At: r.now.UTC(), Type: ledger.TypeAdjustment,
@@ -404,17 +375,17 @@ func Adjustment(d *app.Deps) apigw.Handler {
 		resp := map[string]any{"adjustment_id": body.ID, "entry_id": e.ID, "affiliate": e.Affiliate, "amount_cents": e.AmountCents,
 			"reason": e.Reason, "at": e.At.Format(time.RFC3339), "available_on": e.AvailableOn.Format(time.RFC3339)}
 		b, _ := json.Marshal(resp)
-		switch err := r.st.PutAdjustment(r.ctx, body.ID, store.Adjustment{Hash: hash, Response: string(b)}, e); {
+		switch err := r.st.PutAdjustment(ctx, body.ID, store.Adjustment{Hash: hash, Response: string(b)}, e); {
 		case err == store.ErrExists: // a concurrent duplicate got there first
-			prev, err := r.st.GetAdjustment(r.ctx, body.ID)
+			prev, err := r.st.GetAdjustment(ctx, body.ID)
 			return r.replay(prev, hash, err, body.Affiliate)
 		case err != nil:
 			return apigw.Response{}, err
 		}
-		if r.form != nil {
-			return portal.Redirect("/admin/affiliates/" + url.PathEscape(body.Affiliate) + "?done=adjusted"), nil
+		if r.Form != nil {
+			return web.Redirect("/admin/affiliates/" + url.PathEscape(body.Affiliate) + "?done=adjusted"), nil
 		}
-		return apigw.Response{StatusCode: http.StatusCreated, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}, Body: string(b)}, nil
+		return apigw.RawJSON(http.StatusCreated, string(b)), nil
 	})
 }
 
@@ -426,23 +397,23 @@ func (r *request) replay(prev *store.Adjustment, hash string, err error, affilia
 		return apigw.Response{}, fmt.Errorf("adjustment record vanished")
 	}
 	if prev.Hash != hash {
-		return apigw.Response{}, apierr.Conflict("id_conflict", "an adjustment with this id and another body exists")
+		return apigw.Response{}, fault.New(fault.Conflict, "id_conflict", "an adjustment with this id and another body exists")
 	}
-	if r.form != nil { // the same form sent twice: one adjustment
-		return portal.Redirect("/admin/affiliates/" + url.PathEscape(affiliate) + "?done=adjusted"), nil
+	if r.Form != nil { // the same form sent twice: one adjustment
+		return web.Redirect("/admin/affiliates/" + url.PathEscape(affiliate) + "?done=adjusted"), nil
 	}
-	return apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}, Body: prev.Response}, nil
+	return apigw.RawJSON(http.StatusOK, prev.Response), nil
 }
 
 // Balances serves GET /admin/balances?as_of=: one balance per affiliate, in
 // program order, as JSON or (?format=csv) CSV.
 func Balances(d *app.Deps) apigw.Handler {
-	return serve(d, func(r *request) (apigw.Response, error) {
-		asOf, err := instant("as_of", r.req.QueryStringParameters["as_of"], r.now)
+	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+		asOf, err := instant("as_of", r.QueryStringParameters["as_of"], r.now)
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		bs, err := paying.Balances(r.ctx, r.st, r.p, asOf, r.now)
+		bs, err := paying.Balances(ctx, r.st, r.Program, asOf, r.now)
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -454,7 +425,7 @@ func Balances(d *app.Deps) apigw.Handler {
 		for _, b := range bs {
 			rows = append(rows, b.Row())
 		}
-		if r.req.QueryStringParameters["format"] == "csv" {
+		if r.QueryStringParameters["format"] == "csv" {
 			return apigw.CSV("tally-balances-"+asOf.UTC().Format("2006-01-02")+".csv", csvout.Write(paying.BalanceHeader, rows)), nil
 		}
 		return apigw.JSON(http.StatusOK, out), nil

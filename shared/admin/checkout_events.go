@@ -1,16 +1,17 @@
 package admin
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/portal"
+	"github.com/tallyhq/tally/shared/fault"
 	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/web"
 	"github.com/tallyhq/tally/shared/webhooks"
 )
 
@@ -97,14 +98,14 @@ func checkoutTitle(e store.CheckoutEvent) string {
 }
 
 func (r *request) when(t time.Time) string {
-	return t.In(r.p.Location()).Format("Jan 2, 2006 15:04")
+	return t.In(r.Program.Location()).Format("Jan 2, 2006 15:04")
 }
 
 // CheckoutEvents serves GET /admin/checkout-events: the checkout
 // deliveries Tally could not apply, newest first, as a page, JSON or CSV.
 func CheckoutEvents(d *app.Deps) apigw.Handler {
-	return serve(d, func(r *request) (apigw.Response, error) {
-		events, warnings, err := r.st.CheckoutEvents(r.ctx, r.now)
+	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+		events, warnings, err := r.st.CheckoutEvents(ctx, r.now)
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -112,19 +113,19 @@ func CheckoutEvents(d *app.Deps) apigw.Handler {
 		for _, e := range events {
 			out = append(out, CheckoutEventAnswer{Source: e.Source, ID: e.ID, Code: e.Code, Message: e.Message, At: e.At.UTC().Format(time.RFC3339)})
 		}
-		switch r.format {
-		case "csv":
+		switch r.Format {
+		case web.CSV:
 			rows := make([][]any, 0, len(out))
 			for _, e := range out {
 				rows = append(rows, []any{e.Source, e.ID, e.Code, e.Message, e.At})
 			}
 			return r.csv("tally-checkout-events.csv", checkoutEventHeader, rows), nil
-		case "json":
+		case web.JSON:
 			return r.json(struct {
 				Events []CheckoutEventAnswer `json:"events"`
 			}{out}), nil
 		}
-		q := r.req.QueryStringParameters
+		q := r.QueryStringParameters
 		pg := CheckoutEventsPage{Done: q["done"], DoneID: q["id"], Days: store.CheckoutEventDays, Warnings: r.warnings(warnings)}
 		for _, e := range events {
 			label, adv := adviceFor(e.Code)
@@ -153,21 +154,21 @@ func (r *request) warnings(ws []store.CheckoutWarning) []CheckoutWarningRow {
 // the new code when it still cannot be; a form goes back to the list,
 // which says which.
 func RetryCheckoutEvent(d *app.Deps, sources []webhooks.Source) apigw.Handler {
-	return serve(d, func(r *request) (apigw.Response, error) {
-		id := r.req.PathParameters["id"]
-		res, err := webhooks.Retry(r.ctx, r.st, r.now, id, sources, r.log)
+	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+		id := r.PathParameters["id"]
+		res, err := webhooks.Retry(ctx, r.st, r.now, id, sources, r.Log)
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		if r.form != nil {
+		if r.Form != nil {
 			done := "applied"
 			if !res.Applied {
 				done = "kept"
 			}
-			return portal.Redirect("/admin/checkout-events?" + url.Values{"done": {done}, "id": {id}}.Encode()), nil
+			return web.Redirect("/admin/checkout-events?" + url.Values{"done": {done}, "id": {id}}.Encode()), nil
 		}
 		if !res.Applied {
-			return apigw.Response{}, apierr.Unprocessable(res.Code, "still not applied: %s", res.Message)
+			return apigw.Response{}, fault.New(fault.Unprocessable, res.Code, "still not applied: %s", res.Message)
 		}
 		return apigw.JSON(http.StatusOK, res), nil
 	})

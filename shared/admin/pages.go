@@ -1,9 +1,9 @@
 package admin
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/csvout"
+	"github.com/tallyhq/tally/shared/fault"
 	"github.com/tallyhq/tally/shared/money"
 	"github.com/tallyhq/tally/shared/overview"
 	"github.com/tallyhq/tally/shared/paying"
@@ -22,6 +22,7 @@ import (
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/reports"
+	"github.com/tallyhq/tally/shared/web"
 	"github.com/tallyhq/tally/shared/webhooks"
 )
 
@@ -30,56 +31,28 @@ import (
 
 // page renders an owner's page.
 func (r *request) page(name, title, nav string, body any) (apigw.Response, error) {
-	return portal.Render(r.req, http.StatusOK, name, portal.Page{Title: title, Who: r.owner, Nav: nav, Owner: true,
-		Query: reports.PeriodQuery(r.req), Zone: r.p.Location().String(), CSRF: r.csrfToken(), Body: body})
-}
-
-// problem answers a form's failure as a page: what went wrong, in words,
-// and the way back.
-func problem(r *request, err error) apigw.Response {
-	var ae *apierr.Error
-	if !errors.As(err, &ae) {
-		r.log.Error("request failed", "err", err.Error())
-		ae = apierr.New(http.StatusInternalServerError, "internal", "something went wrong on our side; nothing was changed. Try again in a minute")
-	}
-	back := apigw.Header(r.req, "Referer")
-	if u, err := url.Parse(back); err != nil || portal.OwnerPath(u.RequestURI()) != u.RequestURI() {
-		back = "/admin/payouts"
-	} else {
-		back = u.RequestURI()
-	}
-	msg := ae.Message
-	for f, m := range ae.Fields {
-		msg += " " + f + ": " + m + "."
-	}
-	resp, rerr := portal.Render(r.req, ae.Status, "admin-problem", portal.Page{Title: "Not done", Who: r.owner, Nav: "problem", Owner: true,
-		Zone: r.p.Location().String(), Body: struct{ Message, Back string }{msg, back}})
-	if rerr != nil {
-		return apigw.Error(r.log, err)
-	}
-	return resp
+	return web.Render(r.HTTP(), http.StatusOK, name, portal.Page{Title: title, Who: r.Who, Nav: nav, Owner: true,
+		Query: reports.PeriodQuery(r.HTTP()), Zone: r.Program.Location().String(), CSRF: r.Token, Body: body})
 }
 
 func (r *request) period() (period.Period, error) {
-	q := r.req.QueryStringParameters
-	per, err := period.Parse(q["month"], q["from"], q["to"], r.now, r.p.Location())
-	if err != nil && r.format == "html" {
-		return period.Parse("", "", "", r.now, r.p.Location())
+	q := r.QueryStringParameters
+	per, err := period.Parse(q["month"], q["from"], q["to"], r.now, r.Program.Location())
+	if err != nil && r.Format == "html" {
+		return period.Parse("", "", "", r.now, r.Program.Location())
 	}
 	return per, err
 }
 
 func (r *request) money(c int64) portal.Money {
-	return portal.Money{Text: money.Format(c, r.p.Currency), Neg: c < 0}
+	return portal.Money{Text: money.Format(c, r.Program.Currency), Neg: c < 0}
 }
 
 func (r *request) csv(name string, header []string, rows [][]any) apigw.Response {
-	return portal.Compress(r.req, apigw.CSV(name, csvout.Write(header, rows)))
+	return web.Download(r.HTTP(), name, csvout.Write(header, rows))
 }
 
-func (r *request) json(v any) apigw.Response {
-	return portal.Compress(r.req, apigw.JSON(http.StatusOK, v))
-}
+func (r *request) json(v any) apigw.Response { return web.Compressed(r.HTTP(), v) }
 
 func eventName(p *program.Program, slug string) string {
 	if e, ok := p.Event(slug); ok {
@@ -127,28 +100,28 @@ type OverviewAnswer struct {
 // Overview serves GET /admin: the program's totals for a period, per
 // event and per day, summed over the affiliates.
 func Overview(d *app.Deps) apigw.Handler {
-	return serve(d, func(r *request) (apigw.Response, error) {
+	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		per, err := r.period()
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		xs, err := overview.Read(r.ctx, r.st, r.p, per, r.now, overview.Options{})
+		xs, err := overview.Read(ctx, r.st, r.Program, per, r.now, overview.Options{})
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		o := overview.Sum(r.p, per, xs)
-		unapplied, warnings, err := r.st.CheckoutEvents(r.ctx, r.now)
+		o := overview.Sum(r.Program, per, xs)
+		unapplied, warnings, err := r.st.CheckoutEvents(ctx, r.now)
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		switch r.format {
-		case "csv":
+		switch r.Format {
+		case web.CSV:
 			var rows [][]any
 			for _, dd := range o.Days {
 				rows = append(rows, []any{dd.Date, dd.Hits, dd.OptIns, dd.Orders, dd.RevenueCents})
 			}
 			return r.csv("tally-overview-"+per.From+"-"+per.To+".csv", []string{"date", "hits", "opt_ins", "orders", "revenue_cents"}, rows), nil
-		case "json":
+		case web.JSON:
 			ws := make([]CheckoutEventAnswer, 0, len(warnings))
 			for _, w := range warnings {
 				ws = append(ws, CheckoutEventAnswer{Source: strings.TrimSuffix(w.Name, "_key"), ID: w.Name, Code: webhooks.CodeStripeKey, Message: w.Message, At: w.At.UTC().Format(time.RFC3339)})
@@ -164,12 +137,12 @@ func Overview(d *app.Deps) apigw.Handler {
 			{"Commissions earned", o.EarnedCents, true}, {"Clawbacks", o.ClawbacksCents, true}, {"Adjustments", o.AdjustmentsCents, true}, {"Net commissions", o.NetCents, true}} {
 			v := fmt.Sprint(f.n)
 			if f.cents {
-				v = money.Format(f.n, r.p.Currency)
+				v = money.Format(f.n, r.Program.Currency)
 			}
 			pg.Figures = append(pg.Figures, Figure{Label: f.label, Value: v, Neg: f.n < 0})
 		}
 		for _, e := range o.Events {
-			pg.Events = append(pg.Events, CountRow{Name: eventName(r.p, e.Event), Hits: e.Hits, OptIns: e.OptIns, Orders: e.Orders, Revenue: r.money(e.RevenueCents)})
+			pg.Events = append(pg.Events, CountRow{Name: eventName(r.Program, e.Event), Hits: e.Hits, OptIns: e.OptIns, Orders: e.Orders, Revenue: r.money(e.RevenueCents)})
 		}
 		pg.Total = CountRow{Name: "Total", Hits: o.Hits, OptIns: o.OptIns, Orders: o.Orders, Revenue: r.money(o.RevenueCents)}
 		var days []portal.ChartDay
@@ -264,12 +237,12 @@ func sortRows(rows []overview.Row, field, dir string) {
 // Affiliates serves GET /admin/affiliates: one row per affiliate, the same
 // numbers as their own reports, and who has had no visit in 7 days.
 func Affiliates(d *app.Deps) apigw.Handler {
-	return serve(d, func(r *request) (apigw.Response, error) {
+	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		per, err := r.period()
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		xs, err := overview.Read(r.ctx, r.st, r.p, per, r.now, overview.Options{Balances: true, Visits: true})
+		xs, err := overview.Read(ctx, r.st, r.Program, per, r.now, overview.Options{Balances: true, Visits: true})
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -277,25 +250,25 @@ func Affiliates(d *app.Deps) apigw.Handler {
 		for _, x := range xs {
 			rows = append(rows, overview.RowOf(x))
 		}
-		q := r.req.QueryStringParameters
+		q := r.QueryStringParameters
 		field, dir := q["sort"], q["dir"]
 		if field != "" {
 			sortRows(rows, field, dir)
 		}
-		switch r.format {
-		case "csv":
+		switch r.Format {
+		case web.CSV:
 			out := make([][]any, 0, len(rows))
 			for _, x := range rows {
 				out = append(out, x.CSV())
 			}
 			return r.csv("tally-affiliates-"+per.From+"-"+per.To+".csv", overview.RowHeader, out), nil
-		case "json":
+		case web.JSON:
 			return r.json(struct {
 				From       string         `json:"from"`
 				To         string         `json:"to"`
 				Currency   string         `json:"currency"`
 				Affiliates []overview.Row `json:"affiliates"`
-			}{per.From, per.To, r.p.Currency, rows}), nil
+			}{per.From, per.To, r.Program.Currency, rows}), nil
 		}
 		pg := AffiliatesPage{Period: reports.PeriodNav("/admin/affiliates", per), Days: overview.QuietDays}
 		for _, c := range columns {
@@ -320,8 +293,8 @@ func Affiliates(d *app.Deps) apigw.Handler {
 		}
 		var t overview.Row
 		for _, x := range rows {
-			_, current := r.p.Affiliate(x.Affiliate)
-			row := AffiliateRow{Code: x.Affiliate, Name: x.Name, Email: x.Email, Active: x.Active, Former: !current, URL: "/admin/affiliates/" + url.PathEscape(x.Affiliate) + reports.PeriodQuery(r.req),
+			_, current := r.Program.Affiliate(x.Affiliate)
+			row := AffiliateRow{Code: x.Affiliate, Name: x.Name, Email: x.Email, Active: x.Active, Former: !current, URL: "/admin/affiliates/" + url.PathEscape(x.Affiliate) + reports.PeriodQuery(r.HTTP()),
 				Hits: x.Hits, OptIns: x.OptIns, Orders: x.Orders, Revenue: r.money(x.RevenueCents), Earned: r.money(x.EarnedCents),
 				Net: r.money(x.NetCents), Held: r.money(x.HeldCents), Available: r.money(x.AvailableCents), LastHit: "never"}
 			if x.LastHit != nil {
@@ -332,7 +305,7 @@ func Affiliates(d *app.Deps) apigw.Handler {
 				quiet[e] = true
 			}
 			for _, e := range x.Events {
-				row.Events = append(row.Events, EventMark{Name: eventName(r.p, e), Quiet: quiet[e] && x.Active})
+				row.Events = append(row.Events, EventMark{Name: eventName(r.Program, e), Quiet: quiet[e] && x.Active})
 			}
 			if len(x.QuietEvents) > 0 && x.Active {
 				pg.Quiet++
@@ -381,48 +354,48 @@ type AffiliateAnswer struct {
 // Affiliate serves GET /admin/affiliates/{code}: one affiliate's stats,
 // ledger and balance for a period, and a form for an adjustment.
 func Affiliate(d *app.Deps) apigw.Handler {
-	return serve(d, func(r *request) (apigw.Response, error) {
-		code := r.req.PathParameters["code"]
-		a, former, ok := r.p.Payee(code)
+	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+		code := r.PathParameters["code"]
+		a, former, ok := r.Program.Payee(code)
 		if !ok {
-			return apigw.Response{}, apierr.NotFound("affiliate_not_found", "no affiliate %q in the program", code)
+			return apigw.Response{}, fault.New(fault.NotFound, "affiliate_not_found", "no affiliate %q in the program", code)
 		}
 		per, err := r.period()
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		x, err := overview.ReadOne(r.ctx, r.st, r.p, a, per, r.now)
+		x, err := overview.ReadOne(ctx, r.st, r.Program, a, per, r.now)
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		rr := reports.Request{Ctx: r.ctx, Req: r.req, Program: r.p, Affiliate: a, Period: per, Store: r.st, ByDay: r.req.QueryStringParameters["by"] == "day", Now: r.now}
-		stats, err := reports.Of("link-stats", rr)
+		rr := reports.Request{Req: r.HTTP(), Format: r.Format, Program: r.Program, Affiliate: a, Period: per, Store: r.st, ByDay: r.QueryStringParameters["by"] == "day", Now: r.now}
+		stats, err := reports.Of(ctx, "link-stats", rr)
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		led, err := reports.Of("ledger", rr)
+		led, err := reports.Of(ctx, "ledger", rr)
 		if err != nil {
 			return apigw.Response{}, err
 		}
 		row := overview.RowOf(x)
-		switch r.format {
-		case "csv":
+		switch r.Format {
+		case web.CSV:
 			return r.csv("tally-affiliate-"+a.Code+"-"+per.From+"-"+per.To+".csv", led.Header, led.Rows), nil
-		case "json":
+		case web.JSON:
 			return r.json(AffiliateAnswer{Affiliate: row, LinkStats: stats.JSON, Ledger: led.JSON, Balance: *x.Balance}), nil
 		}
 		b := x.Balance
 		pg := AffiliatePage{Period: reports.PeriodNav("/admin/affiliates/"+url.PathEscape(a.Code), per), Stats: stats.Page, Ledger: led.Page,
 			Held: r.money(b.HeldCents), Available: r.money(b.AvailableCents), InPayout: r.money(b.InPayoutCents), Paid: r.money(b.PaidCents),
-			Payable: b.Payable, Reason: b.Reason, LastHit: "never", AdjustmentID: "adj-" + randomID(), Currency: r.p.Currency,
-			Done: r.req.QueryStringParameters["done"], CSRF: r.csrfToken()}
+			Payable: b.Payable, Reason: b.Reason, LastHit: "never", AdjustmentID: "adj-" + randomID(), Currency: r.Program.Currency,
+			Done: r.QueryStringParameters["done"], CSRF: r.Token}
 		pg.Row = AffiliateRow{Code: a.Code, Name: a.Name, Email: a.Email, Active: a.IsActive(), Former: former}
 		quiet := map[string]bool{}
 		for _, e := range row.QuietEvents {
 			quiet[e] = true
 		}
 		for _, e := range a.Events {
-			pg.Row.Events = append(pg.Row.Events, EventMark{Name: eventName(r.p, e), Quiet: quiet[e]})
+			pg.Row.Events = append(pg.Row.Events, EventMark{Name: eventName(r.Program, e), Quiet: quiet[e]})
 		}
 		if row.LastHit != nil {
 			pg.LastHit = longDate(*row.LastHit)

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 
@@ -41,17 +42,17 @@ var statusWords = map[string]string{
 	payout.StatusDraft: "not paid yet", payout.StatusPaid: "paid", payout.StatusCanceled: "canceled", payout.StatusReturned: "sent back",
 }
 
-func payoutsPage(r *request, ps []paying.Answer) (apigw.Response, error) {
-	bs, err := paying.Balances(r.ctx, r.st, r.p, r.now, r.now)
+func payoutsPage(ctx context.Context, r *request, ps []paying.Answer) (apigw.Response, error) {
+	bs, err := paying.Balances(ctx, r.st, r.Program, r.now, r.now)
 	if err != nil {
 		return apigw.Response{}, err
 	}
-	pg := PayoutsPage{Confirm: r.req.QueryStringParameters["confirm"] == "create", IdempotencyKey: "po-form-" + randomID(),
-		CSRF: r.csrfToken(), Minimum: r.money(r.p.MinPayoutCents()), HoldDays: r.p.HoldDays()}
+	pg := PayoutsPage{Confirm: r.QueryStringParameters["confirm"] == "create", IdempotencyKey: "po-form-" + randomID(),
+		CSRF: r.Token, Minimum: r.money(r.Program.MinPayoutCents()), HoldDays: r.Program.HoldDays()}
 	var total int64
 	for _, b := range bs {
 		name := b.Affiliate
-		if a, ok := r.p.Affiliate(b.Affiliate); ok {
+		if a, ok := r.Program.Affiliate(b.Affiliate); ok {
 			name = a.Name
 		}
 		row := BalanceRow{Code: b.Affiliate, Name: name, URL: "/admin/affiliates/" + url.PathEscape(b.Affiliate),
@@ -96,12 +97,12 @@ type ItemRow struct {
 	CanReturn                                         bool
 }
 
-func payoutPage(r *request, a paying.Answer, items []payout.Item) (apigw.Response, error) {
-	q := r.req.QueryStringParameters
+func payoutPage(_ context.Context, r *request, a paying.Answer, items []payout.Item) (apigw.Response, error) {
+	q := r.QueryStringParameters
 	base := "/admin/payouts/" + url.PathEscape(a.ID)
 	pg := PayoutPage{ID: a.ID, Status: statusWords[a.Status], Made: r.dateOf(a.AsOf), Draft: a.Status == payout.StatusDraft,
 		Paid: a.Status == payout.StatusPaid, Total: r.money(a.TotalCents), Confirm: q["confirm"], ConfirmItem: q["affiliate"],
-		Done: q["done"], CSRF: r.csrfToken(), URL: base,
+		Done: q["done"], CSRF: r.Token, URL: base,
 		ExportCSV: base + "/export?format=csv", ExportPayPal: base + "/export?format=paypal"}
 	if a.PaidAt != nil {
 		pg.PaidOn = r.dateOf(*a.PaidAt)
@@ -128,5 +129,5 @@ func (r *request) dateOf(rfc string) string {
 	if err != nil {
 		return rfc
 	}
-	return t.In(r.p.Location()).Format("Jan 2, 2006 3:04 PM")
+	return t.In(r.Program.Location()).Format("Jan 2, 2006 3:04 PM")
 }

@@ -1,23 +1,27 @@
-// Package apierr holds the few kinds of error Tally answers with and the one
-// mapping from a kind to an HTTP status and the spec's JSON error body.
+// Package apierr is the one mapping from a failure to an HTTP status and the
+// spec's JSON error body. Domain packages return kinds (package fault); the
+// edge (package web, the webhooks' Serve) answers them through From, and
+// builds an *Error itself only for what is about HTTP (a bad signature, a
+// body over its limit).
 package apierr
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/tallyhq/tally/shared/fault"
 )
 
 // Error is an error the client is told about: a status, a stable code, a
 // human message and, for invalid input, the offending fields.
 type Error struct {
-	Status  int               `json:"-"`
-	Code    string            `json:"code"`
-	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
+	Status int `json:"-"`
+	Fault
 }
 
-func (e *Error) Error() string { return e.Code + ": " + e.Message }
+// Fault is the code, message and fields the body carries.
+type Fault = fault.Error
 
 // Body is the JSON document of every error answer:
 // {"error": {"code": "...", "message": "...", "fields": {...}}}.
@@ -27,18 +31,36 @@ type Body struct {
 
 // New makes an error of the given status and code.
 func New(status int, code, format string, args ...any) *Error {
-	return &Error{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Status: status, Fault: Fault{Code: code, Message: fmt.Sprintf(format, args...)}}
 }
 
 // Invalid is a 400 invalid_field error naming the bad fields.
-func Invalid(fields map[string]string) *Error {
-	msg := "invalid fields"
-	if len(fields) == 1 {
-		for k, v := range fields {
-			msg = k + ": " + v
-		}
+func Invalid(fields map[string]string) *Error { return Of(fault.Fields(fields)) }
+
+// statuses is the one table from a kind to its status.
+var statuses = map[fault.Kind]int{
+	fault.Invalid:        http.StatusBadRequest,
+	fault.Unauthorized:   http.StatusUnauthorized,
+	fault.Forbidden:      http.StatusForbidden,
+	fault.NotFound:       http.StatusNotFound,
+	fault.Conflict:       http.StatusConflict,
+	fault.TooLarge:       http.StatusRequestEntityTooLarge,
+	fault.Unprocessable:  http.StatusUnprocessableEntity,
+	fault.NotImplemented: http.StatusNotImplemented,
+	fault.Unavailable:    http.StatusServiceUnavailable,
+}
+
+// Status is the HTTP status of a kind; 500 for Internal.
+func Status(k fault.Kind) int {
+	if s, ok := statuses[k]; ok {
+		return s
 	}
-	return &Error{Status: http.StatusBadRequest, Code: "invalid_field", Message: msg, Fields: fields}
+	return http.StatusInternalServerError
+}
+
+// Of is a domain error as the client is told it.
+func Of(e *fault.Error) *Error {
+	return &Error{Status: Status(e.Kind), Fault: *e}
 }
 
 // Common errors, by the codes of the spec.
@@ -66,13 +88,17 @@ func NotImplemented(what string) *Error {
 
 // Internal is the answer for anything unexpected; the cause is logged, never
 // shown.
-var Internal = &Error{Status: http.StatusInternalServerError, Code: "internal", Message: "internal error; try again"}
+var Internal = &Error{Status: http.StatusInternalServerError, Fault: Fault{Code: "internal", Message: "internal error; try again"}}
 
-// From finds the *Error in err's chain, or Internal when there is none.
+// From is how err is answered: the *Error in its chain, else its kind's
+// (package fault), else Internal.
 func From(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
 		return e
+	}
+	if f := fault.As(err); f != nil && f.Kind != fault.Internal {
+		return Of(f)
 	}
 	return Internal
 }

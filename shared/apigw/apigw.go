@@ -3,6 +3,8 @@
 package apigw
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -67,39 +69,54 @@ func Body(req Request) ([]byte, error) {
 	return []byte(req.Body), nil
 }
 
+// Reply is every answer's start: a status, a body of a content type that
+// is never sniffed, and extra headers as name, value pairs.
+func Reply(status int, contentType, body string, headers ...string) Response {
+	h := map[string]string{"Content-Type": contentType, "X-Content-Type-Options": "nosniff"}
+	for i := 0; i+1 < len(headers); i += 2 {
+		h[headers[i]] = headers[i+1]
+	}
+	return Response{StatusCode: status, Headers: h, Body: body}
+}
+
+// JSONType is the content type of every JSON answer.
+const JSONType = "application/json; charset=utf-8"
+
 // JSON answers v as JSON with the given status.
 func JSON(status int, v any) Response {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return internal()
+		return Reply(http.StatusInternalServerError, JSONType, `{"error":{"code":"internal","message":"internal error; try again"}}`)
 	}
-	return Response{
-		StatusCode: status,
-		Headers: map[string]string{
-			"Content-Type":           "application/json; charset=utf-8",
-			"Cache-Control":          "no-store",
-			"X-Content-Type-Options": "nosniff",
-		},
-		Body: string(b),
-	}
+	return RawJSON(status, string(b))
+}
+
+// RawJSON answers a JSON document already written (a stored answer
+// replayed as it was).
+func RawJSON(status int, body string) Response {
+	return Reply(status, JSONType, body, "Cache-Control", "no-store")
 }
 
 // CSV answers a download: body is the CSV, name the file it is saved as.
 func CSV(name string, body []byte) Response {
-	return Response{StatusCode: 200, Headers: map[string]string{
-		"Content-Type":           "text/csv; charset=utf-8",
-		"Content-Disposition":    `attachment; filename="` + name + `"`,
-		"Cache-Control":          "no-store",
-		"X-Content-Type-Options": "nosniff",
-	}, Body: string(body)}
+	return Reply(http.StatusOK, "text/csv; charset=utf-8", string(body),
+		"Content-Disposition", `attachment; filename="`+name+`"`, "Cache-Control", "no-store")
 }
 
-func internal() Response {
-	return Response{
-		StatusCode: http.StatusInternalServerError,
-		Headers:    map[string]string{"Content-Type": "application/json; charset=utf-8", "X-Content-Type-Options": "nosniff"},
-		Body:       `{"error":{"code":"internal","message":"internal error; try again"}}`,
+// Compress gzips a response body when the request accepts gzip and the body
+// is worth it (an HTTP API does not compress).
+func Compress(req Request, r Response) Response {
+	if len(r.Body) < 1024 || r.IsBase64Encoded || !strings.Contains(Header(req, "Accept-Encoding"), "gzip") {
+		return r
 	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	_, _ = zw.Write([]byte(r.Body))
+	_ = zw.Close()
+	r.Body = base64.StdEncoding.EncodeToString(buf.Bytes())
+	r.IsBase64Encoded = true
+	r.Headers["Content-Encoding"] = "gzip"
+	return r
 }
 
 // Error answers an error with the spec's JSON error body. Errors that are not

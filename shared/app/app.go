@@ -1,86 +1,33 @@
-// Package app holds what every function builds once per cold start: its
-// configuration from the environment, the DynamoDB client, the store and the
-// program cache.
+// Package app is the composition root: what every function builds once per
+// cold start. Its configuration is read from the environment and checked
+// here, one AWS configuration is loaded, and each component (store, program
+// cache, click keys, webhook verifier, session signer, mail sender, queue
+// client) is built once, on first use. A setting a function needs but
+// cannot use stops the cold start here, and nowhere else, with its name.
 package app
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/tallyhq/tally/shared/clicktoken"
 	"github.com/tallyhq/tally/shared/mail"
 	"github.com/tallyhq/tally/shared/program"
+	"github.com/tallyhq/tally/shared/session"
 	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/webhooksig"
 )
-
-// Config is every setting a function reads from its environment. Functions
-// check the ones they need when they start (Require).
-type Config struct {
-	Table          string        // TALLY_TABLE
-	ClickKey       string        // TALLY_CLICK_KEY: signs click tokens (32+ bytes)
-	WebhookSecrets string        // TALLY_WEBHOOK_SECRET: whsec_... (several, space-separated)
-	SessionKey     string        // TALLY_SESSION_KEY: signs portal sessions (32+ bytes)
-	MailFrom       string        // TALLY_MAIL_FROM: the SES sender of sign-in mail
-	PublicBaseURL  string        // TALLY_PUBLIC_BASE_URL: where mailed links point when the program names no public_base_url
-	ProgramTTL     time.Duration // TALLY_PROGRAM_TTL: how long the program is cached (default 30s)
-	// Checkouts (SPEC 10).
-	StripeWebhookSecrets string // TALLY_STRIPE_WEBHOOK_SECRET: whsec_... (several, space-separated)
-	StripeAPIKey         string // TALLY_STRIPE_API_KEY: a restricted, read-only key
-	StripeAPIURL         string // TALLY_STRIPE_API_URL: default https://api.stripe.com
-	ShopifySecrets       string // TALLY_SHOPIFY_SECRET: the app's client secret (several, space-separated)
-	// Outgoing webhooks and affiliate mail (docs/notify.md).
-	WebhookQueueURL string // TALLY_WEBHOOK_QUEUE_URL: deliveries waiting for a try
-	WebhookDLQURL   string // TALLY_WEBHOOK_DLQ_URL: deliveries given up on, for the owner
-	OutgoingSecret  string // TALLY_OUTGOING_WEBHOOK_SECRET: signs for endpoints without their own secret
-	MailLinkKey     string // TALLY_MAIL_LINK_KEY: signs unsubscribe links (32+ bytes)
-	// Local is the dev server on this machine (set by it, never from the
-	// environment): the old session cookie name over http, and outgoing
-	// webhooks to http loopback endpoints. A function on AWS is never local.
-	Local bool
-}
-
-// ConfigFromEnv reads Config from the environment.
-func ConfigFromEnv() (Config, error) {
-	c := Config{
-		Table:          os.Getenv("TALLY_TABLE"),
-		ClickKey:       os.Getenv("TALLY_CLICK_KEY"),
-		WebhookSecrets: os.Getenv("TALLY_WEBHOOK_SECRET"),
-		SessionKey:     os.Getenv("TALLY_SESSION_KEY"),
-		MailFrom:       os.Getenv("TALLY_MAIL_FROM"),
-		PublicBaseURL:  os.Getenv("TALLY_PUBLIC_BASE_URL"),
-		ProgramTTL:     30 * time.Second,
-
-		StripeWebhookSecrets: os.Getenv("TALLY_STRIPE_WEBHOOK_SECRET"),
-		StripeAPIKey:         os.Getenv("TALLY_STRIPE_API_KEY"),
-		StripeAPIURL:         os.Getenv("TALLY_STRIPE_API_URL"),
-		ShopifySecrets:       os.Getenv("TALLY_SHOPIFY_SECRET"),
-		WebhookQueueURL:      os.Getenv("TALLY_WEBHOOK_QUEUE_URL"),
-		WebhookDLQURL:        os.Getenv("TALLY_WEBHOOK_DLQ_URL"),
-		OutgoingSecret:       os.Getenv("TALLY_OUTGOING_WEBHOOK_SECRET"),
-		MailLinkKey:          os.Getenv("TALLY_MAIL_LINK_KEY"),
-	}
-	if v := os.Getenv("TALLY_PROGRAM_TTL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return c, fmt.Errorf("TALLY_PROGRAM_TTL: %w", err)
-		}
-		c.ProgramTTL = d
-	}
-	if c.Table == "" {
-		return c, fmt.Errorf("TALLY_TABLE is not set")
-	}
-	return c, nil
-}
 
 // Deps is what handlers are built from.
 type Deps struct {
@@ -89,20 +36,28 @@ type Deps struct {
 	Programs *program.Cache
 	Log      *slog.Logger
 	Now      func() time.Time
-	// Mail sends sign-in mail; nil means Amazon SES from TALLY_MAIL_FROM,
-	// built by the functions that send mail.
+	// Mail sends mail; on AWS, Amazon SES from TALLY_MAIL_FROM (MustLoad
+	// builds it for the functions given a sender).
 	Mail mail.Sender
 	// HTTP is the client for other services' APIs (Stripe); nil means a
 	// default one.
 	HTTP *http.Client
 	// SQS holds outgoing webhook deliveries; nil means Amazon SQS, built
-	// by the functions that use it.
+	// on first use.
 	SQS SQS
 	// WebhookHTTP sends outgoing webhooks (nil: a default client).
 	WebhookHTTP *http.Client
 	// RetryDelays are the waits between tries of an outgoing webhook
 	// (nil: the growing delays used on AWS).
 	RetryDelays []time.Duration
+
+	aws *aws.Config // loaded once by MustLoad, or at the first AWS client
+
+	mu        sync.Mutex // components may be asked for from several handlers' constructors
+	clickKeys *clicktoken.Keys
+	verifier  *webhooksig.Verifier
+	sessions  *session.Signer
+	linkKey   []byte
 }
 
 // SQS is the part of the SQS client outgoing webhooks use.
@@ -111,19 +66,6 @@ type SQS interface {
 	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
 	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
 	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
-}
-
-// AWSSQS is Amazon SQS from the function's AWS configuration.
-func (d *Deps) AWSSQS() SQS {
-	if d.SQS != nil {
-		return d.SQS
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		d.Fatal("aws configuration", err)
-	}
-	d.SQS = sqs.NewFromConfig(cfg)
-	return d.SQS
 }
 
 // New builds Deps over a DynamoDB client.
@@ -138,46 +80,148 @@ func New(cfg Config, db *dynamodb.Client, log *slog.Logger) *Deps {
 	}
 }
 
-// MustLoad builds Deps for a Lambda from its environment, exiting with a
-// clear message when something is missing.
+// MustLoad builds Deps for a Lambda from its environment and the one AWS
+// configuration, exiting with a clear message when something is missing.
 func MustLoad(ctx context.Context) *Deps {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	cfg, err := ConfigFromEnv()
 	if err != nil {
-		log.Error("bad configuration", "err", err.Error())
-		os.Exit(1)
+		fatal(log, "bad configuration", err)
 	}
 	awscfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
-		log.Error("aws configuration", "err", err.Error())
-		os.Exit(1)
+		fatal(log, "aws configuration", err)
 	}
-	return New(cfg, dynamodb.NewFromConfig(awscfg), log)
+	d := New(cfg, dynamodb.NewFromConfig(awscfg), log)
+	d.aws = &awscfg
+	if cfg.MailFrom != "" {
+		// The one SES client: only the functions that mail are given a sender.
+		d.Mail = &mail.SES{Client: sesv2.NewFromConfig(awscfg), From: cfg.MailFrom}
+	}
+	return d
 }
 
 // Fatal stops a cold start that is missing a setting it needs.
-func (d *Deps) Fatal(msg string, err error) {
-	d.Log.Error(msg, "err", err.Error())
+func (d *Deps) Fatal(msg string, err error) { fatal(d.Log, msg, err) }
+
+func fatal(log *slog.Logger, msg string, err error) {
+	log.Error(msg, "err", err.Error())
 	os.Exit(1)
 }
 
-// LocalDynamoDB is a client for a DynamoDB endpoint on this machine
-// (DynamoDB Local or the dev server's embedded store): fixed dummy
-// credentials and region, since neither checks them.
-func LocalDynamoDB(endpoint string) *dynamodb.Client {
-	return dynamodb.New(dynamodb.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
+// must is the setting's value from build, or the end of a cold start that
+// cannot use it: the one place a function stops for its configuration.
+func must[T any](d *Deps, setting string, build func() (T, error)) T {
+	v, err := build()
+	if err != nil {
+		d.Fatal(setting, err)
+	}
+	return v
+}
+
+// component is must, built once into *slot.
+func component[T comparable](d *Deps, slot *T, setting string, build func() (T, error)) T {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var zero T
+	if *slot == zero {
+		*slot = must(d, setting, build)
+	}
+	return *slot
+}
+
+// ClickKeys sign and verify click tokens (TALLY_CLICK_KEY).
+func (d *Deps) ClickKeys() *clicktoken.Keys {
+	return component(d, &d.clickKeys, "TALLY_CLICK_KEY", d.Config.clickKeys)
+}
+
+// WebhookVerifier checks incoming webhooks (TALLY_WEBHOOK_SECRET).
+func (d *Deps) WebhookVerifier() *webhooksig.Verifier {
+	return component(d, &d.verifier, "TALLY_WEBHOOK_SECRET", func() (*webhooksig.Verifier, error) {
+		s, err := d.Config.webhookSecrets()
+		if err != nil {
+			return nil, err
+		}
+		return webhooksig.NewVerifier(s, d.Now), nil
 	})
 }
 
-// LocalStreams is a DynamoDB Streams client for a local endpoint (DynamoDB
-// Local), like LocalDynamoDB.
-func LocalStreams(endpoint string) *dynamodbstreams.Client {
-	return dynamodbstreams.New(dynamodbstreams.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider("local", "local", ""),
-	})
+// SessionSigner signs and checks portal sessions (TALLY_SESSION_KEY).
+func (d *Deps) SessionSigner() *session.Signer {
+	return component(d, &d.sessions, "TALLY_SESSION_KEY", d.Config.sessionSigner)
+}
+
+// MailLinkKey signs unsubscribe links (TALLY_MAIL_LINK_KEY).
+func (d *Deps) MailLinkKey() []byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.linkKey == nil {
+		d.linkKey = must(d, "TALLY_MAIL_LINK_KEY", d.Config.mailLinkKey)
+	}
+	return d.linkKey
+}
+
+// Mailer is the mail sender, for the functions that send mail.
+func (d *Deps) Mailer() mail.Sender {
+	if d.Mail == nil {
+		d.Fatal("TALLY_MAIL_FROM", errors.New("not set"))
+	}
+	return d.Mail
+}
+
+// StripeWebhookSecrets are the Stripe endpoint's signing secrets
+// (TALLY_STRIPE_WEBHOOK_SECRET, several during a rotation).
+func (d *Deps) StripeWebhookSecrets() []string {
+	return must(d, "TALLY_STRIPE_WEBHOOK_SECRET", d.Config.stripeWebhookSecrets)
+}
+
+// StripeAPIKey is the restricted key Stripe's API is read with.
+func (d *Deps) StripeAPIKey() string {
+	return d.required(d.Config.StripeAPIKey, "TALLY_STRIPE_API_KEY", "no API key")
+}
+
+// ShopifySecrets are the Shopify app's client secrets (TALLY_SHOPIFY_SECRET).
+func (d *Deps) ShopifySecrets() [][]byte {
+	return must(d, "TALLY_SHOPIFY_SECRET", d.Config.shopifySecrets)
+}
+
+// WebhookQueueURL is where outgoing webhooks wait for a try.
+func (d *Deps) WebhookQueueURL() string {
+	return d.required(d.Config.WebhookQueueURL, "TALLY_WEBHOOK_QUEUE_URL", "not set")
+}
+
+// WebhookQueueURLs are the queue and its dead-letter queue, for the sender.
+func (d *Deps) WebhookQueueURLs() (queue, dlq string) {
+	if d.Config.WebhookQueueURL == "" || d.Config.WebhookDLQURL == "" {
+		d.Fatal("TALLY_WEBHOOK_QUEUE_URL and TALLY_WEBHOOK_DLQ_URL", errors.New("not set"))
+	}
+	return d.Config.WebhookQueueURL, d.Config.WebhookDLQURL
+}
+
+func (d *Deps) required(v, setting, what string) string {
+	if v == "" {
+		d.Fatal(setting, errors.New(what))
+	}
+	return v
+}
+
+// AWSSQS is Amazon SQS from the function's AWS configuration.
+func (d *Deps) AWSSQS() SQS {
+	if d.SQS == nil {
+		d.SQS = sqs.NewFromConfig(d.awsConfig())
+	}
+	return d.SQS
+}
+
+// awsConfig is the one AWS configuration: MustLoad's, or loaded here for
+// Deps built by New that reach for an AWS client of their own.
+func (d *Deps) awsConfig() aws.Config {
+	if d.aws == nil {
+		cfg, err := config.LoadDefaultConfig(context.Background())
+		if err != nil {
+			d.Fatal("aws configuration", err)
+		}
+		d.aws = &cfg
+	}
+	return *d.aws
 }

@@ -100,21 +100,22 @@ func TestDecide(t *testing.T) {
 			Evidence{Kind: Order, At: t0.Add(31 * day), Click: click("jane", "summit-2026", t0), Current: &Touch{Affiliate: "jane", Event: "retreat-2026", At: t0.Add(2 * day)}},
 			want{aff: "jane", via: ledger.ViaContact, event: "retreat-2026", warn: "older than cookie_days"}},
 
-		// Skew: a touch dated up to five minutes after the webhook counts as before it.
+		// Skew: a touch dated up to five minutes after the webhook counts as before
+		// it (the figure, not the constant: a Skew of 0 must fail these).
 		{"opt-in: a click dated 5 minutes after it is accepted", first,
-			Evidence{Kind: OptIn, At: t0, Click: click("jane", "summit-2026", t0.Add(Skew)), Event: "summit-2026"},
+			Evidence{Kind: OptIn, At: t0, Click: click("jane", "summit-2026", t0.Add(5*time.Minute)), Event: "summit-2026"},
 			want{aff: "jane", via: ledger.ViaClick, event: "summit-2026", next: "jane", owner: "jane"}},
 		{"order: a click dated 5 minutes after it is accepted", first,
-			Evidence{Kind: Order, At: t0, Click: click("jane", "summit-2026", t0.Add(Skew))},
+			Evidence{Kind: Order, At: t0, Click: click("jane", "summit-2026", t0.Add(5*time.Minute))},
 			want{aff: "jane", via: ledger.ViaClick, event: "summit-2026", next: "jane", owner: "jane"}},
 		{"order: a contact touched 5 minutes after it still refers it", first,
-			Evidence{Kind: Order, At: t0, Current: &Touch{Affiliate: "jane", Event: "summit-2026", At: t0.Add(Skew), Via: ViaClick}},
+			Evidence{Kind: Order, At: t0, Current: &Touch{Affiliate: "jane", Event: "summit-2026", At: t0.Add(5 * time.Minute), Via: ViaClick}},
 			want{aff: "jane", via: ledger.ViaContact, event: "summit-2026"}},
 		{"order: a click dated a second past the skew is ignored", first,
-			Evidence{Kind: Order, At: t0, Click: click("jane", "summit-2026", t0.Add(Skew+time.Second))},
+			Evidence{Kind: Order, At: t0, Click: click("jane", "summit-2026", t0.Add(5*time.Minute+time.Second))},
 			want{warn: "dated after the event"}},
 		{"order: a contact touched a second past the skew does not refer it", first,
-			Evidence{Kind: Order, At: t0, Current: &Touch{Affiliate: "jane", Event: "summit-2026", At: t0.Add(Skew + time.Second)}}, want{}},
+			Evidence{Kind: Order, At: t0, Current: &Touch{Affiliate: "jane", Event: "summit-2026", At: t0.Add(5*time.Minute + time.Second)}}, want{}},
 
 		// Inactive and unenrolled affiliates.
 		{"order: an inactive affiliate's click is ignored", first,

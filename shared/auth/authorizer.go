@@ -1,7 +1,7 @@
 // Package auth decides who is asking. The HTTP API's request authorizer
 // runs for every report request (no identity source, no caching: see
-// docs/auth.md) and passes on who it found; every report handler then calls
-// Affiliate, and every admin handler Owner, on what it passed.
+// docs/auth.md) and passes on who it found; the web edge's gates then call
+// Affiliate or Owner on what it passed.
 package auth
 
 import (
@@ -56,11 +56,7 @@ type cachedKey struct {
 func Authorizer(d *app.Deps) AuthorizerHandler {
 	a := &authorizer{st: d.Store, now: d.Now, local: d.Config.Local, cache: map[string]cachedKey{}}
 	if d.Config.SessionKey != "" {
-		s, err := session.NewSigner([]byte(d.Config.SessionKey))
-		if err != nil {
-			d.Fatal("TALLY_SESSION_KEY", err)
-		}
-		a.signer = s
+		a.signer = d.SessionSigner()
 	}
 	return func(ctx context.Context, req events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 		role, subject, found, token, err := a.decide(ctx, req)

@@ -52,11 +52,7 @@ type Handler struct {
 
 // New builds the click handler; the click key is checked at cold start.
 func New(d *app.Deps) *Handler {
-	keys, err := clicktoken.ParseKeys(d.Config.ClickKey)
-	if err != nil {
-		d.Fatal("TALLY_CLICK_KEY", err)
-	}
-	return &Handler{programs: d.Programs, keys: keys, counter: d.Store, log: d.Log, now: d.Now, wait: countTimeout}
+	return &Handler{programs: d.Programs, keys: d.ClickKeys(), counter: d.Store, log: d.Log, now: d.Now, wait: countTimeout}
 }
 
 // WithCounter replaces where hits are written (benchmarks use an in-memory

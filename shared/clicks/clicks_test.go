@@ -2,29 +2,24 @@ package clicks_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
+	"github.com/tallyhq/tally/infra/apptest"
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/dynamometer"
-	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/infra/eventfile"
 	"github.com/tallyhq/tally/shared/apigw"
-	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/clicks"
 	"github.com/tallyhq/tally/shared/clicktoken"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
 )
 
-const clickKey = "test-click-key-0123456789abcdef0123456789"
+const clickKey = apptest.ClickKey
 
 var (
 	now         = time.Date(2026, 11, 3, 14, 0, 0, 0, time.UTC) // 09:00 in New York
@@ -53,22 +48,12 @@ type env struct {
 
 func newEnv(t testing.TB, src []byte) *env {
 	t.Helper()
-	var m dynamometer.Meter
-	db := dynamodb.New(dynamotest.Client(t).Options(), m.Option())
-	st := store.New(db, dynamotest.NewTable(t, db))
 	p, err := program.Parse(src)
 	if err != nil {
 		t.Fatal(err)
 	}
-	loaded := dynamotest.Load(t, st, p)
-	d := app.New(app.Config{Table: st.Table, ClickKey: clickKey, ProgramTTL: time.Hour}, db, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	d.Now = func() time.Time { return now }
-	keys, _ := clicktoken.NewKeys([]byte(clickKey))
-	e := &env{st: st, p: loaded, h: clicks.New(d), meter: &m, keys: keys}
-	if _, err := d.Programs.Get(context.Background()); err != nil { // warm, as a warm function is
-		t.Fatal(err)
-	}
-	return e
+	a := apptest.New(t, apptest.Program(p), apptest.Clock(func() time.Time { return now }), apptest.Warm())
+	return &env{st: a.Store, p: a.Program, h: clicks.New(a.Deps), meter: a.Meter, keys: a.Keys}
 }
 
 func (e *env) hits(t testing.TB, aff, event string) int64 {

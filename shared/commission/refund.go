@@ -149,7 +149,9 @@ func ApplyRefund(o SoldOrder, r Refund) (Refunded, error) {
 				order = append(order, l.SKU)
 			}
 		}
-		if len(want) == 0 && o.Refunded >= a {
+		// Once R reaches A every unit counts as refunded (records of the
+		// older rule may still show units left).
+		if o.Refunded >= a {
 			return Refunded{}, overRefund("already refunded in full")
 		}
 	}
@@ -193,21 +195,21 @@ func ApplyRefund(o SoldOrder, r Refund) (Refunded, error) {
 			m = min(w.MoneyCap, left)
 			left -= m
 		}
-		if m > room { // a line is never refunded more than was paid for it
-			if !r.ByUnits {
-				left += m - room
-			}
-			m = room
+		capped := min(m, room) // a line is never refunded more than was paid for it
+		if !r.ByUnits {
+			left += m - capped
 		}
+		m = capped
 		l.ItemMoney += m
 		out.Order.Refunded += m
+		// Each line comes once here (SKUs are merged), and first.
 		for k, c := range l.Earned {
 			t := min(c.AmountCents-l.Clawed[k], money.Prorate(c.AmountCents, u, l.Quantity)-money.Prorate(c.AmountCents, u0, l.Quantity))
 			l.Clawed[k] += t
-			effects[i].take[k] += t
+			effects[i].take[k] = t
 		}
 		l.Refunded = u
-		effects[i].units += w.Quantity
+		effects[i].units = w.Quantity
 		effects[i].touched = true
 	}
 
@@ -215,39 +217,32 @@ func ApplyRefund(o SoldOrder, r Refund) (Refunded, error) {
 	if r.All {
 		left = a - out.Order.Refunded
 	}
-	if over := out.Order.Refunded + left - a; over > 0 {
-		out.Excess = min(over, left)
-		left -= out.Excess
+	out.Excess = max(min(out.Order.Refunded+left-a, left), 0) // money beyond A
+	left -= out.Excess
+	rooms := make([]int64, len(lines))
+	var sum int64
+	for i, l := range lines {
+		if l.Refunded < l.Quantity {
+			rooms[i] = max(share[i]-l.ItemMoney-l.Money, 0)
+			sum += rooms[i]
+		}
 	}
-	if left > 0 {
-		rooms := make([]int64, len(lines))
-		var sum int64
-		for i, l := range lines {
-			if l.Refunded < l.Quantity {
-				rooms[i] = max(share[i]-l.ItemMoney-l.Money, 0)
-				sum += rooms[i]
-			}
+	// Each line takes at most its room; what none can take still counts.
+	for i, s := range largestRemainder(min(left, sum), rooms) {
+		if s == 0 {
+			continue
 		}
-		shares := rooms
-		if left < sum {
-			shares = largestRemainder(left, rooms)
+		l := &lines[i]
+		m0 := l.Money
+		l.Money += s
+		for k, c := range l.Earned {
+			t := min(c.AmountCents-l.Clawed[k], money.Prorate(c.AmountCents, l.Money, share[i])-money.Prorate(c.AmountCents, m0, share[i]))
+			l.Clawed[k] += t
+			effects[i].take[k] += t
 		}
-		for i, s := range shares {
-			if s == 0 {
-				continue
-			}
-			l := &lines[i]
-			m0 := l.Money
-			l.Money += s
-			for k, c := range l.Earned {
-				t := min(c.AmountCents-l.Clawed[k], money.Prorate(c.AmountCents, l.Money, share[i])-money.Prorate(c.AmountCents, m0, share[i]))
-				l.Clawed[k] += t
-				effects[i].take[k] += t
-			}
-			effects[i].touched = true
-		}
-		out.Order.Refunded += left // money no line could take still counts towards A
+		effects[i].touched = true
 	}
+	out.Order.Refunded += left
 
 	// Refunded in full: every commission is taken back exactly, every unit
 	// counts as refunded, every line's money is all of its share.
@@ -317,15 +312,10 @@ func paidShares(o SoldOrder) []int64 {
 		return paid
 	}
 	amounts := make([]int64, len(o.Lines))
-	var sum int64
 	for i, l := range o.Lines {
 		amounts[i] = l.amount()
-		sum += amounts[i]
 	}
-	if sum == o.Paid {
-		return amounts
-	}
-	return largestRemainder(o.Paid, amounts)
+	return largestRemainder(o.Paid, amounts) // the amounts themselves when they add up to A
 }
 
 // linesPaid is what the buyer paid for each line, when every line says.
@@ -337,7 +327,7 @@ func linesPaid(o SoldOrder) ([]int64, bool) {
 		}
 		out[i] = l.PaidCents
 	}
-	return out, len(out) > 0
+	return out, true
 }
 
 // largestRemainder shares total over weights in proportion, each share
@@ -358,10 +348,11 @@ func largestRemainder(total int64, weights []int64) []int64 {
 		out[i], rems[i] = mulDiv(total, w, sum)
 		given += out[i]
 	}
+	// Fewer units are left than remainders above 0, so the largest is one.
 	for ; given < total; given++ {
-		best := -1
+		best := 0
 		for i, rm := range rems {
-			if rm > 0 && (best < 0 || rm > rems[best]) {
+			if rm > rems[best] {
 				best = i
 			}
 		}
@@ -410,8 +401,9 @@ func normalize(o SoldOrder) SoldOrder {
 		return out
 	}
 	share := paidShares(out)
+	// Money refunded in full (moneyR >= A) takes every commission and the
+	// whole of A through the caps below.
 	moneyR := o.Refunded
-	full := moneyR >= out.Paid
 	out.Refunded = moneyR
 	for i := range out.Lines {
 		l := &out.Lines[i]
@@ -420,15 +412,9 @@ func normalize(o SoldOrder) SoldOrder {
 		out.Refunded += l.ItemMoney
 		for k, c := range l.Earned {
 			l.Clawed[k] = min(c.AmountCents, money.Prorate(c.AmountCents, l.Refunded, l.Quantity)+money.Prorate(c.AmountCents, moneyR, out.Paid))
-			if full {
-				l.Clawed[k] = c.AmountCents
-			}
 		}
 	}
 	out.Refunded = min(out.Refunded, out.Paid)
-	if full {
-		out.Refunded = out.Paid
-	}
 	out.Rule = RefundRule
 	return out
 }

@@ -17,6 +17,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"github.com/tallyhq/tally/shared/web"
 	"math/big"
 	"net"
 	"net/http"
@@ -28,10 +29,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
-	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/csrf"
 	"github.com/tallyhq/tally/shared/mail"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
@@ -43,7 +42,6 @@ import (
 const (
 	LinkLifetime   = 15 * time.Minute
 	MailsPerHour   = 5
-	maxFormBytes   = 8 << 10
 	tokenSeparator = "."
 )
 
@@ -85,10 +83,12 @@ func newFlow(d *app.Deps, needsMail, signs bool) *flow {
 
 // Page serves GET /login: the one-field form.
 func Page(d *app.Deps) apigw.Handler {
-	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		return render(req, http.StatusOK, "login", "Sign in", form{Next: portal.SignInNext(req.QueryStringParameters["next"])})
-	}
+	return site(d).Public(func(ctx context.Context, r *web.Request) (apigw.Response, error) {
+		return render(r.HTTP(), http.StatusOK, "login", "Sign in", form{Next: portal.SignInNext(r.QueryStringParameters["next"])})
+	})
 }
+
+func site(d *app.Deps) web.Site { return web.Site{Programs: d.Programs, Log: d.Log} }
 
 type form struct {
 	Email, Next, Flash, Attempt string
@@ -96,17 +96,7 @@ type form struct {
 }
 
 func render(req apigw.Request, status int, page, title string, f form) (apigw.Response, error) {
-	return portal.Render(req, status, page, portal.Page{Title: title, Body: f})
-}
-
-// crossSite answers 403 to a POST another site made a browser send.
-func crossSite(ctx context.Context, d *app.Deps, req apigw.Request) (apigw.Response, bool) {
-	if !csrf.CrossSite(req) {
-		return apigw.Response{}, false
-	}
-	log := apigw.Logger(ctx, d.Log, req)
-	log.Warn("cross-site post refused", "origin", apigw.Header(req, "Origin"), "sec_fetch_site", apigw.Header(req, "Sec-Fetch-Site"))
-	return apigw.Error(log, apierr.Forbidden("this form can only be sent from this site")), true
+	return web.Render(req, status, page, portal.Page{Title: title, Body: f})
 }
 
 // Submit serves POST /login: mails a link and a code to a known address and
@@ -116,14 +106,10 @@ func crossSite(ctx context.Context, d *app.Deps, req apigw.Request) (apigw.Respo
 // exactly as it answers a real one.
 func Submit(d *app.Deps) apigw.Handler {
 	f := newFlow(d, true, false)
-	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		if resp, refused := crossSite(ctx, d, req); refused {
-			return resp, nil
-		}
+	return site(d).Form(func(ctx context.Context, r *web.Request) (apigw.Response, error) {
 		defer waitUntil(time.Now().Add(AnswerFloor))
-		log := apigw.Logger(ctx, d.Log, req)
-		vals, ok := readForm(req)
-		if !ok {
+		req, vals := r.HTTP(), r.Form
+		if !r.FormOK {
 			return render(req, http.StatusBadRequest, "login", "Sign in", form{Flash: "That did not look like a sign-in form. Try again."})
 		}
 		email := store.NormalizeEmail(vals.Get("email"))
@@ -134,14 +120,14 @@ func Submit(d *app.Deps) apigw.Handler {
 		attempt := randomHex(16)
 		p, err := d.Programs.Get(ctx)
 		if err != nil {
-			log.Error("program", "err", err.Error())
-			return apigw.Error(log, err), nil
+			r.Log.Error("program", "err", err.Error())
+			return apigw.Response{}, err
 		}
 		if err := f.start(ctx, req, p, signerByEmail(p, email), email, next, attempt); err != nil {
-			log.Error("sign-in", "err", err.Error())
+			r.Log.Error("sign-in", "err", err.Error())
 		}
 		return render(req, http.StatusOK, "check-email", "Check your email", form{Email: email, Next: next, Attempt: attempt})
-	}
+	})
 }
 
 // person is who an address signs in as: an active affiliate or an owner.
@@ -191,45 +177,41 @@ func (f *flow) start(ctx context.Context, req apigw.Request, p *program.Program,
 // LinkPage serves GET /login/link: a button that signs in, so a mail
 // scanner opening the link uses nothing.
 func LinkPage(d *app.Deps) apigw.Handler {
-	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		token := req.QueryStringParameters["t"]
+	return site(d).Public(func(ctx context.Context, r *web.Request) (apigw.Response, error) {
+		req, token := r.HTTP(), r.QueryStringParameters["t"]
 		l, err := lookup(ctx, d, token)
 		if err != nil {
-			return apigw.Error(apigw.Logger(ctx, d.Log, req), err), nil
+			return apigw.Response{}, err
 		}
 		if l == nil || !linkAlive(l, d.Now()) {
 			return dead(req, l)
 		}
 		p, err := d.Programs.Get(ctx)
 		if err != nil {
-			return apigw.Error(apigw.Logger(ctx, d.Log, req), err), nil
+			return apigw.Response{}, err
 		}
 		name := l.Affiliate
 		if a, ok := p.Affiliate(l.Affiliate); ok && l.Role != session.RoleOwner {
 			name = a.Name
 		}
 		return render(req, http.StatusOK, "confirm", "Sign in", form{Name: name, Email: l.Email, Token: token})
-	}
+	})
 }
 
 // LinkSubmit serves POST /login/link: uses the link, once, and starts the
 // session.
 func LinkSubmit(d *app.Deps) apigw.Handler {
 	f := newFlow(d, false, true)
-	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		if resp, refused := crossSite(ctx, d, req); refused {
-			return resp, nil
-		}
-		vals, _ := readForm(req)
-		l, err := lookup(ctx, d, vals.Get("t"))
+	return site(d).Form(func(ctx context.Context, r *web.Request) (apigw.Response, error) {
+		l, err := lookup(ctx, d, r.Form.Get("t"))
 		if err != nil {
-			return apigw.Error(apigw.Logger(ctx, d.Log, req), err), nil
+			return apigw.Response{}, err
 		}
 		if l == nil {
-			return dead(req, nil)
+			return dead(r.HTTP(), nil)
 		}
-		return f.finish(ctx, req, l, false)
-	}
+		return f.finish(ctx, r, l, false)
+	})
 }
 
 // Code serves POST /login/code: the 8-digit code from the mail, for a
@@ -239,18 +221,14 @@ func LinkSubmit(d *app.Deps) apigw.Handler {
 // the same words after the same reads and writes.
 func Code(d *app.Deps) apigw.Handler {
 	f := newFlow(d, false, true)
-	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		if resp, refused := crossSite(ctx, d, req); refused {
-			return resp, nil
-		}
-		log := apigw.Logger(ctx, d.Log, req)
-		vals, _ := readForm(req)
-		id, code := vals.Get("attempt"), strings.TrimSpace(vals.Get("code"))
+	return site(d).Form(func(ctx context.Context, r *web.Request) (apigw.Response, error) {
+		req := r.HTTP()
+		id, code := r.Form.Get("attempt"), strings.TrimSpace(r.Form.Get("code"))
 		var l *store.Login
 		var err error
 		if isHex(id, 32) {
 			if l, err = d.Store.GetLogin(ctx, id); err != nil {
-				return apigw.Error(log, err), nil
+				return apigw.Response{}, err
 			}
 		}
 		if l == nil || !linkAlive(l, d.Now()) {
@@ -270,7 +248,7 @@ func Code(d *app.Deps) apigw.Handler {
 			if err := d.Store.FailCode(ctx, id); err == store.ErrDead || l.Attempts+1 >= store.MaxCodeAttempts {
 				return codeDead()
 			} else if err != nil {
-				return apigw.Error(log, err), nil
+				return apigw.Response{}, err
 			}
 			left := store.MaxCodeAttempts - l.Attempts - 1
 			return render(req, http.StatusOK, "check-email", "Check your email", form{
@@ -278,30 +256,29 @@ func Code(d *app.Deps) apigw.Handler {
 				Flash: fmt.Sprintf("That code is not right. %d tries left.", left),
 			})
 		}
-		return f.finish(ctx, req, l, true)
-	}
+		return f.finish(ctx, r, l, true)
+	})
 }
 
-func (f *flow) finish(ctx context.Context, req apigw.Request, l *store.Login, byCode bool) (apigw.Response, error) {
-	log := apigw.Logger(ctx, f.d.Log, req)
-	now := f.d.Now()
+func (f *flow) finish(ctx context.Context, r *web.Request, l *store.Login, byCode bool) (apigw.Response, error) {
+	req, now := r.HTTP(), f.d.Now()
 	if l.Affiliate == "" { // a decoy has no link or code anyone knows; never a session
 		return dead(req, l)
 	}
 	if err := f.d.Store.UseLogin(ctx, l.ID, now, byCode); err == store.ErrDead {
 		return dead(req, l)
 	} else if err != nil {
-		return apigw.Error(log, err), nil
+		return apigw.Response{}, err
 	}
 	ss, next := session.New(l.Affiliate, now), portal.LocalPath(l.Next)
 	if l.Role == session.RoleOwner {
 		ss, next = session.NewOwner(l.Affiliate, now), portal.OwnerPath(l.Next)
 	}
 	if err := f.d.Store.PutSession(ctx, ss.ID, ss.Affiliate, ss.Role, ss.Expires); err != nil {
-		return apigw.Error(log, err), nil
+		return apigw.Response{}, err
 	}
-	log.Info("signed in", "role", ss.Role, "subject", l.Affiliate)
-	return portal.Redirect(next, f.signer.CookieOver(ss, now, https(f.d, req))), nil
+	r.Log.Info("signed in", "role", ss.Role, "subject", l.Affiliate)
+	return web.Redirect(next, f.signer.CookieOver(ss, now, https(f.d, req))), nil
 }
 
 // Logout serves POST /logout: ends the session on the server too, so the
@@ -309,23 +286,19 @@ func (f *flow) finish(ctx context.Context, req apigw.Request, l *store.Login, by
 // carry its token: another site cannot sign a visitor out.
 func Logout(d *app.Deps) apigw.Handler {
 	f := newFlow(d, false, true)
-	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		if resp, refused := crossSite(ctx, d, req); refused {
-			return resp, nil
-		}
+	return site(d).Form(func(ctx context.Context, r *web.Request) (apigw.Response, error) {
+		req := r.HTTP()
 		value := session.FromCookies(func(name string) string { return apigw.Cookie(req, name) }, https(d, req))
 		if ss, err := f.signer.Verify(value, d.Now()); err == nil {
-			vals, _ := readForm(req)
-			if !f.signer.CheckFormToken(ss, vals.Get("csrf")) {
-				log := apigw.Logger(ctx, d.Log, req)
-				return apigw.Error(log, apierr.Forbidden("the form's token does not match the session; reload the page")), nil
+			if err := r.CheckToken(f.signer.FormToken(ss)); err != nil {
+				return apigw.Response{}, err
 			}
 			if err := d.Store.DeleteSession(ctx, ss.ID); err != nil {
-				return apigw.Error(apigw.Logger(ctx, d.Log, req), err), nil
+				return apigw.Response{}, err
 			}
 		}
-		return portal.Redirect("/login", session.ClearAll()...), nil
-	}
+		return web.Redirect("/login", session.ClearAll()...), nil
+	})
 }
 
 // lookup finds the sign-in a link token names and checks its secret; nil
@@ -396,15 +369,6 @@ func dead(req apigw.Request, l *store.Login) (apigw.Response, error) {
 		f.Email, f.Next = l.Email, l.Next
 	}
 	return render(req, http.StatusGone, "link-dead", "Link expired", f)
-}
-
-func readForm(req apigw.Request) (url.Values, bool) {
-	body, err := apigw.Body(req)
-	if err != nil || len(body) > maxFormBytes {
-		return url.Values{}, false
-	}
-	vals, err := url.ParseQuery(string(body))
-	return vals, err == nil
 }
 
 // signerByEmail is who may sign in with an address: an active affiliate, or

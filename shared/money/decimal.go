@@ -20,32 +20,32 @@ func ParseDecimal(s, currency string) (int64, error) {
 		neg, s = true, s[1:]
 	}
 	var n int64
-	digits, frac, dot := 0, 0, false
+	frac, dot, digits := 0, false, false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '.' && !dot:
 			dot = true
 		case c >= '0' && c <= '9':
+			digits = true
 			if dot {
 				frac++
-				if frac > exp {
-					if c != '0' {
-						return 0, ErrDecimal
-					}
-					continue
+			}
+			if frac > exp { // past the currency's decimals: zeros only, adding nothing
+				if c != '0' {
+					return 0, ErrDecimal
 				}
+			} else {
+				if n > (math.MaxInt64-int64(c-'0'))/10 {
+					return 0, ErrDecimal
+				}
+				n = n*10 + int64(c-'0')
 			}
-			digits++
-			if n > (math.MaxInt64-int64(c-'0'))/10 {
-				return 0, ErrDecimal
-			}
-			n = n*10 + int64(c-'0')
 		default:
 			return 0, ErrDecimal
 		}
 	}
-	if digits == 0 || (dot && frac == 0) || s[0] == '.' {
+	if !digits || (dot && frac == 0) || s[0] == '.' {
 		return 0, ErrDecimal
 	}
 	for ; frac < exp; frac++ {

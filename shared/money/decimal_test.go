@@ -33,6 +33,18 @@ func TestParseDecimal(t *testing.T) {
 		{"99999999999999999999", "USD", 0, false},
 		{"92233720368547758.07", "USD", 9223372036854775807, true},
 		{"92233720368547758.08", "USD", 0, false},
+		// Padded to the exponent, the last step may reach MaxInt64/10 × 10.
+		{"9223372036854775.8", "BHD", 9223372036854775800, true},
+		{"92233720368547758.1", "BHD", 0, false},
+		{"0.5", "USD", 50, true},
+		{"-0", "USD", 0, true},
+		{"0", "JPY", 0, true},
+		{"5.", "JPY", 0, false},
+		{"5.0", "JPY", 5, true},
+		{"5.00", "JPY", 5, true},
+		{"5.01", "JPY", 0, false},
+		{"12.3450", "BHD", 12345, true},
+		{"12.3459", "BHD", 0, false},
 	} {
 		got, err := ParseDecimal(c.in, c.cur)
 		if (err == nil) != c.ok || got != c.want {

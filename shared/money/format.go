@@ -35,9 +35,9 @@ func lookup(code string) unit {
 	if n, ok := minorUnits[strings.ToUpper(code)]; ok {
 		u.decimals = n
 	}
-	// ParseISO maps "XXX" (no currency) to the zero Unit, which has no data.
 	// CLDR gives the symbol only: its digits are for display, not ISO's.
-	if cu, err := currency.ParseISO(code); err == nil && cu != (currency.Unit{}) {
+	// ("XXX", no currency, is its zero Unit, whose symbol is "XXX" too.)
+	if cu, err := currency.ParseISO(code); err == nil {
 		u.symbol = english.Sprint(currency.Symbol(cu))
 	}
 	units.Store(code, u)

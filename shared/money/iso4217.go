@@ -35,7 +35,7 @@ func parseISO4217(data []byte) map[string]int {
 	if err := xml.Unmarshal(data, &list); err != nil {
 		panic("money: embedded ISO 4217 list: " + err.Error())
 	}
-	out := make(map[string]int, len(list.Entries)+len(sinceList))
+	out := map[string]int{}
 	for _, e := range list.Entries {
 		if n, err := strconv.Atoi(e.Minor); err == nil && e.Code != "" {
 			out[e.Code] = n

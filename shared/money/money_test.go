@@ -31,6 +31,9 @@ func TestRate(t *testing.T) {
 		{"negative rate gives a negative result", 100, -2500, -25},
 		{"large amounts stay exact past 2^63 intermediates", math.MaxInt64 / 2, 10000, math.MaxInt64 / 2},
 		{"most negative amount at full rate", math.MinInt64, 10000, math.MinInt64},
+		{"largest amount at full rate", math.MaxInt64, 10000, math.MaxInt64},
+		{"zero amount at a negative rate is zero", 0, -5000, 0},
+		{"negative amount at a negative rate is positive", -9700, -5000, 4850},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,24 +88,35 @@ func TestClawback(t *testing.T) {
 	}
 }
 
-func TestMisusePanics(t *testing.T) {
+// Misuse panics with the rule it breaks, never with a runtime error from
+// deeper down (a division by zero, a quotient overflow) that hides it.
+func TestMisusePanicsSayingWhy(t *testing.T) {
+	const (
+		quantity = "money: Prorate with a non-positive quantity"
+		order    = "money: Clawback needs 0 <= refundedBefore <= refundedAfter <= quantity"
+		overflow = "money: result overflows int64"
+	)
 	tests := []struct {
 		name string
 		f    func()
+		want string
 	}{
-		{"prorate over zero units", func() { Prorate(1, 0, 0) }},
-		{"prorate over negative units", func() { Prorate(1, 1, -1) }},
-		{"clawback of more than sold", func() { Clawback(100, 2, 0, 3) }},
-		{"clawback going backwards", func() { Clawback(100, 2, 2, 1) }},
-		{"clawback from a negative count", func() { Clawback(100, 2, -1, 1) }},
-		{"result beyond int64", func() { Rate(math.MaxInt64, 20000) }},
-		{"negative result beyond int64", func() { Rate(math.MinInt64, 20000) }},
+		{"prorate over zero units", func() { Prorate(1, 0, 0) }, quantity},
+		{"prorate over negative units", func() { Prorate(1, 1, -1) }, quantity},
+		{"clawback of more than sold", func() { Clawback(100, 2, 0, 3) }, order},
+		{"clawback going backwards", func() { Clawback(100, 2, 2, 1) }, order},
+		{"clawback from a negative count", func() { Clawback(100, 2, -1, 1) }, order},
+		{"result beyond int64", func() { Rate(math.MaxInt64, 20000) }, overflow},
+		// 2^63 × 20000 is exactly 10000 × 2^64: the high word equals the divisor.
+		{"negative result beyond int64", func() { Rate(math.MinInt64, 20000) }, overflow},
+		{"result one past int64", func() { Rate(math.MaxInt64/2+1, 20000) }, overflow},
+		{"negative result one past int64", func() { Rate(math.MinInt64/2-1, 20000) }, overflow},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			defer func() {
-				if recover() == nil {
-					t.Error("no panic")
+				if got := recover(); got != tt.want {
+					t.Errorf("panic %v, want %q", got, tt.want)
 				}
 			}()
 			tt.f()

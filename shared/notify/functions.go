@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tallyhq/tally/shared/fault"
+	"github.com/tallyhq/tally/shared/web"
 	"html"
 	"net/http"
 	"net/url"
@@ -13,15 +15,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/auth"
-	"github.com/tallyhq/tally/shared/mail"
 	"github.com/tallyhq/tally/shared/portal"
 	"github.com/tallyhq/tally/shared/program"
 	"github.com/tallyhq/tally/shared/store"
@@ -54,10 +51,7 @@ func Lambda(h StreamHandler) StreamFunction {
 
 // NewQueuer builds the webhook stream consumer from Deps.
 func NewQueuer(d *app.Deps) *Queuer {
-	if d.Config.WebhookQueueURL == "" {
-		d.Fatal("TALLY_WEBHOOK_QUEUE_URL", fmt.Errorf("not set"))
-	}
-	return &Queuer{Store: d.Store, Programs: d.Programs, SQS: d.AWSSQS(), QueueURL: d.Config.WebhookQueueURL, Log: d.Log, Now: time.Now}
+	return &Queuer{Store: d.Store, Programs: d.Programs, SQS: d.AWSSQS(), QueueURL: d.WebhookQueueURL(), Log: d.Log, Now: time.Now}
 }
 
 // WebhookStream is the function that queues outgoing webhooks from the
@@ -66,11 +60,9 @@ func WebhookStream(d *app.Deps) StreamFunction { return Lambda(NewQueuer(d).Hand
 
 // NewSender builds the webhook sender from Deps.
 func NewSender(d *app.Deps) *Sender {
-	if d.Config.WebhookQueueURL == "" || d.Config.WebhookDLQURL == "" {
-		d.Fatal("TALLY_WEBHOOK_QUEUE_URL and TALLY_WEBHOOK_DLQ_URL", fmt.Errorf("not set"))
-	}
+	queue, dlq := d.WebhookQueueURLs()
 	return &Sender{Programs: d.Programs, Secret: d.Config.OutgoingSecret, Local: d.Config.Local, HTTP: d.WebhookHTTP, SQS: d.AWSSQS(),
-		QueueURL: d.Config.WebhookQueueURL, DLQURL: d.Config.WebhookDLQURL, Delays: d.RetryDelays, Log: d.Log, Now: time.Now}
+		QueueURL: queue, DLQURL: dlq, Delays: d.RetryDelays, Log: d.Log, Now: time.Now}
 }
 
 // WebhookSender is the function that delivers queued webhooks.
@@ -92,26 +84,16 @@ type Failed struct {
 // maxListed bounds one listing of the dead-letter queue.
 const maxListed = 500
 
-// owner is the owner gate of every /admin route (auth.OwnerGate); page
-// says the answer is a page (a browser's GET, or its form's POST).
-func owner(d *app.Deps, ctx context.Context, req apigw.Request) (who string, page bool, form url.Values, refused *apigw.Response) {
-	log := apigw.Logger(ctx, d.Log, req)
-	page = req.RequestContext.HTTP.Method != http.MethodPost && portal.WantsHTML(req)
-	acc, refused := auth.OwnerGate(ctx, d.Programs, log, req, page)
-	if refused != nil {
-		return "", page, nil, refused
-	}
-	return acc.Name, page || acc.Form != nil, acc.Form, nil
+// ownerSite is the edge of the owner's webhook pages: a page for a
+// browser's GET or its form's POST, else JSON.
+func ownerSite(d *app.Deps) web.Site {
+	return web.Site{Programs: d.Programs, Log: d.Log, Formats: web.PageOrJSON}
 }
 
 // failedPage is the owner's page of the dead-letter queue.
-func failedPage(ctx context.Context, d *app.Deps, req apigw.Request, who string, failed []Failed, resent []string) (apigw.Response, error) {
-	zone := ""
-	if p, err := d.Programs.Get(ctx); err == nil {
-		zone = p.Location().String()
-	}
-	return portal.Render(req, http.StatusOK, "admin-webhooks", portal.Page{Title: "Failed webhooks", Who: who, Nav: "webhooks", Owner: true, Zone: zone,
-		CSRF: auth.From(req).FormToken, Body: struct {
+func failedPage(r *web.Request, failed []Failed, resent []string) (apigw.Response, error) {
+	return web.Render(r.HTTP(), http.StatusOK, "admin-webhooks", portal.Page{Title: "Failed webhooks", Who: r.Who, Nav: "webhooks", Owner: true,
+		Zone: r.Program.Location().String(), CSRF: r.Token, Body: struct {
 			Failed []Failed
 			Resent string
 		}{failed, strings.Join(resent, ", ")}})
@@ -131,21 +113,16 @@ func listFailed(ctx context.Context, q SQS, dlq string) ([]Failed, error) {
 // FailedList serves GET /admin/webhooks/failed: what was given up on.
 func FailedList(d *app.Deps) apigw.Handler {
 	q, dlq := d.AWSSQS(), d.Config.WebhookDLQURL
-	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		log := apigw.Logger(ctx, d.Log, req)
-		who, page, _, refused := owner(d, ctx, req)
-		if refused != nil {
-			return *refused, nil
-		}
+	return ownerSite(d).Owner(func(ctx context.Context, r *web.Request) (apigw.Response, error) {
 		out, err := listFailed(ctx, q, dlq)
 		if err != nil {
-			return apigw.Error(log, err), nil
+			return apigw.Response{}, err
 		}
-		if page {
-			return failedPage(ctx, d, req, who, out, nil)
+		if r.Format == web.Page {
+			return failedPage(r, out, nil)
 		}
 		return apigw.JSON(http.StatusOK, map[string]any{"failed": out}), nil
-	}
+	})
 }
 
 // FailedResend serves POST /admin/webhooks/failed ({"ids": [...]}, or {}
@@ -153,24 +130,19 @@ func FailedList(d *app.Deps) apigw.Handler {
 // tried again from now on with the same webhook-id and body.
 func FailedResend(d *app.Deps) apigw.Handler {
 	q, dlq, main := d.AWSSQS(), d.Config.WebhookDLQURL, d.Config.WebhookQueueURL
-	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		log := apigw.Logger(ctx, d.Log, req)
-		who, page, form, refused := owner(d, ctx, req)
-		if refused != nil {
-			return *refused, nil
-		}
+	return ownerSite(d).Owner(func(ctx context.Context, r *web.Request) (apigw.Response, error) {
 		var in struct {
 			IDs []string `json:"ids"`
 		}
-		if page {
-			in.IDs = form["id"]
-		} else if body, err := apigw.Body(req); err != nil {
-			return apigw.Error(log, err), nil
+		if r.Form != nil {
+			in.IDs = r.Form["id"]
+		} else if body, err := apigw.Body(r.HTTP()); err != nil {
+			return apigw.Response{}, err
 		} else if strings.TrimSpace(string(body)) != "" {
 			dec := json.NewDecoder(strings.NewReader(string(body)))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&in); err != nil {
-				return apigw.Error(log, apierr.Invalid(map[string]string{"ids": "a list of webhook ids (or no body: all)"})), nil
+				return apigw.Response{}, fault.Fields(map[string]string{"ids": "a list of webhook ids (or no body: all)"})
 			}
 		}
 		resent := []string{}
@@ -180,24 +152,24 @@ func FailedResend(d *app.Deps) apigw.Handler {
 			}
 			dv.FirstTry, dv.LastError, dv.Tries = time.Now().UTC(), "", 0
 			if err := Enqueue(ctx, q, main, dv, 0); err != nil {
-				log.Error("resend", "webhook_id", dv.ID, "err", err.Error())
+				r.Log.Error("resend", "webhook_id", dv.ID, "err", err.Error())
 				return false
 			}
 			resent = append(resent, dv.ID)
 			return true
 		})
 		if err != nil {
-			return apigw.Error(log, err), nil
+			return apigw.Response{}, err
 		}
-		if page {
+		if r.Form != nil {
 			left, err := listFailed(ctx, q, dlq)
 			if err != nil {
-				return apigw.Error(log, err), nil
+				return apigw.Response{}, err
 			}
-			return failedPage(ctx, d, req, who, left, resent)
+			return failedPage(r, left, resent)
 		}
 		return apigw.JSON(http.StatusOK, map[string]any{"resent": resent}), nil
-	}
+	})
 }
 
 // sweepDLQ receives every message of the dead-letter queue once (each kept
@@ -235,67 +207,48 @@ func sweepDLQ(ctx context.Context, q SQS, url string, take func(Delivery) bool) 
 
 // NewMailer builds the mail stream consumer from Deps.
 func NewMailer(d *app.Deps) *Mailer {
-	if d.Mail == nil {
-		if d.Config.MailFrom == "" {
-			d.Fatal("TALLY_MAIL_FROM", fmt.Errorf("not set"))
-		}
-		cfg, err := config.LoadDefaultConfig(context.Background())
-		if err != nil {
-			d.Fatal("aws configuration", err)
-		}
-		d.Mail = &mail.SES{Client: sesv2.NewFromConfig(cfg), From: d.Config.MailFrom}
-	}
-	return &Mailer{Store: d.Store, Programs: d.Programs, Mail: d.Mail, Settings: d.Store, Unsub: unsubscriber(d), BaseURL: func() string { return d.Config.PublicBaseURL }, Log: d.Log}
+	return &Mailer{Store: d.Store, Programs: d.Programs, Mail: d.Mailer(), Settings: d.Store, Unsub: unsubscriber(d), BaseURL: func() string { return d.Config.PublicBaseURL }, Log: d.Log}
 }
 
 func unsubscriber(d *app.Deps) Unsubscribe {
-	if len(d.Config.MailLinkKey) < 32 {
-		d.Fatal("TALLY_MAIL_LINK_KEY", fmt.Errorf("needs 32+ characters: it signs unsubscribe links"))
-	}
-	return Unsubscribe{Key: []byte(d.Config.MailLinkKey)}
+	return Unsubscribe{Key: d.MailLinkKey()}
 }
 
 // MailStream is the function that mails affiliates from the table's stream.
 func MailStream(d *app.Deps) StreamFunction { return Lambda(NewMailer(d).Handle) }
 
+// unsubscribeLink serves a route of the signed unsubscribe link, which is
+// the authority: it names one affiliate and cannot be made for another. A
+// link that is not valid gets a page saying so.
+func unsubscribeLink(d *app.Deps, f func(ctx context.Context, r *web.Request, affiliate, token string) (apigw.Response, error)) apigw.Handler {
+	u := unsubscriber(d)
+	return web.Site{Log: d.Log}.Public(func(ctx context.Context, r *web.Request) (apigw.Response, error) {
+		a, t := r.QueryStringParameters["a"], r.QueryStringParameters["t"]
+		if !u.Check(a, t) {
+			return web.Bare(http.StatusForbidden, "This link is not valid."), nil
+		}
+		return f(ctx, r, a, t)
+	})
+}
+
 // UnsubscribePage serves GET /unsubscribe: a button that confirms (mail
 // scanners open links; only the POST turns mail off).
 func UnsubscribePage(d *app.Deps) apigw.Handler {
-	u := unsubscriber(d)
-	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		a, t := req.QueryStringParameters["a"], req.QueryStringParameters["t"]
-		if !u.Check(a, t) {
-			return page(http.StatusForbidden, "This link is not valid."), nil
-		}
-		return page(http.StatusOK, `<form method="post" action="/unsubscribe?`+html.EscapeString(url.Values{"a": {a}, "t": {t}}.Encode())+`"><p>Stop mail about your commissions and payouts?</p><button type="submit">Stop these mails</button></form><p>You can turn them back on from the portal.</p>`), nil
-	}
+	return unsubscribeLink(d, func(_ context.Context, _ *web.Request, a, t string) (apigw.Response, error) {
+		return web.Bare(http.StatusOK, `<form method="post" action="/unsubscribe?`+html.EscapeString(url.Values{"a": {a}, "t": {t}}.Encode())+`"><p>Stop mail about your commissions and payouts?</p><button type="submit">Stop these mails</button></form><p>You can turn them back on from the portal.</p>`), nil
+	})
 }
 
 // UnsubscribePost serves POST /unsubscribe: RFC 8058 one-click (the mail
-// provider posts List-Unsubscribe=One-Click) and the page's button. The
-// signed link is the authority: it names one affiliate and cannot be made
-// for another.
+// provider posts List-Unsubscribe=One-Click) and the page's button.
 func UnsubscribePost(d *app.Deps) apigw.Handler {
-	u := unsubscriber(d)
-	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		log := apigw.Logger(ctx, d.Log, req)
-		a, t := req.QueryStringParameters["a"], req.QueryStringParameters["t"]
-		if !u.Check(a, t) {
-			return page(http.StatusForbidden, "This link is not valid."), nil
-		}
+	return unsubscribeLink(d, func(ctx context.Context, r *web.Request, a, _ string) (apigw.Response, error) {
 		if err := d.Store.SetMailOff(ctx, a, true, d.Now()); err != nil {
-			return apigw.Error(log, err), nil
+			return apigw.Response{}, err
 		}
-		log.Info("affiliate unsubscribed", "affiliate", a)
-		return page(http.StatusOK, "<p>Done: no more mail about commissions and payouts. Turn it back on any time from the portal.</p>"), nil
-	}
-}
-
-func page(status int, body string) apigw.Response {
-	return apigw.Response{StatusCode: status, Headers: map[string]string{
-		"Content-Type": "text/html; charset=utf-8", "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
-		"Content-Security-Policy": "default-src 'none'; form-action 'self'; frame-ancestors 'none'", "Referrer-Policy": "same-origin",
-	}, Body: "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content=\"width=device-width\"><title>Tally mail</title>" + body + "</html>"}
+		r.Log.Info("affiliate unsubscribed", "affiliate", a)
+		return web.Bare(http.StatusOK, "<p>Done: no more mail about commissions and payouts. Turn it back on any time from the portal.</p>"), nil
+	})
 }
 
 // DigestInput is what the schedule passes: nothing, or a date to send (again).

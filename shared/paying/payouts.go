@@ -16,7 +16,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tallyhq/tally/shared/apierr"
+	"github.com/tallyhq/tally/shared/fault"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/payout"
 	"github.com/tallyhq/tally/shared/program"
@@ -88,7 +88,7 @@ func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash 
 		return nil, false, err
 	}
 	if idem.Hash != bodyHash {
-		return nil, false, apierr.Conflict("id_conflict", "this Idempotency-Key was used with another body")
+		return nil, false, fault.New(fault.Conflict, "id_conflict", "this Idempotency-Key was used with another body")
 	}
 	// A key is finished when its payout's record exists: the record is
 	// written last, once every item is claimed.
@@ -117,7 +117,7 @@ func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash 
 		if err := s.Store.DeleteIdempotency(ctx, key, idem.PayoutID); err != nil {
 			return nil, false, err
 		}
-		return nil, false, apierr.Unprocessable("nothing_payable", "no affiliate has at least the minimum payout available at %s", idem.AsOf.Format(time.RFC3339))
+		return nil, false, fault.New(fault.Unprocessable, "nothing_payable", "no affiliate has at least the minimum payout available at %s", idem.AsOf.Format(time.RFC3339))
 	}
 	switch err := s.Store.PutPayout(ctx, rec); {
 	case errors.Is(err, store.ErrExists): // the same key, finished by a concurrent request
@@ -474,7 +474,7 @@ func (s *Service) MarkPaid(ctx context.Context, id string, paidAt time.Time, ref
 		}
 	}
 	if p.Status == payout.StatusCanceled {
-		return nil, apierr.Conflict("payout_canceled", "payout %s is canceled; it cannot be marked paid", id)
+		return nil, fault.New(fault.Conflict, "payout_canceled", "payout %s is canceled; it cannot be marked paid", id)
 	}
 	return p, nil
 }
@@ -497,7 +497,7 @@ func (s *Service) Cancel(ctx context.Context, id string) (*payout.Payout, error)
 		}
 	}
 	if p.Status == payout.StatusPaid {
-		return nil, apierr.Conflict("payout_paid", "payout %s is paid; a paid payout cannot be canceled (return its items instead)", id)
+		return nil, fault.New(fault.Conflict, "payout_paid", "payout %s is paid; a paid payout cannot be canceled (return its items instead)", id)
 	}
 	items, err := s.Store.PayoutItems(ctx, id)
 	if err != nil {
@@ -523,11 +523,11 @@ func (s *Service) Return(ctx context.Context, id, affiliate, reason string) (*pa
 		return nil, err
 	}
 	if it == nil || it.State != payout.ItemReady {
-		return nil, apierr.NotFound("item_not_found", "payout %s has no item for %q", id, affiliate)
+		return nil, fault.New(fault.NotFound, "item_not_found", "payout %s has no item for %q", id, affiliate)
 	}
 	if it.ReturnedAt == nil {
 		if p.Status != payout.StatusPaid {
-			return nil, apierr.Conflict("payout_not_paid", "only an item of a paid payout can be returned; payout %s is %s", id, p.Status)
+			return nil, fault.New(fault.Conflict, "payout_not_paid", "only an item of a paid payout can be returned; payout %s is %s", id, p.Status)
 		}
 		switch err := s.Store.ReturnItem(ctx, id, affiliate, s.Now(), reason); {
 		case errors.Is(err, store.ErrConflict):
@@ -538,7 +538,7 @@ func (s *Service) Return(ctx context.Context, id, affiliate, reason string) (*pa
 			return nil, err
 		}
 		if it.ReturnedAt == nil {
-			return nil, apierr.Conflict("payout_not_paid", "only an item of a paid payout can be returned")
+			return nil, fault.New(fault.Conflict, "payout_not_paid", "only an item of a paid payout can be returned")
 		}
 	}
 	if err := s.release(ctx, *it); err != nil {
@@ -553,7 +553,7 @@ func (s *Service) get(ctx context.Context, id string) (*payout.Payout, error) {
 		return nil, err
 	}
 	if p == nil {
-		return nil, apierr.NotFound("payout_not_found", "no payout %q", id)
+		return nil, fault.New(fault.NotFound, "payout_not_found", "no payout %q", id)
 	}
 	return p, nil
 }

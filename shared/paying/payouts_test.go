@@ -19,7 +19,7 @@ import (
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/infra/dynamotest"
-	"github.com/tallyhq/tally/shared/apierr"
+	"github.com/tallyhq/tally/shared/fault"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/paying"
 	"github.com/tallyhq/tally/shared/payout"
@@ -198,7 +198,7 @@ func TestConcurrentPayoutsTakeEachEntryOnce(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				_, err := e.create(fmt.Sprintf("key-%d", i))
-				var ae *apierr.Error
+				var ae *fault.Error
 				switch {
 				case err == nil:
 					made.Add(1)
@@ -272,7 +272,7 @@ func TestSameKeyMakesOnePayout(t *testing.T) {
 }
 
 func isCode(err error, code string) bool {
-	var ae *apierr.Error
+	var ae *fault.Error
 	return errors.As(err, &ae) && ae.Code == code
 }
 

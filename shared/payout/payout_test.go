@@ -194,3 +194,87 @@ func TestClaimLiveness(t *testing.T) {
 		}
 	}
 }
+
+// SPEC 9: an affiliate is payable when what is available is positive and
+// at least the minimum; otherwise the reason says why, in plain words, and
+// when more is released.
+func TestPayableAtTheMinimumAndNeverAtZero(t *testing.T) {
+	soon := &Release{Date: "2026-12-02", AmountCents: 250}
+	for _, c := range []struct {
+		name string
+		b    Balance
+		min  int64
+		next *Release
+		ok   bool
+		why  string
+	}{
+		{"above the minimum", Balance{Available: 6991}, 5000, nil, true, ""},
+		{"exactly the minimum", Balance{Available: 5000}, 5000, soon, true, ""},
+		{"a cent under the minimum", Balance{Available: 4999}, 5000, nil, false,
+			"Payable commissions ($49.99) are under the minimum payout of $50.00."},
+		{"any positive amount with no minimum", Balance{Available: 1}, 0, nil, true, ""},
+		{"zero is never payable, even with a minimum of 0", Balance{}, 0, nil, false, "Nothing is payable yet."},
+		{"zero with money held says when it comes", Balance{Held: 250}, 0, soon, false,
+			"Nothing is payable yet. $2.50 more becomes payable on 2026-12-02."},
+		{"a release that nets below zero is not announced", Balance{}, 0, &Release{Date: "2026-12-02", AmountCents: -250}, false,
+			"Nothing is payable yet."},
+		{"a release of nothing is not announced", Balance{}, 0, &Release{Date: "2026-12-02"}, false,
+			"Nothing is payable yet."},
+		{"a negative balance is made up first", Balance{Available: -1111}, 0, nil, false,
+			"Refunds of orders already paid out leave $11.11 to be made up from future commissions before a payout."},
+		{"money in a draft", Balance{InPayout: 8102}, 0, nil, false,
+			"$81.02 is in a payout being prepared; nothing more is payable yet."},
+		{"money in a draft and some available under the minimum", Balance{Available: 10, InPayout: 8102}, 5000, nil, false,
+			"Payable commissions ($0.10) are under the minimum payout of $50.00."},
+	} {
+		ok, why := Payable(c.b, c.min, c.next, "USD")
+		if ok != c.ok || why != c.why {
+			t.Errorf("%s: Payable(%+v, %d) = %v, %q; want %v, %q", c.name, c.b, c.min, ok, why, c.ok, c.why)
+		}
+	}
+}
+
+// SPEC 9: held, available, in a payout and paid always add up to the sum
+// of all entries.
+func TestBalanceCountsEachStateAndAddsUp(t *testing.T) {
+	past, ahead := now.Add(-time.Hour), now.Add(time.Hour)
+	es := []ledger.Entry{
+		entry("held", 100, ahead), entry("avail", 20, past), entry("draft", 3000, past), entry("draft2", 1, past),
+		entry("paid", 40000, past), entry("clawback", -5, past), entry("canceled", 7, past),
+	}
+	c := map[string]Claim{
+		"draft": {PayoutID: "p1", Status: StatusDraft}, "draft2": {PayoutID: "p1", Status: StatusDraft}, "paid": {PayoutID: "p0", Status: StatusPaid},
+		"canceled": {PayoutID: "p2", Status: StatusCanceled},
+	}
+	b := BalanceOf(es, claims(c), now)
+	if b != (Balance{Held: 100, Available: 22, InPayout: 3001, Paid: 40000}) || b.Total() != 43123 || b.Total() != ledger.Sum(es) {
+		t.Errorf("balance %+v, total %d; want 100 held, 22 available, 3001 in a payout, 40000 paid, 43123 in all", b, b.Total())
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("an unknown state was counted")
+		}
+	}()
+	b.Add("lost", 1)
+}
+
+// A payout item's period runs from its earliest entry's date to its
+// latest, in the program's zone, whatever order the entries come in.
+func TestSpanIsTheFirstAndLastDate(t *testing.T) {
+	at := func(s string) ledger.Entry { t, _ := time.Parse(time.RFC3339, s); return ledger.Entry{At: t} }
+	for _, c := range []struct {
+		name     string
+		es       []ledger.Entry
+		from, to string
+	}{
+		{"no entries", nil, "", ""},
+		{"one entry", []ledger.Entry{at("2026-11-05T12:00:00Z")}, "2026-11-05", "2026-11-05"},
+		{"latest first", []ledger.Entry{at("2026-11-05T12:00:00Z"), at("2026-10-16T12:00:00Z"), at("2026-10-20T12:00:00Z")}, "2026-10-16", "2026-11-05"},
+		{"earliest first", []ledger.Entry{at("2026-10-16T12:00:00Z"), at("2026-11-05T12:00:00Z"), at("2026-10-20T12:00:00Z")}, "2026-10-16", "2026-11-05"},
+		{"dates are New York's", []ledger.Entry{at("2026-11-01T03:00:00Z"), at("2026-11-02T03:00:00Z")}, "2026-10-31", "2026-11-01"},
+	} {
+		if from, to := Span(c.es, ny); from != c.from || to != c.to {
+			t.Errorf("%s: Span = %s..%s, want %s..%s", c.name, from, to, c.from, c.to)
+		}
+	}
+}

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tallyhq/tally/shared/apierr"
+	"github.com/tallyhq/tally/shared/fault"
 )
 
 // MaxDays is the longest period a report answers: a leap year, so any
@@ -28,7 +28,7 @@ type Period struct {
 
 // Parse reads a report's query: month=YYYY-MM, or from and to (inclusive
 // dates), or neither for the current month at now. Dates are in loc (UTC
-// when nil). A bad query is a 400 invalid_field *apierr.Error naming the
+// when nil). A bad query is a fault.Invalid error (invalid_field) naming the
 // field at fault.
 func Parse(month, from, to string, now time.Time, loc *time.Location) (Period, error) {
 	if loc == nil {
@@ -36,20 +36,20 @@ func Parse(month, from, to string, now time.Time, loc *time.Location) (Period, e
 	}
 	switch {
 	case month != "" && (from != "" || to != ""):
-		return Period{}, apierr.Invalid(map[string]string{"month": "give either month or from and to, not both"})
+		return Period{}, fault.Fields(map[string]string{"month": "give either month or from and to, not both"})
 	case month != "":
 		m, err := parseExact(monthLayout, month)
 		if err != nil {
-			return Period{}, apierr.Invalid(map[string]string{"month": fmt.Sprintf("must be a month YYYY-MM, got %q", month)})
+			return Period{}, fault.Fields(map[string]string{"month": fmt.Sprintf("must be a month YYYY-MM, got %q", month)})
 		}
 		return monthOf(m, loc), nil
 	case from == "" && to == "":
 		n := now.In(loc)
 		return monthOf(time.Date(n.Year(), n.Month(), 1, 0, 0, 0, 0, time.UTC), loc), nil
 	case from == "":
-		return Period{}, apierr.Invalid(map[string]string{"from": "required with to"})
+		return Period{}, fault.Fields(map[string]string{"from": "required with to"})
 	case to == "":
-		return Period{}, apierr.Invalid(map[string]string{"to": "required with from"})
+		return Period{}, fault.Fields(map[string]string{"to": "required with from"})
 	}
 
 	bad := map[string]string{}
@@ -62,13 +62,13 @@ func Parse(month, from, to string, now time.Time, loc *time.Location) (Period, e
 		bad["to"] = fmt.Sprintf("must be a date YYYY-MM-DD, got %q", to)
 	}
 	if len(bad) > 0 {
-		return Period{}, apierr.Invalid(bad)
+		return Period{}, fault.Fields(bad)
 	}
 	if f.After(t) {
-		return Period{}, apierr.Invalid(map[string]string{"from": fmt.Sprintf("%s is after to (%s)", from, to)})
+		return Period{}, fault.Fields(map[string]string{"from": fmt.Sprintf("%s is after to (%s)", from, to)})
 	}
 	if n := daysBetween(f, t) + 1; n > MaxDays {
-		return Period{}, apierr.Invalid(map[string]string{"to": fmt.Sprintf("the period is %d days; at most %d", n, MaxDays)})
+		return Period{}, fault.Fields(map[string]string{"to": fmt.Sprintf("the period is %d days; at most %d", n, MaxDays)})
 	}
 	return span(f, t, loc), nil
 }
@@ -174,13 +174,11 @@ func startOfDay(d time.Time, loc *time.Location) time.Time {
 		}
 		return end
 	}
-	if start.IsZero() || t.Sub(start) >= 24*time.Hour {
-		return t
-	}
-	// Midnight may have happened once already, in the zone before start.
+	// Midnight may have happened once already, in the zone before start
+	// (when start is more than a day back, or zero, first is after it).
 	_, off := start.Add(-time.Nanosecond).Zone()
 	first := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.FixedZone("", off)).In(loc)
-	if first.Before(t) && first.Before(start) && !before(first, d, loc) {
+	if first.Before(start) && !before(first, d, loc) { // start <= t: first is before t too
 		return first
 	}
 	return t
@@ -202,18 +200,10 @@ func span(from, to time.Time, loc *time.Location) Period {
 
 func daysBetween(from, to time.Time) int { return int(to.Sub(from).Hours() / 24) }
 
-// parseExact parses s as a UTC date and refuses what time.Parse would
-// otherwise take loosely, so a value has one spelling.
-func parseExact(layout, s string) (time.Time, error) {
-	t, err := time.Parse(layout, s)
-	if err != nil {
-		return t, err
-	}
-	if t.Format(layout) != s {
-		return t, fmt.Errorf("not in the form %s", layout)
-	}
-	return t, nil
-}
+// parseExact parses s as a UTC date. time.Parse reads these layouts
+// strictly (four-digit year, two-digit month and day, nothing before or
+// after, a real day), so a value has one spelling; the tests pin it.
+func parseExact(layout, s string) (time.Time, error) { return time.Parse(layout, s) }
 
 // mustDate reads a From or To. Parse only makes valid ones; a hand-built
 // Period with a bad date is a bug, and a report must not guess its range.

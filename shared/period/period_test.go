@@ -2,14 +2,13 @@ package period
 
 import (
 	"errors"
-	"net/http"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 	_ "time/tzdata" // the same zone data on every machine that runs the tests
 
-	"github.com/tallyhq/tally/shared/apierr"
+	"github.com/tallyhq/tally/shared/fault"
 )
 
 func zone(t testing.TB, name string) *time.Location {
@@ -96,16 +95,22 @@ func TestParseErrors(t *testing.T) {
 		{"leap day of a common year", "", "2026-01-01", "2025-02-29", "to", "YYYY-MM-DD"},
 		{"day without a leading zero", "", "2026-11-1", "2026-11-30", "from", "YYYY-MM-DD"},
 		{"american date order", "", "11/01/2026", "2026-11-30", "from", "YYYY-MM-DD"},
+		{"month with a three-digit month", "2026-011", "", "", "month", "YYYY-MM"},
+		{"month with a five-digit year", "02026-11", "", "", "month", "YYYY-MM"},
+		{"month with a sign", "+2026-11", "", "", "month", "YYYY-MM"},
+		{"date with a three-digit day", "", "2026-11-001", "2026-11-30", "from", "YYYY-MM-DD"},
+		{"date with a month without a leading zero", "", "2026-1-01", "2026-11-30", "from", "YYYY-MM-DD"},
+		{"date with a trailing space", "", "2026-11-01", "2026-11-30 ", "to", "YYYY-MM-DD"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse(tt.month, tt.from, tt.to, now, time.UTC)
-			var ae *apierr.Error
+			var ae *fault.Error
 			if !errors.As(err, &ae) {
-				t.Fatalf("Parse = %v, want an *apierr.Error", err)
+				t.Fatalf("Parse = %v, want a *fault.Error", err)
 			}
-			if ae.Status != http.StatusBadRequest || ae.Code != "invalid_field" {
-				t.Errorf("error is %d %s, want 400 invalid_field", ae.Status, ae.Code)
+			if ae.Kind != fault.Invalid || ae.Code != "invalid_field" { // 400 at the edge
+				t.Errorf("error is %d %s, want Invalid invalid_field", ae.Kind, ae.Code)
 			}
 			msg, ok := ae.Fields[tt.field]
 			if !ok {
@@ -118,7 +123,7 @@ func TestParseErrors(t *testing.T) {
 	}
 	t.Run("both dates malformed names both", func(t *testing.T) {
 		_, err := Parse("", "x", "y", now, time.UTC)
-		if f := apierr.From(err).Fields; len(f) != 2 || f["from"] == "" || f["to"] == "" {
+		if f := fault.As(err).Fields; len(f) != 2 || f["from"] == "" || f["to"] == "" {
 			t.Errorf("fields = %v, want from and to", f)
 		}
 	})

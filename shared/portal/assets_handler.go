@@ -14,15 +14,9 @@ func Assets(d *app.Deps) apigw.Handler {
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		a, ok := LookupAsset(req.PathParameters["name"])
 		if !ok {
-			return apigw.Response{StatusCode: http.StatusNotFound, Headers: map[string]string{
-				"Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff",
-			}, Body: "not found"}, nil
+			return apigw.Reply(http.StatusNotFound, "text/plain; charset=utf-8", "not found"), nil
 		}
-		return Compress(req, apigw.Response{StatusCode: http.StatusOK, Headers: map[string]string{
-			"Content-Type":           a.ContentType,
-			"Cache-Control":          "public, max-age=31536000, immutable",
-			"X-Content-Type-Options": "nosniff",
-			"Vary":                   "Accept-Encoding",
-		}, Body: string(a.Body)}), nil
+		return apigw.Compress(req, apigw.Reply(http.StatusOK, a.ContentType, string(a.Body),
+			"Cache-Control", "public, max-age=31536000, immutable", "Vary", "Accept-Encoding")), nil
 	}
 }

@@ -1,6 +1,8 @@
 package reports
 
 import (
+	"context"
+	"github.com/tallyhq/tally/shared/web"
 	"time"
 
 	"github.com/tallyhq/tally/shared/apigw"
@@ -19,14 +21,14 @@ func Payouts(d *app.Deps) apigw.Handler {
 	return serve(d, view{name: "payouts", title: "My Payouts", answer: payoutsView})
 }
 
-func balanceView(r Request) (Answer, error) {
-	b, err := paying.Balance(r.Ctx, r.Store, r.Program, r.Affiliate, r.Now, r.Now)
+func balanceView(ctx context.Context, r Request) (Answer, error) {
+	b, err := paying.Balance(ctx, r.Store, r.Program, r.Affiliate, r.Now, r.Now)
 	if err != nil {
 		return Answer{}, err
 	}
 	ans := Answer{JSON: b, Header: paying.BalanceHeader, Rows: [][]any{b.Row()}, Title: "My Payouts"}
-	if formatOf(r.Req) == "html" { // the page shows the payouts too
-		ps, err := paying.AffiliatePayouts(r.Ctx, r.Store, r.Affiliate.Code)
+	if r.Format == web.Page { // the page shows the payouts too
+		ps, err := paying.AffiliatePayouts(ctx, r.Store, r.Affiliate.Code)
 		if err != nil {
 			return Answer{}, err
 		}
@@ -35,8 +37,8 @@ func balanceView(r Request) (Answer, error) {
 	return ans, nil
 }
 
-func payoutsView(r Request) (Answer, error) {
-	ps, err := paying.AffiliatePayouts(r.Ctx, r.Store, r.Affiliate.Code)
+func payoutsView(ctx context.Context, r Request) (Answer, error) {
+	ps, err := paying.AffiliatePayouts(ctx, r.Store, r.Affiliate.Code)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -48,8 +50,8 @@ func payoutsView(r Request) (Answer, error) {
 		Affiliate string                   `json:"affiliate"`
 		Payouts   []paying.AffiliatePayout `json:"payouts"`
 	}{r.Affiliate.Code, ps}, Header: paying.AffiliatePayoutHeader, Rows: rows, Title: "My Payouts"}
-	if formatOf(r.Req) == "html" {
-		b, err := paying.Balance(r.Ctx, r.Store, r.Program, r.Affiliate, r.Now, r.Now)
+	if r.Format == web.Page {
+		b, err := paying.Balance(ctx, r.Store, r.Program, r.Affiliate, r.Now, r.Now)
 		if err != nil {
 			return Answer{}, err
 		}

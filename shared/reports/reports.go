@@ -7,14 +7,14 @@ package reports
 import (
 	"context"
 	"fmt"
+	"github.com/tallyhq/tally/shared/fault"
+	"github.com/tallyhq/tally/shared/web"
 	"net/http"
 	"net/url"
 	"time"
 
-	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/auth"
 	"github.com/tallyhq/tally/shared/csvout"
 	"github.com/tallyhq/tally/shared/period"
 	"github.com/tallyhq/tally/shared/portal"
@@ -24,8 +24,8 @@ import (
 
 // Request is what a view needs to answer.
 type Request struct {
-	Ctx       context.Context
 	Req       apigw.Request
+	Format    web.Format // how the request is answered
 	Program   *program.Program
 	Affiliate *program.Affiliate
 	Period    period.Period // zero for views without a period
@@ -51,83 +51,67 @@ type view struct {
 	hasPeriod bool
 	script    bool
 	owner     bool // the owner's view of an affiliate named in the path
-	answer    func(r Request) (Answer, error)
+	answer    func(ctx context.Context, r Request) (Answer, error)
 }
 
 func serve(d *app.Deps, v view) apigw.Handler {
-	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		log := apigw.Logger(ctx, d.Log, req)
-		format := formatOf(req)
-		var p *program.Program
-		code, aerr := auth.Affiliate(req)
+	site := web.Site{Programs: d.Programs, Log: d.Log}
+	gate := site.Affiliate
+	if v.owner {
+		site.Formats = web.DataOnly
+		gate = site.Owner
+	}
+	return gate(func(ctx context.Context, w *web.Request) (apigw.Response, error) {
+		p, code := w.Program, w.Who
 		if v.owner {
-			if format == "html" {
-				format = "json"
-			}
-			acc, refused := auth.OwnerGate(ctx, d.Programs, log, req, false)
-			if refused != nil {
-				return *refused, nil
-			}
-			code, p = req.PathParameters["code"], acc.Program
-		} else {
-			if aerr != nil {
-				return auth.Refuse(log, req, aerr, format == "html"), nil
-			}
-			var err error
-			if p, err = d.Programs.Get(ctx); err != nil {
-				return apigw.Error(log, err), nil
-			}
+			code = w.PathParameters["code"]
 		}
 		a, ok := p.Affiliate(code)
 		if v.owner { // the owner still sees what a former affiliate is owed
-			a, _, ok = p.Payee(code)
-		}
-		if !ok && v.owner {
-			return apigw.Error(log, apierr.NotFound("affiliate_not_found", "no affiliate %q in the program", code)), nil
+			if a, _, ok = p.Payee(code); !ok {
+				return apigw.Response{}, fault.New(fault.NotFound, "affiliate_not_found", "no affiliate %q in the program", code)
+			}
 		}
 		if !ok {
-			return apigw.Error(log, apierr.Forbidden("affiliate %q is not in the program", code)), nil
+			return apigw.Response{}, fault.New(fault.Forbidden, "forbidden", "affiliate %q is not in the program", code)
 		}
-		r := Request{Ctx: ctx, Req: req, Program: p, Affiliate: a, Store: d.Store, ByDay: req.QueryStringParameters["by"] == "day", Now: d.Now()}
+		now := d.Now()
+		r := Request{Req: w.HTTP(), Format: w.Format, Program: p, Affiliate: a, Store: d.Store, ByDay: w.QueryStringParameters["by"] == "day", Now: now}
 		if v.hasPeriod {
-			q := req.QueryStringParameters
-			per, err := period.Parse(q["month"], q["from"], q["to"], d.Now(), p.Location())
-			if err != nil {
-				if format == "html" {
-					per, _ = period.Parse("", "", "", d.Now(), p.Location())
-				} else {
-					return apigw.Error(log, err), nil
-				}
+			q := w.QueryStringParameters
+			per, err := period.Parse(q["month"], q["from"], q["to"], now, p.Location())
+			if err != nil && w.Format != web.Page {
+				return apigw.Response{}, err
+			}
+			if err != nil { // a page shows this month instead
+				per, _ = period.Parse("", "", "", now, p.Location())
 			}
 			r.Period = per
 		}
-		ans, err := v.answer(r)
+		ans, err := v.answer(ctx, r)
 		if err != nil {
-			return apigw.Error(log, err), nil
+			return apigw.Response{}, err
 		}
-		switch format {
-		case "csv":
+		switch w.Format {
+		case web.CSV:
 			name := "tally-" + v.name
 			if v.hasPeriod {
 				name += "-" + r.Period.From + "-" + r.Period.To
 			}
-			return portal.Compress(req, apigw.CSV(name+".csv", csvout.Write(ans.Header, ans.Rows))), nil
-		case "html":
+			return web.Download(w.HTTP(), name+".csv", csvout.Write(ans.Header, ans.Rows)), nil
+		case web.Page:
 			page := v.name
 			if v.page != "" {
 				page = v.page
 			}
-			return portal.Render(req, http.StatusOK, page, portal.Page{
-				Title: ans.Title, Who: a.Name, Nav: page, Query: periodQuery(req), Zone: p.Location().String(),
-				Script: v.script, CSRF: auth.From(req).FormToken, Body: ans.Page,
+			return web.Render(w.HTTP(), http.StatusOK, page, portal.Page{
+				Title: ans.Title, Who: a.Name, Nav: page, Query: periodQuery(w.HTTP()), Zone: p.Location().String(),
+				Script: v.script, CSRF: w.Token, Body: ans.Page,
 			})
 		}
-		resp := apigw.JSON(http.StatusOK, ans.JSON)
-		return portal.Compress(req, resp), nil
-	}
+		return web.Compressed(w.HTTP(), ans.JSON), nil
+	})
 }
-
-func formatOf(req apigw.Request) string { return portal.Format(req) }
 
 // PeriodNav builds the period picker of a page.
 func PeriodNav(path string, per period.Period) portal.PeriodNav { return periodNav(path, per) }
@@ -178,12 +162,12 @@ func periodNav(path string, per period.Period) portal.PeriodNav {
 // Of answers one of an affiliate's views (ledger, link-stats) for the
 // owner's page of that affiliate: the same code, so the same numbers, as the
 // affiliate's own report.
-func Of(view string, r Request) (Answer, error) {
+func Of(ctx context.Context, view string, r Request) (Answer, error) {
 	switch view {
 	case "ledger":
-		return ledgerView(r)
+		return ledgerView(ctx, r)
 	case "link-stats":
-		return linkStatsView(r)
+		return linkStatsView(ctx, r)
 	}
 	return Answer{}, fmt.Errorf("reports: no view %q", view)
 }

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"context"
 	"net/url"
 	"strings"
 
@@ -64,7 +65,7 @@ func AffiliateResources(p *program.Program, a *program.Affiliate, base string) R
 
 var kindLabels = map[string]string{program.ResourceEmail: "Email", program.ResourcePost: "Post", program.ResourceImage: "Image", program.ResourceText: "Text"}
 
-func resourcesView(r Request) (Answer, error) {
+func resourcesView(ctx context.Context, r Request) (Answer, error) {
 	base := r.Program.PublicBaseURL
 	if base == "" {
 		base = apigw.BaseURL(r.Req)

@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"context"
 	"fmt"
+	"github.com/tallyhq/tally/shared/web"
 	"sort"
 	"strings"
 	"time"
@@ -114,8 +116,8 @@ func Totals(es []ledger.Entry) LedgerTotals {
 	return t
 }
 
-func ledgerView(r Request) (Answer, error) {
-	es, err := r.Store.Entries(r.Ctx, r.Affiliate.Code, r.Period.Start(), r.Period.End())
+func ledgerView(ctx context.Context, r Request) (Answer, error) {
+	es, err := r.Store.Entries(ctx, r.Affiliate.Code, r.Period.Start(), r.Period.End())
 	if err != nil {
 		return Answer{}, err
 	}
@@ -124,7 +126,7 @@ func ledgerView(r Request) (Answer, error) {
 	var rows [][]any
 	page := portal.LedgerView{Period: periodNav("/reports/ledger", r.Period)}
 	cur := r.Program.Currency
-	claimOf, err := paying.Claims(r.Ctx, r.Store, r.Affiliate.Code, es, r.Now)
+	claimOf, err := paying.Claims(ctx, r.Store, r.Affiliate.Code, es, r.Now)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -273,7 +275,7 @@ func StatRows(a *program.Affiliate, stats []store.Stat, days []string, byDay boo
 	return rep
 }
 
-func linkStatsView(r Request) (Answer, error) {
+func linkStatsView(ctx context.Context, r Request) (Answer, error) {
 	// Tags are read only when asked for (by=sub): the totals are their own
 	// counters, so this view costs the same whatever the tags (SPEC 14).
 	bySub := r.Req.QueryStringParameters["by"] == "sub"
@@ -281,12 +283,12 @@ func linkStatsView(r Request) (Answer, error) {
 	if bySub {
 		read = r.Store.StatsBySub
 	}
-	stats, err := read(r.Ctx, r.Affiliate.Code, r.Period.From, r.Period.To)
+	stats, err := read(ctx, r.Affiliate.Code, r.Period.From, r.Period.To)
 	if err != nil {
 		return Answer{}, err
 	}
 	days := r.Period.Days()
-	wantDays := r.ByDay || formatOf(r.Req) == "html"
+	wantDays := r.ByDay || r.Format == web.Page
 	rep := StatRows(r.Affiliate, withoutSubs(stats), days, wantDays)
 	var subs []SubRow
 	if bySub {
@@ -399,12 +401,12 @@ func ProductRows(p *program.Program, earned, refunds []ledger.Entry) []ProductRo
 	return out
 }
 
-func productsView(r Request) (Answer, error) {
-	es, err := r.Store.Entries(r.Ctx, r.Affiliate.Code, r.Period.Start(), r.Period.End())
+func productsView(ctx context.Context, r Request) (Answer, error) {
+	es, err := r.Store.Entries(ctx, r.Affiliate.Code, r.Period.Start(), r.Period.End())
 	if err != nil {
 		return Answer{}, err
 	}
-	cbs, err := r.Store.RefundsOfOrders(r.Ctx, r.Affiliate.Code, r.Period.Start(), r.Period.End())
+	cbs, err := r.Store.RefundsOfOrders(ctx, r.Affiliate.Code, r.Period.Start(), r.Period.End())
 	if err != nil {
 		return Answer{}, err
 	}
@@ -478,7 +480,7 @@ func Structure(p *program.Program, a *program.Affiliate) StructureReport {
 
 var kindNames = map[string]string{"recording": "Recordings", "transcript": "Transcripts", "speaker_product": "Other speakers' products", "other": "Other products"}
 
-func commissionView(r Request) (Answer, error) {
+func commissionView(ctx context.Context, r Request) (Answer, error) {
 	rep := Structure(r.Program, r.Affiliate)
 	cur := r.Program.Currency
 	page := portal.CommissionView{Plan: rep.Plan, Speaker: portal.Percent(rep.SpeakerRateBP)}
@@ -534,7 +536,7 @@ func AffiliateLinks(p *program.Program, a *program.Affiliate, base, today string
 	return rep
 }
 
-func linksView(r Request) (Answer, error) {
+func linksView(ctx context.Context, r Request) (Answer, error) {
 	base := r.Program.PublicBaseURL
 	if base == "" {
 		base = apigw.BaseURL(r.Req)

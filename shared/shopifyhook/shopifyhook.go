@@ -41,14 +41,7 @@ type Receiver struct {
 
 // Webhook serves POST /webhooks/shopify.
 func Webhook(d *app.Deps) apigw.Handler {
-	var secrets [][]byte
-	for _, s := range strings.Fields(d.Config.ShopifySecrets) {
-		secrets = append(secrets, []byte(s))
-	}
-	if len(secrets) == 0 {
-		d.Fatal("TALLY_SHOPIFY_SECRET", errors.New("no client secret"))
-	}
-	r := &Receiver{secrets: secrets, rec: webhooks.NewCheckout(d), log: d.Log}
+	r := &Receiver{secrets: d.ShopifySecrets(), rec: webhooks.NewCheckout(d), log: d.Log}
 	src := r.Source()
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		return r.rec.Serve(ctx, req, src), nil

@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -15,10 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-
-	"github.com/tallyhq/tally/infra/demo"
-	"github.com/tallyhq/tally/infra/dynamotest"
+	"github.com/tallyhq/tally/infra/apptest"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/clicktoken"
@@ -28,7 +23,7 @@ import (
 )
 
 const (
-	clickKey  = "test-click-key-0123456789abcdef0123456789"
+	clickKey  = apptest.ClickKey
 	secretOld = "shpss_old_0123456789"
 	secretNew = "shpss_new_0123456789"
 )
@@ -43,17 +38,8 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	db := dynamodb.New(dynamotest.Client(t).Options())
-	st := store.New(db, dynamotest.NewTable(t, db))
-	dynamotest.Load(t, st, demo.Program())
-	var logw io.Writer = io.Discard
-	if testing.Verbose() {
-		logw = os.Stderr
-	}
-	d := app.New(app.Config{Table: st.Table, ClickKey: clickKey, ProgramTTL: time.Hour, ShopifySecrets: secretNew + " " + secretOld}, db,
-		slog.New(slog.NewJSONHandler(logw, nil)))
-	keys, _ := clicktoken.NewKeys([]byte(clickKey))
-	return &env{st: st, h: shopifyhook.Webhook(d), keys: keys}
+	a := apptest.New(t, apptest.Config(func(c *app.Config) { c.ShopifySecrets = secretNew + " " + secretOld }))
+	return &env{st: a.Store, h: shopifyhook.Webhook(a.Deps), keys: a.Keys}
 }
 
 // body is a testdata payload (Shopify's documented webhook shapes) with

@@ -8,7 +8,6 @@ package stripehook
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -47,13 +46,8 @@ func Webhook(d *app.Deps) apigw.Handler {
 // New builds the receiver over an API; the endpoint's signing secrets are
 // TALLY_STRIPE_WEBHOOK_SECRET, separated by spaces during a rotation.
 func New(d *app.Deps, api API) *Receiver {
-	s := strings.Fields(d.Config.StripeWebhookSecrets)
-	if len(s) == 0 {
-		d.Fatal("TALLY_STRIPE_WEBHOOK_SECRET", errors.New("no signing secret"))
-	}
-	if d.Config.StripeAPIKey == "" {
-		d.Fatal("TALLY_STRIPE_API_KEY", errors.New("no API key"))
-	}
+	s := d.StripeWebhookSecrets()
+	d.StripeAPIKey() // the function must be given its key, whichever api reads with it
 	// The real clock, not d.Now: stripe-go checks a signature's age against
 	// it, and both ends of the tolerance must use the same clock.
 	return &Receiver{secrets: s, api: api, rec: webhooks.NewCheckout(d), log: d.Log, now: time.Now}

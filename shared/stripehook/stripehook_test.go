@@ -4,20 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/stripe/stripe-go/v85/webhook"
 
+	"github.com/tallyhq/tally/infra/apptest"
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/dynamometer"
-	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/clicktoken"
@@ -29,7 +26,7 @@ import (
 )
 
 const (
-	clickKey  = "test-click-key-0123456789abcdef0123456789"
+	clickKey  = apptest.ClickKey
 	apiKey    = "rk_test_tally_read_only"
 	secretOld = "whsec_old_0123456789abcdef"
 	secretNew = "whsec_new_0123456789abcdef"
@@ -50,26 +47,18 @@ type env struct {
 
 func newEnv(t *testing.T, apiURL string, prog *program.Program) *env {
 	t.Helper()
-	var m dynamometer.Meter
-	db := dynamodb.New(dynamotest.Client(t).Options(), m.Option())
-	st := store.New(db, dynamotest.NewTable(t, db))
-	p := dynamotest.Load(t, st, prog)
-	var logw io.Writer = io.Discard
-	if testing.Verbose() {
-		logw = os.Stderr
-	}
-	e := &env{st: st, p: p, meter: &m}
+	e := &env{}
 	key := "sk_test_123" // what stripe-mock takes
 	if apiURL == "" {
 		key = apiKey
 		e.api = newRecorded(t)
 		apiURL = e.api.URL
 	}
-	d := app.New(app.Config{Table: st.Table, ClickKey: clickKey, ProgramTTL: time.Hour,
-		StripeWebhookSecrets: secretNew + " " + secretOld, StripeAPIKey: key, StripeAPIURL: apiURL}, db,
-		slog.New(slog.NewJSONHandler(logw, nil)))
-	e.h, e.d = stripehook.Webhook(d), d
-	e.keys, _ = clicktoken.NewKeys([]byte(clickKey))
+	a := apptest.New(t, apptest.Program(prog), apptest.Config(func(c *app.Config) {
+		c.StripeWebhookSecrets, c.StripeAPIKey, c.StripeAPIURL = secretNew+" "+secretOld, key, apiURL
+	}))
+	e.st, e.p, e.meter, e.keys, e.d = a.Store, a.Program, a.Meter, a.Keys, a.Deps
+	e.h = stripehook.Webhook(a.Deps)
 	return e
 }
 

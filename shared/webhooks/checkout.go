@@ -13,7 +13,6 @@ import (
 	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/attribution"
-	"github.com/tallyhq/tally/shared/clicktoken"
 	"github.com/tallyhq/tally/shared/commission"
 	"github.com/tallyhq/tally/shared/ledger"
 	"github.com/tallyhq/tally/shared/program"
@@ -36,11 +35,7 @@ type Checkout struct {
 
 // NewCheckout builds the recorder once per cold start.
 func NewCheckout(d *app.Deps) *Checkout {
-	keys, err := clicktoken.ParseKeys(d.Config.ClickKey)
-	if err != nil {
-		d.Fatal("TALLY_CLICK_KEY", err)
-	}
-	return &Checkout{r: &receiver{st: d.Store, programs: d.Programs, keys: keys, log: d.Log, now: d.Now}}
+	return &Checkout{r: &receiver{st: d.Store, programs: d.Programs, keys: d.ClickKeys(), log: d.Log, now: d.Now}}
 }
 
 // CheckoutOrder is a paid order as a checkout tells it.

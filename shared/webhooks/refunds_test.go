@@ -4,18 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/tallyhq/tally/infra/demo"
+	"github.com/tallyhq/tally/infra/apptest"
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/shared/apierr"
 	"github.com/tallyhq/tally/shared/apigw"
-	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/clicktoken"
 	"github.com/tallyhq/tally/shared/commission"
 	"github.com/tallyhq/tally/shared/ledger"
@@ -34,13 +32,8 @@ type checkoutEnv struct {
 
 func newCheckoutEnv(t *testing.T, s dynamotest.Store) *checkoutEnv {
 	t.Helper()
-	st := dynamotest.NewStoreOn(t, s)
-	dynamotest.Load(t, st, demo.Program())
-	d := app.New(app.Config{Table: st.Table, ClickKey: clickKey, WebhookSecrets: secret, ProgramTTL: time.Hour}, s.Client(t),
-		slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	d.Now = func() time.Time { return now }
-	keys, _ := clicktoken.NewKeys([]byte(clickKey))
-	return &checkoutEnv{st: st, co: webhooks.NewCheckout(d), orders: webhooks.Orders(d), keys: keys}
+	a := apptest.New(t, apptest.On(s), apptest.Config(withSecret), apptest.Clock(func() time.Time { return now }))
+	return &checkoutEnv{st: a.Store, co: webhooks.NewCheckout(a.Deps), orders: webhooks.Orders(a.Deps), keys: a.Keys}
 }
 
 func (e *checkoutEnv) order(t *testing.T, o webhooks.CheckoutOrder) {

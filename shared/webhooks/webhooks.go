@@ -39,15 +39,7 @@ type receiver struct {
 }
 
 func newReceiver(d *app.Deps) *receiver {
-	secrets, err := webhooksig.ParseSecrets(d.Config.WebhookSecrets)
-	if err != nil {
-		d.Fatal("TALLY_WEBHOOK_SECRET", err)
-	}
-	keys, err := clicktoken.ParseKeys(d.Config.ClickKey)
-	if err != nil {
-		d.Fatal("TALLY_CLICK_KEY", err)
-	}
-	return &receiver{st: d.Store, programs: d.Programs, verifier: webhooksig.NewVerifier(secrets, d.Now), keys: keys, log: d.Log, now: d.Now}
+	return &receiver{st: d.Store, programs: d.Programs, verifier: d.WebhookVerifier(), keys: d.ClickKeys(), log: d.Log, now: d.Now}
 }
 
 // OptIns serves POST /webhooks/optins.

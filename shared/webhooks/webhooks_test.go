@@ -5,21 +5,17 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/tallyhq/tally/infra/apptest"
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/dynamometer"
-	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/infra/eventfile"
 	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
@@ -30,7 +26,7 @@ import (
 	"github.com/tallyhq/tally/shared/webhooks"
 )
 
-const clickKey = "test-click-key-0123456789abcdef0123456789"
+const clickKey = apptest.ClickKey
 
 var (
 	secret = "whsec_" + base64.StdEncoding.EncodeToString([]byte("test-webhook-secret-0123456789"))
@@ -50,23 +46,11 @@ func newEnv(t testing.TB) *env { return newEnvWith(t, demo.Program()) }
 
 func newEnvWith(t testing.TB, prog *program.Program) *env {
 	t.Helper()
-	var m dynamometer.Meter
-	db := dynamodb.New(dynamotest.Client(t).Options(), m.Option())
-	st := store.New(db, dynamotest.NewTable(t, db))
-	p := dynamotest.Load(t, st, prog)
-	var logw io.Writer = io.Discard
-	if testing.Verbose() {
-		logw = os.Stderr
-	}
-	d := app.New(app.Config{Table: st.Table, ClickKey: clickKey, WebhookSecrets: secret, ProgramTTL: time.Hour}, db,
-		slog.New(slog.NewJSONHandler(logw, nil)))
-	d.Now = func() time.Time { return now }
-	keys, _ := clicktoken.NewKeys([]byte(clickKey))
-	if _, err := d.Programs.Get(context.Background()); err != nil { // warm, as a warm function is
-		t.Fatal(err)
-	}
-	return &env{st: st, p: p, orders: webhooks.Orders(d), optins: webhooks.OptIns(d), meter: &m, keys: keys}
+	a := apptest.New(t, apptest.Program(prog), apptest.Config(withSecret), apptest.Clock(func() time.Time { return now }), apptest.Warm())
+	return &env{st: a.Store, p: a.Program, orders: webhooks.Orders(a.Deps), optins: webhooks.OptIns(a.Deps), meter: a.Meter, keys: a.Keys}
 }
+
+func withSecret(c *app.Config) { c.WebhookSecrets = secret }
 
 // signed builds the sample event with a body signed by the scheme's
 // reference implementation.

@@ -1,4 +1,8 @@
-package notify
+// Package eventsource does what Lambda's event source mappings do on AWS,
+// for the dev server and the tests: read a table's stream in batches and
+// hand them to a consumer, moving on only past what it finished; receive
+// from a queue and delete what the consumer delivered.
+package eventsource
 
 import (
 	"context"
@@ -14,17 +18,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/app"
 )
 
-// What Lambda's event source mappings do on AWS, for the dev server and the
-// tests: read a table's stream in batches and hand them to a consumer,
-// moving on only past what it finished; receive from a queue and delete
-// what the consumer delivered.
-
-// StreamHandler consumes a batch of records in order; on failure it
-// returns the sequence number of the first record not done.
-type StreamHandler func(ctx context.Context, rs []store.Change) (failed string, err error)
+// Handler consumes a batch of stream records in order, as Lambda's event
+// carries them; on failure it returns the sequence number of the first
+// record not done.
+type Handler func(ctx context.Context, rs []events.DynamoDBEventRecord) (failed string, err error)
 
 // Checkpoint is how far a consumer got in each shard. It outlives a
 // consumer that stops (or is killed) mid-batch, as Lambda's does.
@@ -60,7 +60,7 @@ type StreamPoller struct {
 
 // Run feeds handle until ctx ends. A batch that fails is read again from
 // its failed record after Idle (Lambda retries the same way, then bisects).
-func (p *StreamPoller) Run(ctx context.Context, handle StreamHandler) error {
+func (p *StreamPoller) Run(ctx context.Context, handle Handler) error {
 	if p.Checkpoint == nil {
 		p.Checkpoint = &Checkpoint{}
 	}
@@ -85,7 +85,7 @@ func (p *StreamPoller) Run(ctx context.Context, handle StreamHandler) error {
 }
 
 // round reads each shard once; it returns how many records were handled.
-func (p *StreamPoller) round(ctx context.Context, handle StreamHandler, iters map[string]*string) (int, error) {
+func (p *StreamPoller) round(ctx context.Context, handle Handler, iters map[string]*string) (int, error) {
 	out, err := p.Client.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(p.StreamARN)})
 	if err != nil {
 		return 0, err
@@ -116,9 +116,9 @@ func (p *StreamPoller) round(ctx context.Context, handle StreamHandler, iters ma
 			delete(iters, id)
 			return n, err
 		}
-		rs := make([]store.Change, 0, len(res.Records))
+		rs := make([]events.DynamoDBEventRecord, 0, len(res.Records))
 		for _, r := range res.Records {
-			rec, err := store.ChangeFromStreams(r)
+			rec, err := fromStreams(r)
 			if err != nil {
 				return n, err
 			}
@@ -129,15 +129,15 @@ func (p *StreamPoller) round(ctx context.Context, handle StreamHandler, iters ma
 			if herr != nil {
 				// Keep what was done before the failed record; read again from it.
 				for _, r := range rs {
-					if r.Sequence == failed {
+					if r.Change.SequenceNumber == failed {
 						break
 					}
-					p.Checkpoint.set(id, r.Sequence)
+					p.Checkpoint.set(id, r.Change.SequenceNumber)
 				}
 				delete(iters, id)
 				return n, fmt.Errorf("stream batch failed at %s: %w", failed, herr)
 			}
-			p.Checkpoint.set(id, rs[len(rs)-1].Sequence)
+			p.Checkpoint.set(id, rs[len(rs)-1].Change.SequenceNumber)
 			n += len(rs)
 		}
 		iters[id] = res.NextShardIterator
@@ -151,7 +151,7 @@ type SQSHandler func(ctx context.Context, ev events.SQSEvent) (events.SQSEventRe
 // QueuePoller receives from a queue and deletes what the handler did not
 // report as failed.
 type QueuePoller struct {
-	SQS      SQS
+	SQS      app.SQS
 	QueueURL string
 	Wait     time.Duration // long-poll wait (default 1 s)
 	OnError  func(error)

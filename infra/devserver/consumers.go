@@ -1,0 +1,138 @@
+package devserver
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/tallyhq/tally/infra/eventsource"
+	"github.com/tallyhq/tally/infra/sam"
+	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/lambdas"
+	"github.com/tallyhq/tally/shared/notify"
+)
+
+// Local queue URLs when no SQS endpoint is given.
+const (
+	memQueueURL = "local://webhooks"
+	memDLQURL   = "local://webhooks-dead"
+)
+
+// background runs what Lambda runs from the stream, queues and schedules on
+// AWS: the same functions, fed by pollers.
+type background struct {
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+}
+
+func (b *background) close() {
+	if b == nil {
+		return
+	}
+	b.stop()
+	b.wg.Wait()
+}
+
+func (b *background) run(ctx context.Context, f func(context.Context) error) {
+	b.wg.Add(1)
+	go func() { defer b.wg.Done(); _ = f(ctx) }()
+}
+
+// startConsumers runs, until Close, every function template.yaml triggers
+// from the table's stream, a queue or a schedule, built by the constructor
+// lambdas.All names for it, as routes are.
+func (s *Server) startConsumers(triggers []sam.Trigger, db *dynamodb.Client, table string) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &background{stop: cancel}
+	s.bg = b
+	onErr := func(what string) func(error) {
+		return func(err error) { s.Deps.Log.Warn(what, "err", err.Error()) }
+	}
+	// The queues template.yaml names, by logical ID.
+	queues := map[string]string{"WebhookQueue": s.Deps.Config.WebhookQueueURL}
+	streamARN := ""
+	for _, t := range triggers {
+		if t.Type == string(lambdas.Route) || t.Type == string(lambdas.Authorizer) {
+			continue
+		}
+		f, ok := lambdas.Find(t.Function)
+		if !ok || string(f.Trigger()) != t.Type {
+			return fmt.Errorf("template.yaml triggers %s from %s; lambdas.All has it as %q", t.Function, t.Type, f.Trigger())
+		}
+		switch lambdas.Trigger(t.Type) {
+		case lambdas.Stream:
+			h := eventsource.Lambda(f.Stream(s.Deps))
+			if s.feed != nil {
+				b.run(ctx, func(ctx context.Context) error { return s.feed.Run(ctx, t.Function, h) })
+				continue
+			}
+			if streamARN == "" {
+				out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+				if err != nil {
+					return err
+				}
+				if streamARN = aws.ToString(out.Table.LatestStreamArn); streamARN == "" {
+					return fmt.Errorf("table %s has no stream (template.yaml enables one)", table)
+				}
+			}
+			p := &eventsource.StreamPoller{Client: app.LocalStreams(s.Endpoint), StreamARN: streamARN, OnError: onErr(t.Function + " stream")}
+			b.run(ctx, func(ctx context.Context) error { return p.Run(ctx, h) })
+		case lambdas.Queue:
+			url, ok := queues[t.Source]
+			if !ok {
+				return fmt.Errorf("%s reads queue %s, which the dev server does not have", t.Function, t.Source)
+			}
+			qp := &eventsource.QueuePoller{SQS: s.Deps.SQS, QueueURL: url, OnError: onErr(t.Source)}
+			h := f.Queue(s.Deps)
+			b.run(ctx, func(ctx context.Context) error { return qp.Run(ctx, h) })
+		case lambdas.Schedule:
+			hour, minute, err := daily(t.Source)
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.Function, err)
+			}
+			h := f.Schedule(s.Deps)
+			b.run(ctx, func(ctx context.Context) error { return s.everyDay(ctx, hour, minute, t.Function, h) })
+		}
+	}
+	return nil
+}
+
+// everyDay runs h at hour:minute in the program's zone, as the schedule's
+// ScheduleExpressionTimezone does on AWS.
+func (s *Server) everyDay(ctx context.Context, hour, minute int, name string, h lambdas.ScheduledHandler) error {
+	for {
+		now := time.Now().In(s.Program.Location())
+		next := time.Date(now.Year(), now.Month(), now.Day(), hour, minute, 0, 0, now.Location())
+		if !next.After(now) {
+			next = next.AddDate(0, 0, 1)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Until(next)):
+		}
+		if err := h(ctx, notify.DigestInput{}); err != nil {
+			s.Deps.Log.Warn(name, "err", err.Error())
+		}
+	}
+}
+
+// daily reads a daily schedule, "cron(M H * * ? *)"; the dev server runs
+// no other kind.
+func daily(expr string) (hour, minute int, err error) {
+	var m, h, rest string
+	if _, err := fmt.Sscanf(expr, "cron(%s %s %s", &m, &h, &rest); err != nil || expr != "cron("+m+" "+h+" * * ? *)" {
+		return 0, 0, fmt.Errorf("schedule %q is not daily, cron(M H * * ? *)", expr)
+	}
+	minute, err1 := strconv.Atoi(m)
+	hour, err2 := strconv.Atoi(h)
+	if err1 != nil || err2 != nil || hour < 0 || hour > 23 || minute < 0 || minute > 59 {
+		return 0, 0, fmt.Errorf("schedule %q is not daily, cron(M H * * ? *)", expr)
+	}
+	return hour, minute, nil
+}

@@ -1,0 +1,138 @@
+// Package web is the edge every HTTP route goes through, once: who asks
+// (an owner, an affiliate, anyone), that a form comes from this site with
+// the session's token, how big a body may be, how to answer (a page, JSON
+// or CSV), the headers and content policy of every page, and how a failure
+// is answered (its kind's status and the spec's error body). Handlers get
+// a checked Request and return an answer or an error.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/auth"
+	"github.com/tallyhq/tally/shared/program"
+)
+
+// Format is how a request is answered.
+type Format string
+
+// The formats.
+const (
+	Page Format = "html"
+	JSON Format = "json"
+	CSV  Format = "csv"
+)
+
+// Request is a request that passed its route's gate. The context is not in
+// it: handlers take it as their first argument.
+type Request struct {
+	apigw.Request
+	Log    *slog.Logger
+	Format Format
+	// Who asks: the owner's name or the affiliate's code ("" on a public
+	// route), and the program, read once per request.
+	Who     string
+	Program *program.Program
+	// Token is the session's form token, for the page's forms ("" for a
+	// key); Form is a form already checked to come from this site with it.
+	Token  string
+	Form   url.Values
+	FormOK bool // a sign-in form (Site.Form) was read whole
+}
+
+// HTTP is the request as API Gateway sent it.
+func (r *Request) HTTP() apigw.Request { return r.Request }
+
+// Header is a request header by name, whatever its case.
+func (r *Request) Header(name string) string { return apigw.Header(r.Request, name) }
+
+// Post says whether the request is a POST.
+func (r *Request) Post() bool { return r.RequestContext.HTTP.Method == http.MethodPost }
+
+// Handler is a route's own work.
+type Handler func(ctx context.Context, r *Request) (apigw.Response, error)
+
+// Programs is where the gates read the program (the program cache).
+type Programs = auth.Owners
+
+// Site is what a route's edge needs: the program, the log, and which
+// formats the route answers in (Negotiate when nil).
+type Site struct {
+	Programs Programs
+	Log      *slog.Logger
+	Formats  func(apigw.Request) Format
+}
+
+func (s Site) request(ctx context.Context, req apigw.Request) *Request {
+	f := s.Formats
+	if f == nil {
+		f = Negotiate
+	}
+	return &Request{Request: req, Log: apigw.Logger(ctx, s.Log, req), Format: f(req)}
+}
+
+// answer runs a handler and answers its error by kind, as JSON.
+func answer(ctx context.Context, h Handler, r *Request) (apigw.Response, error) {
+	resp, err := h(ctx, r)
+	if err != nil {
+		return Error(r.Log, err), nil
+	}
+	return resp, nil
+}
+
+// Public serves a route anyone may call: no gate, errors by kind.
+func (s Site) Public(h Handler) apigw.Handler {
+	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
+		return answer(ctx, h, s.request(ctx, req))
+	}
+}
+
+// Negotiate is how a report answers: ?format= wins, then Accept (CSV, or a
+// page for a browser); else JSON.
+func Negotiate(req apigw.Request) Format {
+	switch req.QueryStringParameters["format"] {
+	case "csv":
+		return CSV
+	case "json":
+		return JSON
+	}
+	accept := apigw.Header(req, "Accept")
+	if strings.Contains(accept, "text/csv") && !strings.Contains(accept, "text/html") {
+		return CSV
+	}
+	return PageOrJSON(req)
+}
+
+// PageOrJSON is how a route without CSV answers: a page for a browser,
+// else JSON.
+func PageOrJSON(req apigw.Request) Format {
+	if WantsHTML(req) {
+		return Page
+	}
+	return JSON
+}
+
+// DataOnly is Negotiate for a route that has no page: JSON instead.
+func DataOnly(req apigw.Request) Format {
+	if f := Negotiate(req); f != Page {
+		return f
+	}
+	return JSON
+}
+
+// WantsHTML says whether a request prefers a page to JSON: a browser
+// navigating sends Accept with text/html before any JSON.
+func WantsHTML(req apigw.Request) bool {
+	accept := apigw.Header(req, "Accept")
+	html := strings.Index(accept, "text/html")
+	if html < 0 {
+		return false
+	}
+	j := strings.Index(accept, "application/json")
+	return j < 0 || html < j
+}
