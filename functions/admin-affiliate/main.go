@@ -8,8 +8,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/tallyhq/tally/shared/admin"
 	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/handlers/owner/admin"
 )
 
 func main() {

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/notify"
+	"github.com/tallyhq/tally/shared/handlers/background/notify"
 )
 
 func main() {

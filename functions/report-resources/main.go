@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/reports"
+	"github.com/tallyhq/tally/shared/handlers/affiliate/reports"
 )
 
 func main() {

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/webhooks"
+	"github.com/tallyhq/tally/shared/handlers/checkout/webhooks"
 )
 
 func main() {

@@ -17,12 +17,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tallyhq/tally/infra/demo"
-	"github.com/tallyhq/tally/infra/dynamotest"
-	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/clicktoken"
 	"github.com/tallyhq/tally/infra/dynamometer"
-	"github.com/tallyhq/tally/shared/program"
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/infra/dynamotest"
+	"github.com/tallyhq/tally/shared/adapters/store"
+	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/domain/clicktoken"
+	"github.com/tallyhq/tally/shared/domain/program"
 )
 
 // ClickKey is the click key every App is configured with (TALLY_CLICK_KEY).

@@ -12,12 +12,12 @@ import (
 
 	"github.com/stripe/stripe-go/v85/webhook"
 
-	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/clicktoken"
-	"github.com/tallyhq/tally/shared/shopifyhook"
-	"github.com/tallyhq/tally/shared/stripehook"
-	"github.com/tallyhq/tally/shared/webhooks"
+	"github.com/tallyhq/tally/shared/domain/clicktoken"
+	"github.com/tallyhq/tally/shared/handlers/checkout/shopifyhook"
+	"github.com/tallyhq/tally/shared/handlers/checkout/stripehook"
+	"github.com/tallyhq/tally/shared/handlers/checkout/webhooks"
+	"github.com/tallyhq/tally/shared/web/apigw"
 )
 
 // Names of the checkout operations.

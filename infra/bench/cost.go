@@ -20,13 +20,13 @@ import (
 	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/infra/seed"
-	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/clicks"
-	"github.com/tallyhq/tally/shared/program"
-	"github.com/tallyhq/tally/shared/reports"
-	"github.com/tallyhq/tally/shared/store"
-	"github.com/tallyhq/tally/shared/webhooks"
+	"github.com/tallyhq/tally/shared/domain/program"
+	"github.com/tallyhq/tally/shared/handlers/affiliate/reports"
+	"github.com/tallyhq/tally/shared/handlers/checkout/webhooks"
+	"github.com/tallyhq/tally/shared/handlers/public/clicks"
+	"github.com/tallyhq/tally/shared/web/apigw"
 )
 
 // Cost is what one operation asked of DynamoDB, units at AWS's rates

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally/infra/devserver"
-	"github.com/tallyhq/tally/shared/ledger"
+	"github.com/tallyhq/tally/shared/domain/ledger"
 )
 
 // Load is N clients clicking one link and M sending orders at once,

@@ -7,10 +7,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/clicks"
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/handlers/public/clicks"
+	"github.com/tallyhq/tally/shared/web/apigw"
 )
 
 // Channel tags (SPEC section 13): what a month of link stats costs to read

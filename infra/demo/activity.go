@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tallyhq/tally/shared/webhooksig"
+	"github.com/tallyhq/tally/shared/domain/webhooksig"
 )
 
 // Play sends the worked examples' activity through a handler as the outside

@@ -7,7 +7,7 @@ import (
 	_ "embed"
 	"fmt"
 
-	"github.com/tallyhq/tally/shared/program"
+	"github.com/tallyhq/tally/shared/domain/program"
 )
 
 // YAML is the demo program file.

@@ -24,7 +24,7 @@ import (
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/devserver"
 	"github.com/tallyhq/tally/infra/dynamotest"
-	"github.com/tallyhq/tally/shared/clicktoken"
+	"github.com/tallyhq/tally/shared/domain/clicktoken"
 )
 
 const stripeSecret = "whsec_end_to_end_0123456789"

@@ -22,8 +22,8 @@ import (
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/devserver"
 	"github.com/tallyhq/tally/infra/dynamotest"
-	"github.com/tallyhq/tally/shared/clicktoken"
-	"github.com/tallyhq/tally/shared/ledger"
+	"github.com/tallyhq/tally/shared/domain/clicktoken"
+	"github.com/tallyhq/tally/shared/domain/ledger"
 )
 
 const (

@@ -13,8 +13,8 @@ import (
 	"github.com/tallyhq/tally/infra/eventsource"
 	"github.com/tallyhq/tally/infra/sam"
 	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/handlers/background/notify"
 	"github.com/tallyhq/tally/shared/lambdas"
-	"github.com/tallyhq/tally/shared/notify"
 )
 
 // Local queue URLs when no SQS endpoint is given.

@@ -17,8 +17,8 @@ import (
 	"github.com/tallyhq/tally/infra/browsertest"
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/sam"
-	"github.com/tallyhq/tally/shared/money"
-	"github.com/tallyhq/tally/shared/program"
+	"github.com/tallyhq/tally/shared/domain/money"
+	"github.com/tallyhq/tally/shared/domain/program"
 )
 
 // affiliateKeys are the demo affiliates and their own keys.

@@ -27,14 +27,14 @@ import (
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/embedded"
 	"github.com/tallyhq/tally/infra/sam"
-	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/adapters/mail"
+	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/auth"
+	"github.com/tallyhq/tally/shared/domain/program"
+	"github.com/tallyhq/tally/shared/handlers/background/notify"
 	"github.com/tallyhq/tally/shared/lambdas"
-	"github.com/tallyhq/tally/shared/mail"
-	"github.com/tallyhq/tally/shared/notify"
-	"github.com/tallyhq/tally/shared/program"
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/web/apigw"
+	"github.com/tallyhq/tally/shared/web/auth"
 )
 
 // Options configure a dev server. Zero values pick the local defaults.

@@ -26,9 +26,9 @@ import (
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/infra/eventsource"
 	"github.com/tallyhq/tally/infra/sqslocal"
+	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/notify"
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/handlers/background/notify"
 )
 
 const endpointSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

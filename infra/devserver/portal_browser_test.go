@@ -16,7 +16,7 @@ import (
 	"github.com/tallyhq/tally/infra/browsertest"
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/sam"
-	"github.com/tallyhq/tally/shared/money"
+	"github.com/tallyhq/tally/shared/domain/money"
 )
 
 func must[T any](t *testing.T) func(T, error) T {

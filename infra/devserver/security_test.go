@@ -13,8 +13,8 @@ import (
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/devserver"
 	"github.com/tallyhq/tally/infra/dynamotest"
-	"github.com/tallyhq/tally/shared/program"
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/adapters/store"
+	"github.com/tallyhq/tally/shared/domain/program"
 )
 
 // Every answer of every route, JSON, CSV, pages, redirects and errors

@@ -10,7 +10,7 @@ import (
 
 	"github.com/tallyhq/tally/infra/browsertest"
 	"github.com/tallyhq/tally/infra/demo"
-	"github.com/tallyhq/tally/shared/program"
+	"github.com/tallyhq/tally/shared/domain/program"
 )
 
 // The owner's checkout events in Chromium: reached from the overview's

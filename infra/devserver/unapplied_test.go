@@ -21,10 +21,10 @@ import (
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/devserver"
 	"github.com/tallyhq/tally/infra/dynamotest"
+	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/program"
-	"github.com/tallyhq/tally/shared/shopifyhook"
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/domain/program"
+	"github.com/tallyhq/tally/shared/handlers/checkout/shopifyhook"
 )
 
 // shopify delivers a webhook signed with the dev server's client secret.

@@ -21,9 +21,9 @@ import (
 
 	"github.com/tallyhq/tally/infra/embedded"
 	"github.com/tallyhq/tally/infra/sam"
+	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/program"
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/domain/program"
 )
 
 // EnvEndpoint names the variable that holds DynamoDB Local's URL.

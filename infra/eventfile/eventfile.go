@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/tallyhq/tally/infra/sam"
-	"github.com/tallyhq/tally/shared/apigw"
+	"github.com/tallyhq/tally/shared/web/apigw"
 )
 
 // Load decodes events/<name>.json into an HTTP API request.

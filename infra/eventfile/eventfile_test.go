@@ -24,12 +24,12 @@ import (
 
 	"github.com/tallyhq/tally/infra/devserver"
 	"github.com/tallyhq/tally/infra/sam"
-	"github.com/tallyhq/tally/shared/apigw"
-	"github.com/tallyhq/tally/shared/auth"
+	"github.com/tallyhq/tally/shared/domain/webhooksig"
+	"github.com/tallyhq/tally/shared/handlers/checkout/shopifyhook"
 	"github.com/tallyhq/tally/shared/lambdas"
-	"github.com/tallyhq/tally/shared/portal"
-	"github.com/tallyhq/tally/shared/shopifyhook"
-	"github.com/tallyhq/tally/shared/webhooksig"
+	"github.com/tallyhq/tally/shared/web/apigw"
+	"github.com/tallyhq/tally/shared/web/auth"
+	"github.com/tallyhq/tally/shared/web/portal"
 )
 
 // sam build's target per function: `build-<LogicalId>: ; $(call lambda,<folder>)`.

@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
-	"github.com/tallyhq/tally/shared/notify"
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/adapters/store"
+	"github.com/tallyhq/tally/shared/handlers/background/notify"
 )
 
 // Lambda feeds a stream function as Lambda runs it (the function main.go

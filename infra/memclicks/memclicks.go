@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/clicks"
-	"github.com/tallyhq/tally/shared/program"
+	"github.com/tallyhq/tally/shared/domain/program"
+	"github.com/tallyhq/tally/shared/handlers/public/clicks"
 )
 
 // New is the click handler over a program held in memory, with

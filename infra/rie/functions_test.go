@@ -31,11 +31,11 @@ import (
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/infra/rie"
 	"github.com/tallyhq/tally/infra/sam"
-	"github.com/tallyhq/tally/shared/apigw"
-	"github.com/tallyhq/tally/shared/program"
-	"github.com/tallyhq/tally/shared/shopifyhook"
-	"github.com/tallyhq/tally/shared/store"
-	"github.com/tallyhq/tally/shared/webhooksig"
+	"github.com/tallyhq/tally/shared/adapters/store"
+	"github.com/tallyhq/tally/shared/domain/program"
+	"github.com/tallyhq/tally/shared/domain/webhooksig"
+	"github.com/tallyhq/tally/shared/handlers/checkout/shopifyhook"
+	"github.com/tallyhq/tally/shared/web/apigw"
 )
 
 // Test values of every variable a function of template.yaml is given. A

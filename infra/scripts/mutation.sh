@@ -31,8 +31,8 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 start=$SECONDS
 for p in "${packages[@]}"; do
-  if ! "$gremlins_dir/gremlins" unleash "${flags[@]}" -o "$out/$p.json" "$root/shared/$p" >"$out/$p.log" 2>&1; then
-    echo "gremlins failed on shared/$p:" >&2
+  if ! "$gremlins_dir/gremlins" unleash "${flags[@]}" -o "$out/$p.json" "$root/shared/domain/$p" >"$out/$p.log" 2>&1; then
+    echo "gremlins failed on shared/domain/$p:" >&2
     cat "$out/$p.log" >&2
     exit 1
   fi

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Refreshes shared/bots/crawler-user-agents.json and its licence from the
+# Refreshes shared/domain/bots/crawler-user-agents.json and its licence from the
 # npm package crawler-user-agents (github.com/monperrus/crawler-user-agents,
 # MIT), then runs the bot tests: every example crawler of the new list must
-# not count, and every browser of shared/bots/testdata/browsers.txt must.
+# not count, and every browser of shared/domain/bots/testdata/browsers.txt must.
 # Usage: infra/scripts/refresh-crawler-list.sh [VERSION]   (default: latest)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -11,7 +11,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 npm install --prefix "$tmp" --no-audit --no-fund --loglevel=error "crawler-user-agents@$version" >/dev/null
 pkg="$tmp/node_modules/crawler-user-agents"
-cp "$pkg/crawler-user-agents.json" shared/bots/crawler-user-agents.json
-cp "$pkg/LICENSE" shared/bots/crawler-user-agents.LICENSE
-echo "crawler-user-agents $(node -p "require('$pkg/package.json').version") copied into shared/bots"
-go test ./shared/bots/
+cp "$pkg/crawler-user-agents.json" shared/domain/bots/crawler-user-agents.json
+cp "$pkg/LICENSE" shared/domain/bots/crawler-user-agents.LICENSE
+echo "crawler-user-agents $(node -p "require('$pkg/package.json').version") copied into shared/domain/bots"
+go test ./shared/domain/bots/

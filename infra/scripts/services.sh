@@ -3,7 +3,7 @@
 # stripe-mock, GoAWS) on free ports, and installs the Lambda runtime
 # emulator, for running one package's tests by hand:
 #   infra/scripts/services.sh /tmp/svc.env &   # then
-#   . /tmp/svc.env && go test ./shared/webhooks/
+#   . /tmp/svc.env && go test ./shared/handlers/checkout/webhooks/
 # It writes their variables to FILE and runs until it is stopped.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

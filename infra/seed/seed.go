@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/tallyhq/tally/shared/ledger"
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/adapters/store"
+	"github.com/tallyhq/tally/shared/domain/ledger"
 )
 
 // Month writes n referral entries for an affiliate from the start of month

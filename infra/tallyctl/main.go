@@ -22,9 +22,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tallyhq/tally/infra/sam"
+	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/program"
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/domain/program"
 )
 
 const usage = `tallyctl administers a Tally table.

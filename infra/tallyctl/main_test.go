@@ -13,7 +13,7 @@ import (
 
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/dynamotest"
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/adapters/store"
 )
 
 func TestHelp(t *testing.T) {

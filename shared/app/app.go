@@ -21,12 +21,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/tallyhq/tally/shared/clicktoken"
-	"github.com/tallyhq/tally/shared/mail"
-	"github.com/tallyhq/tally/shared/program"
-	"github.com/tallyhq/tally/shared/session"
-	"github.com/tallyhq/tally/shared/store"
-	"github.com/tallyhq/tally/shared/webhooksig"
+	"github.com/tallyhq/tally/shared/adapters/mail"
+	"github.com/tallyhq/tally/shared/adapters/store"
+	"github.com/tallyhq/tally/shared/domain/clicktoken"
+	"github.com/tallyhq/tally/shared/domain/program"
+	"github.com/tallyhq/tally/shared/domain/session"
+	"github.com/tallyhq/tally/shared/domain/webhooksig"
 )
 
 // Deps is what handlers are built from.

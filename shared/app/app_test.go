@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tallyhq/tally/shared/mail"
+	"github.com/tallyhq/tally/shared/adapters/mail"
 )
 
 const strongKey = "Xk3p9QwZr7Lm2NvB8cTy4HdJ6sFa1GeU"

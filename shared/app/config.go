@@ -7,10 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tallyhq/tally/shared/clicktoken"
-	"github.com/tallyhq/tally/shared/secrets"
-	"github.com/tallyhq/tally/shared/session"
-	"github.com/tallyhq/tally/shared/webhooksig"
+	"github.com/tallyhq/tally/shared/domain/clicktoken"
+	"github.com/tallyhq/tally/shared/domain/secrets"
+	"github.com/tallyhq/tally/shared/domain/session"
+	"github.com/tallyhq/tally/shared/domain/webhooksig"
 )
 
 // Config is every setting a function reads from its environment. Functions

@@ -15,20 +15,20 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/tallyhq/tally/shared/admin"
-	"github.com/tallyhq/tally/shared/apigw"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/auth"
-	"github.com/tallyhq/tally/shared/checkoutevents"
-	"github.com/tallyhq/tally/shared/clicks"
-	"github.com/tallyhq/tally/shared/login"
-	"github.com/tallyhq/tally/shared/notify"
-	"github.com/tallyhq/tally/shared/portal"
-	"github.com/tallyhq/tally/shared/reports"
-	"github.com/tallyhq/tally/shared/shopifyhook"
-	"github.com/tallyhq/tally/shared/snippet"
-	"github.com/tallyhq/tally/shared/stripehook"
-	"github.com/tallyhq/tally/shared/webhooks"
+	"github.com/tallyhq/tally/shared/handlers/affiliate/reports"
+	"github.com/tallyhq/tally/shared/handlers/background/notify"
+	"github.com/tallyhq/tally/shared/handlers/checkout/shopifyhook"
+	"github.com/tallyhq/tally/shared/handlers/checkout/stripehook"
+	"github.com/tallyhq/tally/shared/handlers/checkout/webhooks"
+	"github.com/tallyhq/tally/shared/handlers/owner/admin"
+	"github.com/tallyhq/tally/shared/handlers/owner/checkoutevents"
+	"github.com/tallyhq/tally/shared/handlers/public/clicks"
+	"github.com/tallyhq/tally/shared/handlers/public/login"
+	"github.com/tallyhq/tally/shared/handlers/public/snippet"
+	"github.com/tallyhq/tally/shared/web/apigw"
+	"github.com/tallyhq/tally/shared/web/auth"
+	"github.com/tallyhq/tally/shared/web/portal"
 )
 
 // Function is one Lambda of template.yaml. Exactly one constructor is set,
@@ -144,7 +144,7 @@ func (f Function) Trigger() Trigger {
 }
 
 // Constructor is the package path and name of the constructor main.go
-// starts: ("github.com/tallyhq/tally/shared/clicks", "Long").
+// starts: ("github.com/tallyhq/tally/shared/handlers/public/clicks", "Long").
 func (f Function) Constructor() (pkg, name string) {
 	var fn any
 	switch f.Trigger() {

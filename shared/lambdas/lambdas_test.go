@@ -48,7 +48,7 @@ func TestEveryFunctionHasOneTriggerAndItsOwnFolder(t *testing.T) {
 
 func TestConstructorIsNamedFromItsFunction(t *testing.T) {
 	f, _ := Find("ClickLongFunction")
-	if pkg, name := f.Constructor(); pkg != "github.com/tallyhq/tally/shared/clicks" || name != "Long" {
+	if pkg, name := f.Constructor(); pkg != "github.com/tallyhq/tally/shared/handlers/public/clicks" || name != "Long" {
 		t.Errorf("Constructor() = %s, %s", pkg, name)
 	}
 	if pkg, _ := (Function{}).Constructor(); pkg != "" {

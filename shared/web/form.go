@@ -5,9 +5,9 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/tallyhq/tally/shared/apigw"
-	"github.com/tallyhq/tally/shared/csrf"
-	"github.com/tallyhq/tally/shared/fault"
+	"github.com/tallyhq/tally/shared/domain/fault"
+	"github.com/tallyhq/tally/shared/web/apigw"
+	"github.com/tallyhq/tally/shared/web/csrf"
 )
 
 // formRule is how one audience's forms are checked: the most a form may

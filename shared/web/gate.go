@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/tallyhq/tally/shared/apierr"
-	"github.com/tallyhq/tally/shared/apigw"
-	"github.com/tallyhq/tally/shared/auth"
-	"github.com/tallyhq/tally/shared/store"
+	"github.com/tallyhq/tally/shared/adapters/store"
+	"github.com/tallyhq/tally/shared/web/apierr"
+	"github.com/tallyhq/tally/shared/web/apigw"
+	"github.com/tallyhq/tally/shared/web/auth"
 )
 
 // Owner serves an owner route (/admin/*, wherever its handler lives): a

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tallyhq/tally/shared/apigw"
-	"github.com/tallyhq/tally/shared/portal"
+	"github.com/tallyhq/tally/shared/web/apigw"
+	"github.com/tallyhq/tally/shared/web/portal"
 )
 
 func page(t *testing.T, name string, body any) (apigw.Response, string) {

@@ -4,9 +4,9 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/tallyhq/tally/shared/apierr"
-	"github.com/tallyhq/tally/shared/apigw"
-	"github.com/tallyhq/tally/shared/portal"
+	"github.com/tallyhq/tally/shared/web/apierr"
+	"github.com/tallyhq/tally/shared/web/apigw"
+	"github.com/tallyhq/tally/shared/web/portal"
 )
 
 // Problem answers an owner's failed form or page as a page: what went

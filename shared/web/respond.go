@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/tallyhq/tally/shared/apigw"
-	"github.com/tallyhq/tally/shared/portal"
+	"github.com/tallyhq/tally/shared/web/apigw"
+	"github.com/tallyhq/tally/shared/web/portal"
 )
 
 // pageHeaders are sent with every page and redirect: nothing from another

@@ -13,9 +13,9 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/tallyhq/tally/shared/apigw"
-	"github.com/tallyhq/tally/shared/auth"
-	"github.com/tallyhq/tally/shared/program"
+	"github.com/tallyhq/tally/shared/domain/program"
+	"github.com/tallyhq/tally/shared/web/apigw"
+	"github.com/tallyhq/tally/shared/web/auth"
 )
 
 // Format is how a request is answered.

@@ -12,7 +12,7 @@
 //
 // The list names each mutant as
 //
-//   - `shared/money/money.go:52:12` CONDITIONALS_BOUNDARY `neg := (a < 0) != (b < 0)`: why
+//   - `shared/domain/money/money.go:52:12` CONDITIONALS_BOUNDARY `neg := (a < 0) != (b < 0)`: why
 //
 // and a mutant matches it by file, column, mutator and the text of its
 // source line, not by line number, so code added above it does not make it
@@ -47,7 +47,7 @@ type result struct {
 
 // mutant is one mutant that survived: it lived, or no test ran it.
 type mutant struct {
-	File   string // from the module root: shared/money/money.go
+	File   string // from the module root: shared/domain/money/money.go
 	Line   int
 	Column int
 	Type   string
@@ -237,7 +237,7 @@ func main() {
 			fmt.Fprintf(os.Stderr, "mutationcheck: %s.json: %v\n", pkg, err)
 			os.Exit(2)
 		}
-		c, survivors := tally("shared/"+pkg, r, source)
+		c, survivors := tally("shared/domain/"+pkg, r, source)
 		if *again {
 			c, survivors = rerunNotCovered(copyDir, c, survivors, *timeout)
 		}
@@ -247,9 +247,9 @@ func main() {
 		total.TimedOut += c.TimedOut
 		total.NotCovered += c.NotCovered
 		total.NotViable += c.NotViable
-		fmt.Printf("%-24s %6d %6d %9d %11d %10d %8.2f%%\n", "shared/"+pkg, c.Killed, c.Lived, c.TimedOut, c.NotCovered, c.NotViable, c.Efficacy())
+		fmt.Printf("%-24s %6d %6d %9d %11d %10d %8.2f%%\n", "shared/domain/"+pkg, c.Killed, c.Lived, c.TimedOut, c.NotCovered, c.NotViable, c.Efficacy())
 		if floor, ok := floors[pkg]; ok && c.Efficacy() < floor {
-			fmt.Printf("FAIL shared/%s: efficacy %.2f%% is under its floor of %.2f%%\n", pkg, c.Efficacy(), floor)
+			fmt.Printf("FAIL shared/domain/%s: efficacy %.2f%% is under its floor of %.2f%%\n", pkg, c.Efficacy(), floor)
 			failed = true
 		}
 	}

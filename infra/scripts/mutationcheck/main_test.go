@@ -8,9 +8,9 @@ import (
 )
 
 const list = "# Testing\n\n" +
-	"- `shared/money/money.go:52:12` CONDITIONALS_BOUNDARY `neg := (a < 0) != (b < 0)`: a 0 product has no sign.\n" +
-	"- `shared/money/money.go:77:7` CONDITIONALS_BOUNDARY `if x < 0 {`: -0 is 0.\n" +
-	"Not an entry: `shared/money/money.go:1:1` ARITHMETIC_BASE `x`: prose.\n"
+	"- `shared/domain/money/money.go:52:12` CONDITIONALS_BOUNDARY `neg := (a < 0) != (b < 0)`: a 0 product has no sign.\n" +
+	"- `shared/domain/money/money.go:77:7` CONDITIONALS_BOUNDARY `if x < 0 {`: -0 is 0.\n" +
+	"Not an entry: `shared/domain/money/money.go:1:1` ARITHMETIC_BASE `x`: prose.\n"
 
 const results = `{"files": [{"file_name": "money.go", "mutations": [
  {"type": "CONDITIONALS_BOUNDARY", "status": "LIVED", "line": 60, "column": 12},
@@ -36,7 +36,7 @@ func TestListedMutantsMatchByTextNotLineAndUnlistedOnesAreReported(t *testing.T)
 	if err := json.Unmarshal([]byte(results), &r); err != nil {
 		t.Fatal(err)
 	}
-	c, survivors := tally("shared/money", r, source)
+	c, survivors := tally("shared/domain/money", r, source)
 	if want := (counts{Killed: 1, Lived: 2, TimedOut: 1, NotCovered: 1}); c != want {
 		t.Errorf("counts %+v, want %+v", c, want)
 	}
@@ -49,8 +49,8 @@ func TestListedMutantsMatchByTextNotLineAndUnlistedOnesAreReported(t *testing.T)
 		got = append(got, m.String())
 	}
 	want := []string{
-		"shared/money/money.go:60:23 CONDITIONALS_BOUNDARY LIVED `neg := (a < 0) != (b < 0)`",
-		"shared/money/money.go:62:9 INVERT_LOGICAL NOT COVERED `if a && b {`",
+		"shared/domain/money/money.go:60:23 CONDITIONALS_BOUNDARY LIVED `neg := (a < 0) != (b < 0)`",
+		"shared/domain/money/money.go:62:9 INVERT_LOGICAL NOT COVERED `if a && b {`",
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("unlisted\n%q\nwant\n%q", got, want)
@@ -62,7 +62,7 @@ func TestListedMutantsMatchByTextNotLineAndUnlistedOnesAreReported(t *testing.T)
 
 func TestAChangedLineIsNoLongerListed(t *testing.T) {
 	l := parseList(list)
-	m := mutant{File: "shared/money/money.go", Line: 52, Column: 12, Type: "CONDITIONALS_BOUNDARY", Code: "neg := (a <= 0) != (b < 0)"}
+	m := mutant{File: "shared/domain/money/money.go", Line: 52, Column: 12, Type: "CONDITIONALS_BOUNDARY", Code: "neg := (a <= 0) != (b < 0)"}
 	if missing, _ := unlisted([]mutant{m}, l); len(missing) != 1 {
 		t.Errorf("a mutant on a changed line counted as listed")
 	}

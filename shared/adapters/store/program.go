@@ -1,0 +1,372 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tallyhq/tally/shared/domain/program"
+)
+
+// programItem wraps an entity of the program partition with its position in
+// the file, since program order matters ("first enrolled event").
+type programItem struct {
+	Kind string `json:"entity"` // not "kind": products have a kind of their own
+	Pos  int    `json:"pos"`
+}
+
+// LoadProgram reads the whole program partition in one paginated Query and
+// returns the indexed program and its version (empty when none is loaded).
+func (s *Store) LoadProgram(ctx context.Context) (*program.Program, string, error) {
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": attrS(programPK)},
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("load program: %w", err)
+	}
+	p := &program.Program{}
+	var version string
+	type posd struct {
+		pos  int
+		item map[string]types.AttributeValue
+	}
+	byKind := map[string][]posd{}
+	for _, it := range items {
+		var h programItem
+		if err := unmarshal(it, &h); err != nil {
+			return nil, "", err
+		}
+		if h.Kind == "meta" {
+			var m struct {
+				Version string `json:"version"`
+			}
+			if err := unmarshal(it, p); err != nil {
+				return nil, "", err
+			}
+			if err := unmarshal(it, &m); err != nil {
+				return nil, "", err
+			}
+			version = m.Version
+			continue
+		}
+		byKind[h.Kind] = append(byKind[h.Kind], posd{h.Pos, it})
+	}
+	if version == "" {
+		return nil, "", nil
+	}
+	for _, list := range byKind {
+		sort.Slice(list, func(i, j int) bool { return list[i].pos < list[j].pos })
+	}
+	decode := func(kind string, each func(map[string]types.AttributeValue) error) error {
+		for _, x := range byKind[kind] {
+			if err := each(x.item); err != nil {
+				return fmt.Errorf("load program %s: %w", kind, err)
+			}
+		}
+		return nil
+	}
+	err = decode("event", func(it map[string]types.AttributeValue) error {
+		var v program.Event
+		err := unmarshal(it, &v)
+		p.Events = append(p.Events, v)
+		return err
+	})
+	if err == nil {
+		err = decode("product", func(it map[string]types.AttributeValue) error {
+			var v program.Product
+			err := unmarshal(it, &v)
+			p.Products = append(p.Products, v)
+			return err
+		})
+	}
+	if err == nil {
+		err = decode("plan", func(it map[string]types.AttributeValue) error {
+			var v program.Plan
+			err := unmarshal(it, &v)
+			p.Plans = append(p.Plans, v)
+			return err
+		})
+	}
+	if err == nil {
+		err = decode("affiliate", func(it map[string]types.AttributeValue) error {
+			var v program.Affiliate
+			err := unmarshal(it, &v)
+			p.Affiliates = append(p.Affiliates, v)
+			return err
+		})
+	}
+	if err == nil {
+		err = decode("former", func(it map[string]types.AttributeValue) error {
+			var v program.Affiliate
+			err := unmarshal(it, &v)
+			p.Former = append(p.Former, v)
+			return err
+		})
+	}
+	if err == nil {
+		err = decode("owner", func(it map[string]types.AttributeValue) error {
+			var v program.Owner
+			err := unmarshal(it, &v)
+			p.Owners = append(p.Owners, v)
+			return err
+		})
+	}
+	if err == nil {
+		err = decode("link", func(it map[string]types.AttributeValue) error {
+			var v program.Link
+			err := unmarshal(it, &v)
+			p.Links = append(p.Links, v)
+			return err
+		})
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if err := p.Index(); err != nil {
+		return nil, "", err
+	}
+	return p, version, nil
+}
+
+// ProgramVersion reads only the version of the loaded program (one small
+// GetItem), so caches can tell cheaply whether to reload.
+func (s *Store) ProgramVersion(ctx context.Context) (string, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:            aws.String(s.Table),
+		Key:                  programMetaKey().av(),
+		ProjectionExpression: aws.String("version"),
+	})
+	if err != nil {
+		return "", err
+	}
+	var m struct {
+		Version string `json:"version"`
+	}
+	err = unmarshal(out.Item, &m)
+	return m.Version, err
+}
+
+// SaveProgram writes a validated program: every entity, a short code for every
+// enrollment that has none (codes never change), the hashes of the file's API
+// keys (dropping those the file no longer has), and the version last, so a
+// reader never sees a version whose items are not all written.
+func (s *Store) SaveProgram(ctx context.Context, p *program.Program, now time.Time) (string, error) {
+	old, _, err := s.LoadProgram(ctx)
+	if err != nil {
+		return "", err
+	}
+	links := map[[2]string]program.Link{}
+	if old != nil {
+		for _, l := range old.Links {
+			links[[2]string{l.Event, l.Affiliate}] = l
+		}
+	}
+	for _, a := range p.Affiliates {
+		for _, ev := range a.Events {
+			if _, ok := links[[2]string{ev, a.Code}]; ok {
+				continue
+			}
+			code, err := s.reserveShortCode(ctx, ev, a.Code)
+			if err != nil {
+				return "", err
+			}
+			links[[2]string{ev, a.Code}] = program.Link{Event: ev, Affiliate: a.Code, Code: code}
+		}
+	}
+	p.Links = p.Links[:0]
+	for _, l := range links {
+		p.Links = append(p.Links, l)
+	}
+	sort.Slice(p.Links, func(i, j int) bool {
+		return p.Links[i].Affiliate+"#"+p.Links[i].Event < p.Links[j].Affiliate+"#"+p.Links[j].Event
+	})
+	p.IndexLinks()
+
+	var puts []map[string]types.AttributeValue
+	keep := map[string]bool{programMetaKey().SK: true}
+	add := func(k Key, kind string, pos int, v any) error {
+		attrs, err := marshal(v)
+		if err != nil {
+			return err
+		}
+		attrs["entity"] = attrS(kind)
+		attrs["pos"] = attrN(int64(pos))
+		puts = append(puts, k.item(attrs))
+		keep[k.SK] = true
+		return nil
+	}
+	for i, e := range p.Events {
+		if err := add(eventKey(e.Slug), "event", i, e); err != nil {
+			return "", err
+		}
+	}
+	for i, x := range p.Products {
+		if err := add(productKey(x.SKU), "product", i, x); err != nil {
+			return "", err
+		}
+	}
+	for i, x := range p.Plans {
+		if err := add(planKey(x.ID), "plan", i, x); err != nil {
+			return "", err
+		}
+	}
+	for i, x := range p.Affiliates {
+		if err := add(affiliateKey(x.Code), "affiliate", i, x); err != nil {
+			return "", err
+		}
+	}
+	// Affiliates the new file removed stay as former ones, inactive and
+	// enrolled nowhere, so balances and payouts still pay what they are owed.
+	p.Former = nil
+	if old != nil {
+		inFile := map[string]bool{}
+		for _, a := range p.Affiliates {
+			inFile[a.Code] = true
+		}
+		for _, x := range old.Payees() {
+			if inFile[x.Code] {
+				continue
+			}
+			x.Active, x.Events, x.APIKey = new(false), nil, ""
+			if err := add(affiliateKey(x.Code), "former", len(p.Former), x); err != nil {
+				return "", err
+			}
+			p.Former = append(p.Former, x)
+		}
+	}
+	for i, x := range p.Owners {
+		if err := add(ownerKey(x.Name), "owner", i, x); err != nil {
+			return "", err
+		}
+	}
+	for i, l := range p.Links {
+		if err := add(linkKey(l.Event, l.Affiliate), "link", i, l); err != nil {
+			return "", err
+		}
+	}
+
+	// API keys named in the file; those of the previous file that are gone
+	// are deleted, keys issued by the CLI are left alone.
+	fileKeys := map[string]map[string]types.AttributeValue{}
+	for _, a := range p.Affiliates {
+		if a.APIKey != "" {
+			fileKeys[HashKey(a.APIKey)] = apiKeyItem(HashKey(a.APIKey), RoleAffiliate, a.Code, "program", now)
+		}
+	}
+	for _, o := range p.Owners {
+		if o.APIKey != "" {
+			fileKeys[HashKey(o.APIKey)] = apiKeyItem(HashKey(o.APIKey), RoleOwner, o.Name, "program", now)
+		}
+	}
+	var deletes []Key
+	oldMeta, err := s.get(ctx, programMetaKey())
+	if err != nil {
+		return "", err
+	}
+	var prev struct {
+		KeyHashes []string `json:"key_hashes"`
+	}
+	if oldMeta != nil {
+		if err := unmarshal(oldMeta, &prev); err != nil {
+			return "", err
+		}
+	}
+	for _, h := range prev.KeyHashes {
+		if _, still := fileKeys[h]; !still {
+			deletes = append(deletes, apiKeyKey(h))
+		}
+	}
+	hashes := make([]string, 0, len(fileKeys))
+	for h, it := range fileKeys {
+		hashes = append(hashes, h)
+		puts = append(puts, it)
+	}
+	sort.Strings(hashes)
+
+	// Entities the new file dropped.
+	if old != nil {
+		items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+			KeyConditionExpression:    aws.String("PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": attrS(programPK)},
+			ProjectionExpression:      aws.String("PK, SK"),
+			ConsistentRead:            aws.Bool(true),
+		})
+		if err != nil {
+			return "", err
+		}
+		for _, it := range items {
+			var k struct{ PK, SK string }
+			if err := unmarshal(it, &k); err != nil {
+				return "", err
+			}
+			if !keep[k.SK] {
+				deletes = append(deletes, Key{k.PK, k.SK})
+			}
+		}
+	}
+	if err := s.batchWrite(ctx, puts, deletes); err != nil {
+		return "", err
+	}
+
+	version, err := programVersion(p)
+	if err != nil {
+		return "", err
+	}
+	meta, err := marshal(p)
+	if err != nil {
+		return "", err
+	}
+	meta["entity"] = attrS("meta")
+	meta["version"] = attrS(version)
+	meta["loaded_at"] = attrS(now.UTC().Format(time.RFC3339))
+	if len(hashes) > 0 {
+		meta["key_hashes"] = &types.AttributeValueMemberSS{Value: hashes}
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: programMetaKey().item(meta)})
+	return version, err
+}
+
+// programVersion is a digest of everything loaded, so any change is a new
+// version.
+func programVersion(p *program.Program) (string, error) {
+	b, err := json.Marshal(struct {
+		P  *program.Program
+		E  []program.Event
+		Pr []program.Product
+		Pl []program.Plan
+		A  []program.Affiliate
+		O  []program.Owner
+		L  []program.Link
+		K  []string
+	}{p, p.Events, p.Products, p.Plans, p.Affiliates, p.Owners, p.Links, keyHashes(p)})
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8]), nil
+}
+
+func keyHashes(p *program.Program) []string {
+	var hs []string
+	for _, a := range p.Affiliates {
+		if a.APIKey != "" {
+			hs = append(hs, a.Code+"="+HashKey(a.APIKey))
+		}
+	}
+	for _, o := range p.Owners {
+		if o.APIKey != "" {
+			hs = append(hs, o.Name+"="+HashKey(o.APIKey))
+		}
+	}
+	return hs
+}

@@ -1,0 +1,154 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	streams "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/tallyhq/tally/shared/domain/ledger"
+)
+
+// Change is one change of the table as its stream shows it, the same
+// whether it comes from a Lambda event or from polling a stream, with the
+// item decoded into what it is. At most one of Entry, Txn, OptIn and Payout
+// is set; none for the items nobody is told about.
+type Change struct {
+	Op       string    // INSERT, MODIFY, REMOVE
+	Sequence string    // the stream's sequence number
+	At       time.Time // ApproximateCreationDateTime
+	Key      Key       // the item's key: what a change's identity derives from
+
+	Entry  *ledger.Entry // a ledger entry as it is now
+	Txn    *Txn          // an order's or a refund's record as written
+	OptIn  *Txn          // an opt-in's record as written
+	Payout *PayoutStatus // a payout's record
+
+	// Err says the item could not be decoded; the change means nothing then.
+	Err error
+}
+
+// PayoutStatus is a payout's status before and after a change ("" when its
+// record has no such image).
+type PayoutStatus struct {
+	ID       string
+	Old, New string
+}
+
+// ChangeFromLambda is a record of the DynamoDB event Lambda passes a stream
+// consumer.
+func ChangeFromLambda(r events.DynamoDBEventRecord) (Change, error) {
+	var keys, nw, old map[string]types.AttributeValue
+	var err error
+	if keys, err = lambdaMap(r.Change.Keys); err == nil {
+		if nw, err = lambdaMap(r.Change.NewImage); err == nil {
+			old, err = lambdaMap(r.Change.OldImage)
+		}
+	}
+	c := decodeChange(r.EventName, r.Change.SequenceNumber, r.Change.ApproximateCreationDateTime.UTC(), keys, nw, old)
+	return c, err
+}
+
+// ChangeFromStreams is a record read from the DynamoDB Streams API
+// (DynamoDB Local's stream, in the dev server and tests).
+func ChangeFromStreams(r streams.Record) (Change, error) {
+	if r.Dynamodb == nil {
+		return Change{Op: string(r.EventName)}, fmt.Errorf("stream record without dynamodb data")
+	}
+	var keys, nw, old map[string]types.AttributeValue
+	var err error
+	if keys, err = attributevalue.FromDynamoDBStreamsMap(r.Dynamodb.Keys); err == nil {
+		if nw, err = attributevalue.FromDynamoDBStreamsMap(r.Dynamodb.NewImage); err == nil {
+			old, err = attributevalue.FromDynamoDBStreamsMap(r.Dynamodb.OldImage)
+		}
+	}
+	c := decodeChange(string(r.EventName), aws.ToString(r.Dynamodb.SequenceNumber), aws.ToTime(r.Dynamodb.ApproximateCreationDateTime).UTC(), keys, nw, old)
+	return c, err
+}
+
+// decodeChange reads what the changed item is from its key.
+func decodeChange(op, seq string, at time.Time, keys, nw, old map[string]types.AttributeValue) Change {
+	k := Key{str(keys[attrPK]), str(keys[attrSK])}
+	c := Change{Op: op, Sequence: seq, At: at, Key: k}
+	switch {
+	case nw != nil && strings.HasPrefix(k.PK, affPrefix) && strings.HasPrefix(k.SK, entryPrefix):
+		var e ledger.Entry
+		if err := unmarshal(nw, &e); err != nil {
+			c.Err = fmt.Errorf("entry %s: %w", k.SK, err)
+			return c
+		}
+		c.Entry = &e
+	case nw != nil && (strings.HasPrefix(k.PK, txnPrefix) || strings.HasPrefix(k.PK, optInPrefix)):
+		var t Txn
+		if err := unmarshal(nw, &t); err != nil {
+			c.Err = fmt.Errorf("%s: %w", k.PK, err)
+			return c
+		}
+		if strings.HasPrefix(k.PK, txnPrefix) {
+			c.Txn = &t
+		} else {
+			c.OptIn = &t
+		}
+	case k.PK == payoutsPK:
+		c.Payout = &PayoutStatus{ID: k.SK, Old: str(old["status"]), New: str(nw["status"])}
+	}
+	return c
+}
+
+func lambdaMap(m map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+	if m == nil {
+		return nil, nil
+	}
+	out := make(map[string]types.AttributeValue, len(m))
+	for k, v := range m {
+		av, err := lambdaValue(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		out[k] = av
+	}
+	return out, nil
+}
+
+func lambdaValue(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
+	switch v.DataType() {
+	case events.DataTypeString:
+		return &types.AttributeValueMemberS{Value: v.String()}, nil
+	case events.DataTypeNumber:
+		return &types.AttributeValueMemberN{Value: v.Number()}, nil
+	case events.DataTypeBoolean:
+		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
+	case events.DataTypeNull:
+		return &types.AttributeValueMemberNULL{Value: true}, nil
+	case events.DataTypeBinary:
+		return &types.AttributeValueMemberB{Value: v.Binary()}, nil
+	case events.DataTypeStringSet:
+		return &types.AttributeValueMemberSS{Value: v.StringSet()}, nil
+	case events.DataTypeNumberSet:
+		return &types.AttributeValueMemberNS{Value: v.NumberSet()}, nil
+	case events.DataTypeBinarySet:
+		return &types.AttributeValueMemberBS{Value: v.BinarySet()}, nil
+	case events.DataTypeList:
+		var l []types.AttributeValue
+		for _, e := range v.List() {
+			av, err := lambdaValue(e)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, av)
+		}
+		return &types.AttributeValueMemberL{Value: l}, nil
+	case events.DataTypeMap:
+		m, err := lambdaMap(v.Map())
+		if err != nil {
+			return nil, err
+		}
+		return &types.AttributeValueMemberM{Value: m}, nil
+	}
+	return nil, fmt.Errorf("attribute of unknown type %d", v.DataType())
+}

@@ -1,0 +1,222 @@
+// Package attribution decides who referred an opt-in or an order (SPEC
+// section 4), as one pure function: from the program, what the webhook says
+// (a click token, a named affiliate, its time) and the contact's current
+// touch, to the referral, the contact's next touch and the warnings. The
+// handlers read the contact, call Decide and write what it returns.
+package attribution
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tallyhq/tally/shared/domain/clicktoken"
+	"github.com/tallyhq/tally/shared/domain/ledger"
+	"github.com/tallyhq/tally/shared/domain/program"
+)
+
+// Skew is how far a touch may be dated after the webhook it is compared
+// with and still count as before it: the click's server and the sender's
+// clock may disagree by this much. It is the one rule wherever a touch's
+// time meets a webhook's occurred_at (a click token in the payload, or the
+// contact's stored touch), so an opt-in and an order at the same instant
+// always agree on who referred the person.
+const Skew = 5 * time.Minute
+
+// Touch is what attributes a person to an affiliate: a click or an opt-in
+// through one of their links.
+type Touch struct {
+	Affiliate string    `json:"affiliate"`
+	Event     string    `json:"event"`         // the event of the link
+	At        time.Time `json:"at"`            // when the click or opt-in happened
+	Via       string    `json:"via"`           // click or optin
+	Sub       string    `json:"sub,omitempty"` // the link's channel tag, if any
+}
+
+// Contact is who a person is attributed to, as recorded: their touch, and
+// the version of the record, so a change is written only over the one read.
+type Contact struct {
+	Affiliate string    `json:"affiliate"`
+	Event     string    `json:"event"`
+	At        time.Time `json:"at"`
+	Via       string    `json:"via"`
+	Sub       string    `json:"sub,omitempty"` // the channel tag of the link that attributed them
+	Version   int64     `json:"version"`
+}
+
+// Touch kinds.
+const (
+	ViaClick = "click"
+	ViaOptIn = "optin"
+)
+
+// Kind is what a webhook reports.
+type Kind int
+
+// Webhook kinds: they differ in what a named affiliate does (an opt-in's
+// touches the contact, an order's only refers the order) and in which of
+// their events the webhook counts on.
+const (
+	OptIn Kind = iota
+	Order
+)
+
+// Evidence is everything a webhook tells about who referred it.
+type Evidence struct {
+	Kind      Kind
+	At        time.Time // the webhook's occurred_at
+	Click     string    // a click token; "" for none
+	Affiliate string    // the affiliate the webhook names; "" for none
+	Event     string    // an opt-in's event
+	SKUs      []string  // an order's lines, in order
+	Current   *Touch    // the contact's attribution now; nil for none
+}
+
+// Referral is who referred an opt-in or an order, and how; Affiliate ""
+// is nobody. The webhook counts on LinkEvent's link.
+type Referral struct {
+	Affiliate string
+	LinkEvent string // the event of the link the person came in on
+	Via       string // ledger.ViaClick, ViaAffiliate or ViaContact
+	Sub       string // the channel tag of the link, "" for none
+}
+
+// Decision is what Decide returns.
+type Decision struct {
+	Referral Referral
+	Next     *Touch // the contact's new attribution; nil when it does not change
+	Owner    string // whom a touched contact belongs to afterwards (an opt-in's attributed_to); "" when untouched
+	Warnings []string
+}
+
+// Decide works out who referred a webhook:
+//   - a valid click token wins (valid: its signature holds, it is dated no
+//     more than Skew after At and no more than cookie_days before it, and its
+//     affiliate is active and enrolled in its event);
+//   - else the named affiliate, when active and enrolled in some event;
+//   - else (orders only) the contact's current touch, while it lasts and when
+//     dated no more than Skew after At, and its affiliate is still active and
+//     enrolled in its event;
+//   - else nobody.
+//
+// A click touches the contact, and so does an opt-in's named affiliate;
+// Apply decides whether the touch changes the contact's attribution. An
+// invalid click or an unusable named affiliate is a warning, never an error.
+func Decide(p *program.Program, keys *clicktoken.Keys, ev Evidence) Decision {
+	var d Decision
+	var touch *Touch
+	if ev.Click != "" {
+		if c, why := ValidClick(p, keys, ev.Click, ev.At); why == "" {
+			d.Referral = Referral{Affiliate: c.Affiliate, LinkEvent: c.Event, Via: ledger.ViaClick, Sub: c.Sub}
+			touch = &Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: ViaClick, Sub: c.Sub}
+		} else {
+			d.Warnings = append(d.Warnings, why)
+		}
+	}
+	if d.Referral.Affiliate == "" && ev.Affiliate != "" {
+		a, ok := p.Affiliate(ev.Affiliate)
+		switch {
+		case !ok || !a.IsActive():
+			d.Warnings = append(d.Warnings, fmt.Sprintf("affiliate %q is unknown or inactive (ignored)", ev.Affiliate))
+		case len(a.Events) == 0:
+			d.Warnings = append(d.Warnings, fmt.Sprintf("affiliate %q is enrolled in no event (ignored)", ev.Affiliate))
+		default:
+			d.Referral = Referral{Affiliate: a.Code, LinkEvent: namedEvent(p, a, ev), Via: ledger.ViaAffiliate}
+			if ev.Kind == OptIn {
+				touch = &Touch{Affiliate: a.Code, Event: d.Referral.LinkEvent, At: ev.At, Via: ViaOptIn}
+			}
+		}
+	}
+	if d.Referral.Affiliate == "" && ev.Kind == Order && Holds(p, ev.Current, ev.At) {
+		d.Referral = Referral{Affiliate: ev.Current.Affiliate, LinkEvent: ev.Current.Event, Via: ledger.ViaContact, Sub: ev.Current.Sub}
+	}
+	if touch == nil {
+		return d
+	}
+	next, changed := Apply(p, ev.Current, *touch)
+	if changed {
+		d.Next = next
+	}
+	d.Owner = next.Affiliate
+	return d
+}
+
+// namedEvent is the event a webhook that only names the affiliate counts
+// on. An opt-in: its event when they are enrolled in it. An order: the first
+// line whose product belongs to an event they are enrolled in. Else their
+// first enrolled event (program order), so every counted webhook has a row.
+func namedEvent(p *program.Program, a *program.Affiliate, ev Evidence) string {
+	if ev.Kind == OptIn && a.EnrolledIn(ev.Event) {
+		return ev.Event
+	}
+	if ev.Kind == Order {
+		for _, sku := range ev.SKUs {
+			if prod, ok := p.Product(sku); ok && a.EnrolledIn(prod.Event) {
+				return prod.Event
+			}
+		}
+	}
+	return a.Events[0]
+}
+
+// precedes says whether a touch dated touchAt counts as before a webhook
+// at at: it may be up to Skew later.
+func precedes(touchAt, at time.Time) bool { return !touchAt.After(at.Add(Skew)) }
+
+// Lasts says whether a touch still attributes at t: cookie_days counted from
+// the touch.
+func (t *Touch) Lasts(p *program.Program, at time.Time) bool {
+	return t != nil && !at.After(t.At.Add(p.CookieWindow()))
+}
+
+// Holds says whether a contact's touch refers a webhook at at: it lasts,
+// precedes at (within Skew), and its affiliate is still active and enrolled
+// in the touch's event, the same test a click token passes.
+func Holds(p *program.Program, t *Touch, at time.Time) bool {
+	if t == nil || !t.Lasts(p, at) || !precedes(t.At, at) {
+		return false
+	}
+	a, ok := p.Affiliate(t.Affiliate)
+	return ok && a.IsActive() && a.EnrolledIn(t.Event)
+}
+
+// Apply returns the contact's attribution after a new touch. First touch
+// keeps an attribution that still lasts; once it has lapsed a new touch
+// claims the person. Last touch takes the newer of the two (a late webhook
+// about an older click does not undo a newer one).
+func Apply(p *program.Program, current *Touch, t Touch) (next *Touch, changed bool) {
+	if current == nil {
+		return &t, true
+	}
+	if p.Attribution == program.LastTouch {
+		if t.At.Before(current.At) {
+			return current, false
+		}
+		return &t, *current != t
+	}
+	if current.Lasts(p, t.At) {
+		return current, false
+	}
+	return &t, true
+}
+
+// ValidClick checks a click token for a webhook about something that
+// happened at `at`: its signature, its age (at most cookie_days, and dated
+// no more than Skew after at) and that its affiliate is still active and
+// enrolled in its event. The reason is "" when it is valid.
+func ValidClick(p *program.Program, keys *clicktoken.Keys, token string, at time.Time) (clicktoken.Claims, string) {
+	c, err := keys.Verify(token)
+	if err != nil {
+		return c, "click token is not valid (ignored)"
+	}
+	if !precedes(c.At, at) {
+		return c, "click token is dated after the event it came with (ignored)"
+	}
+	if at.Sub(c.At) > p.CookieWindow() {
+		return c, "click token is older than cookie_days (ignored)"
+	}
+	a, ok := p.Affiliate(c.Affiliate)
+	if !ok || !a.IsActive() || !a.EnrolledIn(c.Event) {
+		return c, "click token's affiliate is no longer enrolled in its event (ignored)"
+	}
+	return c, ""
+}

@@ -1,0 +1,133 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/tallyhq/tally/shared/domain/paying"
+	"github.com/tallyhq/tally/shared/domain/payout"
+	"github.com/tallyhq/tally/shared/web/apigw"
+	"github.com/tallyhq/tally/shared/web/portal"
+)
+
+// PayoutsPage is GET /admin/payouts as a page: what each affiliate is owed,
+// the button that makes a payout (behind a confirmation), and the payouts.
+type PayoutsPage struct {
+	Balances              []BalanceRow
+	Payable               []BalanceRow // who the next payout pays
+	PayableTotal, Minimum portal.Money
+	Confirm               bool
+	IdempotencyKey, CSRF  string
+	Payouts               []PayoutRow
+	HoldDays              int
+}
+
+// BalanceRow is one affiliate's balance.
+type BalanceRow struct {
+	Code, Name, URL                 string
+	Held, Available, InPayout, Paid portal.Money
+	Payable                         bool
+	Reason                          string
+}
+
+// PayoutRow is one payout in the list.
+type PayoutRow struct {
+	ID, URL, Status, Made, PaidOn, Reference string
+	Total                                    portal.Money
+	Items                                    int
+}
+
+var statusWords = map[string]string{
+	payout.StatusDraft: "not paid yet", payout.StatusPaid: "paid", payout.StatusCanceled: "canceled", payout.StatusReturned: "sent back",
+}
+
+func payoutsPage(ctx context.Context, r *request, ps []paying.Answer) (apigw.Response, error) {
+	bs, err := paying.Balances(ctx, r.st, r.Program, r.now, r.now)
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	pg := PayoutsPage{Confirm: r.QueryStringParameters["confirm"] == "create", IdempotencyKey: "po-form-" + randomID(),
+		CSRF: r.Token, Minimum: r.money(r.Program.MinPayoutCents()), HoldDays: r.Program.HoldDays()}
+	var total int64
+	for _, b := range bs {
+		name := b.Affiliate
+		if a, ok := r.Program.Affiliate(b.Affiliate); ok {
+			name = a.Name
+		}
+		row := BalanceRow{Code: b.Affiliate, Name: name, URL: "/admin/affiliates/" + url.PathEscape(b.Affiliate),
+			Held: r.money(b.HeldCents), Available: r.money(b.AvailableCents), InPayout: r.money(b.InPayoutCents), Paid: r.money(b.PaidCents),
+			Payable: b.Payable, Reason: b.Reason}
+		pg.Balances = append(pg.Balances, row)
+		if b.Payable {
+			pg.Payable = append(pg.Payable, row)
+			total += b.AvailableCents
+		}
+	}
+	pg.PayableTotal = r.money(total)
+	for _, p := range ps {
+		row := PayoutRow{ID: p.ID, URL: "/admin/payouts/" + url.PathEscape(p.ID), Status: statusWords[p.Status], Total: r.money(p.TotalCents),
+			Items: len(p.Items), Made: r.dateOf(p.AsOf)}
+		if p.PaidAt != nil {
+			row.PaidOn = r.dateOf(*p.PaidAt)
+		}
+		if p.Reference != nil {
+			row.Reference = *p.Reference
+		}
+		pg.Payouts = append(pg.Payouts, row)
+	}
+	return r.page("admin-payouts", "Payouts", "payouts", pg)
+}
+
+// PayoutPage is GET /admin/payouts/{id} as a page.
+type PayoutPage struct {
+	ID, Status, Made, PaidOn, Reference string
+	Draft, Paid                         bool
+	Total                               portal.Money
+	Items                               []ItemRow
+	Confirm, ConfirmItem, Done, CSRF    string
+	ExportCSV, ExportPayPal, URL        string
+}
+
+// ItemRow is one item of a payout.
+type ItemRow struct {
+	Affiliate, Name, Email, Status, Reason, ReturnURL string
+	Amount                                            portal.Money
+	Entries                                           int
+	CanReturn                                         bool
+}
+
+func payoutPage(_ context.Context, r *request, a paying.Answer, items []payout.Item) (apigw.Response, error) {
+	q := r.QueryStringParameters
+	base := "/admin/payouts/" + url.PathEscape(a.ID)
+	pg := PayoutPage{ID: a.ID, Status: statusWords[a.Status], Made: r.dateOf(a.AsOf), Draft: a.Status == payout.StatusDraft,
+		Paid: a.Status == payout.StatusPaid, Total: r.money(a.TotalCents), Confirm: q["confirm"], ConfirmItem: q["affiliate"],
+		Done: q["done"], CSRF: r.Token, URL: base,
+		ExportCSV: base + "/export?format=csv", ExportPayPal: base + "/export?format=paypal"}
+	if a.PaidAt != nil {
+		pg.PaidOn = r.dateOf(*a.PaidAt)
+	}
+	if a.Reference != nil {
+		pg.Reference = *a.Reference
+	}
+	email := map[string]string{}
+	name := map[string]string{}
+	for _, it := range items {
+		email[it.Affiliate], name[it.Affiliate] = it.Email, it.Name
+	}
+	for _, it := range a.Items {
+		pg.Items = append(pg.Items, ItemRow{Affiliate: it.Affiliate, Name: name[it.Affiliate], Email: email[it.Affiliate],
+			Status: statusWords[it.Status], Reason: it.ReturnedReason, Amount: r.money(it.AmountCents), Entries: it.Entries,
+			CanReturn: it.Status == payout.StatusPaid, ReturnURL: base + "?confirm=return&affiliate=" + url.QueryEscape(it.Affiliate) + "#confirm"})
+	}
+	return r.page("admin-payout", fmt.Sprintf("Payout of %s", pg.Total.Text), "payouts", pg)
+}
+
+// dateOf is an RFC 3339 instant as a date and time in the program's zone.
+func (r *request) dateOf(rfc string) string {
+	t, err := parseInstant(rfc)
+	if err != nil {
+		return rfc
+	}
+	return t.In(r.Program.Location()).Format("Jan 2, 2006 3:04 PM")
+}

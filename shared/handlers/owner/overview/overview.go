@@ -1,0 +1,274 @@
+// Package overview adds up the program for its owners (SPEC section 11):
+// each affiliate's numbers read exactly as their own reports read them, and
+// the program's totals as the sums of those rows, so the two can never
+// disagree. No request scans: every read is one affiliate's partitions.
+package overview
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally/shared/adapters/store"
+	"github.com/tallyhq/tally/shared/domain/ledger"
+	"github.com/tallyhq/tally/shared/domain/paying"
+	"github.com/tallyhq/tally/shared/domain/period"
+	"github.com/tallyhq/tally/shared/domain/program"
+	"github.com/tallyhq/tally/shared/handlers/affiliate/reports"
+)
+
+// QuietDays is how long without a visit marks an affiliate's link as not
+// shared.
+const QuietDays = 7
+
+// Affiliate is one affiliate's numbers for a period, as their own reports
+// give them.
+type Affiliate struct {
+	Affiliate *program.Affiliate
+	Stats     reports.LinkStatsReport // link-stats, with days
+	Ledger    reports.LedgerTotals    // the ledger's totals
+	Entries   []ledger.Entry          // the period's ledger entries
+	Balance   *paying.BalanceAnswer   // /reports/balance, when asked for
+	LastHit   string                  // program-zone date of the latest counted hit, "" when none
+	Quiet     []string                // enrolled events without a hit in the last QuietDays days
+}
+
+// Options say what to read beyond the period's counters and ledger.
+type Options struct {
+	Balances bool // each affiliate's balance (their whole ledger)
+	Visits   bool // last hit and quiet events
+}
+
+// Read reads every affiliate of the program for a period, several at a
+// time, in program order. With balances it reads the former affiliates too
+// and keeps those paying.Balances lists (still owed something), so
+// the rows' balances add up to the Payouts page's.
+func Read(ctx context.Context, st *store.Store, p *program.Program, per period.Period, now time.Time, o Options) ([]Affiliate, error) {
+	as := p.Affiliates
+	if o.Balances {
+		as = p.Payees()
+	}
+	out := make([]Affiliate, len(as))
+	win := window(now, p.Location())
+	err := paying.EachAffiliate(ctx, as, func(ctx context.Context, i int) error {
+		x, err := readOne(ctx, st, p, &as[i], per, win, now, o)
+		out[i] = x
+		return err
+	})
+	if err != nil || !o.Balances {
+		return out, err
+	}
+	return slices.DeleteFunc(out, func(x Affiliate) bool { return !paying.Listed(p, *x.Balance) }), nil
+}
+
+// ReadOne reads one affiliate, with their balance and visits.
+func ReadOne(ctx context.Context, st *store.Store, p *program.Program, a *program.Affiliate, per period.Period, now time.Time) (Affiliate, error) {
+	return readOne(ctx, st, p, a, per, window(now, p.Location()), now, Options{Balances: true, Visits: true})
+}
+
+func readOne(ctx context.Context, st *store.Store, p *program.Program, a *program.Affiliate, per, win period.Period, now time.Time, o Options) (Affiliate, error) {
+	x := Affiliate{Affiliate: a}
+	stats, err := st.Stats(ctx, a.Code, per.From, per.To)
+	if err != nil {
+		return x, err
+	}
+	x.Stats = reports.StatRows(a, stats, per.Days(), true)
+	x.Stats.Affiliate, x.Stats.From, x.Stats.To = a.Code, per.From, per.To
+	if o.Balances {
+		// The balance reads the whole ledger; the period's entries are in it.
+		all, err := st.AllEntries(ctx, a.Code)
+		if err != nil {
+			return x, err
+		}
+		for _, e := range all {
+			if per.Contains(e.At) {
+				x.Entries = append(x.Entries, e)
+			}
+		}
+		b, err := paying.BalanceOf(ctx, st, p, a, all, now, now)
+		if err != nil {
+			return x, err
+		}
+		x.Balance = &b
+	} else if x.Entries, err = st.Entries(ctx, a.Code, per.Start(), per.End()); err != nil {
+		return x, err
+	}
+	x.Ledger = reports.Totals(x.Entries)
+	if o.Visits {
+		recent := stats
+		if !(per.From <= win.From && per.To >= win.To) { // the period does not cover the last days: read them
+			if recent, err = st.Stats(ctx, a.Code, win.From, win.To); err != nil {
+				return x, err
+			}
+		}
+		x.LastHit, x.Quiet = Visits(a, recent, win)
+		if x.LastHit == "" {
+			if x.LastHit, err = st.LatestHitBefore(ctx, a.Code, win.From); err != nil {
+				return x, err
+			}
+		}
+	}
+	return x, nil
+}
+
+// window is the last QuietDays days, today included, in the program zone.
+func window(now time.Time, loc *time.Location) period.Period {
+	to := now.In(loc)
+	from := to.AddDate(0, 0, -(QuietDays - 1))
+	w, _ := period.Parse("", from.Format("2006-01-02"), to.Format("2006-01-02"), now, loc)
+	return w
+}
+
+// Visits is, from counters covering at least the window, the latest date
+// in the window with a hit ("" when none) and the affiliate's enrolled
+// events with no hit in it.
+func Visits(a *program.Affiliate, stats []store.Stat, win period.Period) (lastHit string, quiet []string) {
+	hit := map[string]bool{}
+	for _, s := range stats {
+		if s.Hits > 0 && s.Date >= win.From && s.Date <= win.To {
+			hit[s.Event] = true
+			lastHit = max(lastHit, s.Date)
+		}
+	}
+	for _, ev := range a.Events {
+		if !hit[ev] {
+			quiet = append(quiet, ev)
+		}
+	}
+	return lastHit, quiet
+}
+
+// Counts are hits, opt-ins, orders and revenue.
+type Counts struct {
+	Hits         int64 `json:"hits"`
+	OptIns       int64 `json:"opt_ins"`
+	Orders       int64 `json:"orders"`
+	RevenueCents int64 `json:"revenue_cents"`
+}
+
+func (c *Counts) add(r reports.LinkRow) {
+	c.Hits += r.Hits
+	c.OptIns += r.OptIns
+	c.Orders += r.Orders
+	c.RevenueCents += r.RevenueCents
+}
+
+// EventCounts are one event's counts.
+type EventCounts struct {
+	Event string `json:"event"`
+	Counts
+}
+
+// DayCounts are one day's counts.
+type DayCounts struct {
+	Date string `json:"date"`
+	Counts
+}
+
+// Program is GET /admin's JSON: the program's totals for a period.
+type Program struct {
+	From             string        `json:"from"`
+	To               string        `json:"to"`
+	Currency         string        `json:"currency"`
+	Hits             int64         `json:"hits"`
+	OptIns           int64         `json:"opt_ins"`
+	Orders           int64         `json:"orders"`
+	RevenueCents     int64         `json:"revenue_cents"`
+	EarnedCents      int64         `json:"earned_cents"`
+	ClawbacksCents   int64         `json:"clawbacks_cents"`
+	AdjustmentsCents int64         `json:"adjustments_cents"`
+	NetCents         int64         `json:"net_cents"`
+	Events           []EventCounts `json:"events"`
+	Days             []DayCounts   `json:"days"`
+}
+
+// Sum is the program's totals: the sums of the affiliates' rows; one row
+// per event of the program (zero rows included, then any other event with
+// counts) and one per day of the period.
+func Sum(p *program.Program, per period.Period, xs []Affiliate) Program {
+	out := Program{From: per.From, To: per.To, Currency: p.Currency, Events: []EventCounts{}, Days: []DayCounts{}}
+	idx := map[string]int{}
+	for _, ev := range p.Events {
+		idx[ev.Slug] = len(out.Events)
+		out.Events = append(out.Events, EventCounts{Event: ev.Slug})
+	}
+	day := map[string]int{}
+	for _, d := range per.Days() {
+		day[d] = len(out.Days)
+		out.Days = append(out.Days, DayCounts{Date: d})
+	}
+	var total Counts
+	for _, x := range xs {
+		for _, r := range x.Stats.Links {
+			i, ok := idx[r.Event]
+			if !ok {
+				i = len(out.Events)
+				idx[r.Event] = i
+				out.Events = append(out.Events, EventCounts{Event: r.Event})
+			}
+			out.Events[i].add(r)
+			total.add(r)
+		}
+		for _, d := range x.Stats.Days {
+			if i, ok := day[d.Date]; ok {
+				out.Days[i].add(d.LinkRow)
+			}
+		}
+		out.EarnedCents += x.Ledger.EarnedCents
+		out.ClawbacksCents += x.Ledger.ClawbacksCents
+		out.AdjustmentsCents += x.Ledger.AdjustmentsCents
+		out.NetCents += x.Ledger.NetCents
+	}
+	out.Hits, out.OptIns, out.Orders, out.RevenueCents = total.Hits, total.OptIns, total.Orders, total.RevenueCents
+	return out
+}
+
+// Row is one affiliate in GET /admin/affiliates.
+type Row struct {
+	Affiliate      string   `json:"affiliate"`
+	Name           string   `json:"name"`
+	Email          string   `json:"email"`
+	Active         bool     `json:"active"`
+	Events         []string `json:"events"`
+	Hits           int64    `json:"hits"`
+	OptIns         int64    `json:"opt_ins"`
+	Orders         int64    `json:"orders"`
+	RevenueCents   int64    `json:"revenue_cents"`
+	EarnedCents    int64    `json:"earned_cents"`
+	NetCents       int64    `json:"net_cents"`
+	HeldCents      int64    `json:"held_cents"`
+	AvailableCents int64    `json:"available_cents"`
+	LastHit        *string  `json:"last_hit"`
+	// QuietEvents are the enrolled events with no visit in the last 7 days.
+	QuietEvents []string `json:"quiet_events"`
+}
+
+// RowHeader is the CSV header of a Row: its JSON fields, in order.
+var RowHeader = []string{"affiliate", "name", "email", "active", "events", "hits", "opt_ins", "orders", "revenue_cents",
+	"earned_cents", "net_cents", "held_cents", "available_cents", "last_hit", "quiet_events"}
+
+// RowOf is an affiliate's row.
+func RowOf(x Affiliate) Row {
+	a := x.Affiliate
+	r := Row{Affiliate: a.Code, Name: a.Name, Email: a.Email, Active: a.IsActive(), Events: append([]string{}, a.Events...),
+		Hits: x.Stats.Totals.Hits, OptIns: x.Stats.Totals.OptIns, Orders: x.Stats.Totals.Orders, RevenueCents: x.Stats.Totals.RevenueCents,
+		EarnedCents: x.Ledger.EarnedCents, NetCents: x.Ledger.NetCents, QuietEvents: append([]string{}, x.Quiet...)}
+	if x.Balance != nil {
+		r.HeldCents, r.AvailableCents = x.Balance.HeldCents, x.Balance.AvailableCents
+	}
+	if x.LastHit != "" {
+		r.LastHit = &x.LastHit
+	}
+	return r
+}
+
+// CSV is the row as a CSV row (lists joined with spaces).
+func (r Row) CSV() []any {
+	var last any
+	if r.LastHit != nil {
+		last = *r.LastHit
+	}
+	return []any{r.Affiliate, r.Name, r.Email, r.Active, strings.Join(r.Events, " "), r.Hits, r.OptIns, r.Orders, r.RevenueCents,
+		r.EarnedCents, r.NetCents, r.HeldCents, r.AvailableCents, last, strings.Join(r.QuietEvents, " ")}
+}
