@@ -18,8 +18,9 @@ vet:
 
 # Mutation testing of the money rules (gremlins, every mutator); fails when
 # a mutant survives that docs/testing.md does not list as equivalent.
+# PKGS="commission payout" runs only those packages.
 mutation:
-	./infra/scripts/mutation.sh
+	./infra/scripts/mutation.sh $(PKGS)
 
 # sam build (BuildMethod: makefile) runs `make build-<LogicalId>` with
 # ARTIFACTS_DIR set; each function is a static linux/arm64 binary named

@@ -60,6 +60,16 @@ func TestListedMutantsMatchByTextNotLineAndUnlistedOnesAreReported(t *testing.T)
 	}
 }
 
+func TestARunOfSomePackagesKeepsOnlyTheirEntries(t *testing.T) {
+	l := parseList(list + "- `shared/domain/payout/payout.go:178:22` CONDITIONALS_BOUNDARY `if d < from {`: same date.\n")
+	if got := ofPackages(l, []string{"payout"}); len(got) != 1 || got[0].File != "shared/domain/payout/payout.go" {
+		t.Errorf("entries of payout: %+v", got)
+	}
+	if got := ofPackages(l, []string{"money", "payout"}); len(got) != 3 {
+		t.Errorf("entries of money and payout: %d, want 3", len(got))
+	}
+}
+
 func TestAChangedLineIsNoLongerListed(t *testing.T) {
 	l := parseList(list)
 	m := mutant{File: "shared/domain/money/money.go", Line: 52, Column: 12, Type: "CONDITIONALS_BOUNDARY", Code: "neg := (a <= 0) != (b < 0)"}
@@ -75,6 +85,13 @@ func TestFloors(t *testing.T) {
 	}
 	if _, err := parseFloors("money"); err == nil {
 		t.Error("a floor without a figure was accepted")
+	}
+	// 132 of 135 is 97.777...%, printed 97.78%: a floor of that figure is met.
+	if c := (counts{Killed: 132, Lived: 3}); c.Under(97.78) || !c.Under(97.79) {
+		t.Errorf("132 killed, 3 lived: under 97.78 %v, under 97.79 %v; want false, true", c.Under(97.78), c.Under(97.79))
+	}
+	if c := (counts{Killed: 12}); c.Under(100) {
+		t.Error("all killed is under a floor of 100")
 	}
 	if got := (counts{}).Efficacy(); got != 100 {
 		t.Errorf("efficacy with nothing run = %v, want 100", got)

@@ -148,6 +148,14 @@ func TestRefundSteps(t *testing.T) {
 			{Money: 3940},
 			{Items: []RefundItem{{SKU: "SUM26-REC", Quantity: 1, MoneyCap: 19400}}, Money: 19400},
 		}, want{clawbacks: []int64{-4850, -970}, units: []int64{1, 0}, refunded: 23340, itemMoney: []int64{17460, 0}, lineMoney: []int64{1940, 3940}}},
+		{"an item whose line took money before gets only what is left of its line, the rest goes to the others", two, []Refund{
+			{Items: []RefundItem{{SKU: "SUM26-REC", Quantity: 1, MoneyCap: 9700}}, Money: 12000},
+			{Items: []RefundItem{{SKU: "SUM26-REC", Quantity: 1, MoneyCap: 9700}}, Money: 9700},
+		}, want{clawbacks: []int64{-4474, -375}, units: []int64{1, 0}, refunded: 21700, itemMoney: []int64{18649, 0}, lineMoney: []int64{751, 2300}}},
+		{"refunded in full after an item took more than its units' share takes back the rest of its line", two, []Refund{
+			{Items: []RefundItem{{SKU: "SUM26-REC", Quantity: 1, MoneyCap: 12000}}, Money: 12000},
+			{Money: 27400},
+		}, want{clawbacks: []int64{-4850, -10000}, units: []int64{1, 1}, refunded: 39400, itemMoney: []int64{12000, 0}, lineMoney: []int64{7400, 20000}}},
 		{"money after a line is wholly refunded by items goes to the other lines only", two, []Refund{
 			{Items: []RefundItem{{SKU: "SUM26-REC", Quantity: 2, MoneyCap: 10000}}, Money: 10000},
 			{Money: 5000},
@@ -282,5 +290,56 @@ func TestOlderRecordsKeepEachLineWithinItsShare(t *testing.T) {
 	free.Rule = 0
 	if r, err := ApplyRefund(free, Refund{ID: "r", At: at, ByUnits: true, Items: []RefundItem{{SKU: "SUM26-REC", Quantity: 1}}}); err != nil || r.Order.Lines[0].Refunded != 1 {
 		t.Errorf("a free order's refund: %+v, %v", r, err)
+	}
+}
+
+// A refund records, for each commission of a line it touched that it takes
+// nothing from, the units and money it refunded there (products sold counts
+// them), and nothing for a line it refunded nothing of.
+func TestUnclawedRecordsWhatARefundRefundedWithoutTakingBack(t *testing.T) {
+	one := func() SoldOrder {
+		return sold([]Line{{"SUM26-REC", 1, 9700, 0, 0}}, Referral{Affiliate: "jane", Via: ledger.ViaClick}, 10476)
+	}
+	cents := func() SoldOrder { return sold([]Line{{"GUT-TRN", 4, 1, 0, 0}}, kim, 0) } // 1 cent earned
+	two := func() SoldOrder {
+		return sold([]Line{{"SUM26-REC", 2, 9700, 0, 0}, {"SUM26-JANE-COURSE", 1, 20000, 0, 0}}, Referral{Affiliate: "bob", Via: ledger.ViaClick}, 0)
+	}
+	for _, c := range []struct {
+		name      string
+		order     func() SoldOrder
+		steps     []Refund
+		clawbacks []int64
+		unclawed  [][2]int64 // units and basis of each record
+	}{
+		{"money too little to take back any commission still counts as money refunded", one,
+			[]Refund{{Money: 1}}, nil, [][2]int64{{0, 1}}},
+		{"units refunded with no money still count as units refunded", cents,
+			[]Refund{{Items: []RefundItem{{SKU: "GUT-TRN", Quantity: 1}}}}, nil, [][2]int64{{1, 0}}},
+		{"refunded in full records nothing for a line refunded in full before", two,
+			[]Refund{{ByUnits: true, Items: []RefundItem{{SKU: "SUM26-REC", Quantity: 2}}}, {ByUnits: true, All: true}},
+			[]int64{-10000}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			o := c.order()
+			var r Refunded
+			for i, s := range c.steps {
+				s.ID, s.At = "r", at
+				var err error
+				if r, err = ApplyRefund(o, s); err != nil {
+					t.Fatalf("step %d: %v", i, err)
+				}
+				o = r.Order
+			}
+			var got [][2]int64
+			for _, u := range r.Unclawed {
+				if u.AmountCents != 0 {
+					t.Errorf("unclawed record %+v takes back %d", u, -u.AmountCents)
+				}
+				got = append(got, [2]int64{u.Quantity, u.BasisCents})
+			}
+			if !slices.Equal(amounts(r.Clawbacks), c.clawbacks) || !slices.Equal(got, c.unclawed) {
+				t.Errorf("clawbacks %v, unclawed %v; want %v, %v", amounts(r.Clawbacks), got, c.clawbacks, c.unclawed)
+			}
+		})
 	}
 }
