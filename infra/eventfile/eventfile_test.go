@@ -24,7 +24,9 @@ import (
 
 	"github.com/tallyhq/tally/infra/devserver"
 	"github.com/tallyhq/tally/infra/sam"
+	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/domain/webhooksig"
+	"github.com/tallyhq/tally/shared/handlers/background/notify"
 	"github.com/tallyhq/tally/shared/handlers/checkout/shopifyhook"
 	"github.com/tallyhq/tally/shared/lambdas"
 	"github.com/tallyhq/tally/shared/web/apigw"
@@ -91,8 +93,14 @@ func TestEveryFunctionHasItsSampleEvent(t *testing.T) {
 	samples := map[string]bool{}
 	for _, id := range tpl.Functions() {
 		folder, ok := folders[id]
-		if f, ok := lambdas.Find(id); ok && f.Route == nil && f.Authorizer == nil {
-			continue // fed by a stream, queue or schedule: no HTTP sample
+		if f, found := lambdas.Find(id); found && f.Route == nil && f.Authorizer == nil && ok {
+			// Fed by a stream, queue or schedule: the sample is the event
+			// Lambda passes it.
+			samples[folder+".json"] = true
+			t.Run(folder, func(t *testing.T) {
+				checkBackgroundSample(t, f, srv.Deps, read(t, filepath.Join("events", folder+".json")))
+			})
+			continue
 		}
 		if !ok {
 			t.Errorf("%s: no `build-%s: ; $(call lambda,<folder>)` in the Makefile", id, id)
@@ -168,6 +176,41 @@ func TestEveryFunctionHasItsSampleEvent(t *testing.T) {
 		if !samples[e.Name()] {
 			t.Errorf("events/%s is not the sample of any function of template.yaml", e.Name())
 		}
+	}
+}
+
+// checkBackgroundSample decodes a stream, queue or schedule function's
+// sample as Lambda's own event type, without unknown fields, and runs it
+// through the function on the dev server: no error, no batch item failure.
+func checkBackgroundSample(t *testing.T, f lambdas.Function, d *app.Deps, raw []byte) {
+	t.Helper()
+	ctx := context.Background()
+	switch f.Trigger() {
+	case lambdas.Stream:
+		ev := decode[events.DynamoDBEvent](t, raw)
+		if len(ev.Records) == 0 {
+			t.Fatal("no records")
+		}
+		res, err := f.Stream(d)(ctx, ev)
+		if err != nil || len(res.BatchItemFailures) > 0 {
+			t.Errorf("failures %v: %v", res.BatchItemFailures, err)
+		}
+	case lambdas.Queue:
+		ev := decode[events.SQSEvent](t, raw)
+		if len(ev.Records) == 0 {
+			t.Fatal("no records")
+		}
+		res, err := f.Queue(d)(ctx, ev)
+		if err != nil || len(res.BatchItemFailures) > 0 {
+			t.Errorf("failures %v: %v", res.BatchItemFailures, err)
+		}
+	case lambdas.Schedule:
+		in := decode[notify.DigestInput](t, raw)
+		if err := f.Schedule(d)(ctx, in); err != nil {
+			t.Error(err)
+		}
+	default:
+		t.Fatalf("%s: trigger %q has no sample check", f.ID, f.Trigger())
 	}
 }
 
