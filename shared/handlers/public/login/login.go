@@ -17,7 +17,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"github.com/tallyhq/tally/shared/web"
 	"math/big"
 	"net"
 	"net/http"
@@ -26,8 +25,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/tallyhq/tally/shared/web"
 
 	"github.com/tallyhq/tally/shared/adapters/mail"
 	"github.com/tallyhq/tally/shared/adapters/store"
@@ -56,27 +54,17 @@ type flow struct {
 	mail   mail.Sender
 }
 
-// newFlow builds what a handler needs: the session key only for those that
-// sign or check sessions (the template gives it to no other), the mail
-// sender only for the one that sends.
+// newFlow builds what a handler needs: the session signer only for those
+// that sign or check sessions (the template gives the key to no other),
+// the mail sender only for the one that sends; both are the composition
+// root's, built once.
 func newFlow(d *app.Deps, needsMail, signs bool) *flow {
-	f := &flow{d: d, mail: d.Mail}
+	f := &flow{d: d}
 	if signs {
-		signer, err := session.NewSigner([]byte(d.Config.SessionKey))
-		if err != nil {
-			d.Fatal("TALLY_SESSION_KEY", err)
-		}
-		f.signer = signer
+		f.signer = d.SessionSigner()
 	}
-	if needsMail && f.mail == nil {
-		if d.Config.MailFrom == "" {
-			d.Fatal("TALLY_MAIL_FROM", fmt.Errorf("not set"))
-		}
-		cfg, err := config.LoadDefaultConfig(context.Background())
-		if err != nil {
-			d.Fatal("aws configuration", err)
-		}
-		f.mail = &mail.SES{Client: sesv2.NewFromConfig(cfg), From: d.Config.MailFrom}
+	if needsMail {
+		f.mail = d.Mailer()
 	}
 	return f
 }
