@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tallyhq/tally/shared/adapters/mail"
+	"github.com/tallyhq/tally/shared/adapters/queue"
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/domain/clicktoken"
 	"github.com/tallyhq/tally/shared/domain/program"
@@ -61,12 +62,7 @@ type Deps struct {
 }
 
 // SQS is the part of the SQS client outgoing webhooks use.
-type SQS interface {
-	SendMessage(ctx context.Context, in *sqs.SendMessageInput, opts ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
-	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
-	DeleteMessage(ctx context.Context, in *sqs.DeleteMessageInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageOutput, error)
-	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
-}
+type SQS = queue.Client
 
 // New builds Deps over a DynamoDB client.
 func New(cfg Config, db *dynamodb.Client, log *slog.Logger) *Deps {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/tallyhq/tally/shared/domain/fault"
-	"github.com/tallyhq/tally/shared/web"
 	"html"
 	"net/http"
 	"net/url"
@@ -13,10 +11,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/tallyhq/tally/shared/domain/fault"
+	"github.com/tallyhq/tally/shared/web"
 
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/tallyhq/tally/shared/adapters/queue"
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/domain/program"
@@ -179,25 +179,25 @@ func sweepDLQ(ctx context.Context, q SQS, url string, take func(Delivery) bool) 
 	var keep []string
 	defer func() {
 		for _, r := range keep {
-			_, _ = q.ChangeMessageVisibility(context.WithoutCancel(ctx), &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(url), ReceiptHandle: aws.String(r), VisibilityTimeout: 0})
+			_ = queue.Hide(context.WithoutCancel(ctx), q, url, r, 0)
 		}
 	}()
 	for n := 0; n < maxListed; {
-		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, VisibilityTimeout: 60})
+		ms, err := queue.Receive(ctx, q, url, 10, time.Minute)
 		if err != nil {
 			return err
 		}
-		if len(out.Messages) == 0 {
+		if len(ms) == 0 {
 			return nil
 		}
-		for _, m := range out.Messages {
+		for _, m := range ms {
 			n++
 			var dv Delivery
-			if json.Unmarshal([]byte(aws.ToString(m.Body)), &dv) != nil || !take(dv) {
-				keep = append(keep, aws.ToString(m.ReceiptHandle))
+			if json.Unmarshal([]byte(m.Body), &dv) != nil || !take(dv) {
+				keep = append(keep, m.Receipt)
 				continue
 			}
-			if _, err := q.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
+			if err := queue.Delete(ctx, q, url, m.Receipt); err != nil {
 				return err
 			}
 		}

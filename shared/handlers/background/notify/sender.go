@@ -14,9 +14,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/tallyhq/tally/shared/adapters/queue"
 	"github.com/tallyhq/tally/shared/domain/egress"
 	"github.com/tallyhq/tally/shared/domain/program"
 	"github.com/tallyhq/tally/shared/domain/webhooksig"
@@ -129,9 +128,7 @@ func (s *Sender) one(ctx context.Context, p *program.Program, m events.SQSMessag
 		log.Warn("webhook given up; in the dead-letter queue", "err", err.Error())
 		return true
 	}
-	_, verr := s.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
-		QueueUrl: aws.String(s.QueueURL), ReceiptHandle: aws.String(m.ReceiptHandle), VisibilityTimeout: int32(delay / time.Second),
-	})
+	verr := queue.Hide(ctx, s.SQS, s.QueueURL, m.ReceiptHandle, delay)
 	if verr != nil {
 		log.Error("could not delay the next try", "err", verr.Error())
 	}

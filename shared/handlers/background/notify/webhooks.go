@@ -8,9 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-
+	"github.com/tallyhq/tally/shared/adapters/queue"
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/domain/egress"
@@ -130,8 +128,7 @@ func Enqueue(ctx context.Context, q SQS, url string, d Delivery, delay time.Dura
 	if err != nil {
 		return err
 	}
-	_, err = q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(string(b)), DelaySeconds: int32(delay / time.Second)})
-	if err != nil {
+	if err := queue.Send(ctx, q, url, string(b), delay); err != nil {
 		return fmt.Errorf("queue %s for %s: %w", d.ID, egress.Name(d.URL), err)
 	}
 	return nil
