@@ -78,6 +78,11 @@ build-MailSettingsFunction: ; $(call lambda,mail-settings)
 build-MailSettingsPostFunction: ; $(call lambda,mail-settings-post)
 build-UnsubscribePageFunction: ; $(call lambda,unsubscribe-page)
 build-UnsubscribePostFunction: ; $(call lambda,unsubscribe-post)
+build-BoardStreamFunction: ; $(call lambda,board-stream)
+build-BoardSnapshotFunction: ; $(call lambda,board-snapshot)
+build-LeaderboardReportFunction: ; $(call lambda,report-leaderboard)
+build-LeaderboardPostFunction: ; $(call lambda,report-leaderboard-post)
+build-AdminLeaderboardFunction: ; $(call lambda,admin-leaderboard)
 # (end of the generated targets)
 
 # Every function for linux/$(LAMBDA_GOARCH) into .cache/build/<function>/bootstrap.

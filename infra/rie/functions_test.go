@@ -105,6 +105,9 @@ var want = map[string]int{
 	"report-payouts":              200,
 	"report-products-sold":        200,
 	"report-resources":            200,
+	"report-leaderboard":          200,
+	"report-leaderboard-post":     403, // a key, not a signed-in session: no form token
+	"admin-leaderboard":           200,
 	"snippet":                     200,
 	"unsubscribe-page":            403, // the sample's token is deliberately not valid
 	"unsubscribe-post":            403,

@@ -253,6 +253,11 @@ var writes = map[string][]string{
 	"UnsubscribePostFunction":           {"NOTIFY#*"},
 	"MailSettingsFunction":              {},
 	"MailSettingsPostFunction":          {"NOTIFY#*"},
+	"BoardStreamFunction":               {"BOARDMARK#*", "BOARD#*"},
+	"BoardSnapshotFunction":             {"BOARDSNAP#*", "BOARDALIAS#*"},
+	"LeaderboardReportFunction":         {},
+	"LeaderboardPostFunction":           {"BOARDALIAS#*", "BOARD#*"},
+	"AdminLeaderboardFunction":          {},
 }
 
 func TestFunctionsWriteOnlyTheirKeys(t *testing.T) {

@@ -87,6 +87,12 @@ type Event struct {
 	AllowedPaths []string `yaml:"allowed_paths" json:"allowed_paths,omitempty"`
 	// Resources are ready-made texts for affiliates, filled in per affiliate.
 	Resources []Resource `yaml:"resources" json:"resources,omitempty"`
+	// Leaderboard shows the event's enrolled affiliates a board of the net
+	// revenue their links brought (SPEC 17), over LeaderboardFrom..To
+	// (program-zone dates), or the current month when both are empty.
+	Leaderboard     bool   `yaml:"leaderboard" json:"leaderboard,omitempty"`
+	LeaderboardFrom string `yaml:"leaderboard_from" json:"leaderboard_from,omitempty"`
+	LeaderboardTo   string `yaml:"leaderboard_to" json:"leaderboard_to,omitempty"`
 }
 
 // Phase is one entry of an event's url_schedule.
