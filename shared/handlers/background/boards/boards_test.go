@@ -72,6 +72,9 @@ type env struct {
 	seq    int
 }
 
+// now moves the snapshot job's clock.
+func (e *env) now(t time.Time) { e.job.Now = func() time.Time { return t } }
+
 func newEnv(t testing.TB, n int) *env {
 	a := apptest.New(t, apptest.Program(launchProgram(t, n)), apptest.Config(func(c *app.Config) { c.WebhookSecrets = secret }),
 		apptest.Clock(func() time.Time { return now }), apptest.Warm())
