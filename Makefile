@@ -83,6 +83,9 @@ build-BoardSnapshotFunction: ; $(call lambda,board-snapshot)
 build-LeaderboardReportFunction: ; $(call lambda,report-leaderboard)
 build-LeaderboardPostFunction: ; $(call lambda,report-leaderboard-post)
 build-AdminLeaderboardFunction: ; $(call lambda,admin-leaderboard)
+build-ContestsReportFunction: ; $(call lambda,report-contests)
+build-AdminContestFunction: ; $(call lambda,admin-contest)
+build-AdminContestAwardFunction: ; $(call lambda,admin-contest-award)
 # (end of the generated targets)
 
 # Every function for linux/$(LAMBDA_GOARCH) into .cache/build/<function>/bootstrap.

@@ -154,3 +154,82 @@ func TestLeaderboardLagBehindTheLedger(t *testing.T) {
 		t.Errorf("%+v", js)
 	}
 }
+
+// The contest pages in Chromium: the affiliate's place while live, the
+// owner's standings, and once final the Award prizes button, which writes
+// each cash prize once; screenshots at both widths, no axe-core violation.
+func TestContestPagesInABrowser(t *testing.T) {
+	x := startOpts(t, dynamotest.DynamoDBLocal, nil, func(o *devserver.Options) {
+		o.DynamoDBEndpoint, o.Table, o.Notify = "", "", true
+	})
+	set := func(t time.Time) { x.mu.Lock(); x.now = t; x.mu.Unlock() }
+	set(time.Date(2026, 12, 3, 15, 0, 0, 0, time.UTC)) // the demo's Launch Week, 1 to 7 December
+	order := func(id, aff string, q int) {
+		x.webhook("/webhooks/orders", fmt.Sprintf(`{"id":%q,"type":"order.paid","occurred_at":%q,"currency":"USD","contact":{"email":"%s@buyer.example"},"affiliate":%q,"items":[{"sku":"SUM26-REC","quantity":%d,"unit_price_cents":9700}]}`, id, x.at(), id, aff, q))
+	}
+	order("c-1", "jane", 2)
+	order("c-2", "bob", 1)
+	ctx0 := context.Background()
+	waitFor(t, 30*time.Second, func() bool {
+		h, err := x.srv.Deps.Store.Head(ctx0, standings.ContestBoard("summit-2026", "launch-week"))
+		return err == nil && h.Changes >= 2
+	})
+	if err := boards.Snapshot(x.srv.Deps)(ctx0, notify.DigestInput{}); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := browsertest.Browser(t)
+	text := func(ctx context.Context, js string) string {
+		t.Helper()
+		return must[string](t)(chromedp.Run(ctx, chromedp.Evaluate[string](js)))
+	}
+	browserSignIn(t, ctx, x, "/reports/contests", "jane@example.com", "section.card")
+	main := strings.Join(strings.Fields(text(ctx, `document.querySelector("main").textContent`)), " ")
+	for _, want := range []string{"Launch Week", "Live", "Your place1st", "$194.00", "1st place: $500.00 and a signed copy of the summit book"} {
+		if !strings.Contains(main, want) {
+			t.Errorf("contests page lacks %q: %s", want, main)
+		}
+	}
+	lookAt(t, ctx, "contests")
+
+	// Past the hold (14 days in the demo): final, and the owner awards.
+	set(time.Date(2026, 12, 20, 15, 0, 0, 0, time.UTC))
+	if err := boards.Snapshot(x.srv.Deps)(ctx0, notify.DigestInput{}); err != nil {
+		t.Fatal(err)
+	}
+	owner := browsertest.Browser(t)
+	browserSignIn(t, owner, x, "/admin/contests/summit-2026/launch-week", "accounts@example.com", "section[aria-labelledby=standings]")
+	if rows := text(owner, `Array.from(document.querySelectorAll("section[aria-labelledby=standings] tbody tr")).map(r => Array.from(r.querySelectorAll("td")).map(c => c.textContent).join(",")).join("|")`); rows != "1,jane,Jane Doe,$194.00,Yes|2,bob,Bob Stone,$97.00,No" {
+		t.Errorf("owner rows %q", rows)
+	}
+	lookAt(t, owner, "admin-contest")
+	for range 2 { // a second click writes nothing more
+		if err := chromedp.Do(owner, chromedp.Navigate(x.ts.URL+"/admin/contests/summit-2026/launch-week"), chromedp.WaitVisible(chromedp.CSS("section[aria-labelledby=prizes] form button")),
+			chromedp.Click(chromedp.CSS("section[aria-labelledby=prizes] form button")), chromedp.WaitVisible(chromedp.CSS("p[role=status]"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := text(owner, `document.querySelector("p[role=status]").textContent`); !strings.Contains(s, "Prizes awarded: jane (1)") {
+		t.Errorf("after the award: %s", s)
+	}
+	var ledger struct {
+		Entries []struct {
+			Type        string
+			Reason      string
+			AmountCents int64 `json:"amount_cents"`
+		}
+	}
+	x.json("/reports/ledger?month=2026-12", "dev-jane-key", &ledger)
+	n := 0
+	for _, e := range ledger.Entries {
+		if e.Type == "adjustment" {
+			n++
+			if e.AmountCents != 50000 || e.Reason != "1st place, Launch Week contest" {
+				t.Errorf("adjustment %+v", e)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d prize adjustments for jane, want 1", n)
+	}
+}

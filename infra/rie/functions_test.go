@@ -108,6 +108,9 @@ var want = map[string]int{
 	"report-leaderboard":          200,
 	"report-leaderboard-post":     403, // a key, not a signed-in session: no form token
 	"admin-leaderboard":           200,
+	"report-contests":             200,
+	"admin-contest":               200,
+	"admin-contest-award":         409, // not final: the demo's contest has no standings stored
 	"snippet":                     200,
 	"unsubscribe-page":            403, // the sample's token is deliberately not valid
 	"unsubscribe-post":            403,

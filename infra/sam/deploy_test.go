@@ -258,6 +258,9 @@ var writes = map[string][]string{
 	"LeaderboardReportFunction":         {},
 	"LeaderboardPostFunction":           {"BOARDALIAS#*", "BOARD#*"},
 	"AdminLeaderboardFunction":          {},
+	"ContestsReportFunction":            {},
+	"AdminContestFunction":              {},
+	"AdminContestAwardFunction":         {"ADJ#*", "AFF#*"},
 }
 
 func TestFunctionsWriteOnlyTheirKeys(t *testing.T) {

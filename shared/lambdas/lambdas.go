@@ -119,6 +119,9 @@ var All = []Function{
 	{ID: "LeaderboardReportFunction", Dir: "report-leaderboard", Route: reports.Leaderboard},
 	{ID: "LeaderboardPostFunction", Dir: "report-leaderboard-post", Route: reports.LeaderboardPost},
 	{ID: "AdminLeaderboardFunction", Dir: "admin-leaderboard", Route: admin.Leaderboard},
+	{ID: "ContestsReportFunction", Dir: "report-contests", Route: reports.Contests},
+	{ID: "AdminContestFunction", Dir: "admin-contest", Route: admin.Contest},
+	{ID: "AdminContestAwardFunction", Dir: "admin-contest-award", Route: admin.AwardContest},
 }
 
 // Find is the function of a logical ID.

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,8 +66,8 @@ func (s *Store) ApplyToBoard(ctx context.Context, board, affiliate, orderID stri
 			ConditionExpression:       aws.String("attribute_not_exists(PK) OR version < :v"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":v": attrN(version)}}},
 		{Update: &types.Update{TableName: t, Key: row.av(),
-			UpdateExpression:          aws.String("ADD net :n, orders :o SET affiliate = :a, changed_at = :t"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":n": attrN(d.Net), ":o": attrN(d.Orders), ":a": attrS(affiliate), ":t": attrS(instant(at))}}},
+			UpdateExpression:          aws.String("ADD net :n, orders :o, opt_ins :p SET affiliate = :a, changed_at = :t"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":n": attrN(d.Net), ":o": attrN(d.Orders), ":p": attrN(d.OptIns), ":a": attrS(affiliate), ":t": attrS(instant(at))}}},
 		{Update: &types.Update{TableName: t, Key: boardHeadKey(board).av(),
 			UpdateExpression: aws.String("ADD changes :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": attrN(1)}}},
 	}})
@@ -99,7 +101,7 @@ func (s *Store) BoardRows(ctx context.Context, board string) ([]standings.Row, e
 	out := make([]standings.Row, 0, len(items))
 	for _, it := range items {
 		at, _ := time.Parse(time.RFC3339Nano, str(it["changed_at"]))
-		out = append(out, standings.Row{Affiliate: str(it["affiliate"]), Net: num(it["net"]), Orders: num(it["orders"]), ChangedAt: at})
+		out = append(out, standings.Row{Affiliate: str(it["affiliate"]), Net: num(it["net"]), Orders: num(it["orders"]), OptIns: num(it["opt_ins"]), ChangedAt: at})
 	}
 	return out, nil
 }
@@ -111,6 +113,8 @@ type BoardEntry struct {
 	Rank      int    `json:"r"`
 	Net       int64  `json:"v"`
 	Orders    int64  `json:"o"`
+	OptIns    int64  `json:"p,omitempty"`
+	Value     int64  `json:"w,omitempty"` // by the metric ranked on (a contest's)
 	Gap       *int64 `json:"g,omitempty"`
 	Name      string `json:"n"` // as shown to affiliates: their name, or their alias
 	Alias     string `json:"x"` // "Affiliate 7"
@@ -124,11 +128,110 @@ type BoardSnapshot struct {
 	Changes int64        `json:"changes"`
 	Count   int          `json:"count"`
 	Top     []BoardEntry `json:"top"`
+	// A contest's final standings: stored once, their parts under their
+	// own run so a second finalizer's parts never mix in.
+	Final bool   `json:"final,omitempty"`
+	Run   string `json:"run,omitempty"`
 }
 
 // PutBoardSnapshot writes a board's standings: every part (an empty one
 // too, so no place of an earlier snapshot stays), then the head.
 func (s *Store) PutBoardSnapshot(ctx context.Context, snap BoardSnapshot, entries []BoardEntry) error {
+	if err := s.putParts(ctx, snap.Board, snap.AsOf, entries); err != nil {
+		return err
+	}
+	head, err := marshal(snap)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: boardSnapTopKey(snap.Board).item(head)})
+	return err
+}
+
+// finalBoard is where a board's final standings are kept, and finalRun
+// where one finalizer's parts are.
+func finalBoard(board string) string    { return board + "#final" }
+func finalRun(board, run string) string { return board + "#final#" + run }
+
+// PutFinal stores a contest's final standings once: the parts under a run
+// of their own, then the head on condition that none is there. false: an
+// earlier (or concurrent) run stored them first, and those stand.
+func (s *Store) PutFinal(ctx context.Context, snap BoardSnapshot, entries []BoardEntry) (bool, error) {
+	var rb [8]byte
+	if _, err := rand.Read(rb[:]); err != nil {
+		return false, err
+	}
+	snap.Final, snap.Run = true, hex.EncodeToString(rb[:])
+	if err := s.putParts(ctx, finalRun(snap.Board, snap.Run), snap.AsOf, entries); err != nil {
+		return false, err
+	}
+	head, err := marshal(snap)
+	if err != nil {
+		return false, err
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: boardSnapTopKey(finalBoard(snap.Board)).item(head),
+		ConditionExpression: aws.String("attribute_not_exists(PK)")})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// BoardFinal reads a contest's final head (nil while not final) and the
+// affiliate's place in it.
+func (s *Store) BoardFinal(ctx context.Context, board, affiliate string) (*BoardSnapshot, *BoardEntry, error) {
+	snap, _, err := s.BoardTop(ctx, finalBoard(board), "")
+	if err != nil || snap == nil || affiliate == "" {
+		return snap, nil, err
+	}
+	e, err := s.partEntry(ctx, finalRun(board, snap.Run), affiliate)
+	return snap, e, err
+}
+
+// BoardFinalStandings reads a contest's whole final standings (nil while
+// not final).
+func (s *Store) BoardFinalStandings(ctx context.Context, board string) (*BoardSnapshot, []BoardEntry, error) {
+	snap, _, err := s.BoardTop(ctx, finalBoard(board), "")
+	if err != nil || snap == nil {
+		return nil, nil, err
+	}
+	_, es, err := s.boardParts(ctx, finalRun(board, snap.Run), false)
+	return snap, es, err
+}
+
+// BoardHead is a board's change count and, for a contest, the latest
+// available_on of a commission on an order it counted (zero: none).
+type BoardHead struct {
+	Changes   int64
+	HoldUntil time.Time
+}
+
+// Head reads a board's head (eventually consistent: the views').
+func (s *Store) Head(ctx context.Context, board string) (BoardHead, error) {
+	item, err := s.getEventual(ctx, boardHeadKey(board))
+	if err != nil || item == nil {
+		return BoardHead{}, err
+	}
+	h, _ := time.Parse(time.RFC3339Nano, str(item["hold_until"]))
+	return BoardHead{Changes: num(item["changes"]), HoldUntil: h}, nil
+}
+
+// RaiseHold keeps on a contest's head the latest available_on of the
+// commissions on the orders it counted: set only when later than what is
+// there (an earlier one, or the same again, changes nothing).
+func (s *Store) RaiseHold(ctx context.Context, board string, until time.Time) error {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: boardHeadKey(board).av(),
+		UpdateExpression:          aws.String("SET hold_until = :h"),
+		ConditionExpression:       aws.String("attribute_not_exists(hold_until) OR hold_until < :h"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":h": attrS(instant(until))}})
+	if isConditionFailed(err) {
+		return nil
+	}
+	return err
+}
+
+// putParts writes every part of a board's places.
+func (s *Store) putParts(ctx context.Context, board string, asOf time.Time, entries []BoardEntry) error {
 	parts := make([][]BoardEntry, BoardParts)
 	for _, e := range entries {
 		n := BoardPart(e.Affiliate)
@@ -140,18 +243,10 @@ func (s *Store) PutBoardSnapshot(ctx context.Context, snap BoardSnapshot, entrie
 		if err != nil {
 			return err
 		}
-		puts = append(puts, boardSnapPartKey(snap.Board, n).item(map[string]types.AttributeValue{
-			"entries": attrS(string(b)), "as_of": attrS(instant(snap.AsOf))}))
+		puts = append(puts, boardSnapPartKey(board, n).item(map[string]types.AttributeValue{
+			"entries": attrS(string(b)), "as_of": attrS(instant(asOf))}))
 	}
-	if err := s.batchWrite(ctx, puts, nil); err != nil {
-		return err
-	}
-	head, err := marshal(snap)
-	if err != nil {
-		return err
-	}
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: boardSnapTopKey(snap.Board).item(head)})
-	return err
+	return s.batchWrite(ctx, puts, nil)
 }
 
 // BoardTop reads a board's head (nil before its first snapshot), and with
@@ -168,26 +263,40 @@ func (s *Store) BoardTop(ctx context.Context, board, affiliate string) (*BoardSn
 	if affiliate == "" {
 		return &snap, nil, nil
 	}
+	e, err := s.partEntry(ctx, board, affiliate)
+	return &snap, e, err
+}
+
+// partEntry finds an affiliate's place in their part of a snapshot.
+func (s *Store) partEntry(ctx context.Context, board, affiliate string) (*BoardEntry, error) {
 	part, err := s.getEventual(ctx, boardSnapPartKey(board, BoardPart(affiliate)))
 	if err != nil || part == nil {
-		return &snap, nil, err
+		return nil, err
 	}
 	var es []BoardEntry
 	if err := json.Unmarshal([]byte(str(part["entries"])), &es); err != nil {
-		return nil, nil, fmt.Errorf("board %s part: %w", board, err)
+		return nil, fmt.Errorf("board %s part: %w", board, err)
 	}
 	for _, e := range es {
 		if e.Affiliate == affiliate {
-			return &snap, &e, nil
+			return &e, nil
 		}
 	}
-	return &snap, nil, nil
+	return nil, nil
 }
 
 // BoardStandings reads a board's whole snapshot, in rank order (the
 // owner's view): the head and every part, one BatchGetItem.
 func (s *Store) BoardStandings(ctx context.Context, board string) (*BoardSnapshot, []BoardEntry, error) {
+	return s.boardParts(ctx, board, true)
+}
+
+// boardParts reads a snapshot's parts, and its head with them when head.
+func (s *Store) boardParts(ctx context.Context, board string, head bool) (*BoardSnapshot, []BoardEntry, error) {
 	keys := []Key{boardSnapTopKey(board)}
+	if !head {
+		keys = nil
+	}
 	for n := range BoardParts {
 		keys = append(keys, boardSnapPartKey(board, n))
 	}
@@ -195,13 +304,15 @@ func (s *Store) BoardStandings(ctx context.Context, board string) (*BoardSnapsho
 	if err != nil {
 		return nil, nil, err
 	}
-	head, ok := items[boardSnapTopKey(board)]
-	if !ok {
-		return nil, nil, nil
-	}
 	var snap BoardSnapshot
-	if err := unmarshal(head, &snap); err != nil {
-		return nil, nil, err
+	if head {
+		it, ok := items[boardSnapTopKey(board)]
+		if !ok {
+			return nil, nil, nil
+		}
+		if err := unmarshal(it, &snap); err != nil {
+			return nil, nil, err
+		}
 	}
 	all := make([]BoardEntry, 0, snap.Count)
 	for n := range BoardParts {

@@ -42,6 +42,7 @@ func Board(event string, w Window) string { return event + "#" + w.From + "#" + 
 type Contribution struct {
 	Net    int64 `json:"net"`
 	Orders int64 `json:"orders"`
+	OptIns int64 `json:"opt_ins"`
 }
 
 // Of is an order's contribution from its net revenue.
@@ -54,7 +55,7 @@ func Of(net int64, refunded bool) Contribution {
 
 // Less is what moves a row from prev to next.
 func (next Contribution) Less(prev Contribution) Contribution {
-	return Contribution{Net: next.Net - prev.Net, Orders: next.Orders - prev.Orders}
+	return Contribution{Net: next.Net - prev.Net, Orders: next.Orders - prev.Orders, OptIns: next.OptIns - prev.OptIns}
 }
 
 // Row is one affiliate's totals on a board. ChangedAt is when the latest
@@ -63,29 +64,56 @@ type Row struct {
 	Affiliate string
 	Net       int64
 	Orders    int64
+	OptIns    int64
 	ChangedAt time.Time
 }
 
-// Standing is a row in its place: Gap is what the affiliate needs to reach
-// the place above (nil for first).
+// Value is a row's number by a contest's metric (net revenue for a
+// leaderboard).
+func (r Row) Value(metric string) int64 {
+	switch metric {
+	case program.MetricOrders:
+		return r.Orders
+	case program.MetricOptIns:
+		return r.OptIns
+	}
+	return r.Net
+}
+
+// counts says whether a row has a place by metric: a counted order (or,
+// for opt-ins, an opt-in).
+func (r Row) counts(metric string) bool {
+	if metric == program.MetricOptIns {
+		return r.OptIns > 0
+	}
+	return r.Orders > 0
+}
+
+// Standing is a row in its place, with its value by the metric ranked on:
+// Gap is what the affiliate needs to reach the place above (nil for first).
 type Standing struct {
 	Rank int
 	Row
-	Gap *int64
+	Value int64
+	Gap   *int64
 }
 
-// Rank puts the rows that count (at least one order) in order: the higher
-// net revenue first; a tie to whose last change came first, then by code so
-// the order never depends on how the rows were read.
-func Rank(rows []Row) []Standing {
+// Rank puts a leaderboard's rows in order (RankBy net revenue).
+func Rank(rows []Row) []Standing { return RankBy(rows, program.MetricNetRevenue) }
+
+// RankBy puts the rows that count (at least one order; one opt-in for
+// opt_ins) in order: the higher value first; a tie to whose last change
+// came first, then by code so the order never depends on how the rows were
+// read.
+func RankBy(rows []Row, metric string) []Standing {
 	in := make([]Row, 0, len(rows))
 	for _, r := range rows {
-		if r.Orders > 0 {
+		if r.counts(metric) {
 			in = append(in, r)
 		}
 	}
 	slices.SortFunc(in, func(a, b Row) int {
-		if c := cmp.Compare(b.Net, a.Net); c != 0 {
+		if c := cmp.Compare(b.Value(metric), a.Value(metric)); c != 0 {
 			return c
 		}
 		if c := a.ChangedAt.Compare(b.ChangedAt); c != 0 {
@@ -95,9 +123,9 @@ func Rank(rows []Row) []Standing {
 	})
 	out := make([]Standing, len(in))
 	for i, r := range in {
-		out[i] = Standing{Rank: i + 1, Row: r}
+		out[i] = Standing{Rank: i + 1, Row: r, Value: r.Value(metric)}
 		if i > 0 {
-			gap := in[i-1].Net - r.Net
+			gap := in[i-1].Value(metric) - r.Value(metric)
 			out[i].Gap = &gap
 		}
 	}

@@ -8,6 +8,7 @@ package boards
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/tallyhq/tally/shared/adapters/store"
@@ -36,14 +37,20 @@ func Stream(d *app.Deps) notify.StreamFunction {
 	return notify.Lambda(f.Handle)
 }
 
-// Handle folds a batch of changes in order; on failure it names the first
-// change not done, so the rest is delivered again. A change delivered again
-// is counted once: the board keeps each order's last counted version.
+// Handle folds a batch in order: each order (and each refund of it, as a
+// new version of its record) on its link event's leaderboard and on every
+// contest of that event whose window holds it; each opt-in on the
+// contests. On failure it names the first change not done, so the rest is
+// delivered again. A change delivered again is counted once: a board keeps
+// each order's last counted version.
 func (f *Folder) Handle(ctx context.Context, cs []store.Change) (string, error) {
 	var p *program.Program
 	for _, c := range cs {
-		t := c.Txn
-		if t == nil || t.Kind != "order" || t.Referrer == "" || t.LinkEvent == "" {
+		t, optIn := c.Txn, false
+		if t == nil {
+			t, optIn = c.OptIn, true
+		}
+		if t == nil || (t.Kind != "order" && t.Kind != "optin") || t.Referrer == "" || t.LinkEvent == "" {
 			continue
 		}
 		if p == nil {
@@ -53,25 +60,65 @@ func (f *Folder) Handle(ctx context.Context, cs []store.Change) (string, error) 
 			}
 		}
 		ev, ok := p.Event(t.LinkEvent)
-		if !ok || !ev.Leaderboard {
+		if !ok || (!ev.Leaderboard && len(ev.Contests) == 0) {
 			continue
 		}
-		w := standings.LeaderboardWindow(ev, t.OccurredAt, p.Location())
-		if !w.Contains(t.OccurredAt, p.Location()) {
-			continue // a fixed window that does not hold the order
-		}
-		net, refunded := commission.NetRevenue(commission.SoldOrder{Paid: t.PaidCents, Refunded: t.RefundedCents, Rule: t.RefundRule, Lines: t.Lines})
-		at := t.OccurredAt
-		if t.RefundedAt != nil {
-			at = *t.RefundedAt
-		}
-		orderID := c.Key.PK[len("TXN#"):]
-		if _, err := f.Store.ApplyToBoard(ctx, standings.Board(ev.Slug, w), t.Referrer, orderID, t.Version, standings.Of(net, refunded), at); err != nil {
-			f.Log.Error("board", "order_id", orderID, "err", err.Error())
+		if err := f.fold(ctx, p, ev, c.Key.PK, t, optIn); err != nil {
+			f.Log.Error("board", "record", c.Key.PK, "err", err.Error())
 			return c.Sequence, err
 		}
 	}
 	return "", nil
+}
+
+// fold counts one order or opt-in record on the boards it belongs to.
+func (f *Folder) fold(ctx context.Context, p *program.Program, ev *program.Event, pk string, t *store.Txn, optIn bool) error {
+	loc := p.Location()
+	id := strings.TrimPrefix(pk, "TXN#")
+	c, at := standings.Contribution{OptIns: 1}, t.OccurredAt
+	var hold time.Time
+	if optIn {
+		id = "optin:" + strings.TrimPrefix(pk, "OPTIN#")
+	} else {
+		net, refunded := commission.NetRevenue(commission.SoldOrder{Paid: t.PaidCents, Refunded: t.RefundedCents, Rule: t.RefundRule, Lines: t.Lines})
+		c = standings.Of(net, refunded)
+		if t.RefundedAt != nil {
+			at = *t.RefundedAt
+		}
+		for _, l := range t.Lines {
+			for _, e := range l.Earned {
+				if e.AvailableOn.After(hold) {
+					hold = e.AvailableOn
+				}
+			}
+		}
+	}
+	version := max(t.Version, 1)
+	if ev.Leaderboard && !optIn {
+		if w := standings.LeaderboardWindow(ev, t.OccurredAt, loc); w.Contains(t.OccurredAt, loc) {
+			if _, err := f.Store.ApplyToBoard(ctx, standings.Board(ev.Slug, w), t.Referrer, id, version, c, at); err != nil {
+				return err
+			}
+		}
+	}
+	for i := range ev.Contests {
+		k := &ev.Contests[i]
+		if !standings.ContestWindow(k).Contains(t.OccurredAt, loc) {
+			continue
+		}
+		board := standings.ContestBoard(ev.Slug, k.ID)
+		// The hold first: raised before the order counts, so a contest is
+		// never final while a commission it counted is still held.
+		if !hold.IsZero() {
+			if err := f.Store.RaiseHold(ctx, board, hold); err != nil {
+				return err
+			}
+		}
+		if _, err := f.Store.ApplyToBoard(ctx, board, t.Referrer, id, version, c, at); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Job computes snapshots.
@@ -116,8 +163,19 @@ func (j *Job) Run(ctx context.Context) error {
 			ws = append(ws, standings.LeaderboardWindow(ev, start.Add(-time.Hour), p.Location()))
 		}
 		for _, w := range ws {
-			if err := j.Board(ctx, p, ev, standings.Board(ev.Slug, w), now); err != nil {
+			if err := j.Board(ctx, p, ev, standings.Board(ev.Slug, w), program.MetricNetRevenue, now); err != nil {
 				j.Log.Error("board snapshot", "event", ev.Slug, "err", err.Error())
+				if first == nil {
+					first = err
+				}
+			}
+		}
+	}
+	for i := range p.Events {
+		ev, _ := p.Event(p.Events[i].Slug)
+		for k := range ev.Contests {
+			if err := j.Contest(ctx, p, ev, &ev.Contests[k], now); err != nil {
+				j.Log.Error("contest snapshot", "event", ev.Slug, "contest", ev.Contests[k].ID, "err", err.Error())
 				if first == nil {
 					first = err
 				}
@@ -127,8 +185,41 @@ func (j *Job) Run(ctx context.Context) error {
 	return first
 }
 
-// Board draws one board's snapshot when it changed since the last one.
-func (j *Job) Board(ctx context.Context, p *program.Program, ev *program.Event, board string, now time.Time) error {
+// Contest draws a live or provisional contest's standings when they
+// changed, and stores them as final, once, when the hold of every
+// commission they counted is over.
+func (j *Job) Contest(ctx context.Context, p *program.Program, ev *program.Event, c *program.Contest, now time.Time) error {
+	board := standings.ContestBoard(ev.Slug, c.ID)
+	head, err := j.Store.Head(ctx, board)
+	if err != nil {
+		return err
+	}
+	switch standings.Status(standings.ContestWindow(c), p.Location(), now, head.HoldUntil) {
+	case standings.Upcoming:
+		return nil
+	case standings.Final:
+		final, _, err := j.Store.BoardFinal(ctx, board, "")
+		if err != nil || final != nil {
+			return err // final standings never change
+		}
+		entries, err := j.entries(ctx, p, ev, board, c.Metric)
+		if err != nil {
+			return err
+		}
+		changes := head.Changes
+		snap := store.BoardSnapshot{Board: board, AsOf: now.UTC(), Changes: changes, Count: len(entries), Top: entries[:min(TopPlaces, len(entries))]}
+		if _, err := j.Store.PutFinal(ctx, snap, entries); err != nil {
+			return err
+		}
+		j.Log.Info("contest final", "event", ev.Slug, "contest", c.ID, "entrants", len(entries))
+		return nil
+	}
+	return j.Board(ctx, p, ev, board, c.Metric, now)
+}
+
+// Board draws one board's snapshot, ranked by metric, when it changed
+// since the last one.
+func (j *Job) Board(ctx context.Context, p *program.Program, ev *program.Event, board, metric string, now time.Time) error {
 	changes, err := j.Store.BoardChanges(ctx, board)
 	if err != nil || changes == 0 {
 		return err
@@ -140,14 +231,27 @@ func (j *Job) Board(ctx context.Context, p *program.Program, ev *program.Event, 
 	if last != nil && last.Changes == changes && now.Sub(last.AsOf) < refresh {
 		return nil
 	}
-	rows, err := j.Store.BoardRows(ctx, board)
+	entries, err := j.entries(ctx, p, ev, board, metric)
 	if err != nil {
 		return err
 	}
-	ranked := standings.Rank(rows)
+	snap := store.BoardSnapshot{Board: board, AsOf: now.UTC(), Changes: changes, Count: len(entries), Top: entries[:min(TopPlaces, len(entries))]}
+	return j.Store.PutBoardSnapshot(ctx, snap, entries)
+}
+
+// entries ranks a board's rows by metric into places, each under the name
+// its affiliate chose for the event (numbering newcomers). The caller read
+// the board's change count before, so a change made meanwhile draws the
+// board again.
+func (j *Job) entries(ctx context.Context, p *program.Program, ev *program.Event, board, metric string) ([]store.BoardEntry, error) {
+	rows, err := j.Store.BoardRows(ctx, board)
+	if err != nil {
+		return nil, err
+	}
+	ranked := standings.RankBy(rows, metric)
 	aliases, err := j.Store.BoardAliases(ctx, ev.Slug)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var unnamed []string
 	for _, s := range ranked {
@@ -157,11 +261,11 @@ func (j *Job) Board(ctx context.Context, p *program.Program, ev *program.Event, 
 	}
 	given, err := j.Store.GiveAliases(ctx, ev.Slug, unnamed)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(given) < len(unnamed) { // another run numbered some first
 		if aliases, err = j.Store.BoardAliases(ctx, ev.Slug); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for a, n := range given {
@@ -172,13 +276,12 @@ func (j *Job) Board(ctx context.Context, p *program.Program, ev *program.Event, 
 	entries := make([]store.BoardEntry, len(ranked))
 	for i, s := range ranked {
 		al := aliases[s.Affiliate]
-		e := store.BoardEntry{Affiliate: s.Affiliate, Rank: s.Rank, Net: s.Net, Orders: s.Orders, Gap: s.Gap, Alias: standings.Alias(al.N)}
+		e := store.BoardEntry{Affiliate: s.Affiliate, Rank: s.Rank, Net: s.Net, Orders: s.Orders, OptIns: s.OptIns, Value: s.Value, Gap: s.Gap, Alias: standings.Alias(al.N)}
 		e.Name = e.Alias
 		if a, ok := p.Affiliate(s.Affiliate); ok && al.Show {
 			e.Name = a.Name
 		}
 		entries[i] = e
 	}
-	snap := store.BoardSnapshot{Board: board, AsOf: now.UTC(), Changes: changes, Count: len(entries), Top: entries[:min(TopPlaces, len(entries))]}
-	return j.Store.PutBoardSnapshot(ctx, snap, entries)
+	return entries, nil
 }

@@ -67,38 +67,54 @@ affiliates:
 type env struct {
 	*apptest.App
 	orders apigw.Handler
+	optins apigw.Handler
+	clock  *clockT
 	folder *boards.Folder
 	job    *boards.Job
 	seq    int
 }
 
-// now moves the snapshot job's clock.
-func (e *env) now(t time.Time) { e.job.Now = func() time.Time { return t } }
+// now moves the clock of the job and the handlers.
+func (e *env) now(t time.Time) { e.clock.mu.Lock(); e.clock.t = t; e.clock.mu.Unlock() }
 
-func newEnv(t testing.TB, n int) *env {
-	a := apptest.New(t, apptest.Program(launchProgram(t, n)), apptest.Config(func(c *app.Config) { c.WebhookSecrets = secret }),
-		apptest.Clock(func() time.Time { return now }), apptest.Warm())
-	return &env{App: a, orders: webhooks.Orders(a.Deps),
+func newEnv(t testing.TB, n int) *env { return newEnvWith(t, launchProgram(t, n)) }
+
+func newEnvWith(t testing.TB, p *program.Program) *env {
+	clock := &clockT{t: now}
+	a := apptest.New(t, apptest.Program(p), apptest.Config(func(c *app.Config) { c.WebhookSecrets = secret }),
+		apptest.Clock(clock.now), apptest.Warm())
+	return &env{App: a, orders: webhooks.Orders(a.Deps), optins: webhooks.OptIns(a.Deps), clock: clock,
 		folder: &boards.Folder{Store: a.Store, Programs: a.Programs, Log: a.Log},
-		job:    &boards.Job{Store: a.Store, Programs: a.Programs, Log: a.Log, Now: func() time.Time { return now }}}
+		job:    &boards.Job{Store: a.Store, Programs: a.Programs, Log: a.Log, Now: clock.now}}
 }
 
+// clockT is the test's clock, for the handlers and the job alike.
+type clockT struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clockT) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
 // send posts a signed order or refund webhook and wants 200.
-func (e *env) send(t testing.TB, body string) {
+func (e *env) send(t testing.TB, body string) { e.sendTo(t, e.orders, "webhook-orders", body) }
+
+func (e *env) sendTo(t testing.TB, h apigw.Handler, sample, body string) {
 	t.Helper()
-	req := eventfile.Load(t, "webhook-orders")
+	req := eventfile.Load(t, sample)
 	wh, err := standardwebhooks.NewWebhook(secret)
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := fmt.Sprintf("msg_%d", time.Now().UnixNano())
-	sig, err := wh.Sign(id, now, []byte(body))
+	ts := e.clock.now()
+	sig, err := wh.Sign(id, ts, []byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Headers["webhook-id"], req.Headers["webhook-timestamp"], req.Headers["webhook-signature"] = id, fmt.Sprint(now.Unix()), sig
+	req.Headers["webhook-id"], req.Headers["webhook-timestamp"], req.Headers["webhook-signature"] = id, fmt.Sprint(ts.Unix()), sig
 	req.Body = body
-	resp, err := e.orders(context.Background(), req)
+	resp, err := h(context.Background(), req)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("%s: %d %s %v", body, resp.StatusCode, resp.Body, err)
 	}

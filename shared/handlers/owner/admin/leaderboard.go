@@ -9,6 +9,7 @@ import (
 	"github.com/tallyhq/tally/shared/domain/csvout"
 	"github.com/tallyhq/tally/shared/domain/fault"
 	"github.com/tallyhq/tally/shared/domain/money"
+	"github.com/tallyhq/tally/shared/domain/program"
 	"github.com/tallyhq/tally/shared/domain/standings"
 	"github.com/tallyhq/tally/shared/web"
 	"github.com/tallyhq/tally/shared/web/apigw"
@@ -43,6 +44,9 @@ func Leaderboard(d *app.Deps) apigw.Handler {
 		}
 		ev, ok := p.Event(slug)
 		if !ok || !ev.Leaderboard {
+			if slug == "" && r.Format == web.Page { // no board: the contests, if any
+				return r.page("admin-leaderboard", "Leaderboards", "leaderboard", boardPage{Contests: contestLinks(p)})
+			}
 			return apigw.Response{}, fault.New(fault.NotFound, "not_found", "no leaderboard for event %q", slug)
 		}
 		w := standings.LeaderboardWindow(ev, r.now, p.Location())
@@ -75,26 +79,43 @@ func Leaderboard(d *app.Deps) apigw.Handler {
 		case web.CSV:
 			return apigw.CSV("tally-leaderboard-"+ev.Slug+"-"+w.From+"-"+w.To+".csv", csvout.Write(standingHeader, rows)), nil
 		case web.Page:
-			type row struct {
-				Standing
-				Net string
-			}
-			body := struct {
-				EventName, From, To, AsOf, CSVURL string
-				Rows                              []row
-				Boards                            []struct{ Name, URL string }
-			}{EventName: ev.Name, From: w.From, To: w.To, AsOf: asOf,
+			body := boardPage{EventName: ev.Name, From: w.From, To: w.To, AsOf: asOf,
 				CSVURL: "/admin/leaderboard?" + url.Values{"event": {ev.Slug}, "format": {"csv"}}.Encode()}
 			for _, s := range out.Standings {
-				body.Rows = append(body.Rows, row{s, money.Format(s.NetRevenueCents, p.Currency)})
+				body.Rows = append(body.Rows, boardRow{s, money.Format(s.NetRevenueCents, p.Currency)})
 			}
 			for _, e := range p.Events {
 				if e.Leaderboard && e.Slug != ev.Slug {
 					body.Boards = append(body.Boards, struct{ Name, URL string }{e.Name, "/admin/leaderboard?" + url.Values{"event": {e.Slug}}.Encode()})
 				}
 			}
+			body.Contests = contestLinks(p)
 			return r.page("admin-leaderboard", ev.Name+" leaderboard", "leaderboard", body)
 		}
 		return apigw.JSON(http.StatusOK, out), nil
 	})
+}
+
+// contestLinks are the owner's links to every contest of the program.
+func contestLinks(p *program.Program) []struct{ Name, URL string } {
+	var out []struct{ Name, URL string }
+	for _, e := range p.Events {
+		for _, c := range e.Contests {
+			out = append(out, struct{ Name, URL string }{c.Name + " (" + e.Name + ")", "/admin/contests/" + url.PathEscape(e.Slug) + "/" + url.PathEscape(c.ID)})
+		}
+	}
+	return out
+}
+
+// boardPage is the owner's leaderboard page (no EventName: no board, only
+// the contests).
+type boardPage struct {
+	EventName, From, To, AsOf, CSVURL string
+	Rows                              []boardRow
+	Boards, Contests                  []struct{ Name, URL string }
+}
+
+type boardRow struct {
+	Standing
+	Net string
 }
