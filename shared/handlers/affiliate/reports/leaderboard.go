@@ -95,6 +95,10 @@ func setShowName(ctx context.Context, r Request) error {
 
 func leaderboardView(ctx context.Context, r Request) (Answer, error) {
 	ev, err := boardEvent(r)
+	if err != nil && r.Format == "html" && r.Req.QueryStringParameters["event"] == "" && r.Form == nil {
+		// The menu's link, for an affiliate none of whose events has a board.
+		return Answer{Title: "Leaderboard", Page: LeaderboardPage{}}, nil
+	}
 	if err != nil {
 		return Answer{}, err
 	}

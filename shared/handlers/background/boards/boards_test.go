@@ -412,6 +412,12 @@ func TestLeaderboardViews(t *testing.T) {
 			t.Errorf("%s on %s: %d %s", who, ev, r.StatusCode, r.Body)
 		}
 	}
+	// The menu's link for an affiliate without a board: a page that says so.
+	page := as(t, "report-leaderboard", "outsider", nil)
+	page.Headers["accept"] = "text/html"
+	if r := call(t, view, page, nil); r.StatusCode != 200 || !strings.Contains(r.Body, "None of your events has a leaderboard") {
+		t.Errorf("no board, page: %d %s", r.StatusCode, r.Body)
+	}
 	// CSV: the top places.
 	if r := call(t, view, as(t, "report-leaderboard", "a2", map[string]string{"event": "launch", "format": "csv"}), nil); r.Body != "rank,name,net_revenue_cents\r\n1,Affiliate 1,30000\r\n2,Affiliate 2,25000\r\n" && r.Body != "rank,name,net_revenue_cents\n1,Affiliate 1,30000\n2,Affiliate 2,25000\n" {
 		t.Errorf("csv %q", r.Body)
