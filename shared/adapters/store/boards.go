@@ -41,10 +41,31 @@ type boardMark struct {
 
 // ApplyToBoard brings an order's contribution to its referrer's row up to
 // next, as of the order record's version: one transaction writes the
-// order's marker (only if the version is newer than the one counted), adds
-// the difference to the row and counts a change on the board. A version
-// already counted, delivered again or concurrently, changes nothing (false).
+// order's marker (only if the version is newer than the one counted) and
+// adds the difference to the row; then the board's change count goes up
+// (outside the transaction, so orders counted at once from several stream
+// shards do not cancel each other on the board's one head item; a count
+// lost to a crash in between is made up by the snapshot's hourly redraw).
+// A version already counted, delivered again or concurrently, changes
+// nothing (false). A transaction that meets another on the same row is
+// tried again.
 func (s *Store) ApplyToBoard(ctx context.Context, board, affiliate, orderID string, version int64, next standings.Contribution, at time.Time) (bool, error) {
+	for try := 0; ; try++ {
+		applied, err := s.applyToBoard(ctx, board, affiliate, orderID, version, next, at)
+		if errors.Is(err, ErrRetry) && try < 4 {
+			time.Sleep(time.Duration(20<<try) * time.Millisecond)
+			continue
+		}
+		if err != nil || !applied {
+			return false, err
+		}
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: boardHeadKey(board).av(),
+			UpdateExpression: aws.String("ADD changes :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": attrN(1)}})
+		return err == nil, err
+	}
+}
+
+func (s *Store) applyToBoard(ctx context.Context, board, affiliate, orderID string, version int64, next standings.Contribution, at time.Time) (bool, error) {
 	var prev boardMark
 	found, err := s.getAs(ctx, boardMarkKey(board, orderID), &prev)
 	if err != nil {
@@ -60,16 +81,13 @@ func (s *Store) ApplyToBoard(ctx context.Context, board, affiliate, orderID stri
 	}
 	mark["affiliate"] = attrS(affiliate)
 	t := aws.String(s.Table)
-	row := boardRowKey(board, affiliate)
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: t, Item: boardMarkKey(board, orderID).item(mark),
 			ConditionExpression:       aws.String("attribute_not_exists(PK) OR version < :v"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":v": attrN(version)}}},
-		{Update: &types.Update{TableName: t, Key: row.av(),
+		{Update: &types.Update{TableName: t, Key: boardRowKey(board, affiliate).av(),
 			UpdateExpression:          aws.String("ADD net :n, orders :o, opt_ins :p SET affiliate = :a, changed_at = :t"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":n": attrN(d.Net), ":o": attrN(d.Orders), ":p": attrN(d.OptIns), ":a": attrS(affiliate), ":t": attrS(instant(at))}}},
-		{Update: &types.Update{TableName: t, Key: boardHeadKey(board).av(),
-			UpdateExpression: aws.String("ADD changes :one"), ExpressionAttributeValues: map[string]types.AttributeValue{":one": attrN(1)}}},
 	}})
 	switch txnErr(err) {
 	case nil:
@@ -77,7 +95,7 @@ func (s *Store) ApplyToBoard(ctx context.Context, board, affiliate, orderID stri
 	case ErrConflict: // another delivery counted this version first
 		return false, nil
 	}
-	return false, err
+	return false, txnErr(err)
 }
 
 // BoardChanges is how many changes a board has had (0 for none).

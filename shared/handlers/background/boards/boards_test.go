@@ -445,3 +445,33 @@ func TestLeaderboardViews(t *testing.T) {
 		t.Errorf("owner %+v", owner)
 	}
 }
+
+// Orders of one affiliate counted at once from several shards all count:
+// transactions that meet on the row are tried again.
+func TestOrdersCountedAtOnceAllCount(t *testing.T) {
+	e := newEnv(t, 1)
+	var ids []string
+	for i := range 16 {
+		id := fmt.Sprintf("c-%d", i)
+		e.order(t, id, "a1", at(3, 10), line("L-TRN", 1, 2500))
+		ids = append(ids, id)
+	}
+	cs := e.changes(t, ids...)
+	var wg sync.WaitGroup
+	for shard := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if failed, err := e.folder.Handle(context.Background(), cs[shard*4:shard*4+4]); err != nil {
+				t.Errorf("shard %d failed at %s: %v", shard, failed, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if r := e.rows(t)["a1"]; r.Net != 16*2500 || r.Orders != 16 {
+		t.Errorf("row %+v, want 16 orders of 2500", r)
+	}
+	if c, _ := e.Store.BoardChanges(context.Background(), e.board(t)); c != 16 {
+		t.Errorf("%d changes counted, want 16", c)
+	}
+}
