@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -91,11 +92,15 @@ func (s *Server) startConsumers(triggers []sam.Trigger, db *dynamodb.Client, tab
 			h := f.Queue(s.Deps)
 			b.run(ctx, func(ctx context.Context) error { return qp.Run(ctx, h) })
 		case lambdas.Schedule:
+			h := f.Schedule(s.Deps)
+			if d, ok := rate(t.Source); ok {
+				b.run(ctx, func(ctx context.Context) error { return s.every(ctx, d, t.Function, h) })
+				continue
+			}
 			hour, minute, err := daily(t.Source)
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.Function, err)
 			}
-			h := f.Schedule(s.Deps)
 			b.run(ctx, func(ctx context.Context) error { return s.everyDay(ctx, hour, minute, t.Function, h) })
 		}
 	}
@@ -120,6 +125,37 @@ func (s *Server) everyDay(ctx context.Context, hour, minute int, name string, h 
 			s.Deps.Log.Warn(name, "err", err.Error())
 		}
 	}
+}
+
+// every runs h each d, as a rate schedule does on AWS.
+func (s *Server) every(ctx context.Context, d time.Duration, name string, h lambdas.ScheduledHandler) error {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		if err := h(ctx, notify.DigestInput{}); err != nil {
+			s.Deps.Log.Warn(name, "err", err.Error())
+		}
+	}
+}
+
+// rate reads a rate schedule, "rate(N minute|minutes|hour|hours|day|days)".
+func rate(expr string) (time.Duration, bool) {
+	var n int
+	var unit string
+	if _, err := fmt.Sscanf(expr, "rate(%d %s", &n, &unit); err != nil || n < 1 || !strings.HasSuffix(unit, ")") {
+		return 0, false
+	}
+	units := map[string]time.Duration{"minute": time.Minute, "minutes": time.Minute, "hour": time.Hour, "hours": time.Hour, "day": 24 * time.Hour, "days": 24 * time.Hour}
+	u, ok := units[strings.TrimSuffix(unit, ")")]
+	if !ok || (n == 1) != !strings.HasSuffix(strings.TrimSuffix(unit, ")"), "s") {
+		return 0, false // AWS takes "1 minute" and "5 minutes" only
+	}
+	return time.Duration(n) * u, true
 }
 
 // daily reads a daily schedule, "cron(M H * * ? *)"; the dev server runs

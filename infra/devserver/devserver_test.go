@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/infra/sam"
@@ -144,6 +145,21 @@ func TestDailySchedules(t *testing.T) {
 	}
 	for _, expr := range []string{"rate(1 day)", "cron(0 8 ? * MON *)", "cron(0 24 * * ? *)", "cron(0 -1 * * ? *)", "cron(0 8 * * ? *"} {
 		if _, _, err := daily(expr); err == nil {
+			t.Errorf("%s: accepted", expr)
+		}
+	}
+}
+
+// The dev server runs rate schedules (the leaderboard snapshot's
+// rate(1 minute)) at their rate, and refuses what AWS refuses.
+func TestRateSchedules(t *testing.T) {
+	for expr, want := range map[string]time.Duration{"rate(1 minute)": time.Minute, "rate(5 minutes)": 5 * time.Minute, "rate(2 hours)": 2 * time.Hour, "rate(1 day)": 24 * time.Hour} {
+		if d, ok := rate(expr); !ok || d != want {
+			t.Errorf("%s: %v %v", expr, d, ok)
+		}
+	}
+	for _, expr := range []string{"rate(1 minutes)", "rate(5 minute)", "rate(0 minutes)", "rate(1 fortnight)", "rate(1 minute", "cron(0 8 * * ? *)"} {
+		if _, ok := rate(expr); ok {
 			t.Errorf("%s: accepted", expr)
 		}
 	}

@@ -29,6 +29,8 @@ type tally struct {
 	now    time.Time
 	client *http.Client
 	mail   *mailbox
+	// counted is when a leaderboard's row was last seen counted.
+	counted time.Time
 }
 
 // mailbox keeps what the dev server prints as mail.

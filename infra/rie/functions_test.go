@@ -105,6 +105,12 @@ var want = map[string]int{
 	"report-payouts":              200,
 	"report-products-sold":        200,
 	"report-resources":            200,
+	"report-leaderboard":          200,
+	"report-leaderboard-post":     403, // a key, not a signed-in session: no form token
+	"admin-leaderboard":           200,
+	"report-contests":             200,
+	"admin-contest":               200,
+	"admin-contest-award":         409, // not final: the demo's contest has no standings stored
 	"snippet":                     200,
 	"unsubscribe-page":            403, // the sample's token is deliberately not valid
 	"unsubscribe-post":            403,

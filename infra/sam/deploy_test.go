@@ -253,6 +253,14 @@ var writes = map[string][]string{
 	"UnsubscribePostFunction":           {"NOTIFY#*"},
 	"MailSettingsFunction":              {},
 	"MailSettingsPostFunction":          {"NOTIFY#*"},
+	"BoardStreamFunction":               {"BOARDMARK#*", "BOARD#*"},
+	"BoardSnapshotFunction":             {"BOARDSNAP#*", "BOARDALIAS#*"},
+	"LeaderboardReportFunction":         {},
+	"LeaderboardPostFunction":           {"BOARDALIAS#*", "BOARD#*"},
+	"AdminLeaderboardFunction":          {},
+	"ContestsReportFunction":            {},
+	"AdminContestFunction":              {},
+	"AdminContestAwardFunction":         {"ADJ#*", "AFF#*"},
 }
 
 func TestFunctionsWriteOnlyTheirKeys(t *testing.T) {

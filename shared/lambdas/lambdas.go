@@ -17,6 +17,7 @@ import (
 
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/handlers/affiliate/reports"
+	"github.com/tallyhq/tally/shared/handlers/background/boards"
 	"github.com/tallyhq/tally/shared/handlers/background/notify"
 	"github.com/tallyhq/tally/shared/handlers/checkout/shopifyhook"
 	"github.com/tallyhq/tally/shared/handlers/checkout/stripehook"
@@ -113,6 +114,14 @@ var All = []Function{
 	{ID: "MailSettingsPostFunction", Dir: "mail-settings-post", Route: notify.MailSettingsPost},
 	{ID: "UnsubscribePageFunction", Dir: "unsubscribe-page", Route: notify.UnsubscribePage},
 	{ID: "UnsubscribePostFunction", Dir: "unsubscribe-post", Route: notify.UnsubscribePost},
+	{ID: "BoardStreamFunction", Dir: "board-stream", Stream: boards.Stream},
+	{ID: "BoardSnapshotFunction", Dir: "board-snapshot", Schedule: boards.Snapshot},
+	{ID: "LeaderboardReportFunction", Dir: "report-leaderboard", Route: reports.Leaderboard},
+	{ID: "LeaderboardPostFunction", Dir: "report-leaderboard-post", Route: reports.LeaderboardPost},
+	{ID: "AdminLeaderboardFunction", Dir: "admin-leaderboard", Route: admin.Leaderboard},
+	{ID: "ContestsReportFunction", Dir: "report-contests", Route: reports.Contests},
+	{ID: "AdminContestFunction", Dir: "admin-contest", Route: admin.Contest},
+	{ID: "AdminContestAwardFunction", Dir: "admin-contest-award", Route: admin.AwardContest},
 }
 
 // Find is the function of a logical ID.

@@ -241,3 +241,32 @@ const checkoutWarningPrefix = "WARNING#"
 func checkoutBodyKey(id string, part int) Key {
 	return Key{"CHECKOUTBODY#" + id, fmt.Sprintf("PART#%02d", part)}
 }
+
+// Leaderboards and contests (SPEC 17). A board is named by
+// standings.Board: its event and window.
+
+// boardRowKey is an affiliate's totals on a board; boardHeadKey counts the
+// board's changes, so the snapshot job skips a board that has none.
+func boardRowKey(board, affiliate string) Key { return Key{"BOARD#" + board, "ROW#" + affiliate} }
+func boardHeadKey(board string) Key           { return Key{"BOARD#" + board, "HEAD"} }
+
+// boardRowPrefix starts the sort keys of a board's rows.
+const boardRowPrefix = "ROW#"
+
+// boardMarkKey is the last state of an order a board has counted: written
+// in the transaction that adds the order to its row, on condition that it
+// is older, so a stream record delivered twice counts once.
+func boardMarkKey(board, orderID string) Key { return Key{"BOARDMARK#" + board, orderID} }
+
+// boardSnapKey is a board's standings as the job last computed them: the
+// head (TOP: when, the top 20) and the parts, each affiliate in the part
+// BoardPart gives it.
+func boardSnapTopKey(board string) Key { return Key{"BOARDSNAP#" + board, "TOP"} }
+func boardSnapPartKey(board string, n int) Key {
+	return Key{"BOARDSNAP#" + board, fmt.Sprintf("PART#%02d", n)}
+}
+
+// boardAliasKey is an affiliate's number and name choice on an event's
+// boards; boardAliasNextKey the event's last number given.
+func boardAliasKey(event, affiliate string) Key { return Key{"BOARDALIAS#" + event, affiliate} }
+func boardAliasNextKey(event string) Key        { return Key{"BOARDALIAS#" + event, "~NEXT"} }

@@ -37,6 +37,12 @@ type Txn struct {
 	PresentmentCurrency string `json:"presentment_currency,omitempty"`
 	PresentmentTotal    int64  `json:"presentment_total,omitempty"`
 	ShopTotal           int64  `json:"shop_total,omitempty"`
+	// An order's referrer and the event of the link the buyer came in on
+	// (none when nobody referred it), and when it was last refunded: what
+	// leaderboards count it under (SPEC 17).
+	Referrer   string     `json:"referrer,omitempty"`
+	LinkEvent  string     `json:"link_event,omitempty"`
+	RefundedAt *time.Time `json:"refunded_at,omitempty"`
 }
 
 // GetTxn reads a webhook record (consistent); nil when there is none.

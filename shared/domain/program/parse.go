@@ -168,6 +168,7 @@ func (p *Program) validate(probs *problems) {
 		}
 		checkURL(probs, at+".url", e.URL, true)
 		validateTools(probs, at, e)
+		validateBoards(probs, at, e)
 	}
 
 	affiliates := map[string]bool{}

@@ -87,6 +87,52 @@ type Event struct {
 	AllowedPaths []string `yaml:"allowed_paths" json:"allowed_paths,omitempty"`
 	// Resources are ready-made texts for affiliates, filled in per affiliate.
 	Resources []Resource `yaml:"resources" json:"resources,omitempty"`
+	// Leaderboard shows the event's enrolled affiliates a board of the net
+	// revenue their links brought (SPEC 17), over LeaderboardFrom..To
+	// (program-zone dates), or the current month when both are empty.
+	Leaderboard     bool   `yaml:"leaderboard" json:"leaderboard,omitempty"`
+	LeaderboardFrom string `yaml:"leaderboard_from" json:"leaderboard_from,omitempty"`
+	LeaderboardTo   string `yaml:"leaderboard_to" json:"leaderboard_to,omitempty"`
+	// Contests are the event's prize contests (SPEC 17).
+	Contests []Contest `yaml:"contests" json:"contests,omitempty"`
+}
+
+// Contest metrics: what a contest ranks its entrants by.
+const (
+	MetricNetRevenue = "net_revenue"
+	MetricOrders     = "orders"
+	MetricOptIns     = "opt_ins"
+)
+
+// Contest is a prize contest of an event: entrants ranked by Metric over
+// the orders or opt-ins their links brought From..To (program-zone dates);
+// prizes go to entrants with at least Min.
+type Contest struct {
+	ID     string  `yaml:"id" json:"id"`
+	Name   string  `yaml:"name" json:"name"`
+	From   string  `yaml:"from" json:"from"`
+	To     string  `yaml:"to" json:"to"`
+	Metric string  `yaml:"metric" json:"metric"`
+	Min    int64   `yaml:"min" json:"min"`
+	Prizes []Prize `yaml:"prizes" json:"prizes"`
+}
+
+// Prize is what one place of a contest wins: cash (Cents, paid as an
+// adjustment) and or a Text ("a signed book").
+type Prize struct {
+	Rank  int    `yaml:"rank" json:"rank"`
+	Cents int64  `yaml:"cents" json:"cents"`
+	Text  string `yaml:"text" json:"text,omitempty"`
+}
+
+// Contest finds one of the event's contests by id.
+func (e *Event) Contest(id string) (*Contest, bool) {
+	for i := range e.Contests {
+		if e.Contests[i].ID == id {
+			return &e.Contests[i], true
+		}
+	}
+	return nil, false
 }
 
 // Phase is one entry of an event's url_schedule.

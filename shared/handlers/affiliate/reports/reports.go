@@ -32,6 +32,7 @@ type Request struct {
 	Store     *store.Store
 	ByDay     bool
 	Now       time.Time
+	Form      url.Values // a POST's form, checked by the edge
 }
 
 // Answer is a view's result in every form it is served in.
@@ -52,6 +53,8 @@ type view struct {
 	script    bool
 	owner     bool // the owner's view of an affiliate named in the path
 	answer    func(ctx context.Context, r Request) (Answer, error)
+	// post, when set, serves the view's form (POST) before answering.
+	post func(ctx context.Context, r Request) error
 }
 
 func serve(d *app.Deps, v view) apigw.Handler {
@@ -76,7 +79,7 @@ func serve(d *app.Deps, v view) apigw.Handler {
 			return apigw.Response{}, fault.New(fault.Forbidden, "forbidden", "affiliate %q is not in the program", code)
 		}
 		now := d.Now()
-		r := Request{Req: w.HTTP(), Format: w.Format, Program: p, Affiliate: a, Store: d.Store, ByDay: w.QueryStringParameters["by"] == "day", Now: now}
+		r := Request{Req: w.HTTP(), Format: w.Format, Program: p, Affiliate: a, Store: d.Store, ByDay: w.QueryStringParameters["by"] == "day", Now: now, Form: w.Form}
 		if v.hasPeriod {
 			q := w.QueryStringParameters
 			per, err := period.Parse(q["month"], q["from"], q["to"], now, p.Location())
@@ -87,6 +90,12 @@ func serve(d *app.Deps, v view) apigw.Handler {
 				per, _ = period.Parse("", "", "", now, p.Location())
 			}
 			r.Period = per
+		}
+		if w.Post() && v.post != nil {
+			if err := v.post(ctx, r); err != nil {
+				return apigw.Response{}, err
+			}
+			w.Format, r.Format = web.Page, web.Page // a form's answer is the page
 		}
 		ans, err := v.answer(ctx, r)
 		if err != nil {

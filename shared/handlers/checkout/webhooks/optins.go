@@ -50,7 +50,8 @@ func (r *receiver) optIn(ctx context.Context, p *program.Program, pl payload, lo
 		if err != nil {
 			return store.Write{}, nil, err
 		}
-		w.Txn = store.Txn{Kind: "optin", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt}
+		w.Txn = store.Txn{Kind: "optin", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt,
+			Referrer: d.Referral.Affiliate, LinkEvent: d.Referral.LinkEvent}
 		return w, body, nil
 	})
 }

@@ -86,7 +86,8 @@ func (r *receiver) order(ctx context.Context, p *program.Program, pl payload, lo
 		if err != nil {
 			return store.Write{}, nil, err
 		}
-		rec := store.Txn{Kind: "order", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt, PaidCents: pl.Paid, RefundRule: commission.RefundRule}
+		rec := store.Txn{Kind: "order", Hash: pl.Hash, Response: string(body), OccurredAt: pl.OccurredAt, PaidCents: pl.Paid, RefundRule: commission.RefundRule,
+			Referrer: ref.Affiliate, LinkEvent: ref.LinkEvent}
 		var total int64
 		for _, l := range pl.Items {
 			line := commission.SoldLine{SKU: l.SKU, Quantity: l.Quantity, UnitPriceCents: l.UnitPriceCents, AmountCents: l.AmountCents, PaidCents: l.PaidCents}
@@ -218,6 +219,8 @@ func (r *receiver) recordRefund(ctx context.Context, hash, orderID string, rf co
 		updated := *o
 		updated.Lines = slices.Clone(out.Order.Lines)
 		updated.RefundedCents, updated.RefundRule = out.Order.Refunded, commission.RefundRule
+		at := rf.At
+		updated.RefundedAt = &at
 		w := store.Write{
 			Record:  key,
 			Txn:     store.Txn{Kind: "refund", Hash: hash, Response: string(body), OccurredAt: rf.At, OrderID: orderID},
