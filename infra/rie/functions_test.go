@@ -122,7 +122,8 @@ var want = map[string]int{
 
 // The stream, queue and schedule functions answer Lambda with their batch
 // item failures (none expected) or nothing.
-var background = map[string]bool{"notify-mail-stream": true, "notify-webhook-stream": true, "notify-webhook-sender": true, "notify-mail-digest": true}
+var background = map[string]bool{"notify-mail-stream": true, "notify-webhook-stream": true, "notify-webhook-sender": true, "notify-mail-digest": true,
+	"board-stream": true, "board-snapshot": true}
 
 // The endpoint the program sends webhooks to, for the functions that need
 // one: the stream's is never dialled (it only queues); the sender's is a
@@ -144,7 +145,7 @@ var calls = map[string]string{
 }
 
 // The samples that must change the table (the rest may or may not).
-var writesSomething = []string{"click-long", "click-short", "webhook-optins", "webhook-orders", "webhook-stripe", "webhook-shopify", "admin-adjustment", "login-submit"}
+var writesSomething = []string{"board-stream", "click-long", "click-short", "webhook-optins", "webhook-orders", "webhook-stripe", "webhook-shopify", "admin-adjustment", "login-submit"}
 
 // sam build's target per function: `build-<LogicalId>: ; $(call lambda,<folder>)`.
 var buildTarget = regexp.MustCompile(`(?m)^build-(\w+): ; \$\(call lambda,([a-z0-9-]+)\)$`)
