@@ -91,6 +91,20 @@ func post(t *testing.T, x *tally, c *http.Client, path string, form url.Values, 
 	return resp.StatusCode, resp.Header.Get("Location")
 }
 
+// send makes a signed-in client send a form with any method.
+func send(t *testing.T, x *tally, c *http.Client, method, path string, form url.Values) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, x.ts.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
+}
+
 type adminOverview struct {
 	Hits        int64
 	OptIns      int64 `json:"opt_ins"`
@@ -247,12 +261,12 @@ func TestSessionRoleMatrix(t *testing.T) {
 		} else {
 			reports++
 		}
-		if r.Method == "POST" { // a signed-in form without its token: refused before anything
-			if code, _ := post(t, x, wrong, path, url.Values{"reason": {"r"}}, nil); code != 403 {
-				t.Errorf("POST %s, other role's session: %d", r.Path, code)
+		if r.Method != "GET" { // a signed-in change (POST, PATCH, DELETE) without its form token: refused before anything
+			if code := send(t, x, wrong, r.Method, path, url.Values{"reason": {"r"}}); code != 403 {
+				t.Errorf("%s %s, other role's session: %d", r.Method, r.Path, code)
 			}
-			if code, _ := post(t, x, right, path, url.Values{"reason": {"r"}}, nil); code != 403 {
-				t.Errorf("POST %s, right session without the form token: %d", r.Path, code)
+			if code := send(t, x, right, r.Method, path, url.Values{"reason": {"r"}}); code != 403 {
+				t.Errorf("%s %s, right session without the form token: %d", r.Method, r.Path, code)
 			}
 			continue
 		}

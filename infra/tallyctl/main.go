@@ -38,7 +38,12 @@ Usage:
 
 validate and load-program refuse an invalid program as a whole, listing
 every problem by path, and write nothing. load-program keeps every existing
-short link and makes one for each new enrollment. A program file's api_key
+short link and makes one for each new enrollment. It never touches an
+affiliate added on the dashboard or by import: it refuses a file that lists
+one, or removes a plan or event one still uses (with the count); it turns
+into former the file affiliates the file no longer lists; a file affiliate
+changed on the dashboard is the dashboard's, and the file's values for it
+are ignored with a warning. A program file's api_key
 fields are for local use: load-program refuses a file with any against a
 deployed table (no -endpoint, or one that is not on this machine) unless
 -allow-file-keys says so, so a demo key such as dev-owner-key never opens a
@@ -85,7 +90,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	if cmd == "validate" {
-		_, err := parseFile(*file)
+		_, err := parseFile(*file, program.Parse)
 		if err == nil {
 			fmt.Fprintf(out, "%s is valid\n", *file)
 		}
@@ -95,7 +100,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("%s: -table is required", cmd)
 	}
 	if cmd == "load-program" && !*allowFileKeys && deployed(*endpoint) {
-		p, err := parseFile(*file)
+		p, err := parseFile(*file, program.ParseToLoad)
 		if err != nil {
 			return err
 		}
@@ -125,16 +130,19 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "table %s is ready\n", *table)
 	case "load-program":
-		p, err := parseFile(*file)
+		p, err := parseFile(*file, program.ParseToLoad)
 		if err != nil {
 			return err
 		}
-		v, err := st.SaveProgram(ctx, p, now)
+		ld, err := st.Load(ctx, p, now)
 		if err != nil {
 			return err
+		}
+		for _, w := range ld.Warnings {
+			fmt.Fprintln(out, "warning:", w)
 		}
 		fmt.Fprintf(out, "loaded %s into %s: version %s, %d events, %d products, %d affiliates, %d links\n",
-			*file, *table, v, len(p.Events), len(p.Products), len(p.Affiliates), len(p.Links))
+			*file, *table, ld.Version, len(p.Events), len(p.Products), len(p.Affiliates), len(p.Links))
 	case "issue-key":
 		role, subject := store.RoleAffiliate, *affiliate
 		if *owner != "" {
@@ -186,7 +194,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-func parseFile(path string) (*program.Program, error) {
+func parseFile(path string, parse func([]byte) (*program.Program, error)) (*program.Program, error) {
 	if path == "" {
 		return nil, fmt.Errorf("-program is required")
 	}
@@ -194,7 +202,7 @@ func parseFile(path string) (*program.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	return program.Parse(b)
+	return parse(b)
 }
 
 // deployed says whether the table is not on this machine: no -endpoint (so

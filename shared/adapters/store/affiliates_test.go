@@ -25,8 +25,16 @@ func TestAnAffiliateAddedOnTheDashboardIsARecord(t *testing.T) {
 		st := dynamotest.NewStoreOn(t, on)
 		dynamotest.Load(t, st, demo.Program())
 		v0, _ := st.ProgramVersion(ctx)
+		// Another function's cache, warm, past its period.
+		cache := program.NewCache(st, time.Nanosecond)
+		if _, err := cache.Get(ctx); err != nil {
+			t.Fatal(err)
+		}
 		if err := st.SaveAffiliate(ctx, store.AffiliateWrite{Affiliate: zoe()}, now); err != nil {
 			t.Fatal(err)
+		}
+		if cached, err := cache.Get(ctx); err != nil || !cached.Enrolled("zoe", "summit-2026") {
+			t.Errorf("another function's cache does not see zoe after its period: %v", err)
 		}
 		if v1, _ := st.ProgramVersion(ctx); v1 == v0 || v1 == "" {
 			t.Errorf("version %q after an add, was %q: caches would never see zoe", v1, v0)
