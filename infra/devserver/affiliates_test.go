@@ -1,7 +1,10 @@
 package devserver_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -197,4 +200,95 @@ func page2(t *testing.T, x *tally, c interface {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// POST /admin/affiliates/import: the CSV as the body with a key, or the
+// page's upload form with a session; every problem by line, nothing
+// written; the same file twice changes nothing.
+func TestOwnerImportsAffiliates(t *testing.T) {
+	x := dashboard(t)
+	csvBody := "code,name,email,plan,events,payout_email,coupons\n" +
+		"zoe,Zoe Park,zoe@example.org,standard,summit-2026,,ZOE20\n" +
+		"liam,Liam Chen,liam@example.org,partner,gut-2026;summit-2026,liam.pay@example.org,\n"
+	bad := strings.Replace(csvBody, "partner", "gold", 1)
+	importCSV := func(body, ctype string) (int, string) {
+		req, _ := http.NewRequest("POST", x.ts.URL+"/admin/affiliates/import", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+owner)
+		req.Header.Set("Content-Type", ctype)
+		resp, err := x.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := importCSV(bad, "text/csv")
+	var refused struct {
+		Error struct {
+			Code  string
+			Lines []struct {
+				Line    int
+				Message string
+			}
+		}
+	}
+	json.Unmarshal([]byte(body), &refused)
+	if code != 422 || refused.Error.Code != "invalid_csv" || len(refused.Error.Lines) != 1 || refused.Error.Lines[0].Line != 3 ||
+		refused.Error.Lines[0].Message != `plan: unknown plan "gold"` {
+		t.Fatalf("a bad line: %d %s", code, body)
+	}
+	if code, _ := x.call("GET", "/admin/affiliates/zoe", owner, "", ""); code != 404 {
+		t.Errorf("a refused import wrote zoe: %d", code)
+	}
+	if code, body := importCSV(csvBody, "application/json"); code != 400 || !strings.Contains(body, "text/csv") {
+		t.Errorf("a CSV sent as JSON: %d %s", code, body)
+	}
+	for _, want := range []string{`{"imported":2,"updated":0,"unchanged":0}`, `{"imported":0,"updated":0,"unchanged":2}`} {
+		if code, body := importCSV(csvBody, "text/csv; charset=utf-8"); code != 200 || strings.TrimSpace(body) != want {
+			t.Errorf("import: %d %s, want %s", code, body, want)
+		}
+	}
+	if u := x.visit("/go/gut-2026/liam"); u.Path != "/gut" {
+		t.Errorf("liam's imported link leads to %s", u)
+	}
+
+	// The upload form, with the session's token.
+	own := signIn(t, x, "accounts@example.com")
+	_, pg := page(t, x, own, "/admin/affiliates?import=1")
+	csrf := formFields(pg).Get("csrf")
+	if !strings.Contains(pg, `enctype="multipart/form-data"`) || csrf == "" {
+		t.Fatal("no upload form on the affiliates page")
+	}
+	upload := func(token, file string) (int, string) {
+		var b bytes.Buffer
+		w := multipart.NewWriter(&b)
+		w.WriteField("csrf", token)
+		fw, _ := w.CreateFormFile("file", "affiliates.csv")
+		fw.Write([]byte(file))
+		w.Close()
+		req, _ := http.NewRequest("POST", x.ts.URL+"/admin/affiliates/import", &b)
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		req.Header.Set("Accept", "text/html")
+		resp, err := own.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Location") + string(body)
+	}
+	more := csvBody + "ava,Ava Stone,ava@example.org,standard,retreat-2026,,\n"
+	if code, _ := upload("", more); code != 403 {
+		t.Errorf("an upload without the token: %d", code)
+	}
+	if code, body := upload(csrf, strings.Replace(more, "retreat-2026", "mars", 1)); code != 422 || !strings.Contains(body, `line 4: events: unknown event &#34;mars&#34;`) {
+		t.Errorf("a bad upload: %d %s", code, body)
+	}
+	if code, loc := upload(csrf, more); code != 303 || loc != "/admin/affiliates?done=imported&imported=1&updated=0&unchanged=2" {
+		t.Errorf("upload: %d %s", code, loc)
+	}
+	if _, pg := page(t, x, own, "/admin/affiliates?done=imported&imported=1&updated=0&unchanged=2"); !strings.Contains(pg, "Imported: 1 new, 0 updated, 2 unchanged") {
+		t.Error("the affiliates page does not say what the import did")
+	}
 }

@@ -73,6 +73,7 @@ var want = map[string]int{
 	"admin-affiliate":             200,
 	"admin-affiliate-create":      201,
 	"admin-affiliate-edit":        200,
+	"admin-affiliate-import":      200,
 	"admin-affiliate-remove":      204,
 	"admin-affiliate-remove-form": 204, // a key's POST: answered as the DELETE
 	"admin-affiliate-update":      200,
@@ -121,7 +122,8 @@ var want = map[string]int{
 
 // The samples that must change the table (the rest may or may not).
 var writesSomething = []string{"click-long", "click-short", "webhook-optins", "webhook-orders", "webhook-stripe", "webhook-shopify", "admin-adjustment", "login-submit",
-	"admin-affiliate-create", "admin-affiliate-update", "admin-affiliate-edit", "admin-affiliate-remove", "admin-affiliate-remove-form"}
+	"admin-affiliate-create", "admin-affiliate-update", "admin-affiliate-edit", "admin-affiliate-remove", "admin-affiliate-remove-form",
+	"admin-affiliate-import"}
 
 // sam build's target per function: `build-<LogicalId>: ; $(call lambda,<folder>)`.
 var buildTarget = regexp.MustCompile(`(?m)^build-(\w+): ; \$\(call lambda,([a-z0-9-]+)\)$`)

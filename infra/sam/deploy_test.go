@@ -210,6 +210,7 @@ var writes = map[string][]string{
 	"AdminAffiliateEditFunction":        {"SHORT#*", "PROGRAM", "COUPON#*"},
 	"AdminAffiliateRemoveFunction":      {"PROGRAM", "COUPON#*"},
 	"AdminAffiliateRemoveFormFunction":  {"PROGRAM", "COUPON#*"},
+	"AdminAffiliateImportFunction":      {"SHORT#*", "PROGRAM", "COUPON#*"},
 	"AuthorizerFunction":                {},
 	"ClickLongFunction":                 {"STATS#*"},
 	"ClickShortFunction":                {"STATS#*"},

@@ -102,6 +102,7 @@ var All = []Function{
 	{ID: "AdminAffiliateEditFunction", Dir: "admin-affiliate-edit", Route: admin.UpdateAffiliate},
 	{ID: "AdminAffiliateRemoveFunction", Dir: "admin-affiliate-remove", Route: admin.RemoveAffiliate},
 	{ID: "AdminAffiliateRemoveFormFunction", Dir: "admin-affiliate-remove-form", Route: admin.RemoveAffiliate},
+	{ID: "AdminAffiliateImportFunction", Dir: "admin-affiliate-import", Route: admin.ImportAffiliates},
 	{ID: "StripeWebhookFunction", Dir: "webhook-stripe", Route: stripehook.Webhook},
 	{ID: "ShopifyWebhookFunction", Dir: "webhook-shopify", Route: shopifyhook.Webhook},
 	{ID: "SnippetFunction", Dir: "snippet", Route: snippet.Handler},

@@ -204,3 +204,64 @@ func (s *Store) newLinks(ctx context.Context, a program.Affiliate, prev *program
 	}
 	return out, nil
 }
+
+// Imported is what an import wrote.
+type Imported struct{ Imported, Updated, Unchanged int }
+
+// WriteImport writes an import program.PlanImport checked whole: one
+// transaction per new or changed row (SaveAffiliate, without the version),
+// then one new program version. Unchanged rows write nothing, so the same
+// file twice changes nothing. A row refused by its conditions (a code or
+// coupon taken meanwhile, a record changed since it was read) stops the
+// import there, naming its line; the rows before it are written, and
+// importing the file again completes it.
+func (s *Store) WriteImport(ctx context.Context, im program.Import, now time.Time) (Imported, error) {
+	out := Imported{Unchanged: im.Unchanged}
+	rows := append(append([]program.ImportRow{}, im.New...), im.Updated...)
+	for _, row := range rows {
+		err := s.SaveAffiliate(ctx, AffiliateWrite{Affiliate: row.Affiliate, Prev: row.Prev, Quiet: true}, now)
+		if err != nil {
+			if out.Imported+out.Updated > 0 {
+				err = errors.Join(err, s.BumpProgramVersion(ctx))
+			}
+			return out, &RowError{Line: row.Line, Code: row.Affiliate.Code, Err: err}
+		}
+		if row.Prev == nil {
+			out.Imported++
+		} else {
+			out.Updated++
+		}
+	}
+	if out.Imported+out.Updated > 0 {
+		return out, s.BumpProgramVersion(ctx)
+	}
+	return out, nil
+}
+
+// RowError is an import's row refused while writing.
+type RowError struct {
+	Line int
+	Code string
+	Err  error
+}
+
+func (e *RowError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+func (e *RowError) Unwrap() error { return e.Err }
+
+// ImportCSV checks a CSV of affiliates whole against the program as the
+// table holds it now (program.PlanImport: a *program.InvalidImport names
+// every problem by line, and nothing is written), then writes it.
+func (s *Store) ImportCSV(ctx context.Context, data []byte, now time.Time) (Imported, error) {
+	p, _, err := s.LoadProgram(ctx)
+	if err != nil {
+		return Imported{}, err
+	}
+	if p == nil {
+		return Imported{}, ErrNoProgram
+	}
+	im, err := program.PlanImport(p, data)
+	if err != nil {
+		return Imported{}, err
+	}
+	return s.WriteImport(ctx, im, now)
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -163,9 +164,9 @@ type AffiliatesPage struct {
 	Quiet   int // affiliates with an event without a visit in 7 days
 	Days    int
 	// The add form (open after ?add=1), and what the last form did.
-	Add     AffiliateForm
-	AddOpen bool
-	Done    string
+	Add                 AffiliateForm
+	AddOpen, ImportOpen bool
+	Done                string
 }
 
 // SortHeader is a column heading that sorts the table.
@@ -275,7 +276,11 @@ func Affiliates(d *app.Deps) apigw.Handler {
 			}{per.From, per.To, r.Program.Currency, rows}), nil
 		}
 		pg := AffiliatesPage{Period: reports.PeriodNav("/admin/affiliates", per), Days: overview.QuietDays,
-			Add: affiliateForm(r.Program, program.Affiliate{}), AddOpen: q["add"] != ""}
+			Add: affiliateForm(r.Program, program.Affiliate{}), AddOpen: q["add"] != "", ImportOpen: q["import"] != ""}
+		if q["done"] == "imported" {
+			n := func(k string) int { v, _ := strconv.Atoi(q[k]); return v } // only numbers reach the page
+			pg.Done = fmt.Sprintf("Imported: %d new, %d updated, %d unchanged. Their links work within a minute.", n("imported"), n("updated"), n("unchanged"))
+		}
 		for _, c := range columns {
 			h := SortHeader{Label: c.label, Num: c.field != "name" && c.field != "last_hit"}
 			next := "asc"
