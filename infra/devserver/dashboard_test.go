@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -546,6 +547,40 @@ func TestOwnerDashboardInABrowser(t *testing.T) {
 	x.json("/reports/ledger?month=2026-11", "dev-jane-key", &ledRaw)
 	if a := ledRaw["totals"].(map[string]any)["adjustments_cents"]; a != 2500.0 {
 		t.Errorf("after the form, jane's adjustments are %v", a)
+	}
+
+	// Adding an affiliate with the form; the affiliate's page changes and
+	// removes them; an import by upload (SPEC 15).
+	run(chromedp.Navigate(x.ts.URL+"/admin/affiliates?add=1"), chromedp.WaitVisible(chromedp.ID("code")))
+	look("affiliates-add")
+	run(chromedp.SendKeys(chromedp.ID("code"), "zoe"), chromedp.SendKeys(chromedp.ID("name"), "Zoe Park"),
+		chromedp.SendKeys(chromedp.ID("email"), "zoe@example.org"), chromedp.SetValue(chromedp.ID("plan"), "partner"),
+		chromedp.Click(chromedp.CSS(`#add input[name=events][value="gut-2026"]`)), chromedp.SendKeys(chromedp.ID("coupons"), "ZOE20"),
+		chromedp.Click(chromedp.CSS(`#add form button`)), chromedp.WaitVisible(chromedp.ID("edit")))
+	if loc := location(); loc != x.ts.URL+"/admin/affiliates/zoe?done=added" {
+		t.Fatalf("after the add form: %s", loc)
+	}
+	var zoe record
+	x.ok(200, "PATCH", "/admin/affiliates/zoe", owner, "", `{}`, &zoe)
+	if zoe.Plan != "partner" || strings.Join(zoe.Events, ",") != "gut-2026" || strings.Join(zoe.Coupons, ",") != "ZOE20" {
+		t.Errorf("zoe from the form: %+v", zoe)
+	}
+	run(chromedp.Navigate(x.ts.URL+"/admin/affiliates/zoe?confirm=remove#remove"), chromedp.WaitVisible(chromedp.CSS(".confirm")))
+	look("affiliate-edit")
+	run(chromedp.Click(chromedp.CSS(`form[action="/admin/affiliates/zoe/remove"] button`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := text(`document.querySelector(".flash").textContent`); !strings.Contains(got, "Zoe Park is removed") {
+		t.Errorf("after removing zoe: %q", got)
+	}
+	csvFile := filepath.Join(t.TempDir(), "affiliates.csv")
+	if err := os.WriteFile(csvFile, []byte("code,name,email,plan,events\nliam,Liam Chen,liam@example.org,standard,summit-2026;gut-2026\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run(chromedp.Navigate(x.ts.URL+"/admin/affiliates?import=1"), chromedp.WaitVisible(chromedp.ID("file")))
+	look("affiliates-import")
+	run(chromedp.SetUploadFiles(chromedp.ID("file"), []string{csvFile}), chromedp.Click(chromedp.CSS(`#import form button`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#import[open]`)))
+	if got := text(`document.querySelector(".flash").textContent`); !strings.Contains(got, "Imported: 1 new, 0 updated, 0 unchanged") {
+		t.Errorf("after the upload: %q", got)
 	}
 
 	// Payouts: a confirmation in words, then one payout for a double click.
