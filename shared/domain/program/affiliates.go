@@ -130,8 +130,12 @@ func (p *Program) ApplyChanges(a Affiliate, c Changes) (Affiliate, Problems) {
 	}
 	if c.Plan != nil {
 		a.Plan = strings.TrimSpace(*c.Plan)
-		if _, ok := p.Plan(a.Plan); !ok && a.Plan != "" {
-			ps.add("plan", "unknown plan %q", a.Plan)
+		if _, ok := p.Plan(a.Plan); !ok {
+			if a.Plan == "" {
+				ps.add("plan", "required")
+			} else {
+				ps.add("plan", "unknown plan %q", a.Plan)
+			}
 		}
 	}
 	if c.Events != nil {

@@ -89,6 +89,12 @@ func TestAChangeKeepsWhatItDoesNotName(t *testing.T) {
 	if b, _ := p.ApplyChanges(a, program.Changes{Active: new(true)}); b.IsActive() != true || b.Active != nil {
 		t.Errorf("reactivated: %+v", b)
 	}
+	// A change may not empty what an affiliate must have.
+	for field, c := range map[string]program.Changes{"name": {Name: s("")}, "email": {Email: s(" ")}, "plan": {Plan: s("")}} {
+		if _, ps := p.ApplyChanges(*kim, c); ps[field] == "" {
+			t.Errorf("%s emptied: %v", field, ps)
+		}
+	}
 }
 
 func TestACouponCodeIsOneAffiliatesWhateverItsCase(t *testing.T) {
