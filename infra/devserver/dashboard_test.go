@@ -674,7 +674,7 @@ func TestRemovedAffiliateStaysOnTheOwnersDashboard(t *testing.T) {
 	if _, err := x.srv.Store.SaveProgram(context.Background(), without, x.clock()); err != nil {
 		t.Fatal(err)
 	}
-	x.srv.Deps.Programs.Invalidate()
+	x.srv.Deps.ProgramChanged()
 
 	sums := func() (bal, list [2]int64, kim *affiliateRow, active bool, owed int64) {
 		var bs struct{ Balances []balance }

@@ -265,3 +265,68 @@ func (s *Store) ImportCSV(ctx context.Context, data []byte, now time.Time) (Impo
 	}
 	return s.WriteImport(ctx, im, now)
 }
+
+// CurrentAffiliate reads one affiliate by key with the links of its
+// enrollments (one GetItem, one BatchGetItem): what a request needs of it,
+// never the whole program. nil when the code is nobody's or a former
+// affiliate's.
+func (s *Store) CurrentAffiliate(ctx context.Context, code string) (*program.Affiliate, []program.Link, error) {
+	return s.currentAffiliate(ctx, code, true)
+}
+
+// AffiliateSource is the table as program.Known's source; links says
+// whether an affiliate comes with its links (a click needs none).
+func (s *Store) AffiliateSource(links bool) program.AffiliateSource { return affiliateSource{s, links} }
+
+type affiliateSource struct {
+	s     *Store
+	links bool
+}
+
+func (a affiliateSource) CurrentAffiliate(ctx context.Context, code string) (*program.Affiliate, []program.Link, error) {
+	return a.s.currentAffiliate(ctx, code, a.links)
+}
+func (a affiliateSource) ShortLink(ctx context.Context, code string) (program.Link, bool, error) {
+	return a.s.ShortLink(ctx, code)
+}
+
+func (s *Store) currentAffiliate(ctx context.Context, code string, withLinks bool) (*program.Affiliate, []program.Link, error) {
+	a, former, err := s.GetAffiliate(ctx, code)
+	if err != nil || a == nil || former || !withLinks {
+		if former {
+			a = nil
+		}
+		return a, nil, err
+	}
+	keys := make([]Key, 0, len(a.Events))
+	for _, ev := range a.Events {
+		keys = append(keys, linkKey(ev, a.Code))
+	}
+	got, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	links := make([]program.Link, 0, len(keys))
+	for _, k := range keys {
+		if it, ok := got[k]; ok {
+			var l program.Link
+			if err := unmarshal(it, &l); err != nil {
+				return nil, nil, err
+			}
+			links = append(links, l)
+		}
+	}
+	return a, links, nil
+}
+
+// ShortLink reads a short code's claim, which names its (event, affiliate)
+// pair: /s/{code} needs no map of every link.
+func (s *Store) ShortLink(ctx context.Context, code string) (program.Link, bool, error) {
+	var l program.Link
+	found, err := s.getAs(ctx, shortCodeKey(code), &l)
+	if err != nil || !found || l.Event == "" || l.Affiliate == "" {
+		return program.Link{}, false, err
+	}
+	l.Code = code
+	return l, true, nil
+}

@@ -3,11 +3,15 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/tallyhq/tally/infra/demo"
+	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/domain/program"
@@ -176,4 +180,57 @@ func TestLoadProgramNeverTouchesDashboardAffiliates(t *testing.T) {
 			t.Error("a refused file changed the program")
 		}
 	})
+}
+
+// SPEC 15: a click function's cold start reads the rules only, the same
+// bytes whatever the number of affiliates; an affiliate is then read by
+// key (one GetItem; its links, when asked for, one BatchGetItem).
+func TestAColdStartReadsTheRulesOnly(t *testing.T) {
+	ctx := context.Background()
+	var m dynamometer.Meter
+	db := dynamodb.New(dynamotest.Client(t).Options(), m.Option())
+	st := store.New(db, dynamotest.NewTable(t, db))
+	dynamotest.Load(t, st, demo.Program())
+	cold := func() (rules, all dynamometer.Counts, p *program.Program) {
+		before := m.Snapshot()
+		p, _, err := st.LoadRules(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rules = m.Since(before)
+		before = m.Snapshot()
+		if _, _, err := st.LoadProgram(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return rules, m.Since(before), p
+	}
+	small, smallAll, p := cold()
+	if len(p.Affiliates) != 0 || len(p.Links) != 0 || len(p.Events) != 3 || len(p.Plans) != 2 || len(p.Products) != 7 || len(p.Owners) != 1 || p.HoldDays() != 14 {
+		t.Fatalf("rules: %d affiliates, %d links, %d events, %d plans, %d products, %d owners", len(p.Affiliates), len(p.Links), len(p.Events), len(p.Plans), len(p.Products), len(p.Owners))
+	}
+	var b strings.Builder
+	b.WriteString("code,name,email,plan,events\n")
+	for i := range 1000 {
+		fmt.Fprintf(&b, "aff-%04d,Affiliate %d,aff%d@example.org,standard,summit-2026;gut-2026\n", i, i, i)
+	}
+	if _, err := st.ImportCSV(ctx, []byte(b.String()), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	large, largeAll, _ := cold()
+	t.Logf("cold start, rules only: %v, %.1f read units with 3 affiliates; %v, %.1f with 1,003 (the whole program: %.1f and %.1f)",
+		small, small.ReadUnits, large, large.ReadUnits, smallAll.ReadUnits, largeAll.ReadUnits)
+	if large.ReadUnits != small.ReadUnits || large.Total() != small.Total() {
+		t.Errorf("the rules read %v with 1,003 affiliates, %v with 3", large, small)
+	}
+	if largeAll.ReadUnits < 10*smallAll.ReadUnits {
+		t.Errorf("the whole program: %.1f read units with 1,003 affiliates, %.1f with 3: the test no longer shows the difference", largeAll.ReadUnits, smallAll.ReadUnits)
+	}
+	before := m.Snapshot()
+	a, links, err := st.CurrentAffiliate(ctx, "aff-0500")
+	if err != nil || a == nil || len(links) != 2 || m.Since(before).Total() != 2 {
+		t.Errorf("aff-0500 by key: %+v, %d links, %v, %v", a, len(links), err, m.Since(before))
+	}
+	if l, ok, err := st.ShortLink(ctx, links[0].Code); err != nil || !ok || l.Affiliate != "aff-0500" {
+		t.Errorf("short link: %+v %v %v", l, ok, err)
+	}
 }

@@ -266,6 +266,13 @@ func (p *Program) Index() error {
 		}
 		p.plans[p.Plans[i].ID] = &p.Plans[i]
 	}
+	p.indexAffiliates()
+	p.IndexLinks()
+	return nil
+}
+
+// indexAffiliates rebuilds the affiliate and coupon lookups.
+func (p *Program) indexAffiliates() {
 	p.affiliates = make(map[string]*Affiliate, len(p.Affiliates))
 	p.coupons = map[string]string{}
 	for i := range p.Affiliates {
@@ -276,8 +283,6 @@ func (p *Program) Index() error {
 			p.coupons[CouponKey(c)] = a.Code
 		}
 	}
-	p.IndexLinks()
-	return nil
 }
 
 // IndexLinks rebuilds the link lookups after Links changed.

@@ -48,7 +48,7 @@ func ImportAffiliates(d *app.Deps) apigw.Handler {
 			return apigw.Response{}, err
 		}
 		r.Log.Info("affiliates imported", "imported", res.Imported, "updated", res.Updated, "unchanged", res.Unchanged)
-		d.Programs.Invalidate()
+		d.ProgramChanged()
 		if r.Form != nil {
 			return web.Redirect(fmt.Sprintf("/admin/affiliates?done=imported&imported=%d&updated=%d&unchanged=%d", res.Imported, res.Updated, res.Unchanged)), nil
 		}

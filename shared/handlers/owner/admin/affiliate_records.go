@@ -106,7 +106,7 @@ func (r *request) changes(v any, c *program.Changes) error {
 // saved answers a change: the record as JSON, or, after a form, the
 // affiliate's page saying what was done.
 func (r *request) saved(d *app.Deps, a program.Affiliate, former bool, status int, done string) (apigw.Response, error) {
-	d.Programs.Invalidate() // this function's next request sees the change at once
+	d.ProgramChanged() // this function's next request sees the change at once
 	if r.Form != nil {
 		return web.Redirect("/admin/affiliates/" + url.PathEscape(a.Code) + "?done=" + done), nil
 	}
