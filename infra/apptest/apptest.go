@@ -60,7 +60,8 @@ func Config(f func(*app.Config)) Option { return func(o *options) { o.config = a
 // Clock is the handlers' clock (default time.Now).
 func Clock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
-// Warm reads the program once before the test, as a warm function has.
+// Warm reads the program once before the test, as a warm function has (and
+// the rules and each affiliate, as a warm click function has).
 func Warm() Option { return func(o *options) { o.warm = true } }
 
 // New builds a test's application. Its log is discarded unless the test
@@ -92,8 +93,19 @@ func New(tb testing.TB, opts ...Option) *App {
 	}
 	a.Keys = a.ClickKeys()
 	if o.warm {
-		if _, err := a.Programs.Get(context.Background()); err != nil {
+		p, err := a.Programs.Get(context.Background())
+		if err != nil {
 			tb.Fatal(err)
+		}
+		// The rules, and every affiliate read by key once, as a warm click
+		// function has after a click on each.
+		if _, err := a.Rules.Get(context.Background()); err != nil {
+			tb.Fatal(err)
+		}
+		for _, x := range p.Affiliates {
+			if _, _, err := a.Affiliates.Affiliate(context.Background(), x.Code); err != nil {
+				tb.Fatal(err)
+			}
 		}
 	}
 	return a

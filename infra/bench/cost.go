@@ -234,7 +234,15 @@ func newDeps(ctx context.Context, db *dynamodb.Client, p *program.Program) (*app
 	if _, err := d.Store.SaveProgram(ctx, p, now); err != nil {
 		return nil, err
 	}
-	_, err := d.Programs.Get(ctx) // warm, as a warm function is
+	// Warm, as a warm function is: the program, the click's rules and the
+	// affiliate the measured clicks name.
+	if _, err := d.Rules.Get(ctx); err != nil {
+		return nil, err
+	}
+	if _, _, err := d.Affiliates.Affiliate(ctx, "jane"); err != nil {
+		return nil, err
+	}
+	_, err := d.Programs.Get(ctx)
 	return d, err
 }
 

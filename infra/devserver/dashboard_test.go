@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -89,6 +90,20 @@ func post(t *testing.T, x *tally, c *http.Client, path string, form url.Values, 
 	defer resp.Body.Close()
 	io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, resp.Header.Get("Location")
+}
+
+// send makes a signed-in client send a form with any method.
+func send(t *testing.T, x *tally, c *http.Client, method, path string, form url.Values) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, x.ts.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode
 }
 
 type adminOverview struct {
@@ -251,12 +266,12 @@ func TestSessionRoleMatrix(t *testing.T) {
 		} else {
 			reports++
 		}
-		if r.Method == "POST" { // a signed-in form without its token: refused before anything
-			if code, _ := post(t, x, wrong, path, url.Values{"reason": {"r"}}, nil); code != 403 {
-				t.Errorf("POST %s, other role's session: %d", r.Path, code)
+		if r.Method != "GET" { // a signed-in change (POST, PATCH, DELETE) without its form token: refused before anything
+			if code := send(t, x, wrong, r.Method, path, url.Values{"reason": {"r"}}); code != 403 {
+				t.Errorf("%s %s, other role's session: %d", r.Method, r.Path, code)
 			}
-			if code, _ := post(t, x, right, path, url.Values{"reason": {"r"}}, nil); code != 403 {
-				t.Errorf("POST %s, right session without the form token: %d", r.Path, code)
+			if code := send(t, x, right, r.Method, path, url.Values{"reason": {"r"}}); code != 403 {
+				t.Errorf("%s %s, right session without the form token: %d", r.Method, r.Path, code)
 			}
 			continue
 		}
@@ -538,6 +553,40 @@ func TestOwnerDashboardInABrowser(t *testing.T) {
 		t.Errorf("after the form, jane's adjustments are %v", a)
 	}
 
+	// Adding an affiliate with the form; the affiliate's page changes and
+	// removes them; an import by upload (SPEC 15).
+	run(chromedp.Navigate(x.ts.URL+"/admin/affiliates?add=1"), chromedp.WaitVisible(chromedp.ID("code")))
+	look("affiliates-add")
+	run(chromedp.SendKeys(chromedp.ID("code"), "zoe"), chromedp.SendKeys(chromedp.ID("name"), "Zoe Park"),
+		chromedp.SendKeys(chromedp.ID("email"), "zoe@example.org"), chromedp.SetValue(chromedp.ID("plan"), "partner"),
+		chromedp.Click(chromedp.CSS(`#add input[name=events][value="gut-2026"]`)), chromedp.SendKeys(chromedp.ID("coupons"), "ZOE20"),
+		chromedp.Click(chromedp.CSS(`#add form button`)), chromedp.WaitVisible(chromedp.ID("edit")))
+	if loc := location(); loc != x.ts.URL+"/admin/affiliates/zoe?done=added" {
+		t.Fatalf("after the add form: %s", loc)
+	}
+	var zoe record
+	x.ok(200, "PATCH", "/admin/affiliates/zoe", owner, "", `{}`, &zoe)
+	if zoe.Plan != "partner" || strings.Join(zoe.Events, ",") != "gut-2026" || strings.Join(zoe.Coupons, ",") != "ZOE20" {
+		t.Errorf("zoe from the form: %+v", zoe)
+	}
+	run(chromedp.Navigate(x.ts.URL+"/admin/affiliates/zoe?confirm=remove#remove"), chromedp.WaitVisible(chromedp.CSS(".confirm")))
+	look("affiliate-edit")
+	run(chromedp.Click(chromedp.CSS(`form[action="/admin/affiliates/zoe/remove"] button`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+	if got := text(`document.querySelector(".flash").textContent`); !strings.Contains(got, "Zoe Park is removed") {
+		t.Errorf("after removing zoe: %q", got)
+	}
+	csvFile := filepath.Join(t.TempDir(), "affiliates.csv")
+	if err := os.WriteFile(csvFile, []byte("code,name,email,plan,events\nliam,Liam Chen,liam@example.org,standard,summit-2026;gut-2026\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run(chromedp.Navigate(x.ts.URL+"/admin/affiliates?import=1"), chromedp.WaitVisible(chromedp.ID("file")))
+	look("affiliates-import")
+	run(chromedp.SetUploadFiles(chromedp.ID("file"), []string{csvFile}), chromedp.Click(chromedp.CSS(`#import form button`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`#import[open]`)))
+	if got := text(`document.querySelector(".flash").textContent`); !strings.Contains(got, "Imported: 1 new, 0 updated, 0 unchanged") {
+		t.Errorf("after the upload: %q", got)
+	}
+
 	// Payouts: a confirmation in words, then one payout for a double click.
 	run(chromedp.Navigate(x.ts.URL+"/admin/payouts"), chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/payouts?confirm=create#confirm"]`)))
 	var bal struct{ Balances []balance }
@@ -629,7 +678,7 @@ func TestRemovedAffiliateStaysOnTheOwnersDashboard(t *testing.T) {
 	if _, err := x.srv.Store.SaveProgram(context.Background(), without, x.clock()); err != nil {
 		t.Fatal(err)
 	}
-	x.srv.Deps.Programs.Invalidate()
+	x.srv.Deps.ProgramChanged()
 
 	sums := func() (bal, list [2]int64, kim *affiliateRow, active bool, owed int64) {
 		var bs struct{ Balances []balance }

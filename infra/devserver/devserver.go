@@ -180,7 +180,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if _, err := s.Store.SaveProgram(ctx, p, s.Deps.Now()); err != nil {
 		return nil, fmt.Errorf("load program: %w", err)
 	}
-	s.Deps.Programs.Invalidate()
+	s.Deps.ProgramChanged()
 	if s.Program, err = s.Deps.Programs.Get(ctx); err != nil {
 		return nil, err
 	}

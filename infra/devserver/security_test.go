@@ -182,7 +182,7 @@ func TestRemovedOwnerCanNoLongerAct(t *testing.T) {
 	if _, err := x.srv.Store.SaveProgram(ctx, without, x.clock()); err != nil {
 		t.Fatal(err)
 	}
-	x.srv.Deps.Programs.Invalidate()
+	x.srv.Deps.ProgramChanged()
 
 	if code := adjust(cliKey, "after-key"); code != 401 {
 		t.Errorf("removed owner's key on /admin/adjustments: %d, want 401", code)

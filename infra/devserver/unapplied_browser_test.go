@@ -64,7 +64,7 @@ func TestCheckoutEventsPageInABrowser(t *testing.T) {
 	if _, err := x.srv.Store.SaveProgram(context.Background(), eur, x.clock()); err != nil {
 		t.Fatal(err)
 	}
-	x.srv.Deps.Programs.Invalidate()
+	x.srv.Deps.ProgramChanged()
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`form[action="/admin/checkout-events/shopify:order:1002/retry"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`p.flash[role=status]`))); err != nil {
 		t.Fatal(err)

@@ -161,7 +161,7 @@ func TestCheckoutEventsTallyCannotApplyAreKeptForTheOwner(t *testing.T) {
 	if _, err := x.srv.Store.SaveProgram(context.Background(), eur, x.clock()); err != nil {
 		t.Fatal(err)
 	}
-	x.srv.Deps.Programs.Invalidate()
+	x.srv.Deps.ProgramChanged()
 	var res struct {
 		Applied bool
 		Answer  struct {

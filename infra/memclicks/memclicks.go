@@ -23,6 +23,8 @@ func New(p *program.Program, clickKey string) *clicks.Handler {
 	d := app.New(app.Config{Table: "memory", ClickKey: clickKey, ProgramTTL: time.Hour}, dynamodb.New(dynamodb.Options{Region: "us-east-1"}),
 		slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	d.Programs = program.NewCache(memProgram{p}, time.Hour)
+	d.Rules = d.Programs
+	d.Affiliates = program.NewKnown(memProgram{p}, time.Hour)
 	return clicks.New(d).WithCounter(memCounter{})
 }
 
@@ -33,6 +35,19 @@ func (m memProgram) LoadProgram(context.Context) (*program.Program, string, erro
 	return m.p, "v1", nil
 }
 func (m memProgram) ProgramVersion(context.Context) (string, error) { return "v1", nil }
+
+func (m memProgram) CurrentAffiliate(_ context.Context, code string) (*program.Affiliate, []program.Link, error) {
+	a, _ := m.p.Affiliate(code)
+	return a, nil, nil
+}
+
+func (m memProgram) ShortLink(_ context.Context, code string) (program.Link, bool, error) {
+	l, ok := m.p.LinkByCode(code)
+	if !ok {
+		return program.Link{}, false, nil
+	}
+	return *l, true, nil
+}
 
 // memCounter takes the hit and keeps nothing.
 type memCounter struct{}

@@ -71,6 +71,12 @@ func variables(table string, fake *fakeAWS) map[string]string {
 var want = map[string]int{
 	"admin-adjustment":            201,
 	"admin-affiliate":             200,
+	"admin-affiliate-create":      201,
+	"admin-affiliate-edit":        200,
+	"admin-affiliate-import":      200,
+	"admin-affiliate-remove":      204,
+	"admin-affiliate-remove-form": 204, // a key's POST: answered as the DELETE
+	"admin-affiliate-update":      200,
 	"admin-affiliate-ledger":      200,
 	"admin-affiliates":            200,
 	"admin-balances":              200,
@@ -145,7 +151,9 @@ var calls = map[string]string{
 }
 
 // The samples that must change the table (the rest may or may not).
-var writesSomething = []string{"board-stream", "click-long", "click-short", "webhook-optins", "webhook-orders", "webhook-stripe", "webhook-shopify", "admin-adjustment", "login-submit"}
+var writesSomething = []string{"board-stream", "click-long", "click-short", "webhook-optins", "webhook-orders", "webhook-stripe", "webhook-shopify", "admin-adjustment", "login-submit",
+	"admin-affiliate-create", "admin-affiliate-update", "admin-affiliate-edit", "admin-affiliate-remove", "admin-affiliate-remove-form",
+	"admin-affiliate-import"}
 
 // sam build's target per function: `build-<LogicalId>: ; $(call lambda,<folder>)`.
 var buildTarget = regexp.MustCompile(`(?m)^build-(\w+): ; \$\(call lambda,([a-z0-9-]+)\)$`)

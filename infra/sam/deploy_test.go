@@ -205,6 +205,12 @@ func starResources(r Raw) []string {
 // too; the integration tests that run each binary under the Lambda runtime
 // emulator check the other way, that what it writes is allowed.
 var writes = map[string][]string{
+	"AdminAffiliateCreateFunction":      {"SHORT#*", "PROGRAM", "COUPON#*"},
+	"AdminAffiliateUpdateFunction":      {"SHORT#*", "PROGRAM", "COUPON#*"},
+	"AdminAffiliateEditFunction":        {"SHORT#*", "PROGRAM", "COUPON#*"},
+	"AdminAffiliateRemoveFunction":      {"PROGRAM", "COUPON#*"},
+	"AdminAffiliateRemoveFormFunction":  {"PROGRAM", "COUPON#*"},
+	"AdminAffiliateImportFunction":      {"SHORT#*", "PROGRAM", "COUPON#*"},
 	"AuthorizerFunction":                {},
 	"ClickLongFunction":                 {"STATS#*"},
 	"ClickShortFunction":                {"STATS#*"},

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -32,8 +33,16 @@ type Template struct {
 	cf *cloudformation.Template
 }
 
+// parsing is held while goformation parses: it registers its tag
+// resolvers in a package map on every parse while other parses read it,
+// so two parses at once (parallel tests creating tables) crash the
+// process with "concurrent map iteration and map write".
+var parsing sync.Mutex
+
 // Load parses a template file.
 func Load(path string) (*Template, error) {
+	parsing.Lock()
+	defer parsing.Unlock()
 	// Keep !GetAtt X.Arn as the string "X.Arn" so references between
 	// resources (the authorizer's function) can be followed.
 	cf, err := goformation.OpenWithOptions(path, &intrinsics.ProcessorOptions{

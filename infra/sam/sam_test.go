@@ -1,6 +1,7 @@
 package sam
 
 import (
+	"sync"
 	"testing"
 )
 
@@ -31,4 +32,24 @@ func TestTemplateRoutesAndTable(t *testing.T) {
 	if tpl.TTLAttribute() != "ttl" {
 		t.Fatalf("ttl %q", tpl.TTLAttribute())
 	}
+}
+
+// Tests create tables from the template in parallel: parsing it at once
+// from many goroutines must not crash (goformation is not safe for that;
+// without the lock in Load, `go test -race` reports the race every time,
+// and the emulator test crashed twice in two runs on a loaded machine).
+func TestLoadIsSafeAtOnce(t *testing.T) {
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 4 {
+				if _, err := LoadRepo(); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

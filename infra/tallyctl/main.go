@@ -32,17 +32,30 @@ const usage = `tallyctl administers a Tally table.
 Usage:
   tallyctl validate -program FILE
   tallyctl load-program -program FILE -table NAME [-endpoint URL] [-allow-file-keys]
+  tallyctl import-affiliates FILE.csv -table NAME [-endpoint URL]
   tallyctl create-table -table NAME [-endpoint URL]
   tallyctl issue-key (-affiliate CODE | -owner NAME) -table NAME [-endpoint URL]
   tallyctl revoke-key (-key KEY | -hash SHA256HEX) -table NAME [-endpoint URL]
 
 validate and load-program refuse an invalid program as a whole, listing
 every problem by path, and write nothing. load-program keeps every existing
-short link and makes one for each new enrollment. A program file's api_key
+short link and makes one for each new enrollment. It never touches an
+affiliate added on the dashboard or by import: it refuses a file that lists
+one, or removes a plan or event one still uses (with the count); it turns
+into former the file affiliates the file no longer lists; a file affiliate
+changed on the dashboard is the dashboard's, and the file's values for it
+are ignored with a warning. A program file's api_key
 fields are for local use: load-program refuses a file with any against a
 deployed table (no -endpoint, or one that is not on this machine) unless
 -allow-file-keys says so, so a demo key such as dev-owner-key never opens a
 real business's payouts. Issue real keys with issue-key.
+
+import-affiliates adds and updates affiliates from a CSV file: columns
+code,name,email,plan,events (events separated by ;), optionally
+payout_email,coupons; up to 1,000 rows. The whole file is checked first
+against the program in the table, every problem listed by line, and nothing
+is written when there is any. Idempotent by code: the same file again changes
+nothing. Rows naming affiliates of the program file are refused.
 
 issue-key prints a new key once; only its SHA-256 is stored. revoke-key makes a
 key answer 401 within a minute (a warm authorizer keeps a key it has looked
@@ -83,9 +96,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return err
 	}
+	var csvFile string
+	if cmd == "import-affiliates" && fs.NArg() > 0 { // the file may come before the flags
+		csvFile = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return err
+		}
+	}
 
 	if cmd == "validate" {
-		_, err := parseFile(*file)
+		_, err := parseFile(*file, program.Parse)
 		if err == nil {
 			fmt.Fprintf(out, "%s is valid\n", *file)
 		}
@@ -95,7 +115,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("%s: -table is required", cmd)
 	}
 	if cmd == "load-program" && !*allowFileKeys && deployed(*endpoint) {
-		p, err := parseFile(*file)
+		p, err := parseFile(*file, program.ParseToLoad)
 		if err != nil {
 			return err
 		}
@@ -125,16 +145,40 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "table %s is ready\n", *table)
 	case "load-program":
-		p, err := parseFile(*file)
+		p, err := parseFile(*file, program.ParseToLoad)
 		if err != nil {
 			return err
 		}
-		v, err := st.SaveProgram(ctx, p, now)
+		ld, err := st.Load(ctx, p, now)
 		if err != nil {
 			return err
+		}
+		for _, w := range ld.Warnings {
+			fmt.Fprintln(out, "warning:", w)
 		}
 		fmt.Fprintf(out, "loaded %s into %s: version %s, %d events, %d products, %d affiliates, %d links\n",
-			*file, *table, v, len(p.Events), len(p.Products), len(p.Affiliates), len(p.Links))
+			*file, *table, ld.Version, len(p.Events), len(p.Products), len(p.Affiliates), len(p.Links))
+	case "import-affiliates":
+		if csvFile == "" || fs.NArg() > 0 {
+			return fmt.Errorf("import-affiliates: give one CSV file")
+		}
+		b, err := os.ReadFile(csvFile)
+		if err != nil {
+			return err
+		}
+		res, err := st.ImportCSV(ctx, b, now)
+		var inv *program.InvalidImport
+		if errors.As(err, &inv) {
+			var lines []string
+			for _, l := range inv.Lines {
+				lines = append(lines, fmt.Sprintf("  line %d: %s", l.Line, l.Message))
+			}
+			return fmt.Errorf("import-affiliates: %s has %d problems; nothing was imported:\n%s", csvFile, len(inv.Lines), strings.Join(lines, "\n"))
+		}
+		if err != nil {
+			return fmt.Errorf("import-affiliates: %w (%d imported, %d updated before it)", err, res.Imported, res.Updated)
+		}
+		fmt.Fprintf(out, "imported %s into %s: %d new, %d updated, %d unchanged\n", csvFile, *table, res.Imported, res.Updated, res.Unchanged)
 	case "issue-key":
 		role, subject := store.RoleAffiliate, *affiliate
 		if *owner != "" {
@@ -186,7 +230,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-func parseFile(path string) (*program.Program, error) {
+func parseFile(path string, parse func([]byte) (*program.Program, error)) (*program.Program, error) {
 	if path == "" {
 		return nil, fmt.Errorf("-program is required")
 	}
@@ -194,7 +238,7 @@ func parseFile(path string) (*program.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	return program.Parse(b)
+	return parse(b)
 }
 
 // deployed says whether the table is not on this machine: no -endpoint (so

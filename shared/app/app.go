@@ -35,8 +35,14 @@ type Deps struct {
 	Config   Config
 	Store    *store.Store
 	Programs *program.Cache
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Rules is the program without its affiliates and links, and
+	// Affiliates the affiliates a warm function has needed, each read by
+	// key (without links) and kept for the cache period: a click's cold
+	// start reads the rules only (SPEC 15).
+	Rules      *program.Cache
+	Affiliates *program.Known
+	Log        *slog.Logger
+	Now        func() time.Time
 	// Mail sends mail; on AWS, Amazon SES from TALLY_MAIL_FROM (MustLoad
 	// builds it for the functions given a sender).
 	Mail mail.Sender
@@ -68,12 +74,23 @@ type SQS = queue.Client
 func New(cfg Config, db *dynamodb.Client, log *slog.Logger) *Deps {
 	st := store.New(db, cfg.Table)
 	return &Deps{
-		Config:   cfg,
-		Store:    st,
-		Programs: program.NewCache(st, cfg.ProgramTTL),
-		Log:      log,
-		Now:      time.Now,
+		Config:     cfg,
+		Store:      st,
+		Programs:   program.NewCache(st, cfg.ProgramTTL),
+		Rules:      program.NewCache(st.Rules(), cfg.ProgramTTL),
+		Affiliates: program.NewKnown(st.AffiliateSource(false), cfg.ProgramTTL),
+		Log:        log,
+		Now:        time.Now,
 	}
+}
+
+// ProgramChanged empties this function's program caches: the next request
+// reads what was just written (other functions see it within their cache
+// period).
+func (d *Deps) ProgramChanged() {
+	d.Programs.Invalidate()
+	d.Rules.Invalidate()
+	d.Affiliates.Invalidate()
 }
 
 // MustLoad builds Deps for a Lambda from its environment and the one AWS

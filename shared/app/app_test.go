@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tallyhq/tally/shared/adapters/mail"
 )
@@ -102,6 +103,19 @@ func TestMustLoadBuildsTheMailSenderOnce(t *testing.T) {
 		}
 		if d.Mailer() != d.Mail {
 			t.Error("Mailer built a second sender")
+		}
+	}
+}
+
+// SPEC 15: an affiliate changed on the dashboard reaches every function
+// within 60 s, so no function may cache the program longer.
+func TestProgramCacheIsAtMostAMinute(t *testing.T) {
+	t.Setenv("TALLY_TABLE", "t")
+	for v, ok := range map[string]bool{"": true, "30s": true, "60s": true, "61s": false, "5m": false, "0s": false, "-1s": false} {
+		t.Setenv("TALLY_PROGRAM_TTL", v)
+		c, err := ConfigFromEnv()
+		if (err == nil) != ok || (ok && (c.ProgramTTL <= 0 || c.ProgramTTL > time.Minute)) {
+			t.Errorf("TALLY_PROGRAM_TTL=%q: %v, ttl %s", v, err, c.ProgramTTL)
 		}
 	}
 }

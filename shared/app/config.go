@@ -64,6 +64,11 @@ func ConfigFromEnv() (Config, error) {
 		if err != nil {
 			return c, fmt.Errorf("TALLY_PROGRAM_TTL: %w", err)
 		}
+		// SPEC 15: a change to the program or an affiliate reaches every
+		// function within 60 s.
+		if d <= 0 || d > 60*time.Second {
+			return c, fmt.Errorf("TALLY_PROGRAM_TTL: must be more than 0 and at most 60s, got %s", v)
+		}
 		c.ProgramTTL = d
 	}
 	if c.Table == "" {

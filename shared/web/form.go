@@ -1,7 +1,11 @@
 package web
 
 import (
+	"bytes"
 	"crypto/subtle"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/url"
 	"strings"
 
@@ -70,6 +74,62 @@ func (fr formRule) read(req apigw.Request, want string) (url.Values, error) {
 		return nil, forbidden(fr.noToken)
 	}
 	return vals, fr.token(vals, want)
+}
+
+// readUpload is a session's form that may be an upload (multipart/form-data:
+// its fields, and its one file), checked to carry its token (want); else
+// read.
+func (fr formRule) readUpload(req apigw.Request, want string) (url.Values, []byte, error) {
+	if mt, _, _ := mime.ParseMediaType(apigw.Header(req, "Content-Type")); mt != "multipart/form-data" {
+		vals, err := fr.read(req, want)
+		return vals, nil, err
+	}
+	vals, file, ok := upload(req)
+	if !ok || want == "" {
+		return nil, nil, forbidden(fr.noToken)
+	}
+	if err := fr.token(vals, want); err != nil {
+		return nil, nil, err
+	}
+	return vals, file, nil
+}
+
+// UploadLimit is the most the file of an owner's upload form may hold
+// (an import of 1,000 affiliates is about 100 KB).
+const UploadLimit = 2 << 20
+
+// upload reads an upload form (multipart/form-data) within UploadLimit: its
+// text fields and its file (the last, when several). ok is false when the
+// body is not such a form.
+func upload(req apigw.Request) (fields url.Values, file []byte, ok bool) {
+	_, params, err := mime.ParseMediaType(apigw.Header(req, "Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return nil, nil, false
+	}
+	body, err := apigw.Body(req)
+	if err != nil || len(body) > UploadLimit+64<<10 {
+		return nil, nil, false
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	fields = url.Values{}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return fields, file, true
+		}
+		if err != nil {
+			return nil, nil, false
+		}
+		b, err := io.ReadAll(io.LimitReader(part, UploadLimit+1))
+		if err != nil || len(b) > UploadLimit {
+			return nil, nil, false
+		}
+		if part.FileName() != "" {
+			file = b
+		} else {
+			fields.Add(part.FormName(), string(b))
+		}
+	}
 }
 
 // token is the one comparison of a form's token with the session's.

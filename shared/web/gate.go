@@ -13,18 +13,20 @@ import (
 )
 
 // Owner serves an owner route (/admin/*, wherever its handler lives): a
-// POST comes only from this site; who asks is an owner's key or session,
-// still in the program; a session's POST is a form carrying the session's
-// token, and is answered as a page. A refusal is a page (sign in, or "not
-// for your account") when the answer would be one, else the JSON error.
+// request that changes something (POST, PATCH, DELETE) comes only from
+// this site; who asks is an owner's key or session, still in the program;
+// a session's change is a form carrying the session's token (a key's is
+// JSON: a browser never sends a key by itself), and is answered as a page.
+// A refusal is a page (sign in, or "not for your account") when the
+// answer would be one, else the JSON error.
 func (s Site) Owner(h Handler) apigw.Handler {
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
 		r := s.request(ctx, req)
-		if r.Post() && r.Format == Page {
-			r.Format = JSON // a POST's answer is a page only for a form (below)
+		if r.Changes() && r.Format == Page {
+			r.Format = JSON // a change's answer is a page only for a form (below)
 		}
 		page := r.Format == Page
-		if r.Post() {
+		if r.Changes() {
 			if err := ownerForms.sameSite(r); err != nil {
 				return Refuse(r.Log, req, err, page), nil
 			}
@@ -36,8 +38,13 @@ func (s Site) Owner(h Handler) apigw.Handler {
 		r.Who, r.Program = name, p
 		if apigw.Header(req, "Authorization") == "" { // a session; a key posts no forms
 			r.Token = auth.From(req).FormToken
-			if r.Post() {
-				if r.Form, err = ownerForms.read(req, r.Token); err != nil {
+			if r.Changes() {
+				if s.Uploads {
+					r.Form, r.Upload, err = ownerForms.readUpload(req, r.Token)
+				} else {
+					r.Form, err = ownerForms.read(req, r.Token)
+				}
+				if err != nil {
 					return Refuse(r.Log, req, err, page), nil
 				}
 				r.Format = Page

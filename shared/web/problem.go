@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -28,8 +29,15 @@ func Problem(r *Request, err error) apigw.Response {
 	for f, m := range ae.Fields {
 		msg += " " + f + ": " + m + "."
 	}
+	var lines []string
+	for _, l := range ae.Lines {
+		lines = append(lines, fmt.Sprintf("line %d: %s", l.Line, l.Message))
+	}
 	resp, rerr := Render(r.Request, ae.Status, "admin-problem", portal.Page{Title: "Not done", Who: r.Who, Nav: "problem", Owner: true,
-		Zone: r.Program.Location().String(), Body: struct{ Message, Back string }{msg, back}})
+		Zone: r.Program.Location().String(), Body: struct {
+			Message, Back string
+			Lines         []string
+		}{msg, back, lines}})
 	if rerr != nil {
 		return Error(r.Log, err)
 	}

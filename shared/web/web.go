@@ -43,6 +43,9 @@ type Request struct {
 	Token  string
 	Form   url.Values
 	FormOK bool // a sign-in form (Site.Form) was read whole
+	// Upload is the file of an owner's upload form (Site.Uploads), with
+	// its other fields in Form.
+	Upload []byte
 }
 
 // HTTP is the request as API Gateway sent it.
@@ -53,6 +56,13 @@ func (r *Request) Header(name string) string { return apigw.Header(r.Request, na
 
 // Post says whether the request is a POST.
 func (r *Request) Post() bool { return r.RequestContext.HTTP.Method == http.MethodPost }
+
+// Changes says whether the request may change something: any method but
+// GET and HEAD (a POST, and the JSON API's PATCH and DELETE).
+func (r *Request) Changes() bool {
+	m := r.RequestContext.HTTP.Method
+	return m != http.MethodGet && m != http.MethodHead
+}
 
 // Handler is a route's own work.
 type Handler func(ctx context.Context, r *Request) (apigw.Response, error)
@@ -66,6 +76,9 @@ type Site struct {
 	Programs Programs
 	Log      *slog.Logger
 	Formats  func(apigw.Request) Format
+	// Uploads lets a session's form be an upload (multipart/form-data,
+	// one file of at most UploadLimit) as well as a plain form.
+	Uploads bool
 }
 
 func (s Site) request(ctx context.Context, req apigw.Request) *Request {

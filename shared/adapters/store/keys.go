@@ -43,6 +43,10 @@ func affiliateKey(code string) Key        { return Key{programPK, "AFFILIATE#" +
 func ownerKey(name string) Key            { return Key{programPK, "OWNER#" + name} }
 func linkKey(event, affiliate string) Key { return Key{programPK, "LINK#" + event + "#" + affiliate} }
 
+// couponKey is a coupon code's marker (SPEC 17), by the code upper-cased:
+// one affiliate's, whatever its case.
+func couponKey(upper string) Key { return Key{"COUPON#" + upper, "COUPON"} }
+
 // shortCodeKey reserves a short code so no two links share one.
 func shortCodeKey(code string) Key { return Key{"SHORT#" + code, "SHORT"} }
 

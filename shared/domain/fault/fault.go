@@ -35,6 +35,15 @@ type Error struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// Lines are the problems of a file, by line (an import's CSV).
+	Lines []Line `json:"lines,omitempty"`
+}
+
+// Line is one problem of a file: its line (the first is 1) and what is
+// wrong there.
+type Line struct {
+	Line    int    `json:"line"`
+	Message string `json:"message"`
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

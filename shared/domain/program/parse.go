@@ -46,7 +46,15 @@ func ValidCode(s string) bool { return codeRE.MatchString(s) }
 
 // Parse reads and validates a program file. On any problem it returns an
 // *Invalid listing all of them, and no program.
-func Parse(data []byte) (*Program, error) {
+func Parse(data []byte) (*Program, error) { return parse(data, false) }
+
+// ParseToLoad is Parse for a file about to be loaded into a table: a
+// product's speaker may be an affiliate the file does not list, since
+// affiliates are also made on the dashboard; PlanLoad checks it against
+// the file and the table together.
+func ParseToLoad(data []byte) (*Program, error) { return parse(data, true) }
+
+func parse(data []byte, speakersElsewhere bool) (*Program, error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil {
@@ -70,7 +78,7 @@ func Parse(data []byte) (*Program, error) {
 		}
 	}
 	if len(probs) == 0 {
-		p.validate(&probs)
+		p.validate(&probs, speakersElsewhere)
 	}
 	if len(probs) > 0 {
 		return nil, &Invalid{Problems: probs}
@@ -126,7 +134,7 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
-func (p *Program) validate(probs *problems) {
+func (p *Program) validate(probs *problems, speakersElsewhere bool) {
 	if !currRE.MatchString(p.Currency) {
 		probs.add("currency", "must be an ISO 4217 code such as USD, got %q", p.Currency)
 	}
@@ -203,7 +211,7 @@ func (p *Program) validate(probs *problems) {
 			probs.add(at+".speaker", "is required for a speaker_product")
 		case pr.Kind != KindSpeakerProduct && pr.Speaker != "":
 			probs.add(at+".speaker", "only a speaker_product has a speaker")
-		case pr.Speaker != "" && !affiliates[pr.Speaker]:
+		case pr.Speaker != "" && !affiliates[pr.Speaker] && !speakersElsewhere:
 			probs.add(at+".speaker", "unknown affiliate %q", pr.Speaker)
 		}
 	}
@@ -235,6 +243,7 @@ func (p *Program) validate(probs *problems) {
 
 	codes := map[string]bool{}
 	keys := map[string]string{}
+	coupons := map[string]string{}
 	for i, a := range p.Affiliates {
 		at := fmt.Sprintf("affiliates[%d]", i)
 		switch {
@@ -263,6 +272,22 @@ func (p *Program) validate(probs *problems) {
 			seen[ev] = true
 		}
 		checkKey(probs, keys, at+".api_key", a.APIKey)
+		if len(a.Coupons) > MaxCoupons {
+			probs.add(at+".coupons", "at most %d codes per affiliate", MaxCoupons)
+		}
+		for j, c := range a.Coupons {
+			path := fmt.Sprintf("%s.coupons[%d]", at, j)
+			switch other, dup := coupons[CouponKey(c)]; {
+			case !ValidCoupon(c):
+				probs.add(path, "must be 3 to 32 letters, digits, _ or -, got %q", c)
+			case dup:
+				probs.add(path, "%q is also %s (case does not matter)", c, other)
+			}
+			coupons[CouponKey(c)] = path
+		}
+		if reservedCodes[a.Code] {
+			probs.add(at+".code", "%q is reserved: choose another code", a.Code)
+		}
 		switch a.Notify {
 		case "", NotifyEach, NotifyDaily, NotifyNone:
 		default:

@@ -73,6 +73,7 @@ type Program struct {
 	affiliates map[string]*Affiliate
 	linkByCode map[string]*Link
 	linkByPair map[[2]string]*Link
+	coupons    map[string]string // coupon code, upper-cased -> affiliate
 }
 
 // Event is something products are sold for, with its landing page.
@@ -192,6 +193,19 @@ type Affiliate struct {
 	Notify string `yaml:"notify" json:"notify,omitempty"`
 	// APIKey is only read from the file; it is stored as a hash, never echoed.
 	APIKey string `yaml:"api_key" json:"-"`
+	// Coupons are the affiliate's coupon codes (SPEC 17), unique across the
+	// program whatever their case.
+	Coupons []string `yaml:"coupons" json:"coupons,omitempty"`
+
+	// Origin is where the affiliate belongs now and Made where it was made
+	// (OriginFile, OriginDashboard, OriginImport; empty: the file). Rev
+	// counts the record's writes outside the file, so an edit made from a
+	// stale read is refused; Pos is its place in program order. The table
+	// keeps them; a file cannot set them.
+	Origin string `yaml:"-" json:"origin,omitempty"`
+	Made   string `yaml:"-" json:"made,omitempty"`
+	Rev    int64  `yaml:"-" json:"rev,omitempty"`
+	Pos    int64  `yaml:"-" json:"-"`
 }
 
 // Payouts are the settings of SPEC section 9.
@@ -298,12 +312,23 @@ func (p *Program) Index() error {
 		}
 		p.plans[p.Plans[i].ID] = &p.Plans[i]
 	}
+	p.indexAffiliates()
+	p.IndexLinks()
+	return nil
+}
+
+// indexAffiliates rebuilds the affiliate and coupon lookups.
+func (p *Program) indexAffiliates() {
 	p.affiliates = make(map[string]*Affiliate, len(p.Affiliates))
+	p.coupons = map[string]string{}
 	for i := range p.Affiliates {
 		p.affiliates[p.Affiliates[i].Code] = &p.Affiliates[i]
 	}
-	p.IndexLinks()
-	return nil
+	for _, a := range p.Payees() {
+		for _, c := range a.Coupons {
+			p.coupons[CouponKey(c)] = a.Code
+		}
+	}
 }
 
 // IndexLinks rebuilds the link lookups after Links changed.

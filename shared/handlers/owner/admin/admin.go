@@ -37,8 +37,17 @@ type request struct {
 }
 
 func serve(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response, error)) apigw.Handler {
+	return serveOn(web.Site{Programs: d.Programs, Log: d.Log}, d, f)
+}
+
+// serveUploads is serve for a route whose form uploads a file.
+func serveUploads(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response, error)) apigw.Handler {
+	return serveOn(web.Site{Programs: d.Programs, Log: d.Log, Uploads: true}, d, f)
+}
+
+func serveOn(site web.Site, d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response, error)) apigw.Handler {
 	svc := &paying.Service{Store: d.Store, Log: d.Log, Now: d.Now}
-	return web.Site{Programs: d.Programs, Log: d.Log}.Owner(func(ctx context.Context, w *web.Request) (apigw.Response, error) {
+	return site.Owner(func(ctx context.Context, w *web.Request) (apigw.Response, error) {
 		r := &request{Request: w, svc: svc, st: d.Store, now: d.Now()}
 		resp, err := f(ctx, r)
 		if err != nil && r.Format == web.Page {

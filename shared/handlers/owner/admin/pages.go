@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -162,6 +163,10 @@ type AffiliatesPage struct {
 	Total   AffiliateRow
 	Quiet   int // affiliates with an event without a visit in 7 days
 	Days    int
+	// The add form (open after ?add=1), and what the last form did.
+	Add                 AffiliateForm
+	AddOpen, ImportOpen bool
+	Done                string
 }
 
 // SortHeader is a column heading that sorts the table.
@@ -270,7 +275,12 @@ func Affiliates(d *app.Deps) apigw.Handler {
 				Affiliates []overview.Row `json:"affiliates"`
 			}{per.From, per.To, r.Program.Currency, rows}), nil
 		}
-		pg := AffiliatesPage{Period: reports.PeriodNav("/admin/affiliates", per), Days: overview.QuietDays}
+		pg := AffiliatesPage{Period: reports.PeriodNav("/admin/affiliates", per), Days: overview.QuietDays,
+			Add: affiliateForm(r.Program, program.Affiliate{}), AddOpen: q["add"] != "", ImportOpen: q["import"] != ""}
+		if q["done"] == "imported" {
+			n := func(k string) int { v, _ := strconv.Atoi(q[k]); return v } // only numbers reach the page
+			pg.Done = fmt.Sprintf("Imported: %d new, %d updated, %d unchanged. Their links work within a minute.", n("imported"), n("updated"), n("unchanged"))
+		}
 		for _, c := range columns {
 			h := SortHeader{Label: c.label, Num: c.field != "name" && c.field != "last_hit"}
 			next := "asc"
@@ -339,6 +349,11 @@ type AffiliatePage struct {
 	Reason                             string
 	LastHit                            string
 	AdjustmentID, Currency, Done, CSRF string
+	// The edit form, filled in with the affiliate as the table holds it
+	// now; Confirm is "remove" while the removal asks to be confirmed.
+	Edit    AffiliateForm
+	Confirm string
+	Origin  string
 }
 
 // AffiliateAnswer is GET /admin/affiliates/{code}'s JSON: their row, and
@@ -355,9 +370,14 @@ type AffiliateAnswer struct {
 // ledger and balance for a period, and a form for an adjustment.
 func Affiliate(d *app.Deps) apigw.Handler {
 	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+		// By key, not from the cached program: the page shows (and its
+		// forms start from) the affiliate as it is now.
 		code := r.PathParameters["code"]
-		a, former, ok := r.Program.Payee(code)
-		if !ok {
+		a, former, err := r.st.GetAffiliate(ctx, code)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		if a == nil {
 			return apigw.Response{}, fault.New(fault.NotFound, "affiliate_not_found", "no affiliate %q in the program", code)
 		}
 		per, err := r.period()
@@ -388,7 +408,8 @@ func Affiliate(d *app.Deps) apigw.Handler {
 		pg := AffiliatePage{Period: reports.PeriodNav("/admin/affiliates/"+url.PathEscape(a.Code), per), Stats: stats.Page, Ledger: led.Page,
 			Held: r.money(b.HeldCents), Available: r.money(b.AvailableCents), InPayout: r.money(b.InPayoutCents), Paid: r.money(b.PaidCents),
 			Payable: b.Payable, Reason: b.Reason, LastHit: "never", AdjustmentID: "adj-" + randomID(), Currency: r.Program.Currency,
-			Done: r.QueryStringParameters["done"], CSRF: r.Token}
+			Done: r.QueryStringParameters["done"], CSRF: r.Token, Edit: affiliateForm(r.Program, *a),
+			Confirm: r.QueryStringParameters["confirm"], Origin: originWords[a.MadeIn()]}
 		pg.Row = AffiliateRow{Code: a.Code, Name: a.Name, Email: a.Email, Active: a.IsActive(), Former: former}
 		quiet := map[string]bool{}
 		for _, e := range row.QuietEvents {

@@ -40,19 +40,23 @@ type Counter interface {
 	CountHit(ctx context.Context, affiliate, date, event, sub string, maxTags int) (string, error)
 }
 
-// Handler serves both link routes.
+// Handler serves both link routes. Its cold start reads the program's
+// rules only; the affiliate a link names is read by key the first time and
+// kept for the cache period, and a short code's pair for as long as there
+// is room (SPEC 15: nothing reads every affiliate on a request path).
 type Handler struct {
-	programs *program.Cache
-	keys     *clicktoken.Keys
-	counter  Counter
-	log      *slog.Logger
-	now      func() time.Time
-	wait     time.Duration // how long a hit may take to count
+	programs   *program.Cache // the rules
+	affiliates *program.Known
+	keys       *clicktoken.Keys
+	counter    Counter
+	log        *slog.Logger
+	now        func() time.Time
+	wait       time.Duration // how long a hit may take to count
 }
 
 // New builds the click handler; the click key is checked at cold start.
 func New(d *app.Deps) *Handler {
-	return &Handler{programs: d.Programs, keys: d.ClickKeys(), counter: d.Store, log: d.Log, now: d.Now, wait: countTimeout}
+	return &Handler{programs: d.Rules, affiliates: d.Affiliates, keys: d.ClickKeys(), counter: d.Store, log: d.Log, now: d.Now, wait: countTimeout}
 }
 
 // WithCounter replaces where hits are written (benchmarks use an in-memory
@@ -88,7 +92,14 @@ func (h *Handler) Short(ctx context.Context, req apigw.Request) (apigw.Response,
 	if !ok {
 		return fallbackNoProgram(), nil
 	}
-	l, found := p.LinkByCode(req.PathParameters["code"])
+	code := req.PathParameters["code"]
+	if code == "" || len(code) > 32 {
+		return redirect(p.FallbackURL, nil), nil
+	}
+	l, found, err := h.affiliates.ShortLink(ctx, code)
+	if err != nil {
+		apigw.Logger(ctx, h.log, req).Error("short link not read", "err", err.Error())
+	}
 	if !found {
 		return redirect(p.FallbackURL, nil), nil
 	}
@@ -107,7 +118,18 @@ func (h *Handler) program(ctx context.Context, req apigw.Request) (*program.Prog
 // click redirects an (event, affiliate) pair: to the event's page with a
 // token when the affiliate is active and enrolled, else to the fallback. The
 // Location is only ever a configured URL.
-func (h *Handler) click(ctx context.Context, req apigw.Request, p *program.Program, event, aff string) apigw.Response {
+func (h *Handler) click(ctx context.Context, req apigw.Request, rules *program.Program, event, aff string) apigw.Response {
+	// The one affiliate this click needs, resolved into a view of the rules
+	// before anything is decided.
+	known, _, err := h.affiliates.Affiliate(ctx, aff)
+	if err != nil {
+		apigw.Logger(ctx, h.log, req).Error("affiliate not read", "affiliate", aff, "err", err.Error())
+	}
+	var as []program.Affiliate
+	if known != nil {
+		as = []program.Affiliate{*known}
+	}
+	p := rules.With(as, nil)
 	ev, okEv := p.Event(event)
 	a, okAff := p.Affiliate(aff)
 	if !okEv || !okAff || !a.IsActive() || !a.EnrolledIn(event) {

@@ -142,6 +142,16 @@ func TestClickRules(t *testing.T) {
 			if c.wantCount {
 				wantReq = 1
 			}
+			if c.aff == "zed" {
+				// A code nobody has is read by key once (SPEC 15: affiliates
+				// are read by key, not all at a cold start), then known to
+				// be nobody's for the cache period.
+				wantReq = 1
+				snap := e.meter.Snapshot()
+				if _, err := e.h.Long(ctx, c.req); err != nil || e.meter.Since(snap).Total() != 0 {
+					t.Errorf("the same unknown code again: %v, %v", err, e.meter.Since(snap))
+				}
+			}
 			if d.Total() != wantReq {
 				t.Errorf("%d DynamoDB requests (%v), want %d", d.Total(), d, wantReq)
 			}

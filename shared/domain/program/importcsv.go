@@ -1,0 +1,229 @@
+package program
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+)
+
+// MaxImportRows is the most rows one import request writes (SPEC 15: a
+// larger file is a background job).
+const MaxImportRows = 1000
+
+// ImportColumns are an import's columns: the first five required, in any
+// order, named by the header row.
+var ImportColumns = []string{"code", "name", "email", "plan", "events", "payout_email", "coupons"}
+
+// LineProblem is one problem of an import, by its line in the file (the
+// header row is line 1).
+type LineProblem struct {
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+}
+
+// ImportRow is an affiliate a row of an import makes or changes.
+type ImportRow struct {
+	Line      int
+	Affiliate Affiliate
+	Prev      *Affiliate // nil when the code is new
+}
+
+// Import is an import checked whole: each row's affiliate, told apart.
+type Import struct {
+	New, Updated []ImportRow
+	Unchanged    int
+}
+
+// InvalidImport is a refused import: every problem by line.
+type InvalidImport struct{ Lines []LineProblem }
+
+func (e *InvalidImport) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "the file has %d %s, and nothing was written", len(e.Lines), plural(len(e.Lines), "problem", "problems"))
+	for i, l := range e.Lines {
+		if i == 20 {
+			fmt.Fprintf(&b, "; and %d more", len(e.Lines)-i)
+			break
+		}
+		fmt.Fprintf(&b, "; line %d: %s", l.Line, l.Message)
+	}
+	return b.String()
+}
+
+// PlanImport checks a CSV import whole against the program as it is in the
+// table (its current and former affiliates): every problem by line, or
+// what to write. A row naming an affiliate that exists with the same
+// values is unchanged; with other values it is updated (its notify and
+// active untouched: the file has no such columns). Rows naming affiliates
+// of the program file, or removed ones, are refused: the file and the
+// dashboard manage those.
+func PlanImport(p *Program, data []byte) (Import, error) {
+	var out Import
+	var probs []LineProblem
+	add := func(line int, format string, args ...any) {
+		probs = append(probs, LineProblem{Line: line, Message: fmt.Sprintf(format, args...)})
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a spreadsheet's byte-order mark
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err == io.EOF {
+		return out, &InvalidImport{Lines: []LineProblem{{1, "the file is empty: the first line names the columns (" + strings.Join(ImportColumns, ",") + ")"}}}
+	}
+	if err != nil {
+		return out, &InvalidImport{Lines: []LineProblem{{1, csvMessage(err)}}}
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		switch {
+		case !contains(ImportColumns, h):
+			add(1, "unknown column %q (the columns are %s)", h, strings.Join(ImportColumns, ","))
+		case col[h] != 0:
+			add(1, "column %q appears twice", h)
+		}
+		col[h] = i + 1
+	}
+	for _, h := range ImportColumns[:5] {
+		if col[h] == 0 {
+			add(1, "column %q is missing", h)
+		}
+	}
+	if len(probs) > 0 {
+		return out, &InvalidImport{Lines: probs}
+	}
+	codes := map[string]int{}
+	coupons := map[string]string{} // coupon key -> code of the row holding it
+	rows := 0
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) {
+				add(0, "%s", csvMessage(err))
+				break
+			}
+			add(pe.StartLine, "%s", csvMessage(err))
+			continue
+		}
+		line, _ := r.FieldPos(0)
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a blank line
+		}
+		rows++
+		if rows > MaxImportRows {
+			add(line, "more than %d rows: split the file", MaxImportRows)
+			break
+		}
+		if len(rec) != len(header) {
+			add(line, "%d fields, but the header has %d", len(rec), len(header))
+			continue
+		}
+		cell := func(name string) string {
+			if i := col[name]; i > 0 {
+				return strings.TrimSpace(rec[i-1])
+			}
+			return ""
+		}
+		code := cell("code")
+		if first, dup := codes[code]; dup && code != "" {
+			add(line, "code %q is also on line %d", code, first)
+			continue
+		}
+		codes[code] = line
+		// The optional columns change only when the file has them.
+		c := Changes{Name: ptr(cell("name")), Email: ptr(cell("email")), Plan: ptr(cell("plan")),
+			Events: ptr(splitList(cell("events"), ";"))}
+		if col["payout_email"] > 0 {
+			c.PayoutEmail = ptr(cell("payout_email"))
+		}
+		if col["coupons"] > 0 {
+			c.Coupons = ptr(splitList(cell("coupons"), ";"))
+		}
+		prev, former, found := p.Payee(code)
+		var a Affiliate
+		var ps Problems
+		switch {
+		case found && former:
+			add(line, "%q was removed from the program, and a code is never used again", code)
+			continue
+		case found && prev.ManagedBy() == OriginFile:
+			add(line, "%q is in the program file: change it there", code)
+			continue
+		case found:
+			a, ps = p.ApplyChanges(*prev, c)
+		default:
+			a, ps = p.NewAffiliate(code, OriginImport, c)
+		}
+		for _, f := range sortedFields(ps) {
+			add(line, "%s: %s", f, ps[f])
+		}
+		for _, k := range a.Coupons {
+			if other, ok := coupons[CouponKey(k)]; ok && other != code {
+				add(line, "coupons: %q is also %q's, on line %d", k, other, codes[other])
+			}
+			coupons[CouponKey(k)] = code
+		}
+		if len(ps) > 0 {
+			continue
+		}
+		switch {
+		case !found:
+			out.New = append(out.New, ImportRow{Line: line, Affiliate: a})
+		case SameRecord(a, *prev):
+			out.Unchanged++
+		default:
+			out.Updated = append(out.Updated, ImportRow{Line: line, Affiliate: a, Prev: prev})
+		}
+	}
+	if len(probs) > 0 {
+		sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
+		return Import{}, &InvalidImport{Lines: probs}
+	}
+	return out, nil
+}
+
+func csvMessage(err error) string {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return "not valid CSV: " + pe.Err.Error()
+	}
+	return "not valid CSV: " + err.Error()
+}
+
+func splitList(s, sep string) []string {
+	var out []string
+	for _, x := range strings.Split(s, sep) {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func sortedFields(ps Problems) []string {
+	ks := make([]string, 0, len(ps))
+	for k := range ps {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,75 @@
+package program_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/tallyhq/tally/shared/domain/program"
+)
+
+// byKey counts the reads a Known makes.
+type byKey struct {
+	p     *program.Program
+	reads int
+}
+
+func (s *byKey) CurrentAffiliate(_ context.Context, code string) (*program.Affiliate, []program.Link, error) {
+	s.reads++
+	a, _ := s.p.Affiliate(code)
+	return a, nil, nil
+}
+
+func (s *byKey) ShortLink(_ context.Context, code string) (program.Link, bool, error) {
+	s.reads++
+	l, ok := s.p.LinkByCode(code)
+	if !ok {
+		return program.Link{}, false, nil
+	}
+	return *l, true, nil
+}
+
+func TestAnAffiliateIsReadByKeyOncePerCachePeriod(t *testing.T) {
+	ctx := context.Background()
+	src := &byKey{p: demoProgram(t)}
+	k := program.NewKnown(src, 1<<62)
+	for range 3 {
+		if a, _, err := k.Affiliate(ctx, "jane"); err != nil || a == nil || a.Code != "jane" {
+			t.Fatalf("jane: %+v %v", a, err)
+		}
+		if a, _, _ := k.Affiliate(ctx, "nobody"); a != nil {
+			t.Fatalf("nobody: %+v", a)
+		}
+	}
+	if src.reads != 2 {
+		t.Errorf("%d reads for two codes asked three times each, want 2", src.reads)
+	}
+	k.Invalidate()
+	k.Affiliate(ctx, "jane")
+	if src.reads != 3 {
+		t.Errorf("after Invalidate: %d reads", src.reads)
+	}
+	expired := program.NewKnown(src, 0)
+	expired.Affiliate(ctx, "jane")
+	expired.Affiliate(ctx, "jane")
+	if src.reads != 5 {
+		t.Errorf("past the cache period an affiliate is read again: %d reads", src.reads)
+	}
+}
+
+func TestAViewHoldsTheRulesAndOnlyTheAffiliatesItWasGiven(t *testing.T) {
+	p := demoProgram(t)
+	jane, _ := p.Affiliate("jane")
+	v := p.With([]program.Affiliate{*jane}, nil)
+	if _, ok := v.Affiliate("jane"); !ok || !v.Enrolled("jane", "summit-2026") {
+		t.Error("the view lacks jane")
+	}
+	if _, ok := v.Affiliate("bob"); ok {
+		t.Error("the view holds bob, who was not asked for")
+	}
+	if _, ok := v.Plan("standard"); !ok || v.Location() != p.Location() || len(v.Events) != len(p.Events) {
+		t.Error("the view lacks the rules")
+	}
+	if _, ok := p.Affiliate("bob"); !ok {
+		t.Error("making a view changed the program")
+	}
+}
