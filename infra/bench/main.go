@@ -38,6 +38,7 @@ type Report struct {
 	InProcess  *InProcess     `json:"click_in_process,omitempty"`
 	OverHTTP   *OverHTTP      `json:"click_over_http,omitempty"`
 	Load       *Load          `json:"load,omitempty"`
+	Compared   []Compared     `json:"load_compared,omitempty"`
 	ColdStarts []ColdStart    `json:"cold_starts,omitempty"`
 	Checks     []Check        `json:"budgets"`
 }
@@ -56,6 +57,7 @@ type options struct {
 	httpRequests, httpConc           int
 	clickClients, clicksEach         int
 	orderClients, ordersEach         int
+	compare, compareHistory          int
 }
 
 func main() {
@@ -73,6 +75,8 @@ func main() {
 	flag.IntVar(&o.clicksEach, "load-clicks", 250, "clicks per click client")
 	flag.IntVar(&o.orderClients, "load-order-clients", 4, "clients sending orders under load")
 	flag.IntVar(&o.ordersEach, "load-orders", 50, "orders per order client")
+	flag.IntVar(&o.compare, "load-compare", 0, "run only the load, this many rounds of each setup (table stream on, off, on with the stream consumers running), in turns")
+	flag.IntVar(&o.compareHistory, "load-compare-history", 10000, "with -load-compare, also the stream on and off after this many clicks through the dev server first (a full run's loopback step sends 10,000); 0 leaves them out")
 	flag.Parse()
 	r, err := run(context.Background(), o)
 	if err != nil {
@@ -98,6 +102,15 @@ func run(ctx context.Context, o options) (Report, error) {
 		return r, err
 	}
 	defer w.close()
+
+	if o.compare > 0 {
+		if r.Compared, err = compare(ctx, w, o); err != nil {
+			return r, err
+		}
+		printCompared(os.Stdout, r.Compared)
+		r.Requests = w.counts()
+		return r, writeJSON(o.jsonOut, r)
+	}
 
 	step("DynamoDB cost per operation")
 	if r.Costs, err = costs(ctx, o.endpoint, &m, o.entries, o.crowd); err != nil {
@@ -135,7 +148,7 @@ func run(ctx context.Context, o options) (Report, error) {
 	printOverHTTP(os.Stdout, oh)
 
 	step("load through the dev server")
-	l, err := load(ctx, srv, &logged, o.clickClients, o.clicksEach, o.orderClients, o.ordersEach)
+	l, _, _, err := load(ctx, srv, w, &logged, o.clickClients, o.clicksEach, o.orderClients, o.ordersEach)
 	if err != nil {
 		return r, err
 	}
@@ -159,11 +172,15 @@ func run(ctx context.Context, o options) (Report, error) {
 	}
 	r.Checks = checks(r)
 	printChecks(os.Stdout, r.Checks, r.Requests)
+	return r, writeJSON(o.jsonOut, r)
+}
+
+func writeJSON(path string, r Report) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return r, err
+		return err
 	}
-	return r, os.WriteFile(o.jsonOut, append(b, '\n'), 0o644)
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 func step(s string) { fmt.Fprintf(os.Stderr, "bench: %s…\n", s) }
