@@ -14,7 +14,7 @@ import (
 // JSON), the answer to replay, and for an order its lines, what each
 // affiliate earned on them and how much of each is refunded.
 type Txn struct {
-	Kind       string                `json:"kind"` // order, refund, optin
+	Kind       string                `json:"kind"` // order, refund, optin, ignored, pending
 	Hash       string                `json:"hash"`
 	Response   string                `json:"response"`
 	OccurredAt time.Time             `json:"occurred_at"`
@@ -37,7 +37,14 @@ type Txn struct {
 	PresentmentCurrency string `json:"presentment_currency,omitempty"`
 	PresentmentTotal    int64  `json:"presentment_total,omitempty"`
 	ShopTotal           int64  `json:"shop_total,omitempty"`
+	// Pending are the checkout's refunds of this order that arrived before
+	// it (KindPending), kept by the order's record until each is applied.
+	Pending []PendingRefund `json:"pending,omitempty"`
 }
+
+// Recorded says whether the record is a webhook's (not an order's pending
+// refunds only).
+func (t *Txn) Recorded() bool { return t != nil && t.Kind != KindPending }
 
 // GetTxn reads a webhook record (consistent); nil when there is none.
 func (s *Store) GetTxn(ctx context.Context, k Key) (*Txn, error) {
