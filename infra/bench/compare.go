@@ -43,10 +43,13 @@ func setupsFor(history int) []Setup {
 // Compared is one setup's loads, one per round, and every click write of
 // them together.
 type Compared struct {
-	Setup      Setup   `json:"setup"`
-	Loads      []Load  `json:"loads"`
-	ClickWrite Latency `json:"click_write_latency"`
-	Click      Latency `json:"click_latency"`
+	Setup Setup  `json:"setup"`
+	Loads []Load `json:"loads"`
+	// WritesBefore are, for each load, the writes DynamoDB Local had
+	// answered in this run before it (on every table, deleted ones too).
+	WritesBefore []int   `json:"writes_before"`
+	ClickWrite   Latency `json:"click_write_latency"`
+	Click        Latency `json:"click_latency"`
 }
 
 // compare runs the same load through a new dev server and table per setup,
@@ -64,11 +67,13 @@ func compare(ctx context.Context, w *wire, o options) ([]Compared, error) {
 	for round := range o.compare {
 		for i, s := range setups {
 			step(fmt.Sprintf("load, round %d of %d: %s", round+1, o.compare, s.Name))
+			before := writesSoFar(w)
 			l, ws, cs, err := loadOn(ctx, w, tpl, s, o)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", s.Name, err)
 			}
 			out[i].Setup, out[i].Loads = s, append(out[i].Loads, l)
+			out[i].WritesBefore = append(out[i].WritesBefore, before+s.Before)
 			writes[i], clicks[i] = append(writes[i], ws...), append(clicks[i], cs...)
 		}
 	}
@@ -81,26 +86,12 @@ func compare(ctx context.Context, w *wire, o options) ([]Compared, error) {
 // loadOn runs the load on a new table made as s says, and returns it with
 // its click writes' and clicks' times.
 func loadOn(ctx context.Context, w *wire, tpl *sam.Template, s Setup, o options) (Load, []timing, []timing, error) {
-	db := app.LocalDynamoDB(w.url)
-	table := "bench-cmp-" + nonce()
-	var opts []func(*dynamodb.CreateTableInput)
-	if !s.Stream {
-		opts = append(opts, sam.NoStream)
-	}
-	if err := tpl.CreateTable(ctx, db, table, opts...); err != nil {
-		return Load{}, nil, nil, err
-	}
-	defer dropTable(db, table)
 	var logged atomic.Int64
-	srv, err := devserver.New(ctx, devserver.Options{
-		DynamoDBEndpoint: w.url, Table: table, WebhookSecrets: secret, ClickKey: clickKey,
-		Now: func() time.Time { return now }, Mail: io.Discard, Notify: s.Consumers,
-		Log: slog.New(errorCount{slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}), &logged}),
-	})
+	srv, drop, err := devServer(ctx, w, tpl, "bench-cmp-", s.Stream, s.Consumers, &logged)
 	if err != nil {
 		return Load{}, nil, nil, err
 	}
-	defer srv.Close()
+	defer drop()
 	if s.Before > 0 {
 		base, stop, err := serve(srv.Handler())
 		if err != nil {
@@ -113,6 +104,44 @@ func loadOn(ctx context.Context, w *wire, tpl *sam.Template, s Setup, o options)
 		}
 	}
 	return load(ctx, srv, w, &logged, o.clickClients, o.clicksEach, o.orderClients, o.ordersEach)
+}
+
+// devServer is a dev server over the wire on a new table, with the
+// table's stream (as deployed) or without, and the stream's consumers
+// running or not; its error log lines are counted in logged. drop closes
+// it and deletes the table.
+func devServer(ctx context.Context, w *wire, tpl *sam.Template, prefix string, stream, consumers bool, logged *atomic.Int64) (*devserver.Server, func(), error) {
+	db := app.LocalDynamoDB(w.url)
+	table := prefix + nonce()
+	var opts []func(*dynamodb.CreateTableInput)
+	if !stream {
+		opts = append(opts, sam.NoStream)
+	}
+	if err := tpl.CreateTable(ctx, db, table, opts...); err != nil {
+		return nil, nil, err
+	}
+	srv, err := devserver.New(ctx, devserver.Options{
+		DynamoDBEndpoint: w.url, Table: table, WebhookSecrets: secret, ClickKey: clickKey,
+		Now: func() time.Time { return now }, Mail: io.Discard, Notify: consumers,
+		Log: slog.New(errorCount{slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}), logged}),
+	})
+	if err != nil {
+		dropTable(db, table)
+		return nil, nil, err
+	}
+	return srv, func() { srv.Close(); dropTable(db, table) }, nil
+}
+
+// writesSoFar counts the write requests that went through the wire.
+func writesSoFar(w *wire) int {
+	n := 0
+	for op, k := range w.counts() {
+		switch op {
+		case "PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem":
+			n += k
+		}
+	}
+	return n
 }
 
 func printCompared(w io.Writer, cs []Compared) {
@@ -140,5 +169,16 @@ func printCompared(w io.Writer, cs []Compared) {
 			fmt.Sprintf("%d, %d, %d", errs, logged, retries),
 		})
 	}
+	var rounds [][]string
+	for _, c := range cs {
+		for i, l := range c.Loads {
+			cw := l.ClickWrite
+			rounds = append(rounds, []string{fmt.Sprint(i + 1), c.Setup.Name, fmt.Sprint(c.WritesBefore[i]),
+				fmt.Sprintf("%d / %d", l.HitsCounted, l.Clicks),
+				fmt.Sprintf("%.1f / %.1f / %.1f", cw.P50ms, cw.P99ms, cw.MaxMS),
+				fmt.Sprintf("%d, %d", cw.Over800, cw.Cut)})
+		}
+	}
+	table(w, "round\tsetup\twrites before (whole run)\tclicks counted / sent\tclick write ms p50 / p99 / max\tover 800 ms, cut off", rounds)
 	table(w, "setup\tclicks counted / sent\tclicks/s\tclick write ms p50 / p90 / p99 / max\tp50, p99 over the first\twrites over 800 ms, cut off\tclick ms p50 / p99\terrors, logged, order retries", rows)
 }
