@@ -19,6 +19,7 @@ import (
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/infra/dynamotest"
+	"github.com/tallyhq/tally/infra/sam"
 	"github.com/tallyhq/tally/infra/seed"
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
@@ -225,7 +226,10 @@ func newDeps(ctx context.Context, db *dynamodb.Client, p *program.Program) (*app
 		return nil, err
 	}
 	table := "bench-" + nonce()
-	if err := dynamotest.CreateTable(ctx, db, table); err != nil {
+	// No stream: a stream costs no units, and DynamoDB Local's writes to a
+	// table with one slow down as the streams it holds grow (see
+	// docs/benchmarks.md): the crowd written here would slow the load.
+	if err := dynamotest.CreateTable(ctx, db, table, sam.NoStream); err != nil {
 		return nil, err
 	}
 	d := app.New(app.Config{Table: table, ClickKey: clickKey, WebhookSecrets: secret, ProgramTTL: time.Hour}, db,

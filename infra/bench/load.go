@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,12 +26,45 @@ type Load struct {
 	Seconds        float64 `json:"seconds"`
 	ClicksPerSec   float64 `json:"clicks_per_second"`
 	OrdersPerSec   float64 `json:"orders_per_second"`
-	Errors         int     `json:"errors"`        // non-302 clicks, non-200 orders, transport errors
+	Errors         int     `json:"errors"`        // non-302 clicks, transport errors, orders still not 200 after a sender's retries
+	OrderRetries   int     `json:"order_retries"` // deliveries sent again after a 5xx or no answer, as Stripe and Shopify do
 	LoggedErrors   int64   `json:"logged_errors"` // error lines the dev server logged (e.g. a hit not counted)
 	HitsCounted    int64   `json:"hits_counted"`
 	EntriesWritten int     `json:"entries_written"`
 	CommissionSum  int64   `json:"commission_cents"`
 	CommissionWant int64   `json:"commission_cents_expected"`
+	Click          Latency `json:"click_latency"`       // each click's redirect, as the visitor waits for it
+	ClickWrite     Latency `json:"click_write_latency"` // each click's UpdateItem, as DynamoDB answered it (bench runs: through the wire)
+}
+
+// Latency is a distribution of request times.
+type Latency struct {
+	N       int     `json:"n"`
+	P50ms   float64 `json:"p50_ms"`
+	P90ms   float64 `json:"p90_ms"`
+	P99ms   float64 `json:"p99_ms"`
+	MaxMS   float64 `json:"max_ms"`
+	Over800 int     `json:"over_800ms"` // over the click's former bound
+	Cut     int     `json:"cut"`        // the client gave up before the answer
+}
+
+func latency(ts []timing) Latency {
+	ds := make([]time.Duration, len(ts))
+	l := Latency{N: len(ts)}
+	for i, t := range ts {
+		ds[i] = t.d
+		if t.d > 800*time.Millisecond {
+			l.Over800++
+		}
+		if t.cut {
+			l.Cut++
+		}
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	if len(ds) > 0 {
+		l.P50ms, l.P90ms, l.P99ms, l.MaxMS = ms(pct(ds, 50)), ms(pct(ds, 90)), ms(pct(ds, 99)), ms(ds[len(ds)-1])
+	}
+	return l
 }
 
 // loadAffiliate clicks bob's summit link; the orders name jane, each one
@@ -38,35 +74,42 @@ const (
 	loadOrderCut  = 4850
 )
 
-func load(ctx context.Context, srv *devserver.Server, logged *atomic.Int64, clickClients, clicksEach, orderClients, ordersEach int) (Load, error) {
+func load(ctx context.Context, srv *devserver.Server, w *wire, logged *atomic.Int64, clickClients, clicksEach, orderClients, ordersEach int) (Load, []timing, []timing, error) {
 	base, stop, err := serve(srv.Handler())
 	if err != nil {
-		return Load{}, err
+		return Load{}, nil, nil, err
 	}
 	defer stop()
 	day := now.Format("2006-01-02")
 	hitsBefore, err := hits(ctx, srv, "bob", day)
 	if err != nil {
-		return Load{}, err
+		return Load{}, nil, nil, err
 	}
 	entriesBefore, err := srv.Store.Entries(ctx, "jane", month.AddDate(0, -1, 0), month.AddDate(0, 2, 0))
 	if err != nil {
-		return Load{}, err
+		return Load{}, nil, nil, err
 	}
 	loggedBefore := logged.Load()
 	c := newClient(clickClients + orderClients)
 	run := nonce()
-	var errs atomic.Int64
+	var errs, retries atomic.Int64
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var clickTimes []timing
+	w.time()
 	start := time.Now()
 	for range clickClients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for range clicksEach {
+				t := time.Now()
 				if get(c, base+loadClickPath) != nil {
 					errs.Add(1)
 				}
+				mu.Lock()
+				clickTimes = append(clickTimes, timing{d: time.Since(t)})
+				mu.Unlock()
 			}
 		}()
 	}
@@ -77,7 +120,9 @@ func load(ctx context.Context, srv *devserver.Server, logged *atomic.Int64, clic
 			for i := range ordersEach {
 				id := fmt.Sprintf("load-%s-%d-%d", run, w, i)
 				body := fmt.Sprintf(`{"id":%q,"type":"order.paid","occurred_at":"2026-11-20T11:00:00Z","currency":"USD","contact":{"email":"%s@example.org"},"affiliate":"jane","items":[{"sku":"SUM26-REC","quantity":1,"unit_price_cents":9700}]}`, id, id)
-				if post(c, base+"/webhooks/orders", body, srv.WebhookSecret) != nil {
+				n, err := send(c, base+"/webhooks/orders", body, srv.WebhookSecret)
+				retries.Add(int64(n))
+				if err != nil {
 					errs.Add(1)
 				}
 			}
@@ -86,21 +131,24 @@ func load(ctx context.Context, srv *devserver.Server, logged *atomic.Int64, clic
 	wg.Wait()
 	took := time.Since(start)
 	l := Load{ClickClients: clickClients, OrderClients: orderClients, Clicks: clickClients * clicksEach, Orders: orderClients * ordersEach,
-		Seconds: took.Seconds(), Errors: int(errs.Load()), LoggedErrors: logged.Load() - loggedBefore}
+		Seconds: took.Seconds(), Errors: int(errs.Load()), OrderRetries: int(retries.Load()), LoggedErrors: logged.Load() - loggedBefore,
+		Click: latency(clickTimes)}
+	writes := w.timings("UpdateItem")
+	l.ClickWrite = latency(writes)
 	l.ClicksPerSec, l.OrdersPerSec = float64(l.Clicks)/took.Seconds(), float64(l.Orders)/took.Seconds()
 	hitsAfter, err := hits(ctx, srv, "bob", day)
 	if err != nil {
-		return l, err
+		return l, writes, clickTimes, err
 	}
 	entriesAfter, err := srv.Store.Entries(ctx, "jane", month.AddDate(0, -1, 0), month.AddDate(0, 2, 0))
 	if err != nil {
-		return l, err
+		return l, writes, clickTimes, err
 	}
 	l.HitsCounted = hitsAfter - hitsBefore
 	l.EntriesWritten = len(entriesAfter) - len(entriesBefore)
 	l.CommissionSum = ledger.Sum(entriesAfter) - ledger.Sum(entriesBefore)
 	l.CommissionWant = int64(l.Orders) * loadOrderCut
-	return l, nil
+	return l, writes, clickTimes, nil
 }
 
 func hits(ctx context.Context, srv *devserver.Server, aff, day string) (int64, error) {
@@ -112,6 +160,36 @@ func hits(ctx context.Context, srv *devserver.Server, aff, day string) (int64, e
 		}
 	}
 	return n, err
+}
+
+// senderWaits are the pauses before a delivery is sent again after a 5xx
+// or no answer: Stripe and Shopify retry such deliveries (over hours and
+// days; here within seconds). The body, and so its id, is the same, so a
+// delivery the first attempt recorded is a replay.
+var senderWaits = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}
+
+// send posts a webhook as a sender does: again after a 5xx or a
+// transport error, until a 200 or its retries run out. It says how many
+// times it sent it again.
+func send(c *http.Client, url, body, secret string) (int, error) {
+	err := post(c, url, body, secret)
+	n := 0
+	for ; err != nil && retryable(err) && n < len(senderWaits); n++ {
+		time.Sleep(senderWaits[n])
+		err = post(c, url, body, secret)
+	}
+	return n, err
+}
+
+// statusError is an answer other than 200.
+type statusError int
+
+func (e statusError) Error() string { return fmt.Sprintf("status %d", int(e)) }
+
+// retryable: a 5xx or no answer at all; a 4xx is final.
+func retryable(err error) bool {
+	var s statusError
+	return !errors.As(err, &s) || s >= 500
 }
 
 // post sends a signed webhook and wants a 200.
@@ -133,8 +211,9 @@ func post(c *http.Client, url, body, secret string) error {
 		return err
 	}
 	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("status %d", resp.StatusCode)
+		return statusError(resp.StatusCode)
 	}
 	return nil
 }

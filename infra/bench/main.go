@@ -15,18 +15,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
 
-	"github.com/tallyhq/tally/infra/devserver"
 	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/infra/rie"
-	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/infra/sam"
 )
 
 // Report is everything one run measured.
@@ -38,6 +35,7 @@ type Report struct {
 	InProcess  *InProcess     `json:"click_in_process,omitempty"`
 	OverHTTP   *OverHTTP      `json:"click_over_http,omitempty"`
 	Load       *Load          `json:"load,omitempty"`
+	Compared   []Compared     `json:"load_compared,omitempty"`
 	ColdStarts []ColdStart    `json:"cold_starts,omitempty"`
 	Checks     []Check        `json:"budgets"`
 }
@@ -56,6 +54,7 @@ type options struct {
 	httpRequests, httpConc           int
 	clickClients, clicksEach         int
 	orderClients, ordersEach         int
+	compare, compareHistory          int
 }
 
 func main() {
@@ -73,6 +72,8 @@ func main() {
 	flag.IntVar(&o.clicksEach, "load-clicks", 250, "clicks per click client")
 	flag.IntVar(&o.orderClients, "load-order-clients", 4, "clients sending orders under load")
 	flag.IntVar(&o.ordersEach, "load-orders", 50, "orders per order client")
+	flag.IntVar(&o.compare, "load-compare", 0, "run only the load, this many rounds of each setup (table stream on, off, on with the stream consumers running), in turns")
+	flag.IntVar(&o.compareHistory, "load-compare-history", 10000, "with -load-compare, also the stream on and off after this many clicks through the dev server first (a full run's loopback step sends 10,000); 0 leaves them out")
 	flag.Parse()
 	r, err := run(context.Background(), o)
 	if err != nil {
@@ -99,6 +100,15 @@ func run(ctx context.Context, o options) (Report, error) {
 	}
 	defer w.close()
 
+	if o.compare > 0 {
+		if r.Compared, err = compare(ctx, w, o); err != nil {
+			return r, err
+		}
+		printCompared(os.Stdout, r.Compared)
+		r.Requests = w.counts()
+		return r, writeJSON(o.jsonOut, r)
+	}
+
 	step("DynamoDB cost per operation")
 	if r.Costs, err = costs(ctx, o.endpoint, &m, o.entries, o.crowd); err != nil {
 		return r, err
@@ -113,29 +123,39 @@ func run(ctx context.Context, o options) (Report, error) {
 	r.InProcess = &ip
 	printInProcess(os.Stdout, ip)
 
-	var logged atomic.Int64
-	table := "bench-dev-" + nonce()
-	srv, err := devserver.New(ctx, devserver.Options{
-		DynamoDBEndpoint: w.url, Table: table, WebhookSecrets: secret, ClickKey: clickKey,
-		Now: func() time.Time { return now }, Mail: io.Discard,
-		Log: slog.New(errorCount{slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}), &logged}),
-	})
+	tpl, err := sam.LoadRepo()
 	if err != nil {
 		return r, err
 	}
-	defer srv.Close()
-	defer dropTable(app.LocalDynamoDB(o.endpoint), table)
-
+	// The loopback step's own dev server, on a table without a stream: it
+	// measures the handler against a bare redirect, and its thousands of
+	// clicks would otherwise slow every later write to a table with a
+	// stream on DynamoDB Local (docs/benchmarks.md).
+	var loopLogged atomic.Int64
+	loop, dropLoop, err := devServer(ctx, w, tpl, "bench-loop-", false, false, &loopLogged)
+	if err != nil {
+		return r, err
+	}
 	step("dev server against a bare net/http redirect, over loopback")
-	oh, err := overHTTP(srv.Handler(), "/go/summit-2026/jane", o.rounds, o.httpRequests, o.httpConc)
+	oh, err := overHTTP(loop.Handler(), "/go/summit-2026/jane", o.rounds, o.httpRequests, o.httpConc)
+	dropLoop()
 	if err != nil {
 		return r, err
 	}
 	r.OverHTTP = &oh
 	printOverHTTP(os.Stdout, oh)
 
+	// The load and the cold starts: a table with its stream, as deployed.
+	var logged atomic.Int64
+	srv, drop, err := devServer(ctx, w, tpl, "bench-dev-", true, false, &logged)
+	if err != nil {
+		return r, err
+	}
+	defer drop()
+	table := srv.Deps.Config.Table
+
 	step("load through the dev server")
-	l, err := load(ctx, srv, &logged, o.clickClients, o.clicksEach, o.orderClients, o.ordersEach)
+	l, _, _, err := load(ctx, srv, w, &logged, o.clickClients, o.clicksEach, o.orderClients, o.ordersEach)
 	if err != nil {
 		return r, err
 	}
@@ -159,11 +179,15 @@ func run(ctx context.Context, o options) (Report, error) {
 	}
 	r.Checks = checks(r)
 	printChecks(os.Stdout, r.Checks, r.Requests)
+	return r, writeJSON(o.jsonOut, r)
+}
+
+func writeJSON(path string, r Report) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
-		return r, err
+		return err
 	}
-	return r, os.WriteFile(o.jsonOut, append(b, '\n'), 0o644)
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 func step(s string) { fmt.Fprintf(os.Stderr, "bench: %s…\n", s) }

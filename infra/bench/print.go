@@ -68,6 +68,10 @@ func printLoad(w io.Writer, l Load) {
 		{"seconds", fmt.Sprintf("%.2f", l.Seconds)},
 		{"clicks/s, orders/s", fmt.Sprintf("%.0f, %.0f", l.ClicksPerSec, l.OrdersPerSec)},
 		{"errors, logged errors", fmt.Sprintf("%d, %d", l.Errors, l.LoggedErrors)},
+		{"orders sent again after a 5xx or no answer", fmt.Sprint(l.OrderRetries)},
+		{"click ms p50 / p99 / max", fmt.Sprintf("%.1f / %.1f / %.1f", l.Click.P50ms, l.Click.P99ms, l.Click.MaxMS)},
+		{"click write (UpdateItem) ms p50 / p90 / p99 / max", fmt.Sprintf("%.1f / %.1f / %.1f / %.1f", l.ClickWrite.P50ms, l.ClickWrite.P90ms, l.ClickWrite.P99ms, l.ClickWrite.MaxMS)},
+		{"click writes over 800 ms, cut off", fmt.Sprintf("%d of %d, %d", l.ClickWrite.Over800, l.ClickWrite.N, l.ClickWrite.Cut)},
 	})
 }
 

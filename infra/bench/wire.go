@@ -17,10 +17,18 @@ import (
 // DynamoDB, counting requests by operation from the X-Amz-Target header:
 // the dev server builds its own SDK client, so the meter cannot ride on it.
 type wire struct {
-	mu  sync.Mutex
-	ops map[string]int
-	url string
-	srv *http.Server
+	mu   sync.Mutex
+	ops  map[string]int
+	url  string
+	srv  *http.Server
+	took map[string][]timing // while timing: each request's time, by operation
+}
+
+// timing is one request as the wire saw it: how long until DynamoDB
+// answered, or until the client gave up on it (cut).
+type timing struct {
+	d   time.Duration
+	cut bool
 }
 
 func newWire(endpoint string) (*wire, error) {
@@ -37,13 +45,21 @@ func newWire(endpoint string) (*wire, error) {
 	}
 	w.url = "http://" + l.Addr().String()
 	w.srv = &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		op := ""
 		if t := r.Header.Get("X-Amz-Target"); t != "" {
-			op := t[strings.LastIndex(t, ".")+1:]
+			op = t[strings.LastIndex(t, ".")+1:]
 			w.mu.Lock()
 			w.ops[op]++
 			w.mu.Unlock()
 		}
+		start := time.Now()
 		p.ServeHTTP(rw, r)
+		d, cut := time.Since(start), r.Context().Err() != nil
+		w.mu.Lock()
+		if w.took != nil && op != "" {
+			w.took[op] = append(w.took[op], timing{d, cut})
+		}
+		w.mu.Unlock()
 	})}
 	go func() { _ = w.srv.Serve(l) }()
 	return w, nil
@@ -56,6 +72,22 @@ func (w *wire) counts() map[string]int {
 	for k, v := range w.ops {
 		out[k] = v
 	}
+	return out
+}
+
+// time starts keeping each request's time, forgetting any kept before.
+func (w *wire) time() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.took = map[string][]timing{}
+}
+
+// timings stops keeping times and returns those of op.
+func (w *wire) timings(op string) []timing {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := w.took[op]
+	w.took = nil
 	return out
 }
 

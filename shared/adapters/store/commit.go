@@ -18,9 +18,13 @@ import (
 // Write is everything one webhook records, written as one transaction so
 // nothing is ever half-written.
 type Write struct {
-	Record  Key
-	Txn     Txn
-	Entries []ledger.Entry
+	Record Key
+	Txn    Txn
+	// Replaces, when set, is the version of the record's KindPending item
+	// (an order's refunds that came first) the record replaces; nil: the
+	// record must not exist.
+	Replaces *int64
+	Entries  []ledger.Entry
 	// Unclawed are a refund's records of commissions whose clawback rounds
 	// to 0: only the ByOrder index holds them, for products sold.
 	Unclawed []ledger.Entry
@@ -37,8 +41,6 @@ type Write struct {
 	OrderKey     Key
 	Order        *Txn
 	OrderVersion int64
-	// Delete are items the write removes: a pending refund it applies.
-	Delete []Key
 	// Subscription, when set, records who referred a subscription, decided
 	// at the invoice this write records; it must not exist yet.
 	SubscriptionID string
@@ -76,7 +78,7 @@ func (w Write) Items() int {
 	if w.Subscription != nil {
 		n++
 	}
-	return n + len(w.Delete)
+	return n
 }
 
 // Commit writes it all or nothing.
@@ -91,6 +93,10 @@ func (s *Store) Commit(ctx context.Context, w Write) error {
 	}
 	notExists := aws.String("attribute_not_exists(PK)")
 	items := []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(s.Table), Item: w.Record.item(rec), ConditionExpression: notExists}}}
+	if w.Replaces != nil {
+		items[0].Put.ConditionExpression = aws.String("kind = :pending AND version = :v")
+		items[0].Put.ExpressionAttributeValues = map[string]types.AttributeValue{":pending": attrS(KindPending), ":v": attrN(*w.Replaces)}
+	}
 	for _, e := range w.Entries {
 		item, err := entryItem(e)
 		if err != nil {
@@ -127,9 +133,6 @@ func (s *Store) Commit(ctx context.Context, w Write) error {
 			return err
 		}
 		items = append(items, versioned(s.Table, w.OrderKey.item(item), w.OrderVersion))
-	}
-	for _, k := range w.Delete {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: aws.String(s.Table), Key: k.av()}})
 	}
 	subAt := -1
 	if w.Subscription != nil {

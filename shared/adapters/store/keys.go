@@ -132,19 +132,9 @@ func openEntryKey(affiliate string, availableOn time.Time, id string) Key {
 }
 
 // TxnKey is an order or a refund, by the webhook body's id (orders and
-// refunds share one namespace).
+// refunds share one namespace); before a checkout's order arrives, its
+// record holds the refunds of it that came first (KindPending).
 func TxnKey(id string) Key { return Key{txnPrefix + id, "TXN"} }
-
-// pendingRefundKey is a checkout's refund of an order not recorded yet,
-// under the order's id, in the order of when the refunds happened.
-func pendingRefundKey(orderID string, at time.Time, refundID string) Key {
-	return Key{"PENDING#" + orderID, instant(at) + "#" + refundID}
-}
-
-// pendingRefundRange covers an order's pending refunds.
-func pendingRefundRange(orderID string) (pk, lo, hi string) {
-	return "PENDING#" + orderID, "0", "~"
-}
 
 // subscriptionKey is a checkout's subscription (Stripe's sub_ id, with its
 // checkout's prefix): who referred it, decided once at its first invoice.

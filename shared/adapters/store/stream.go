@@ -24,10 +24,13 @@ type Change struct {
 	At       time.Time // ApproximateCreationDateTime
 	Key      Key       // the item's key: what a change's identity derives from
 
-	Entry  *ledger.Entry // a ledger entry as it is now
-	Txn    *Txn          // an order's or a refund's record as written
-	OptIn  *Txn          // an opt-in's record as written
-	Payout *PayoutStatus // a payout's record
+	Entry *ledger.Entry // a ledger entry as it is now
+	Txn   *Txn          // an order's or a refund's record as written
+	// WasPending: the record replaced was an order's pending refunds
+	// (KindPending), so a MODIFY is the order being recorded.
+	WasPending bool
+	OptIn      *Txn          // an opt-in's record as written
+	Payout     *PayoutStatus // a payout's record
 
 	// Err says the item could not be decoded; the change means nothing then.
 	Err error
@@ -90,7 +93,7 @@ func decodeChange(op, seq string, at time.Time, keys, nw, old map[string]types.A
 			return c
 		}
 		if strings.HasPrefix(k.PK, txnPrefix) {
-			c.Txn = &t
+			c.Txn, c.WasPending = &t, str(old["kind"]) == KindPending
 		} else {
 			c.OptIn = &t
 		}

@@ -38,6 +38,7 @@ func TestChangeIsTheItemTheStoreWrote(t *testing.T) {
 	}
 	order := record(TxnKey("o1"), Txn{Kind: "order", Response: `{"order_id":"o1"}`})
 	optIn := record(OptInKey("i1"), Txn{Kind: "optin", Response: `{"optin_id":"i1"}`})
+	pending := record(TxnKey("o1"), Txn{Kind: KindPending, Version: 1})
 	stat := StatKey("jane", "2026-11-03", "e", 1).item(map[string]types.AttributeValue{"hits": attrN(1)})
 	for _, c := range []struct {
 		name          string
@@ -49,6 +50,8 @@ func TestChangeIsTheItemTheStoreWrote(t *testing.T) {
 		{"entry claimed", "MODIFY", keys(entry), entry, entry, Change{Entry: &e}},
 		{"entry removed", "REMOVE", keys(entry), nil, entry, Change{}},
 		{"order", "INSERT", keys(order), order, nil, Change{Txn: &Txn{Kind: "order", Response: `{"order_id":"o1"}`}}},
+		{"order over its pending refunds", "MODIFY", keys(order), order, pending, Change{WasPending: true, Txn: &Txn{Kind: "order", Response: `{"order_id":"o1"}`}}},
+		{"order refunded", "MODIFY", keys(order), order, order, Change{Txn: &Txn{Kind: "order", Response: `{"order_id":"o1"}`}}},
 		{"opt-in", "INSERT", keys(optIn), optIn, nil, Change{OptIn: &Txn{Kind: "optin", Response: `{"optin_id":"i1"}`}}},
 		{"payout paid", "MODIFY", PayoutKey("po_1").av(), payout("paid"), payout("draft"), Change{Payout: &PayoutStatus{ID: "po_1", Old: "draft", New: "paid"}}},
 		{"payout created", "INSERT", PayoutKey("po_1").av(), payout("draft"), nil, Change{Payout: &PayoutStatus{ID: "po_1", New: "draft"}}},

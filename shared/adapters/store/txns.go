@@ -14,7 +14,7 @@ import (
 // JSON), the answer to replay, and for an order its lines, what each
 // affiliate earned on them and how much of each is refunded.
 type Txn struct {
-	Kind       string                `json:"kind"` // order, refund, optin
+	Kind       string                `json:"kind"` // order, refund, optin, ignored, pending
 	Hash       string                `json:"hash"`
 	Response   string                `json:"response"`
 	OccurredAt time.Time             `json:"occurred_at"`
@@ -43,7 +43,14 @@ type Txn struct {
 	Referrer   string     `json:"referrer,omitempty"`
 	LinkEvent  string     `json:"link_event,omitempty"`
 	RefundedAt *time.Time `json:"refunded_at,omitempty"`
+	// Pending are the checkout's refunds of this order that arrived before
+	// it (KindPending), kept by the order's record until each is applied.
+	Pending []PendingRefund `json:"pending,omitempty"`
 }
+
+// Recorded says whether the record is a webhook's (not an order's pending
+// refunds only).
+func (t *Txn) Recorded() bool { return t != nil && t.Kind != KindPending }
 
 // GetTxn reads a webhook record (consistent); nil when there is none.
 func (s *Store) GetTxn(ctx context.Context, k Key) (*Txn, error) {

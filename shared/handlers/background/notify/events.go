@@ -75,7 +75,8 @@ func FromChange(c store.Change) ([]Event, error) {
 			return nil, err
 		}
 		return []Event{{ID: EventID(typ, c.Key), Type: typ, Timestamp: c.At, Entry: &e, Data: data}}, nil
-	case c.Op == "INSERT" && c.Txn != nil:
+	case c.Txn != nil && (c.Op == "INSERT" || c.Op == "MODIFY" && c.WasPending):
+		// An order whose refunds came first replaces their record.
 		if c.Txn.Kind != "order" {
 			return nil, nil // a refund shows as its clawbacks
 		}

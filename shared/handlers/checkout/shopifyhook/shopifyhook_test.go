@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally/infra/apptest"
+	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/domain/clicktoken"
@@ -31,15 +33,16 @@ const (
 var processedAt = time.Date(2026, 11, 3, 15, 0, 0, 0, time.UTC)
 
 type env struct {
-	st   *store.Store
-	h    apigw.Handler
-	keys *clicktoken.Keys
+	st    *store.Store
+	h     apigw.Handler
+	keys  *clicktoken.Keys
+	meter *dynamometer.Meter
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	a := apptest.New(t, apptest.Config(func(c *app.Config) { c.ShopifySecrets = secretNew + " " + secretOld }))
-	return &env{st: a.Store, h: shopifyhook.Webhook(a.Deps), keys: a.Keys}
+	return &env{st: a.Store, h: shopifyhook.Webhook(a.Deps), keys: a.Keys, meter: a.Meter}
 }
 
 // body is a testdata payload (Shopify's documented webhook shapes) with
@@ -283,6 +286,79 @@ func TestLineSKUs(t *testing.T) {
 	o, _ := e.st.GetTxn(context.Background(), store.TxnKey("shopify:820982911946154508"))
 	if o == nil || len(o.Lines) != 2 || o.Lines[0].Quantity != 2 || o.SourceLines["11"] != "SUM26-REC" || o.SourceLines["13"] != "SUM26-REC" || o.SourceLines["12"] != "shopify-line:12" {
 		t.Errorf("order %+v", o)
+	}
+}
+
+// A checkout order costs what a native one does (SPEC 14): its one read
+// (is it recorded?) also finds any refund that came first, so an order
+// without one makes no request for them: the record's read, the contact's,
+// and the transaction.
+func TestAnOrderReadsNoPendingRefundsApart(t *testing.T) {
+	e := newEnv(t)
+	warm := body(t, "orders-paid", map[string]any{"id": 1, "email": "warm@example.org"})
+	if status, _, raw := e.send(t, "orders/paid", warm); status != 200 { // the program is read once, then cached
+		t.Fatalf("%d %s", status, raw)
+	}
+	order := body(t, "orders-paid", map[string]any{"note_attributes": []any{map[string]any{"name": "tally_click", "value": e.click()}}})
+	before := e.meter.Snapshot()
+	if status, _, raw := e.send(t, "orders/paid", order); status != 200 {
+		t.Fatalf("%d %s", status, raw)
+	}
+	got := e.meter.Since(before).Requests
+	want := map[string]int{"GetItem": 2, "TransactWriteItems": 1}
+	if len(got) != len(want) || got["GetItem"] != 2 || got["TransactWriteItems"] != 1 {
+		t.Fatalf("a Shopify order made %v, want %v (a native order's)", got, want)
+	}
+}
+
+// An order and a refund of it that arrive together never miss each other:
+// whichever is written first, the refund ends up applied once and nothing
+// stays pending.
+func TestAnOrderAndItsRefundAtOnce(t *testing.T) {
+	e := newEnv(t)
+	const n = 12
+	var wg sync.WaitGroup
+	for i := range n {
+		order := body(t, "orders-paid", map[string]any{"id": 1000 + i, "email": fmt.Sprintf("p%d@example.org", i), "contact_email": fmt.Sprintf("p%d@example.org", i),
+			"note_attributes": []any{map[string]any{"name": "tally_click", "value": e.click()}}})
+		refund := body(t, "refunds-create", map[string]any{"id": 2000 + i, "order_id": 1000 + i})
+		for _, d := range []struct {
+			topic string
+			b     []byte
+		}{{"orders/paid", order}, {"refunds/create", refund}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if status, _, raw := e.send(t, d.topic, d.b); status != 200 && status != 202 {
+					t.Errorf("%s: %d %s", d.topic, status, raw)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	clawbacks := map[string]int{}
+	for _, x := range e.ledger(t, "jane") {
+		if x.Type == ledger.TypeClawback {
+			clawbacks[x.ID]++
+		}
+	}
+	for i := range n {
+		o, err := e.st.GetTxn(context.Background(), store.TxnKey(fmt.Sprintf("shopify:%d", 1000+i)))
+		if err != nil || o == nil || o.Kind != "order" || len(o.Pending) != 0 {
+			t.Errorf("order %d: %+v, %v", i, o, err)
+		}
+		r, err := e.st.GetTxn(context.Background(), store.TxnKey(fmt.Sprintf("shopify:%d", 2000+i)))
+		if err != nil || r == nil || r.Kind != "refund" {
+			t.Errorf("refund %d not applied: %+v, %v", i, r, err)
+		}
+	}
+	if len(clawbacks) != n {
+		t.Errorf("%d clawbacks for %d refunds", len(clawbacks), n)
+	}
+	for id, k := range clawbacks {
+		if k != 1 {
+			t.Errorf("clawback %s written %d times", id, k)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -155,16 +156,16 @@ func (c *Checkout) Order(ctx context.Context, o CheckoutOrder, log *slog.Logger)
 		}
 	}
 	if o.Subscription == nil {
-		body, err := c.r.order(ctx, p, pl, log)
-		return c.recorded(ctx, o.ID, body, err, log)
+		body, pending, err := c.r.recordOrder(ctx, p, pl, log)
+		return c.recorded(ctx, o.ID, body, pending, err, log)
 	}
 	// Two invoices of a new subscription at once: the one that records its
 	// referrer first wins, and the other reads it and decides again.
 	for range attempts {
-		out, err := c.invoice(ctx, p, o, pl, log)
+		out, pending, err := c.invoice(ctx, p, o, pl, log)
 		if !errors.Is(err, store.ErrSubscriptionExists) {
-			if _, ok := out.(json.RawMessage); ok && err == nil {
-				return c.recorded(ctx, o.ID, out.(json.RawMessage), nil, log)
+			if body, ok := out.(json.RawMessage); ok && err == nil {
+				return c.recorded(ctx, o.ID, body, pending, nil, log)
 			}
 			return out, err
 		}
@@ -175,11 +176,11 @@ func (c *Checkout) Order(ctx context.Context, o CheckoutOrder, log *slog.Logger)
 // invoice records a subscription's invoice, referred by what its first
 // invoice decided (deciding it now when this is the first Tally sees), and
 // only while it is paid within recurring_months of the start.
-func (c *Checkout) invoice(ctx context.Context, p *program.Program, o CheckoutOrder, pl payload, log *slog.Logger) (any, error) {
+func (c *Checkout) invoice(ctx context.Context, p *program.Program, o CheckoutOrder, pl payload, log *slog.Logger) (any, []store.PendingRefund, error) {
 	s := *o.Subscription
 	rec, err := c.r.st.GetSubscription(ctx, s.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var ref commission.Referral
 	start, first := s.Start, s.First
@@ -188,11 +189,12 @@ func (c *Checkout) invoice(ctx context.Context, p *program.Program, o CheckoutOr
 		start, first = rec.Start, first || rec.FirstInvoice == o.ID
 	}
 	if months := p.Recurring(); !first && pl.OccurredAt.After(start.AddDate(0, months, 0)) {
-		return c.ignore(ctx, o.ID, Ignored{Ignored: "invoice.paid", Reason: fmt.Sprintf("paid more than recurring_months (%d) after the subscription started", months)})
+		out, err := c.ignore(ctx, o.ID, Ignored{Ignored: "invoice.paid", Reason: fmt.Sprintf("paid more than recurring_months (%d) after the subscription started", months)})
+		return out, nil, err
 	}
 	if rec == nil {
 		if ref, err = c.subscriptionReferral(ctx, p, s, o.Email, pl.Items, log); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		decided := &store.Subscription{Affiliate: ref.Affiliate, LinkEvent: ref.LinkEvent, Via: ref.Via, Sub: ref.Sub,
 			Start: start.UTC(), FirstInvoice: o.ID}
@@ -203,7 +205,8 @@ func (c *Checkout) invoice(ctx context.Context, p *program.Program, o CheckoutOr
 		}
 	}
 	pl.Referral = &ref
-	return c.r.order(ctx, p, pl, log)
+	body, pending, err := c.r.recordOrder(ctx, p, pl, log)
+	return body, pending, err
 }
 
 // originalBySKU is each SKU's amount in the buyer's currency, lines of one
@@ -236,13 +239,14 @@ func keepOriginal(w *store.Write, currency string, bySKU map[string]int64) {
 	}
 }
 
-// recorded applies an order's pending refunds once it is recorded, before
-// its answer is returned.
-func (c *Checkout) recorded(ctx context.Context, id string, body json.RawMessage, err error, log *slog.Logger) (any, error) {
+// recorded applies an order's pending refunds (found by the order's own
+// read: no request when there are none) once it is recorded, before its
+// answer is returned.
+func (c *Checkout) recorded(ctx context.Context, id string, body json.RawMessage, pending []store.PendingRefund, err error, log *slog.Logger) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.applyPending(ctx, id, log); err != nil {
+	if err := c.applyPending(ctx, id, pending, log); err != nil {
 		return nil, err
 	}
 	return body, nil
@@ -384,7 +388,7 @@ func (c *Checkout) Refund(ctx context.Context, rf CheckoutRefund, log *slog.Logg
 // refund records a checkout's refund, or keeps it pending while its order
 // is not recorded.
 func (c *Checkout) refund(ctx context.Context, orderID string, cr commission.Refund, log *slog.Logger) (any, error) {
-	out, err := c.r.recordRefund(ctx, checkoutHash, orderID, cr, nil, log)
+	out, err := c.r.recordRefund(ctx, checkoutHash, orderID, cr, log)
 	var missing *orderMissing
 	if errors.As(err, &missing) {
 		return c.keepPending(ctx, orderID, cr, log)
@@ -422,58 +426,46 @@ type Pending struct {
 // Status is the answer's status.
 func (Pending) Status() int { return http.StatusAccepted }
 
-// keepPending keeps a refund of an order not recorded yet. Should the order
-// have arrived meanwhile (its pending refunds read before this one was
-// kept), the refund is applied at once.
+// keepPending keeps a refund of an order not recorded yet, on the order's
+// record. Should the order have been recorded meanwhile, the refund is
+// applied at once.
 func (c *Checkout) keepPending(ctx context.Context, orderID string, cr commission.Refund, log *slog.Logger) (any, error) {
 	raw, err := json.Marshal(cr)
 	if err != nil {
 		return nil, err
 	}
 	p := store.PendingRefund{OrderID: orderID, RefundID: cr.ID, At: cr.At, Hash: checkoutHash, Refund: string(raw), Received: c.r.now().UTC()}
-	created, err := c.r.st.PutPendingRefund(ctx, p)
+	created, err := c.r.st.KeepPendingRefund(ctx, p)
+	if errors.Is(err, store.ErrOrderRecorded) {
+		out, err := c.r.recordRefund(ctx, checkoutHash, orderID, cr, log)
+		return c.refunded(orderID, out, err)
+	}
 	if err != nil {
 		return nil, err
 	}
 	if created {
 		log.Info("refund kept until its order arrives", "refund_id", cr.ID, "order_id", orderID)
 	}
-	o, err := c.r.st.GetTxn(ctx, store.TxnKey(orderID))
-	if err != nil {
-		return nil, err
-	}
-	if o != nil {
-		if err := c.applyPending(ctx, orderID, log); err != nil {
-			return nil, err
-		}
-		// The refund is recorded now (by this call or a concurrent one):
-		// its answer is the recorded one.
-		t, err := c.r.st.GetTxn(ctx, store.TxnKey(cr.ID))
-		if err != nil {
-			return nil, err
-		}
-		if t != nil {
-			return json.RawMessage(t.Response), nil
-		}
-	}
 	return Pending{Pending: cr.ID}, nil
 }
 
 // applyPending applies an order's pending refunds, oldest first, each in
-// its own transaction that also removes it. One that cannot be applied
-// stays pending and is logged; the rest go on.
-func (c *Checkout) applyPending(ctx context.Context, orderID string, log *slog.Logger) error {
-	ps, err := c.r.st.PendingRefunds(ctx, orderID)
-	if err != nil {
-		return err
-	}
+// its own transaction that also takes it off the order's record. One that
+// cannot be applied stays pending and is logged; the rest go on.
+func (c *Checkout) applyPending(ctx context.Context, orderID string, pending []store.PendingRefund, log *slog.Logger) error {
+	ps := slices.Clone(pending)
+	slices.SortStableFunc(ps, func(a, b store.PendingRefund) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return strings.Compare(a.RefundID, b.RefundID)
+	})
 	for _, p := range ps {
 		var cr commission.Refund
 		if err := json.Unmarshal([]byte(p.Refund), &cr); err != nil {
 			return fmt.Errorf("pending refund %s: %w", p.RefundID, err)
 		}
-		k := p.Key()
-		_, err := c.r.recordRefund(ctx, p.Hash, orderID, cr, &k, log)
+		_, err := c.r.recordRefund(ctx, p.Hash, orderID, cr, log)
 		var over *commission.OverRefundError
 		var ignored *orderIgnored
 		switch {

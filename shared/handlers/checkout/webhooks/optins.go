@@ -24,7 +24,7 @@ type OptInResult struct {
 // attributed_to is whom the person belongs to afterwards.
 func (r *receiver) optIn(ctx context.Context, p *program.Program, pl payload, log *slog.Logger) (json.RawMessage, error) {
 	key := store.OptInKey(pl.ID)
-	return r.commit(ctx, key, pl.Hash, pl.ID, func() (store.Write, json.RawMessage, error) {
+	body, _, err := r.commit(ctx, key, pl.Hash, pl.ID, func() (store.Write, json.RawMessage, error) {
 		cur, version, err := r.contact(ctx, pl.Email)
 		if err != nil {
 			return store.Write{}, nil, err
@@ -54,4 +54,5 @@ func (r *receiver) optIn(ctx context.Context, p *program.Program, pl payload, lo
 			Referrer: d.Referral.Affiliate, LinkEvent: d.Referral.LinkEvent}
 		return w, body, nil
 	})
+	return body, err
 }

@@ -52,6 +52,13 @@ func answer(es []ledger.Entry) []Commission {
 // order records a paid order: who referred it (SPEC 4.2), the commissions,
 // the order on the referrer's link, and a click's touch on the contact.
 func (r *receiver) order(ctx context.Context, p *program.Program, pl payload, log *slog.Logger) (json.RawMessage, error) {
+	body, _, err := r.recordOrder(ctx, p, pl, log)
+	return body, err
+}
+
+// recordOrder is order, and says which refunds of it came first (a
+// checkout's, kept pending): its caller applies them.
+func (r *receiver) recordOrder(ctx context.Context, p *program.Program, pl payload, log *slog.Logger) (json.RawMessage, []store.PendingRefund, error) {
 	key := store.TxnKey(pl.ID)
 	return r.commit(ctx, key, pl.Hash, pl.ID, func() (store.Write, json.RawMessage, error) {
 		var warnings []string
@@ -144,7 +151,7 @@ func (r *receiver) refund(ctx context.Context, p *program.Program, pl payload, l
 	for _, it := range pl.Items {
 		rf.Items = append(rf.Items, commission.RefundItem{SKU: it.SKU, Quantity: it.Quantity})
 	}
-	out, err := r.recordRefund(ctx, pl.Hash, pl.OrderID, rf, nil, log)
+	out, err := r.recordRefund(ctx, pl.Hash, pl.OrderID, rf, log)
 	var missing *orderMissing
 	if errors.As(err, &missing) {
 		return nil, apierr.NotFound("order_not_found", "no order %q", pl.OrderID)
@@ -180,12 +187,12 @@ type refunded struct {
 // recordRefund applies a refund of any kind to its order by the one rule of
 // SPEC 10 (refunds of items and of money together) and records it with the
 // order's new state, the order's version checked, so two refunds of one
-// order never take the same units or money twice. pending, when set, is the
-// pending refund it applies, removed in the same transaction.
-func (r *receiver) recordRefund(ctx context.Context, hash, orderID string, rf commission.Refund, pending *store.Key, log *slog.Logger) (refunded, error) {
+// order never take the same units or money twice. A refund the order's
+// record keeps pending is taken off it in the same transaction.
+func (r *receiver) recordRefund(ctx context.Context, hash, orderID string, rf commission.Refund, log *slog.Logger) (refunded, error) {
 	key, orderKey := store.TxnKey(rf.ID), store.TxnKey(orderID)
 	var res refunded
-	body, err := r.commit(ctx, key, hash, rf.ID, func() (store.Write, json.RawMessage, error) {
+	body, _, err := r.commit(ctx, key, hash, rf.ID, func() (store.Write, json.RawMessage, error) {
 		o, err := r.st.GetTxn(ctx, orderKey)
 		if err != nil {
 			return store.Write{}, nil, err
@@ -221,14 +228,12 @@ func (r *receiver) recordRefund(ctx context.Context, hash, orderID string, rf co
 		updated.RefundedCents, updated.RefundRule = out.Order.Refunded, commission.RefundRule
 		at := rf.At
 		updated.RefundedAt = &at
+		updated.Pending = slices.DeleteFunc(slices.Clone(o.Pending), func(p store.PendingRefund) bool { return p.RefundID == rf.ID })
 		w := store.Write{
 			Record:  key,
 			Txn:     store.Txn{Kind: "refund", Hash: hash, Response: string(body), OccurredAt: rf.At, OrderID: orderID},
 			Entries: out.Clawbacks, Unclawed: out.Unclawed,
 			OrderKey: orderKey, Order: &updated, OrderVersion: o.Version,
-		}
-		if pending != nil {
-			w.Delete = []store.Key{*pending}
 		}
 		return w, body, nil
 	})

@@ -120,28 +120,43 @@ func replay(t *store.Txn, hash, id string) (json.RawMessage, error) {
 }
 
 // commit writes with retries: a concurrent duplicate that wins makes this a
-// replay; a moved contact or order makes it read and decide again.
-func (r *receiver) commit(ctx context.Context, key store.Key, hash, id string, build func() (store.Write, json.RawMessage, error)) (json.RawMessage, error) {
+// replay; a moved contact or order makes it read and decide again. An
+// order whose record holds refunds that came before it (kept pending)
+// replaces that record, keeping them on the order until each is applied;
+// they are returned (on a replay too: those not applied yet).
+func (r *receiver) commit(ctx context.Context, key store.Key, hash, id string, build func() (store.Write, json.RawMessage, error)) (json.RawMessage, []store.PendingRefund, error) {
 	for i := 0; i < attempts; i++ {
-		if t, err := r.st.GetTxn(ctx, key); err != nil {
-			return nil, err
-		} else if t != nil {
-			return replay(t, hash, id)
+		t, err := r.st.GetTxn(ctx, key)
+		if err != nil {
+			return nil, nil, err
+		}
+		if t.Recorded() {
+			body, err := replay(t, hash, id)
+			if err != nil {
+				return nil, nil, err
+			}
+			return body, t.Pending, nil
 		}
 		w, resp, err := build()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if t != nil { // refunds of this id's order came first
+			if w.Txn.Kind != "order" {
+				return nil, nil, apierr.Conflict("id_conflict", "id %q names an order that has refunds waiting for it", id)
+			}
+			w.Replaces, w.Txn.Pending = &t.Version, t.Pending
 		}
 		switch err := r.st.Commit(ctx, w); {
 		case err == nil:
-			return resp, nil
+			return resp, w.Txn.Pending, nil
 		case errors.Is(err, store.ErrExists), errors.Is(err, store.ErrRetry):
 			time.Sleep(time.Duration(rand.IntN(20*(i+1))) * time.Millisecond)
 		default:
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return nil, fmt.Errorf("webhook %s: still contended after %d attempts", id, attempts)
+	return nil, nil, fmt.Errorf("webhook %s: still contended after %d attempts", id, attempts)
 }
 
 func warningsOrEmpty(w []string) []string {

@@ -29,9 +29,19 @@ const (
 	ToParam  = "to"
 )
 
-// countTimeout bounds how long a visitor waits for the hit to be counted: a
-// click always redirects, even when the table is slow or down.
-const countTimeout = 800 * time.Millisecond
+// countBound is the longest a visitor waits for the hit to be counted: a
+// click always redirects, even when the table is down. A write is not given
+// up while merely slow (one cut off may be applied or lost, nobody knows
+// which), and Lambda runs nothing after the handler returns, so the click
+// waits for the table's answer. On DynamoDB that takes milliseconds; the
+// bound is met only by a table that is down or far behind, and leaves room
+// for the SDK's retry of a throttled write (its first backoff is under 2 s).
+// It is well under the function's 10 s timeout.
+const countBound = 3 * time.Second
+
+// deadlineMargin is kept between the end of the wait and the function's own
+// deadline (the context's, in Lambda), to sign the token and answer.
+const deadlineMargin = time.Second
 
 // Counter adds one hit to its event's day total and, for a tagged click,
 // to its tag (or "other" once the day has maxTags tags), and says which tag
@@ -56,7 +66,7 @@ type Handler struct {
 
 // New builds the click handler; the click key is checked at cold start.
 func New(d *app.Deps) *Handler {
-	return &Handler{programs: d.Rules, affiliates: d.Affiliates, keys: d.ClickKeys(), counter: d.Store, log: d.Log, now: d.Now, wait: countTimeout}
+	return &Handler{programs: d.Rules, affiliates: d.Affiliates, keys: d.ClickKeys(), counter: d.Store, log: d.Log, now: d.Now, wait: countBound}
 }
 
 // WithCounter replaces where hits are written (benchmarks use an in-memory
@@ -65,6 +75,7 @@ func (h *Handler) WithCounter(c Counter) *Handler { h.counter = c; return h }
 
 // WithCountTimeout changes how long a hit may take to count before the
 // visitor is sent on without it (tests of exact counts on a loaded machine).
+// The function's own deadline still shortens it (see waitFor).
 func (h *Handler) WithCountTimeout(d time.Duration) *Handler { h.wait = d; return h }
 
 // Long serves GET /go/{event}/{affiliate}.
@@ -156,16 +167,32 @@ func (h *Handler) click(ctx context.Context, req apigw.Request, rules *program.P
 // tag) and returns the tag it counted under. A failure is logged; the
 // visitor is redirected anyway, with the tag they came with.
 func (h *Handler) count(ctx context.Context, req apigw.Request, aff, event, sub, date string, maxTags int) string {
-	ctx, cancel := context.WithTimeout(ctx, h.wait)
+	wait := waitFor(ctx, h.wait, time.Now())
+	cctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	counted, err := h.counter.CountHit(ctx, aff, date, event, sub, maxTags)
-	if err != nil {
+	counted, err := h.counter.CountHit(cctx, aff, date, event, sub, maxTags)
+	switch {
+	case err != nil && cctx.Err() != nil:
+		// Cut off in flight: the table may still apply the write.
+		apigw.Logger(ctx, h.log, req).Error("hit not known to be counted: no answer in time", "affiliate", aff, "event", event, "waited_ms", wait.Milliseconds(), "err", err.Error())
+	case err != nil:
 		apigw.Logger(ctx, h.log, req).Error("hit not counted", "affiliate", aff, "event", event, "err", err.Error())
 	}
 	if counted == "" {
 		return sub
 	}
 	return counted
+}
+
+// waitFor is how long a hit may take: the bound, shortened to leave
+// deadlineMargin before the function's own deadline when it has one.
+func waitFor(ctx context.Context, bound time.Duration, now time.Time) time.Duration {
+	if dl, ok := ctx.Deadline(); ok {
+		if left := dl.Sub(now) - deadlineMargin; left < bound {
+			return max(left, 0)
+		}
+	}
+	return bound
 }
 
 // withToken keeps the visitor's own query (utm_* and the like) and adds the
