@@ -117,6 +117,7 @@ var want = map[string]int{
 	"report-links":                200,
 	"report-payouts":              200,
 	"report-products-sold":        200,
+	"report-recruits":             200,
 	"report-resources":            200,
 	"snippet":                     200,
 	"unsubscribe-page":            403, // the sample's token is deliberately not valid

@@ -225,6 +225,7 @@ var writes = map[string][]string{
 	"CommissionStructureReportFunction": {},
 	"LinksReportFunction":               {},
 	"ResourcesReportFunction":           {},
+	"RecruitsReportFunction":            {},
 	"BalanceReportFunction":             {},
 	"PayoutsReportFunction":             {},
 	"LoginPageFunction":                 {},

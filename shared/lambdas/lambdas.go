@@ -77,6 +77,7 @@ var All = []Function{
 	{ID: "ProductsSoldReportFunction", Dir: "report-products-sold", Route: reports.ProductsSold},
 	{ID: "CommissionStructureReportFunction", Dir: "report-commission-structure", Route: reports.CommissionStructure},
 	{ID: "LinksReportFunction", Dir: "report-links", Route: reports.Links},
+	{ID: "RecruitsReportFunction", Dir: "report-recruits", Route: reports.Recruits},
 	{ID: "LoginPageFunction", Dir: "login-page", Route: login.Page},
 	{ID: "LoginSubmitFunction", Dir: "login-submit", Route: login.Submit},
 	{ID: "LoginLinkPageFunction", Dir: "login-link-page", Route: login.LinkPage},
