@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -32,8 +33,16 @@ type Template struct {
 	cf *cloudformation.Template
 }
 
+// loading serializes goformation's parser: it keeps its YAML tag
+// handlers in a package map that two parses at once write and read
+// together (a fatal "concurrent map iteration and map write" when
+// parallel tests each create a table from the template).
+var loading sync.Mutex
+
 // Load parses a template file.
 func Load(path string) (*Template, error) {
+	loading.Lock()
+	defer loading.Unlock()
 	// Keep !GetAtt X.Arn as the string "X.Arn" so references between
 	// resources (the authorizer's function) can be followed.
 	cf, err := goformation.OpenWithOptions(path, &intrinsics.ProcessorOptions{

@@ -1,6 +1,7 @@
 package sam
 
 import (
+	"sync"
 	"testing"
 )
 
@@ -31,4 +32,23 @@ func TestTemplateRoutesAndTable(t *testing.T) {
 	if tpl.TTLAttribute() != "ttl" {
 		t.Fatalf("ttl %q", tpl.TTLAttribute())
 	}
+}
+
+// Parallel tests each load the template (dynamotest creates every table
+// from it): loads at once must not race in the YAML parser (run with
+// -race to see it; without the lock it also crashed the emulator tests).
+func TestTemplateLoadsAtOnce(t *testing.T) {
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 2 {
+				if _, err := LoadRepo(); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
