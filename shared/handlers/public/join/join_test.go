@@ -239,11 +239,19 @@ func TestOpenSignupMakesTheAffiliateOnlyWhenTheButtonIsPressed(t *testing.T) {
 		t.Errorf("the new affiliate's links page: %d", r.StatusCode)
 	}
 
-	// Another Zoë O'Brien gets a code of her own.
-	post(t, client(), e.ts.URL+"/join", signup("Zoë O'Brien", "zoe2@example.org"))
+	// Another Zoë O'Brien, from one event's page, gets a code of her own
+	// and that event only.
+	if r, page := get(t, client(), e.ts.URL+"/join/retreat-2026"); r.StatusCode != 200 || !strings.Contains(page, "Sleep Retreat 2026") {
+		t.Errorf("GET /join/retreat-2026: %d", r.StatusCode)
+	}
+	second := signup("Zoë O'Brien", "zoe2@example.org")
+	second.Set("event", "retreat-2026")
+	post(t, client(), e.ts.URL+"/join", second)
 	confirm(t, client(), e.mail.link(t, "zoe2@example.org", "Confirm your affiliate signup"))
 	if code := affiliateCodes(t, e)["zoe2@example.org"]; code != "zoe-o-brien-2" {
 		t.Errorf("second code %q, want zoe-o-brien-2", code)
+	} else if a, _, _ := e.srv.Store.GetAffiliate(context.Background(), code); a == nil || len(a.Events) != 1 || a.Events[0] != "retreat-2026" || a.RecruitedBy != "" {
+		t.Errorf("joined from /join/retreat-2026: %+v", a)
 	}
 }
 
@@ -330,12 +338,22 @@ func TestApplicantsWaitForTheOwnerAndHaveNoWayIn(t *testing.T) {
 		t.Errorf("approving a declined applicant: %d, want 409", r.StatusCode)
 	}
 
-	resp, body = owner(t, e, "POST", "/admin/applicants/"+ids["ann@example.org"]+"/approve", `{"plan":"partner","events":["summit-2026"],"code":"ann"}`)
+	// A refused approval changes nothing: the applicant still waits.
+	if r, body := owner(t, e, "POST", "/admin/applicants/"+ids["ann@example.org"]+"/approve", `{"plan":"gold"}`); r.StatusCode != http.StatusBadRequest || !strings.Contains(body, "unknown plan") {
+		t.Errorf("approve with an unknown plan: %d %s", r.StatusCode, body)
+	}
+	if r, body := owner(t, e, "POST", "/admin/applicants/"+ids["ann@example.org"]+"/approve", `{"code":"jane"}`); r.StatusCode != http.StatusConflict || !strings.Contains(body, "code_taken") {
+		t.Errorf("approve with a taken code: %d %s", r.StatusCode, body)
+	}
+	if _, ok := affiliateCodes(t, e)["ann@example.org"]; ok {
+		t.Fatal("a refused approval made the affiliate")
+	}
+	resp, body = owner(t, e, "POST", "/admin/applicants/"+ids["ann@example.org"]+"/approve", `{"plan":"partner","events":["summit-2026"],"code":"ann","recruited_by":"bob"}`)
 	if resp.StatusCode != 200 || strings.TrimSpace(body) != `{"affiliate":"ann"}` {
 		t.Fatalf("approve: %d %s", resp.StatusCode, body)
 	}
 	a, _, _ := e.srv.Store.GetAffiliate(context.Background(), "ann")
-	if a == nil || a.Plan != "partner" || len(a.Events) != 1 || a.Origin != "signup" {
+	if a == nil || a.Plan != "partner" || len(a.Events) != 1 || a.Origin != "signup" || a.RecruitedBy != "bob" {
 		t.Fatalf("approved affiliate %+v", a)
 	}
 	s := signIn(t, e.mail.link(t, "ann@example.org", "Welcome: your affiliate links"))
