@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -14,6 +15,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/devserver"
@@ -434,4 +439,55 @@ func TestClosedSignupHasNoForm(t *testing.T) {
 	if ms := e.mail.to("closed@example.org"); len(ms) != 0 {
 		t.Errorf("mailed while closed: %q", ms)
 	}
+}
+
+// What a signup leaves in the table is short-lived (a ttl on every item
+// it writes before confirmation) and holds no IP address.
+func TestASignupLeavesNoIPAndExpires(t *testing.T) {
+	e := newEnv(t, "approval")
+	db := dynamotest.Client(t)
+	before := scan(t, db, e.srv.Store.Table)
+	post(t, client(), e.ts.URL+"/join", signup("Tess Ttl", "tess@example.org"))
+	post(t, client(), e.ts.URL+"/join", signup("Jane Again", "jane@example.com")) // a decoy
+	n := 0
+	for k, item := range scan(t, db, e.srv.Store.Table) {
+		if _, old := before[k]; old {
+			continue
+		}
+		n++
+		if !strings.HasPrefix(k, "SIGNUP#") && !strings.HasPrefix(k, "JOINRATE#") {
+			t.Errorf("a signup wrote %s", k)
+		}
+		if !strings.Contains(item, `"ttl"`) {
+			t.Errorf("%s has no ttl: %s", k, item)
+		}
+		if strings.Contains(item, "127.0.0.1") {
+			t.Errorf("%s holds the sender's IP: %s", k, item)
+		}
+	}
+	if n != 2+3 { // two signups; per address twice, per sender once
+		t.Errorf("%d new items, want 5", n)
+	}
+}
+
+// scan is every item of a table by key, as text (tests only).
+func scan(t *testing.T, db *dynamodb.Client, table string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(table)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			var m map[string]any
+			if err := attributevalue.UnmarshalMap(it, &m); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(m)
+			out[fmt.Sprint(m["PK"], "|", m["SK"])] = string(b)
+		}
+	}
+	return out
 }
