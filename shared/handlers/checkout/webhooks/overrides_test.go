@@ -38,7 +38,15 @@ func TestAnOverrideIsOneMoreItemOfTheOrdersTransaction(t *testing.T) {
 				overrides++
 			}
 		}
-		t.Logf("override_bp %d: %s, write units %.0f (transactional %.0f), read units %.1f", bp, c, c.AWSWriteUnits(), c.TxnWriteUnits, c.AWSReadUnits())
+		t.Logf("order, override_bp %d: %s, write units %.0f (transactional %.0f), read units %.1f", bp, c, c.AWSWriteUnits(), c.TxnWriteUnits, c.AWSReadUnits())
+		// Its refund claws the override back in the refund's one transaction.
+		before = e.meter.Snapshot()
+		code, m, body = e.order(t, `{"id":"refund-cost","type":"order.refunded","occurred_at":"2026-11-04T09:00:00Z","order_id":"order-cost"}`)
+		if code != 200 || len(m["clawbacks"].([]any)) != 1+overrides {
+			t.Fatalf("refund: %d %s", code, body)
+		}
+		r := e.meter.Since(before)
+		t.Logf("refund, override_bp %d: %s, write units %.0f (transactional %.0f), read units %.1f", bp, r, r.AWSWriteUnits(), r.TxnWriteUnits, r.AWSReadUnits())
 		return c.Total(), c.TxnWriteUnits, overrides
 	}
 	reqs0, writes0, n0 := cost(0)
