@@ -79,6 +79,9 @@ var want = map[string]int{
 	"admin-affiliate-update":      200,
 	"admin-affiliate-ledger":      200,
 	"admin-affiliates":            200,
+	"admin-applicant-approve":     404, // no such applicant in a fresh table
+	"admin-applicant-decline":     404,
+	"admin-applicants":            200,
 	"admin-balances":              200,
 	"admin-checkout-event-retry":  404, // no such checkout event in a fresh table
 	"admin-checkout-events":       200,
@@ -95,6 +98,11 @@ var want = map[string]int{
 	"assets":                      200,
 	"click-long":                  302,
 	"click-short":                 302,
+	"join-confirm":                410, // no such signup: the link is gone
+	"join-confirm-page":           410,
+	"join-event-page":             200,
+	"join-page":                   200,
+	"join-submit":                 200, // "check your mail", and the mail is sent
 	"login-code":                  410, // no sign-in was asked for: gone
 	"login-link-page":             410,
 	"login-link-submit":           410,
@@ -110,6 +118,7 @@ var want = map[string]int{
 	"report-links":                200,
 	"report-payouts":              200,
 	"report-products-sold":        200,
+	"report-recruits":             200,
 	"report-resources":            200,
 	"report-leaderboard":          200,
 	"report-leaderboard-post":     403, // a key, not a signed-in session: no form token
@@ -145,13 +154,14 @@ var hookOf = map[string]string{
 // dead-letter queue.
 var calls = map[string]string{
 	"login-submit":          "POST /v2/email/outbound-emails",
+	"join-submit":           "POST /v2/email/outbound-emails",
 	"notify-mail-stream":    "POST /v2/email/outbound-emails",
 	"notify-webhook-stream": "AmazonSQS.SendMessage",
 	"notify-webhook-sender": "AmazonSQS.SendMessage",
 }
 
 // The samples that must change the table (the rest may or may not).
-var writesSomething = []string{"board-stream", "click-long", "click-short", "webhook-optins", "webhook-orders", "webhook-stripe", "webhook-shopify", "admin-adjustment", "login-submit",
+var writesSomething = []string{"board-stream", "click-long", "click-short", "webhook-optins", "webhook-orders", "webhook-stripe", "webhook-shopify", "admin-adjustment", "login-submit", "join-submit",
 	"admin-affiliate-create", "admin-affiliate-update", "admin-affiliate-edit", "admin-affiliate-remove", "admin-affiliate-remove-form",
 	"admin-affiliate-import"}
 

@@ -226,6 +226,7 @@ var writes = map[string][]string{
 	"CommissionStructureReportFunction": {},
 	"LinksReportFunction":               {},
 	"ResourcesReportFunction":           {},
+	"RecruitsReportFunction":            {},
 	"BalanceReportFunction":             {},
 	"PayoutsReportFunction":             {},
 	"LoginPageFunction":                 {},
@@ -234,6 +235,14 @@ var writes = map[string][]string{
 	"LoginLinkSubmitFunction":           {"LOGIN#*", "SESSION#*"},
 	"LoginCodeFunction":                 {"LOGIN#*", "SESSION#*"},
 	"LogoutFunction":                    {"SESSION#*"},
+	"JoinPageFunction":                  {},
+	"JoinEventPageFunction":             {},
+	"JoinSubmitFunction":                {"JOINRATE#*", "SIGNUP#*"},
+	"JoinConfirmPageFunction":           {},
+	"JoinConfirmFunction":               {"SIGNUP#*", "JOINER#*", "APPLICANTS", "PROGRAM", "SHORT#*", "LOGIN#*"},
+	"AdminApplicantsFunction":           {},
+	"AdminApplicantApproveFunction":     {"APPLICANTS", "JOINER#*", "PROGRAM", "SHORT#*", "LOGIN#*"},
+	"AdminApplicantDeclineFunction":     {"APPLICANTS", "JOINER#*"},
 	"AssetsFunction":                    {},
 	"AdminPayoutCreateFunction":         {"IDEM#*", "PAYOUTS", "PAYOUT#*", "AFF#*"},
 	"AdminPayoutListFunction":           {},
@@ -433,7 +442,7 @@ var throttles = []throttle{
 // account's limits.
 func throttleClass(method, path string) string {
 	switch {
-	case method == "POST" && (path == "/login" || path == "/login/code" || path == "/login/link"):
+	case method == "POST" && (path == "/login" || path == "/login/code" || path == "/login/link" || path == "/join" || path == "/join/confirm"):
 		return "sign-in"
 	case strings.HasPrefix(path, "/webhooks/"):
 		return "webhook"

@@ -23,8 +23,10 @@ import (
 	"github.com/tallyhq/tally/shared/handlers/checkout/stripehook"
 	"github.com/tallyhq/tally/shared/handlers/checkout/webhooks"
 	"github.com/tallyhq/tally/shared/handlers/owner/admin"
+	"github.com/tallyhq/tally/shared/handlers/owner/applicants"
 	"github.com/tallyhq/tally/shared/handlers/owner/checkoutevents"
 	"github.com/tallyhq/tally/shared/handlers/public/clicks"
+	"github.com/tallyhq/tally/shared/handlers/public/join"
 	"github.com/tallyhq/tally/shared/handlers/public/login"
 	"github.com/tallyhq/tally/shared/handlers/public/snippet"
 	"github.com/tallyhq/tally/shared/web/apigw"
@@ -76,12 +78,18 @@ var All = []Function{
 	{ID: "ProductsSoldReportFunction", Dir: "report-products-sold", Route: reports.ProductsSold},
 	{ID: "CommissionStructureReportFunction", Dir: "report-commission-structure", Route: reports.CommissionStructure},
 	{ID: "LinksReportFunction", Dir: "report-links", Route: reports.Links},
+	{ID: "RecruitsReportFunction", Dir: "report-recruits", Route: reports.Recruits},
 	{ID: "LoginPageFunction", Dir: "login-page", Route: login.Page},
 	{ID: "LoginSubmitFunction", Dir: "login-submit", Route: login.Submit},
 	{ID: "LoginLinkPageFunction", Dir: "login-link-page", Route: login.LinkPage},
 	{ID: "LoginLinkSubmitFunction", Dir: "login-link-submit", Route: login.LinkSubmit},
 	{ID: "LoginCodeFunction", Dir: "login-code", Route: login.Code},
 	{ID: "LogoutFunction", Dir: "logout", Route: login.Logout},
+	{ID: "JoinPageFunction", Dir: "join-page", Route: join.Page},
+	{ID: "JoinEventPageFunction", Dir: "join-event-page", Route: join.Page},
+	{ID: "JoinSubmitFunction", Dir: "join-submit", Route: join.Submit},
+	{ID: "JoinConfirmPageFunction", Dir: "join-confirm-page", Route: join.ConfirmPage},
+	{ID: "JoinConfirmFunction", Dir: "join-confirm", Route: join.Confirm},
 	{ID: "AssetsFunction", Dir: "assets", Route: portal.Assets},
 	{ID: "AdminPayoutCreateFunction", Dir: "admin-payout-create", Route: admin.CreatePayout},
 	{ID: "AdminPayoutListFunction", Dir: "admin-payout-list", Route: admin.ListPayouts},
@@ -104,6 +112,9 @@ var All = []Function{
 	{ID: "AdminAffiliateRemoveFunction", Dir: "admin-affiliate-remove", Route: admin.RemoveAffiliate},
 	{ID: "AdminAffiliateRemoveFormFunction", Dir: "admin-affiliate-remove-form", Route: admin.RemoveAffiliate},
 	{ID: "AdminAffiliateImportFunction", Dir: "admin-affiliate-import", Route: admin.ImportAffiliates},
+	{ID: "AdminApplicantsFunction", Dir: "admin-applicants", Route: applicants.Applicants},
+	{ID: "AdminApplicantApproveFunction", Dir: "admin-applicant-approve", Route: applicants.Approve},
+	{ID: "AdminApplicantDeclineFunction", Dir: "admin-applicant-decline", Route: applicants.Decline},
 	{ID: "StripeWebhookFunction", Dir: "webhook-stripe", Route: stripehook.Webhook},
 	{ID: "ShopifyWebhookFunction", Dir: "webhook-shopify", Route: shopifyhook.Webhook},
 	{ID: "SnippetFunction", Dir: "snippet", Route: snippet.Handler},

@@ -264,3 +264,23 @@ func boardSnapPartKey(board string, n int) Key {
 // boards; boardAliasNextKey the event's last number given.
 func boardAliasKey(event, affiliate string) Key { return Key{"BOARDALIAS#" + event, affiliate} }
 func boardAliasNextKey(event string) Key        { return Key{"BOARDALIAS#" + event, "~NEXT"} }
+
+// signupKey is a signup waiting for its address to be confirmed (SPEC
+// 16), short-lived: its TTL removes it a day after its link stops working.
+func signupKey(id string) Key { return Key{"SIGNUP#" + id, "SIGNUP"} }
+
+// joinRateKey counts signups in one hour (UTC) for one address
+// ("a:<email>") or one source ("s:<keyed hash of the IP>"), short-lived.
+func joinRateKey(who, hour string) Key { return Key{"JOINRATE#" + who, hour} }
+
+// joinerKey marks an address that has joined or applied: an applicant's,
+// a declined one's, or a signed-up affiliate's, so no signup mail goes to
+// it and no address applies twice.
+func joinerKey(email string) Key { return Key{"JOINER#" + NormalizeEmail(email), "JOINER"} }
+
+// applicantsPK is the partition of every application: the owner's list
+// is one Query of it, oldest first (ids sort by when they applied).
+const applicantsPK = "APPLICANTS"
+
+// applicantKey is one application, by its id.
+func applicantKey(id string) Key { return Key{applicantsPK, id} }

@@ -27,6 +27,10 @@ type SoldLine struct {
 	ItemMoney int64   `json:"item_money,omitempty"`
 	Money     int64   `json:"money,omitempty"`
 	Clawed    []int64 `json:"clawed,omitempty"`
+	// Overrides are the recruiters' overrides of Earned (SPEC 16): each
+	// clawed back in proportion to what is taken of the commission it
+	// follows (Of), so they need no clawed amounts of their own.
+	Overrides []ledger.Entry `json:"overrides,omitempty"`
 }
 
 func (l SoldLine) amount() int64 {
@@ -274,6 +278,16 @@ func ApplyRefund(o SoldOrder, r Refund) (Refunded, error) {
 				out.Clawbacks = append(out.Clawbacks, cb)
 			case cb.Quantity != 0 || cb.BasisCents != 0:
 				out.Unclawed = append(out.Unclawed, cb)
+			}
+			for _, ov := range after.Overrides {
+				if ov.Of != c.ID {
+					continue
+				}
+				if take := OverrideClawback(ov.AmountCents, c.AmountCents, before.Clawed[k], after.Clawed[k]); take != 0 {
+					cb := clawbackEntry(ov, r.ID, r.At, e.units, after.Clawed[k]-before.Clawed[k], take)
+					cb.ID, cb.Recruit = ledger.OverrideClawbackID(r.ID, c.SKU, c.Type), ov.Recruit
+					out.Clawbacks = append(out.Clawbacks, cb)
+				}
 			}
 		}
 	}

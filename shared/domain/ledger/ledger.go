@@ -11,6 +11,9 @@ const (
 	TypeSpeaker    = "speaker"
 	TypeClawback   = "clawback"
 	TypeAdjustment = "adjustment"
+	// TypeOverride is a recruiter's share of a recruit's commission (SPEC
+	// 16): earned like a commission, never itself the basis of one.
+	TypeOverride = "override"
 )
 
 // Rules: why an entry exists.
@@ -20,6 +23,7 @@ const (
 	RuleSpeakerRate = "speaker_rate"
 	RuleClawback    = "clawback"
 	RuleAdjustment  = "adjustment"
+	RuleOverride    = "override_bp"
 )
 
 // Via: how a buyer was tied to the referring affiliate.
@@ -68,6 +72,11 @@ type Entry struct {
 	Reverses string    `json:"reverses,omitempty"`
 	Reason   string    `json:"reason,omitempty"` // adjustment
 
+	// Of is, for an override, the id of the recruit's commission it
+	// follows; Recruit, on an override and its clawbacks, is that recruit.
+	Of      string `json:"of,omitempty"`
+	Recruit string `json:"recruit,omitempty"`
+
 	// AvailableOn is when the entry becomes payable (SPEC section 9), set
 	// once when written.
 	AvailableOn time.Time `json:"available_on"`
@@ -83,6 +92,16 @@ func CommissionID(orderID, sku, typ string) string { return "o:" + orderID + ":"
 
 // ClawbackID is the id of a refund's clawback of one commission.
 func ClawbackID(refundID, sku, typ string) string { return "r:" + refundID + ":" + sku + ":" + typ }
+
+// OverrideID is the id of the override that follows a commission: at most
+// one per commission (one level), so it is derived from the commission's.
+func OverrideID(of string) string { return of + ":" + TypeOverride }
+
+// OverrideClawbackID is the id of a refund's clawback of the override that
+// follows the commission of type typ on a SKU.
+func OverrideClawbackID(refundID, sku, typ string) string {
+	return ClawbackID(refundID, sku, typ) + ":" + TypeOverride
+}
 
 // Sum adds up the amounts of entries.
 func Sum(es []Entry) int64 {

@@ -177,6 +177,9 @@ func (p *Program) validate(probs *problems, speakersElsewhere bool) {
 		checkURL(probs, at+".url", e.URL, true)
 		validateTools(probs, at, e)
 		validateBoards(probs, at, e)
+		if ReservedEventSlugs[e.Slug] {
+			probs.add(at+".slug", "%q is reserved (a path under /join): choose another slug", e.Slug)
+		}
 	}
 
 	affiliates := map[string]bool{}
@@ -239,7 +242,9 @@ func (p *Program) validate(probs *problems, speakersElsewhere bool) {
 			checkRate(probs, at+".product_rates_bp."+k, pl.ProductRatesBP[k])
 		}
 		checkRate(probs, at+".speaker_rate_bp", pl.SpeakerRateBP)
+		checkRate(probs, at+".override_bp", pl.OverrideBP)
 	}
+	p.validateSignup(probs, plans)
 
 	codes := map[string]bool{}
 	keys := map[string]string{}
@@ -293,6 +298,13 @@ func (p *Program) validate(probs *problems, speakersElsewhere bool) {
 		default:
 			probs.add(at+".notify", "must be each, daily or none, got %q", a.Notify)
 		}
+		switch {
+		case a.RecruitedBy == "":
+		case a.RecruitedBy == a.Code:
+			probs.add(at+".recruited_by", "an affiliate cannot recruit themselves")
+		case !affiliates[a.RecruitedBy]:
+			probs.add(at+".recruited_by", "unknown affiliate %q", a.RecruitedBy)
+		}
 	}
 	for i, w := range p.WebhooksOut {
 		at := fmt.Sprintf("webhooks_out[%d]", i)
@@ -339,6 +351,29 @@ func (p *Program) validate(probs *problems, speakersElsewhere bool) {
 				probs.add(at+".email", "is affiliate %q's address too: one address signs in as one person", a.Code)
 			}
 		}
+	}
+}
+
+// validateSignup checks the signup settings of the program and its events
+// (SPEC 16): a known mode, a known plan unless closed, a terms URL.
+func (p *Program) validateSignup(probs *problems, plans map[string]bool) {
+	check := func(at, mode, plan, terms string, inherited bool) {
+		switch mode {
+		case "", SignupClosed, SignupApproval, SignupOpen:
+		default:
+			probs.add(join(at, "signup"), "must be closed, approval or open, got %q", mode)
+		}
+		switch {
+		case plan != "" && !plans[plan]:
+			probs.add(join(at, "signup_plan"), "unknown plan %q", plan)
+		case plan == "" && !inherited && (mode == SignupApproval || mode == SignupOpen):
+			probs.add(join(at, "signup_plan"), "is required when signup is %s", mode)
+		}
+		checkURL(probs, join(at, "terms_url"), terms, false)
+	}
+	check("", p.Signup, p.SignupPlan, p.TermsURL, false)
+	for i, e := range p.Events {
+		check(fmt.Sprintf("events[%d]", i), e.Signup, e.SignupPlan, e.TermsURL, p.SignupPlan != "")
 	}
 }
 

@@ -55,6 +55,12 @@ type Program struct {
 	// WebhooksOut are the business's endpoints that hear of commissions,
 	// payouts, orders and opt-ins (SPEC section 12).
 	WebhooksOut []WebhookOut `yaml:"webhooks_out" json:"webhooks_out,omitempty"`
+	// Signup is who may join from the public page (SPEC 16): closed
+	// (default), approval or open, with the plan new affiliates get and
+	// the terms they accept; an event may set its own.
+	Signup     string `yaml:"signup" json:"signup,omitempty"`
+	SignupPlan string `yaml:"signup_plan" json:"signup_plan,omitempty"`
+	TermsURL   string `yaml:"terms_url" json:"terms_url,omitempty"`
 
 	// Links are the short codes of (event, affiliate) pairs. They are state,
 	// not configuration: made once when an affiliate is enrolled and kept.
@@ -96,6 +102,11 @@ type Event struct {
 	LeaderboardTo   string `yaml:"leaderboard_to" json:"leaderboard_to,omitempty"`
 	// Contests are the event's prize contests (SPEC 17).
 	Contests []Contest `yaml:"contests" json:"contests,omitempty"`
+	// Signup, when set, is this event's own signup setting (and its
+	// signup_plan and terms_url, when set, its own).
+	Signup     string `yaml:"signup" json:"signup,omitempty"`
+	SignupPlan string `yaml:"signup_plan" json:"signup_plan,omitempty"`
+	TermsURL   string `yaml:"terms_url" json:"terms_url,omitempty"`
 }
 
 // Contest metrics: what a contest ranks its entrants by.
@@ -177,6 +188,9 @@ type Plan struct {
 	RatesBP        map[string]int64 `yaml:"rates_bp" json:"rates_bp,omitempty"`
 	ProductRatesBP map[string]int64 `yaml:"product_rates_bp" json:"product_rates_bp,omitempty"`
 	SpeakerRateBP  int64            `yaml:"speaker_rate_bp" json:"speaker_rate_bp"`
+	// OverrideBP is what a recruiter on this plan earns of each commission
+	// their recruits earn (SPEC 16); 0 is none.
+	OverrideBP int64 `yaml:"override_bp" json:"override_bp,omitempty"`
 }
 
 // Affiliate is a speaker or promoter with links.
@@ -196,6 +210,11 @@ type Affiliate struct {
 	// Coupons are the affiliate's coupon codes (SPEC 17), unique across the
 	// program whatever their case.
 	Coupons []string `yaml:"coupons" json:"coupons,omitempty"`
+	// RecruitedBy is the affiliate whose recruit link this one joined
+	// through (SPEC 16): they earn overrides on this one's commissions.
+	RecruitedBy string `yaml:"recruited_by" json:"recruited_by,omitempty"`
+	// Joined is when the affiliate joined by signup or approval.
+	Joined time.Time `yaml:"-" json:"joined,omitzero"`
 
 	// Origin is where the affiliate belongs now and Made where it was made
 	// (OriginFile, OriginDashboard, OriginImport; empty: the file). Rev

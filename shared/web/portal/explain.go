@@ -14,6 +14,7 @@ type EntryFacts struct {
 	Sub             string // the channel tag of that link, if any
 	RateBP          int64
 	Reason          string // adjustments
+	Recruit         string // overrides and their clawbacks: the recruit's name
 }
 
 var kindPlural = map[string]string{
@@ -35,7 +36,12 @@ func Explain(f EntryFacts) string {
 	switch f.Type {
 	case "speaker":
 		return fmt.Sprintf("Your speaker product %s: %s, whoever referred the buyer", f.ProductName, rate)
+	case "override":
+		return fmt.Sprintf("%s of %s's commission on %s", rate, f.Recruit, f.ProductName)
 	case "clawback":
+		if f.Recruit != "" {
+			return fmt.Sprintf("Refund of %s sold by %s: your override on it taken back", f.ProductName, f.Recruit)
+		}
 		return fmt.Sprintf("Refund of %s: the commission on it taken back", f.ProductName)
 	case "adjustment":
 		if strings.TrimSpace(f.Reason) == "" {

@@ -24,6 +24,11 @@ func TestExplain(t *testing.T) {
 			"Your speaker product Jane's Course: 50%, whoever referred the buyer"},
 		"clawback": {EntryFacts{Type: "clawback", Rule: "clawback", ProductName: "Transcripts"},
 			"Refund of Transcripts: the commission on it taken back"},
+		"an override names the recruit and what they sold": {
+			EntryFacts{Type: "override", Rule: "override_bp", ProductName: "Summit 2026 Recordings", Recruit: "Bob Stone", RateBP: 1000},
+			"10% of Bob Stone's commission on Summit 2026 Recordings"},
+		"an override's clawback says it is the override": {EntryFacts{Type: "clawback", Rule: "clawback", ProductName: "Summit 2026 Recordings", Recruit: "Bob Stone"},
+			"Refund of Summit 2026 Recordings sold by Bob Stone: your override on it taken back"},
 		"adjustment carries its reason": {EntryFacts{Type: "adjustment", Rule: "adjustment", Reason: "Bonus for the launch"},
 			"Adjustment: Bonus for the launch"},
 	} {

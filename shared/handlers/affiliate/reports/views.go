@@ -77,6 +77,9 @@ type LedgerEntry struct {
 	// was converted to the program's (a Stripe charge in another currency).
 	OriginalCurrency string `json:"original_currency,omitempty"`
 	OriginalBasis    int64  `json:"original_basis,omitempty"`
+	// Of is, for an override (SPEC 16), the id of the recruit's entry it
+	// follows.
+	Of string `json:"of,omitempty"`
 }
 
 // LedgerTotals add up the period's entries.
@@ -135,7 +138,7 @@ func ledgerView(ctx context.Context, r Request) (Answer, error) {
 		le := LedgerEntry{ID: e.ID, At: rfc(e.At), Type: e.Type, Rule: e.Rule, Via: e.Via, LinkEvent: e.LinkEvent, OrderID: e.OrderID,
 			SKU: e.SKU, Event: e.Event, BasisCents: e.BasisCents, RateBP: e.RateBP, AmountCents: e.AmountCents,
 			AvailableOn: rfc(e.AvailableOn), State: payout.State(e.AvailableOn, c, r.Now), Reason: e.Reason, Sub: nullable(e.Sub),
-			OriginalCurrency: e.OriginalCurrency, OriginalBasis: e.OriginalBasis}
+			OriginalCurrency: e.OriginalCurrency, OriginalBasis: e.OriginalBasis, Of: e.Of}
 		var pid any
 		if c.Live() {
 			le.PayoutID, pid = &c.PayoutID, c.PayoutID
@@ -185,6 +188,9 @@ func explain(p *program.Program, e ledger.Entry) string {
 		f.LinkEventName = ev.Name
 	}
 	f.Sub = e.Sub
+	if a, _, ok := p.Payee(e.Recruit); ok {
+		f.Recruit = a.Name
+	}
 	return portal.Explain(f)
 }
 
@@ -384,6 +390,9 @@ func ProductRows(p *program.Program, earned, refunds []ledger.Entry) []ProductRo
 	}
 	for _, c := range refunds {
 		role := c.Reverses[strings.LastIndexByte(c.Reverses, ':')+1:]
+		if role == ledger.TypeOverride { // an override is no product sold
+			continue
+		}
 		r := get(c.SKU, role, c.Event)
 		r.RefundedQuantity += c.Quantity
 		r.RefundedCents += c.BasisCents

@@ -21,6 +21,7 @@ func TestFromRecord(t *testing.T) {
 	at := time.Date(2026, 11, 3, 15, 0, 0, 0, time.UTC)
 	commission := ledger.Entry{ID: ledger.CommissionID("o1", "SUM26-REC", "referral"), Affiliate: "jane", At: at, Type: "referral", Rule: "kind_rate", AmountCents: 4850, AvailableOn: at}
 	clawback := ledger.Entry{ID: ledger.ClawbackID("r1", "SUM26-REC", "referral"), Affiliate: "jane", At: at, Type: "clawback", Rule: "clawback", AmountCents: -4850, AvailableOn: at, OrderAt: at}
+	override := ledger.Entry{ID: ledger.OverrideID(commission.ID), Affiliate: "kim", At: at, Type: "override", Rule: "override_bp", Of: commission.ID, Recruit: "jane", BasisCents: 4850, RateBP: 1000, AmountCents: 485, AvailableOn: at}
 	adjustment := ledger.Entry{ID: "a:x", Affiliate: "jane", At: at, Type: "adjustment", Rule: "adjustment", AmountCents: 100, AvailableOn: at}
 	txn := func(k store.Key, kind, resp string) store.Change {
 		return store.Change{Op: "INSERT", Key: k, Txn: &store.Txn{Kind: kind, Response: resp}}
@@ -40,6 +41,7 @@ func TestFromRecord(t *testing.T) {
 	}{
 		{"new commission", entryRecord(t, commission), CommissionCreated},
 		{"new clawback", entryRecord(t, clawback), CommissionClawedBack},
+		{"a recruiter's override is sent like a commission", entryRecord(t, override), CommissionCreated},
 		{"adjustment", entryRecord(t, adjustment), ""},
 		{"entry claimed by a payout", claimed, ""},
 		{"paid order", txn(store.TxnKey("o1"), "order", `{"order_id":"o1"}`), OrderRecorded},

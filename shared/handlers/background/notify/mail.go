@@ -149,6 +149,9 @@ func EntryLine(p *program.Program, e ledger.Entry) string {
 	if ev, ok := p.Event(e.LinkEvent); ok {
 		f.LinkEventName = ev.Name
 	}
+	if a, _, ok := p.Payee(e.Recruit); ok {
+		f.Recruit = a.Name
+	}
 	return fmt.Sprintf("%s: %s (order %s, %s)", portal.Explain(f), money.Format(e.AmountCents, p.Currency), e.OrderID, e.At.In(p.Location()).Format("2 Jan 2006"))
 }
 

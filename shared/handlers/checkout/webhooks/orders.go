@@ -84,8 +84,12 @@ func (r *receiver) recordOrder(ctx context.Context, p *program.Program, pl paylo
 			ref, d.Next = *pl.Referral, nil
 		}
 		entries := commission.Earn(p, commission.Order{ID: pl.ID, At: pl.OccurredAt, Lines: pl.Items, Referral: ref})
+		// Recruiters' overrides are written in the same transaction as the
+		// commissions they follow (SPEC 16).
+		overrides := commission.Overrides(p, entries)
+		written := append(entries[:len(entries):len(entries)], overrides...)
 
-		res := OrderResult{OrderID: pl.ID, Commissions: answer(entries), Warnings: warningsOrEmpty(warnings)}
+		res := OrderResult{OrderID: pl.ID, Commissions: answer(written), Warnings: warningsOrEmpty(warnings)}
 		if ref.Affiliate != "" {
 			res.ReferredBy = &ref.Affiliate
 		}
@@ -103,10 +107,15 @@ func (r *receiver) recordOrder(ctx context.Context, p *program.Program, pl paylo
 					line.Earned = append(line.Earned, e)
 				}
 			}
+			for _, e := range overrides {
+				if e.SKU == l.SKU {
+					line.Overrides = append(line.Overrides, e)
+				}
+			}
 			rec.Lines = append(rec.Lines, line)
 			total += l.Amount()
 		}
-		w := store.Write{Record: key, Txn: rec, Entries: entries}
+		w := store.Write{Record: key, Txn: rec, Entries: written}
 		if ref.Affiliate != "" && ref.LinkEvent != "" {
 			date := period.Date(pl.OccurredAt, p.Location())
 			w.Stats = append(w.Stats, store.StatAdd{Affiliate: ref.Affiliate, Date: date, Event: ref.LinkEvent, Sub: ref.Sub,

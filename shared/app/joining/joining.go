@@ -1,0 +1,187 @@
+// Package joining makes affiliates of the people who join from the public
+// page (SPEC 16): at once when signup is open, or when the owner approves
+// an application; and mails them their links and a sign-in link. Both the
+// public confirmation and the owner's approval use it.
+package joining
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally/shared/adapters/mail"
+	"github.com/tallyhq/tally/shared/adapters/store"
+	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/domain/fault"
+	"github.com/tallyhq/tally/shared/domain/program"
+)
+
+// WelcomeLinkLifetime is how long the sign-in link of a welcome mail
+// works (once): longer than a sign-in's 15 minutes, since nobody is
+// waiting for it at a sign-in page (docs/decisions.md).
+const WelcomeLinkLifetime = 24 * time.Hour
+
+// Person is who becomes an affiliate: what they sent, and what the owner
+// (or the signup's rule) decided.
+type Person struct {
+	Name, Email, PayoutEmail string
+	RecruitedBy              string
+	Plan                     string
+	Events                   []string
+	Code                     string // "" makes one from the name
+}
+
+// codeTries is how many codes made from one name are tried.
+const codeTries = 50
+
+// Make adds the affiliate (origin "signup") in one transaction
+// (store.SaveAffiliate): with the code given, or the first free one made
+// from the name. A recruiter who is not an active affiliate is dropped.
+func Make(ctx context.Context, d *app.Deps, p *program.Program, who Person) (program.Affiliate, error) {
+	now := d.Now()
+	if r, ok := p.Affiliate(who.RecruitedBy); !ok || !r.IsActive() {
+		who.RecruitedBy = ""
+	}
+	name, email, plan, events, payout := who.Name, who.Email, who.Plan, append([]string{}, who.Events...), who.PayoutEmail
+	changes := program.Changes{Name: &name, Email: &email, Plan: &plan, Events: &events}
+	if payout != "" {
+		changes.PayoutEmail = &payout
+	}
+	for n := 1; n <= codeTries; n++ {
+		code := who.Code
+		if code == "" {
+			code = program.CodeFromName(who.Name, n)
+			if _, _, taken := p.Payee(code); taken {
+				continue
+			}
+		}
+		a, probs := p.NewAffiliate(code, program.OriginSignup, changes)
+		if len(probs) > 0 {
+			return program.Affiliate{}, fault.Fields(probs)
+		}
+		a.RecruitedBy, a.Joined = who.RecruitedBy, now.UTC()
+		err := d.Store.SaveAffiliate(ctx, store.AffiliateWrite{Affiliate: a}, now)
+		switch {
+		case err == nil:
+			d.Programs.Invalidate()
+			return a, nil
+		case errors.Is(err, store.ErrCodeTaken) && who.Code == "":
+			continue
+		case errors.Is(err, store.ErrCodeTaken):
+			return program.Affiliate{}, fault.New(fault.Conflict, "code_taken", "code %q is taken", code)
+		default:
+			return program.Affiliate{}, err
+		}
+	}
+	return program.Affiliate{}, fmt.Errorf("no free code made from %q", who.Name)
+}
+
+// Welcome mails a new affiliate their links and a sign-in link (once, for
+// WelcomeLinkLifetime), stored as sign-in's own links are.
+func Welcome(ctx context.Context, d *app.Deps, apiID string, p *program.Program, a program.Affiliate) error {
+	base, err := LinkBase(p.PublicBaseURL, d.Config.PublicBaseURL, apiID)
+	if err != nil {
+		return err
+	}
+	id, secret := randomHex(16), base64.RawURLEncoding.EncodeToString(randomBytes(32))
+	l := store.Login{
+		ID: id, Affiliate: a.Code, Email: store.NormalizeEmail(a.Email), Next: "/reports/links",
+		SecretHash: hashSecret(id, secret), CodeHash: hashSecret(id, randomHex(32)), // no code: the link only
+		Expires: d.Now().Add(WelcomeLinkLifetime).Unix(),
+	}
+	if err := d.Store.PutLogin(ctx, l); err != nil {
+		return err
+	}
+	signIn := base + "/login/link?t=" + id + "." + secret
+	var links strings.Builder
+	for _, ev := range a.Events {
+		name := ev
+		if e, ok := p.Event(ev); ok {
+			name = e.Name
+		}
+		fmt.Fprintf(&links, "  %s: %s/go/%s/%s\n", name, base, url.PathEscape(ev), url.PathEscape(a.Code))
+	}
+	return d.Mailer().Send(ctx, mail.Message{
+		To: a.Email, Subject: "Welcome: your affiliate links", Link: signIn,
+		Text: fmt.Sprintf("Hello %s,\n\nYou are an affiliate now, with the code %s. Your links:\n%s\n"+
+			"Sign in to see your links, short links and numbers (this link works once, for a day):\n%s\n\n"+
+			"Afterwards, sign in at %s/login with this address.\n", a.Name, a.Code, links.String(), signIn, base),
+	})
+}
+
+// hashSecret is how a sign-in's secret is stored (the sign-in's own rule:
+// SHA-256 of "<id>:<secret>", hex).
+func hashSecret(id, secret string) string {
+	sum := sha256.Sum256([]byte(id + ":" + secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// HashSecret is how a signup's link secret is stored.
+func HashSecret(id, secret string) string { return hashSecret(id, secret) }
+
+// SourceHash is the keyed hash a sender's IP is counted under: no raw IP
+// is stored, and without the key the hash cannot be turned back into one.
+func SourceHash(key []byte, ip string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("join-source:" + ip))
+	return hex.EncodeToString(m.Sum(nil))[:32]
+}
+
+// NewSecret is a fresh id and link secret.
+func NewSecret() (id, secret string) {
+	return randomHex(16), base64.RawURLEncoding.EncodeToString(randomBytes(32))
+}
+
+// LinkBase is where mailed links point (as sign-in's): the program's
+// public_base_url, else TALLY_PUBLIC_BASE_URL, else API Gateway's own
+// domain for this API (apiID, from the event API Gateway sends), never
+// the Host header; only https, or http on a loopback address for local use.
+func LinkBase(programBase, configured, apiID string) (string, error) {
+	base := programBase
+	if base == "" {
+		base = configured
+	}
+	if base == "" {
+		id, region := apiID, os.Getenv("AWS_REGION")
+		if id == "" || region == "" {
+			return "", fmt.Errorf("no public_base_url or TALLY_PUBLIC_BASE_URL to build the link on")
+		}
+		base = "https://" + id + ".execute-api." + region + ".amazonaws.com"
+	}
+	u, err := url.Parse(base)
+	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("public base URL %q is not a plain URL", base)
+	}
+	if u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname())) {
+		return "", fmt.Errorf("public base URL %q: only https (or http on a loopback address)", base)
+	}
+	return strings.TrimRight(base, "/"), nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }
