@@ -69,7 +69,7 @@ func Make(ctx context.Context, d *app.Deps, p *program.Program, who Person) (pro
 		if len(probs) > 0 {
 			return program.Affiliate{}, fault.Fields(probs)
 		}
-		a.RecruitedBy, a.Joined = who.RecruitedBy, now.UTC()
+		a.RecruitedBy, a.Joined = who.RecruitedBy, now.UTC().Format(time.RFC3339)
 		err := d.Store.SaveAffiliate(ctx, store.AffiliateWrite{Affiliate: a}, now)
 		switch {
 		case err == nil:

@@ -213,8 +213,9 @@ type Affiliate struct {
 	// RecruitedBy is the affiliate whose recruit link this one joined
 	// through (SPEC 16): they earn overrides on this one's commissions.
 	RecruitedBy string `yaml:"recruited_by" json:"recruited_by,omitempty"`
-	// Joined is when the affiliate joined by signup or approval.
-	Joined time.Time `yaml:"-" json:"joined,omitzero"`
+	// Joined is when the affiliate joined by signup or approval (RFC 3339,
+	// UTC; "" for others: a string, so affiliates without it store nothing).
+	Joined string `yaml:"-" json:"joined,omitempty"`
 
 	// Origin is where the affiliate belongs now and Made where it was made
 	// (OriginFile, OriginDashboard, OriginImport; empty: the file). Rev

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/url"
 	"sort"
+	"time"
 
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/domain/ledger"
@@ -87,7 +88,7 @@ func recruitsView(ctx context.Context, r Request) (Answer, error) {
 			recruits = append(recruits, a)
 		}
 	}
-	sort.SliceStable(recruits, func(i, j int) bool { return recruits[i].Joined.Before(recruits[j].Joined) })
+	sort.SliceStable(recruits, func(i, j int) bool { return recruits[i].Joined < recruits[j].Joined }) // RFC 3339 UTC sorts as time
 	rep := RecruitsReport{Affiliate: me.Code, RecruitLink: link, From: r.Period.From, To: r.Period.To, Recruits: []RecruitRow{}}
 	page := RecruitsPage{Period: periodNav("/reports/recruits", r.Period), Link: link, SignupOpen: len(p.JoinEvents()) > 0}
 	if plan, ok := p.Plan(me.Plan); ok && plan.OverrideBP > 0 {
@@ -98,8 +99,8 @@ func recruitsView(ctx context.Context, r Request) (Answer, error) {
 	for _, a := range recruits {
 		row := RecruitRow{Code: a.Code, Name: a.Name, OverridesCents: sums[a.Code]}
 		joined := ""
-		if !a.Joined.IsZero() {
-			joined = a.Joined.In(p.Location()).Format("2006-01-02")
+		if at, err := time.Parse(time.RFC3339, a.Joined); err == nil {
+			joined = at.In(p.Location()).Format("2006-01-02")
 			row.Joined = &joined
 		}
 		total += row.OverridesCents
