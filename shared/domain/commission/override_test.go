@@ -205,3 +205,40 @@ func TestOverridesFollowTheirCommissionsThroughRefunds(t *testing.T) {
 		}
 	})
 }
+
+// Each rule that gives an entry no override skips that entry only: the
+// entries after it still earn theirs.
+func TestOverridesSkipOnlyTheEntryThatEarnsNone(t *testing.T) {
+	bob := func(id string, cents int64) ledger.Entry {
+		return ledger.Entry{ID: id, Affiliate: "bob", Type: ledger.TypeReferral, SKU: "SUM26-REC", AmountCents: cents, At: at}
+	}
+	jane := ledger.Entry{ID: "j", Affiliate: "jane", Type: ledger.TypeReferral, SKU: "SUM26-REC", AmountCents: 4850, At: at}
+	kimOff := recruited(1000, 1000)
+	kim, _ := kimOff.Affiliate("kim")
+	kim.Active = new(false)
+	selfish := recruited(1000, 0)
+	self, _ := selfish.Affiliate("jane")
+	self.RecruitedBy = "jane"
+	noPlan := recruited(1000, 1000)
+	k, _ := noPlan.Affiliate("kim")
+	k.Plan = "no-such-plan"
+	for _, c := range []struct {
+		name  string
+		p     *program.Program
+		first ledger.Entry
+	}{
+		{"an override is never followed by one", recruited(1000, 0), ledger.Entry{ID: "x", Affiliate: "bob", Type: ledger.TypeOverride, AmountCents: 4850}},
+		{"an affiliate not in the program", recruited(1000, 0), ledger.Entry{ID: "x", Affiliate: "nobody", Type: ledger.TypeReferral, AmountCents: 4850}},
+		{"an affiliate nobody recruited", recruited(1000, 0), ledger.Entry{ID: "x", Affiliate: "kim", Type: ledger.TypeReferral, AmountCents: 4850}},
+		{"an affiliate recruited by themselves", selfish, jane},
+		{"a recruiter who is inactive", kimOff, jane},
+		{"a recruiter whose plan is unknown", noPlan, jane},
+		{"a recruiter whose plan pays no override", recruited(1000, 0), jane},
+		{"an override that rounds to 0", recruited(1000, 0), bob("x", 4)},
+	} {
+		got := Overrides(c.p, []ledger.Entry{c.first, bob("b", 9700)})
+		if len(got) != 1 || got[0].Of != "b" || got[0].Affiliate != "jane" || got[0].AmountCents != 970 {
+			t.Errorf("%s, then bob's commission of 9700: %+v, want jane's override of 970 on b only", c.name, got)
+		}
+	}
+}

@@ -28,3 +28,20 @@ func TestNetRevenueIsRevenueLessRefundsAndAWhollyRefundedOrderIsNone(t *testing.
 		}
 	}
 }
+
+// The edges of "wholly refunded": an order without lines is not one; a
+// line is back when all its units are; money back equal to what was paid
+// is everything back.
+func TestNetRevenueAtItsEdges(t *testing.T) {
+	if net, refunded := NetRevenue(SoldOrder{Rule: RefundRule}); net != 0 || refunded {
+		t.Errorf("no lines: %d %v, want 0 false", net, refunded)
+	}
+	units := SoldOrder{Rule: RefundRule, Lines: []SoldLine{{SKU: "A", Quantity: 2, UnitPriceCents: 100, Refunded: 2}}}
+	if net, refunded := NetRevenue(units); net != 0 || !refunded {
+		t.Errorf("every unit back, no money recorded: %d %v, want 0 true", net, refunded)
+	}
+	money := SoldOrder{Rule: RefundRule, Paid: 200, Refunded: 200, Lines: []SoldLine{{SKU: "A", Quantity: 2, UnitPriceCents: 100, Money: 200}}}
+	if net, refunded := NetRevenue(money); net != 0 || !refunded {
+		t.Errorf("money back equal to what was paid: %d %v, want 0 true", net, refunded)
+	}
+}
