@@ -25,6 +25,7 @@ import (
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/domain/program"
+	"github.com/tallyhq/tally/shared/handlers/background/summaries"
 )
 
 const usage = `tallyctl administers a Tally table.
@@ -34,6 +35,7 @@ Usage:
   tallyctl load-program -program FILE -table NAME [-endpoint URL] [-allow-file-keys]
   tallyctl import-affiliates FILE.csv -table NAME [-endpoint URL]
   tallyctl create-table -table NAME [-endpoint URL]
+  tallyctl rebuild-summaries -table NAME [-endpoint URL]
   tallyctl issue-key (-affiliate CODE | -owner NAME) -table NAME [-endpoint URL]
   tallyctl revoke-key (-key KEY | -hash SHA256HEX) -table NAME [-endpoint URL]
 
@@ -56,6 +58,11 @@ payout_email,coupons; up to 1,000 rows. The whole file is checked first
 against the program in the table, every problem listed by line, and nothing
 is written when there is any. Idempotent by code: the same file again changes
 nothing. Rows naming affiliates of the program file are refused.
+
+rebuild-summaries recomputes the owner's summaries (every affiliate's month
+and all-time rows, and the program's daily totals) from the counters and
+ledgers, and sets them: after a stream outage longer than its 24 hours, or a
+bug. It reads every affiliate; run it while the stream is quiet.
 
 issue-key prints a new key once; only its SHA-256 is stored. revoke-key makes a
 key answer 401 within a minute (a warm authorizer keeps a key it has looked
@@ -179,6 +186,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("import-affiliates: %w (%d imported, %d updated before it)", err, res.Imported, res.Updated)
 		}
 		fmt.Fprintf(out, "imported %s into %s: %d new, %d updated, %d unchanged\n", csvFile, *table, res.Imported, res.Updated, res.Unchanged)
+	case "rebuild-summaries":
+		p, _, err := st.LoadProgram(ctx)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		res, err := summaries.Rebuild(ctx, st, p, now)
+		if err != nil {
+			return fmt.Errorf("rebuild-summaries: %w (the rows it set are right; run it again)", err)
+		}
+		fmt.Fprintf(out, "rebuilt the summaries of %d affiliates in %s: %d rows, totals of %d months, in %v\n",
+			res.Affiliates, *table, res.Rows, res.Months, time.Since(start).Round(time.Millisecond))
 	case "issue-key":
 		role, subject := store.RoleAffiliate, *affiliate
 		if *owner != "" {

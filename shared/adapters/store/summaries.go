@@ -273,7 +273,7 @@ func (s *Store) totalUpdate(k Key, c rollup.Counts) *types.Update {
 // one without activity is still listed: every number ADDs 0, names and the
 // latest visit only when absent. Safe beside the stream's additions.
 func (s *Store) EnsureSummaryRows(ctx context.Context, period string, as []SummaryName) error {
-	return eachParallel(len(as), 8, func(i int) error {
+	return EachParallel(len(as), 8, func(i int) error {
 		a := as[i]
 		row := &rollup.Row{}
 		if period != rollup.All {
@@ -299,7 +299,7 @@ func (s *Store) RenameInSummaries(ctx context.Context, code, name string) error 
 		return err
 	}
 	periods := append(stringSet(all["months"]), rollup.All)
-	return eachParallel(len(periods), 4, func(i int) error {
+	return EachParallel(len(periods), 4, func(i int) error {
 		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: SummaryKey(periods[i], code).av(),
 			UpdateExpression: aws.String("SET #name = :n, sname = :sn"), ConditionExpression: aws.String("attribute_exists(PK)"),
 			ExpressionAttributeNames:  map[string]string{"#name": "name"},
@@ -531,19 +531,25 @@ func (s *Store) ReplaceTotals(ctx context.Context, month string, ts []Total) err
 	if err := s.batchWrite(ctx, nil, dels); err != nil {
 		return err
 	}
+	return s.ReplaceTotalsShard(ctx, month, ts, 0)
+}
+
+// ReplaceTotalsShard puts totals on one shard (tests and benchmarks set
+// every shard, as the stream fills them).
+func (s *Store) ReplaceTotalsShard(ctx context.Context, month string, ts []Total, shard int) error {
 	var puts []map[string]types.AttributeValue
 	for _, t := range ts {
 		attrs := map[string]types.AttributeValue{}
 		for i, v := range countsList(t.Counts) {
 			attrs[counterAttrs[i]] = attrN(v)
 		}
-		puts = append(puts, totalsKey(t.Date, t.Event, 0).item(attrs))
+		puts = append(puts, totalsKey(t.Date, t.Event, shard).item(attrs))
 	}
 	return s.batchWrite(ctx, puts, nil)
 }
 
-// eachParallel runs f for 0..n-1, at most k at once; the first error wins.
-func eachParallel(n, k int, f func(i int) error) error {
+// EachParallel runs f for 0..n-1, at most k at once; the first error wins.
+func EachParallel(n, k int, f func(i int) error) error {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var first error
