@@ -54,6 +54,7 @@ type options struct {
 	httpRequests, httpConc           int
 	clickClients, clicksEach         int
 	orderClients, ordersEach         int
+	loadAffiliates                   int
 	compare, compareHistory          int
 }
 
@@ -68,10 +69,13 @@ func main() {
 	flag.IntVar(&o.crowd, "crowd", 100, "how many times as many entries of others the crowded table holds")
 	flag.IntVar(&o.httpRequests, "http-requests", 2000, "GETs per server per round over loopback")
 	flag.IntVar(&o.httpConc, "http-clients", 4, "concurrent clients over loopback")
-	flag.IntVar(&o.clickClients, "load-click-clients", 16, "clients clicking one link under load")
-	flag.IntVar(&o.clicksEach, "load-clicks", 250, "clicks per click client")
+	// The launch-day load of SPEC 15: 20,000 clicks over 2,000 affiliates
+	// and 1,000 orders at once.
+	flag.IntVar(&o.loadAffiliates, "load-affiliates", 2000, "affiliates the load clicks and pays in turn (0: bob's one link, orders for jane)")
+	flag.IntVar(&o.clickClients, "load-click-clients", 16, "clients clicking at once under load")
+	flag.IntVar(&o.clicksEach, "load-clicks", 1250, "clicks per click client")
 	flag.IntVar(&o.orderClients, "load-order-clients", 4, "clients sending orders under load")
-	flag.IntVar(&o.ordersEach, "load-orders", 50, "orders per order client")
+	flag.IntVar(&o.ordersEach, "load-orders", 250, "orders per order client")
 	flag.IntVar(&o.compare, "load-compare", 0, "run only the load, this many rounds of each setup (table stream on, off, on with the stream consumers running), in turns")
 	flag.IntVar(&o.compareHistory, "load-compare-history", 10000, "with -load-compare, also the stream on and off after this many clicks through the dev server first (a full run's loopback step sends 10,000); 0 leaves them out")
 	flag.Parse()
@@ -155,7 +159,13 @@ func run(ctx context.Context, o options) (Report, error) {
 	table := srv.Deps.Config.Table
 
 	step("load through the dev server")
-	l, _, _, err := load(ctx, srv, w, &logged, o.clickClients, o.clicksEach, o.orderClients, o.ordersEach)
+	who := demoCrowd
+	if o.loadAffiliates > 0 {
+		if who, err = launchCrowd(ctx, srv, o.loadAffiliates); err != nil {
+			return r, err
+		}
+	}
+	l, _, _, err := load(ctx, srv, w, &logged, who, o.clickClients, o.clicksEach, o.orderClients, o.ordersEach)
 	if err != nil {
 		return r, err
 	}

@@ -61,6 +61,7 @@ func printOverHTTP(w io.Writer, h OverHTTP) {
 
 func printLoad(w io.Writer, l Load) {
 	table(w, "load through the dev server\tvalue", [][]string{
+		{"affiliates clicked and paid in turn", fmt.Sprint(max(l.Affiliates, 1))},
 		{"clients (click + order)", fmt.Sprintf("%d + %d", l.ClickClients, l.OrderClients)},
 		{"clicks sent / counted", fmt.Sprintf("%d / %d", l.Clicks, l.HitsCounted)},
 		{"orders sent / entries written", fmt.Sprintf("%d / %d", l.Orders, l.EntriesWritten)},
