@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,7 @@ type Report struct {
 	InProcess  *InProcess     `json:"click_in_process,omitempty"`
 	OverHTTP   *OverHTTP      `json:"click_over_http,omitempty"`
 	Load       *Load          `json:"load,omitempty"`
+	Scales     []Scale        `json:"scales,omitempty"`
 	Compared   []Compared     `json:"load_compared,omitempty"`
 	ColdStarts []ColdStart    `json:"cold_starts,omitempty"`
 	Checks     []Check        `json:"budgets"`
@@ -56,10 +58,11 @@ type options struct {
 	orderClients, ordersEach         int
 	loadAffiliates                   int
 	compare, compareHistory          int
+	scales                           []int // program sizes (affiliates) measured
 }
 
 func main() {
-	var o options
+	o := options{scales: []int{10, 10000}}
 	flag.StringVar(&o.jsonOut, "json", ".cache/bench.json", "where to write the figures as JSON")
 	flag.StringVar(&o.endpoint, "dynamodb-endpoint", "", "DynamoDB Local's URL (required)")
 	flag.StringVar(&o.emulator, "rie", os.Getenv(rie.EnvBinary), "the Lambda runtime emulator (aws-lambda-rie) the cold starts run under; bench.sh installs it")
@@ -71,6 +74,17 @@ func main() {
 	flag.IntVar(&o.httpConc, "http-clients", 4, "concurrent clients over loopback")
 	// The launch-day load of SPEC 15: 20,000 clicks over 2,000 affiliates
 	// and 1,000 orders at once.
+	flag.Func("scale", "program sizes measured (affiliates, comma-separated; \"\" skips), default 10,10000", func(v string) error {
+		o.scales = nil
+		for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' }) {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return fmt.Errorf("not a number of affiliates: %q", f)
+			}
+			o.scales = append(o.scales, n)
+		}
+		return nil
+	})
 	flag.IntVar(&o.loadAffiliates, "load-affiliates", 2000, "affiliates the load clicks and pays in turn (0: bob's one link, orders for jane)")
 	flag.IntVar(&o.clickClients, "load-click-clients", 16, "clients clicking at once under load")
 	flag.IntVar(&o.clicksEach, "load-clicks", 1250, "clicks per click client")
@@ -118,6 +132,14 @@ func run(ctx context.Context, o options) (Report, error) {
 		return r, err
 	}
 	printCosts(os.Stdout, r.Costs)
+
+	if len(o.scales) > 0 {
+		step(fmt.Sprintf("programs of %v affiliates", o.scales))
+		if r.Scales, err = scales(ctx, o.endpoint, o.scales); err != nil {
+			return r, err
+		}
+		printScales(os.Stdout, r.Scales)
+	}
 
 	step("click handler against http.Redirect, in process")
 	ip, err := inProcess(o.rounds)
