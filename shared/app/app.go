@@ -41,8 +41,11 @@ type Deps struct {
 	// start reads the rules only (SPEC 15).
 	Rules      *program.Cache
 	Affiliates *program.Known
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Members are affiliates read by key with their links, for the
+	// affiliate's own pages (AffiliateView).
+	Members *program.Known
+	Log     *slog.Logger
+	Now     func() time.Time
 	// Mail sends mail; on AWS, Amazon SES from TALLY_MAIL_FROM (MustLoad
 	// builds it for the functions given a sender).
 	Mail mail.Sender
@@ -79,6 +82,7 @@ func New(cfg Config, db *dynamodb.Client, log *slog.Logger) *Deps {
 		Programs:   program.NewCache(st, cfg.ProgramTTL),
 		Rules:      program.NewCache(st.Rules(), cfg.ProgramTTL),
 		Affiliates: program.NewKnown(st.AffiliateSource(false), cfg.ProgramTTL),
+		Members:    program.NewKnown(st.AffiliateSource(true), cfg.ProgramTTL),
 		Log:        log,
 		Now:        time.Now,
 	}
@@ -91,6 +95,7 @@ func (d *Deps) ProgramChanged() {
 	d.Programs.Invalidate()
 	d.Rules.Invalidate()
 	d.Affiliates.Invalidate()
+	d.Members.Invalidate()
 }
 
 // MustLoad builds Deps for a Lambda from its environment and the one AWS

@@ -132,6 +132,10 @@ func (s *Store) SaveAffiliate(ctx context.Context, w AffiliateWrite, now time.Ti
 		acts = append(acts, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: linkKey(l.Event, l.Affiliate).item(attrs)}})
 		what = append(what, "link")
 	}
+	for _, act := range s.recruitMarks(a, w.Prev) {
+		acts = append(acts, act)
+		what = append(what, "")
+	}
 	if !w.Quiet {
 		acts = append(acts, s.bumpVersion())
 		what = append(what, "meta")

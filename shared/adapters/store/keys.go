@@ -47,6 +47,11 @@ func linkKey(event, affiliate string) Key { return Key{programPK, "LINK#" + even
 // one affiliate's, whatever its case.
 func couponKey(upper string) Key { return Key{"COUPON#" + upper, "COUPON"} }
 
+// recruitKey marks an affiliate as recruited by another (SPEC 16): the
+// recruiter's "Invite affiliates" page lists its partition, never every
+// affiliate.
+func recruitKey(recruiter, code string) Key { return Key{"RECRUITS#" + recruiter, code} }
+
 // shortCodeKey reserves a short code so no two links share one.
 func shortCodeKey(code string) Key { return Key{"SHORT#" + code, "SHORT"} }
 

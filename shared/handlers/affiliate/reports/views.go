@@ -133,6 +133,10 @@ func ledgerView(ctx context.Context, r Request) (Answer, error) {
 	if err != nil {
 		return Answer{}, err
 	}
+	recruits, err := recruitNames(ctx, r, es)
+	if err != nil {
+		return Answer{}, err
+	}
 	for _, e := range es {
 		c := claimOf(e)
 		le := LedgerEntry{ID: e.ID, At: rfc(e.At), Type: e.Type, Rule: e.Rule, Via: e.Via, LinkEvent: e.LinkEvent, OrderID: e.OrderID,
@@ -147,7 +151,7 @@ func ledgerView(ctx context.Context, r Request) (Answer, error) {
 		rows = append(rows, []any{le.ID, le.At, le.Type, le.Rule, le.Via, le.LinkEvent, le.OrderID, le.SKU, le.Event,
 			le.BasisCents, le.RateBP, le.AmountCents, le.AvailableOn, le.State, pid, le.Reason, cell(le.Sub)})
 		page.Entries = append(page.Entries, portal.LedgerRow{
-			When: e.At.In(r.Program.Location()).Format("Jan 2, 2006 3:04 PM"), Why: explain(r.Program, e),
+			When: e.At.In(r.Program.Location()).Format("Jan 2, 2006 3:04 PM"), Why: explain(r.Program, e, recruits[e.Recruit]),
 			Order: e.OrderID, Amount: amount(e.AmountCents, cur), State: stateLabel(le.State),
 			Payable: payable(e, le.State, r.Program),
 		})
@@ -179,7 +183,34 @@ func payable(e ledger.Entry, state string, p *program.Program) string {
 	return ""
 }
 
-func explain(p *program.Program, e ledger.Entry) string {
+// recruitNames are the names of the recruits the entries' overrides
+// follow: from the program when it holds them (the owner's view), else
+// read once with the affiliate's recruits, and only when an entry names
+// one, so a ledger without overrides reads nothing more.
+func recruitNames(ctx context.Context, r Request, es []ledger.Entry) (map[string]string, error) {
+	names := map[string]string{}
+	missing := false
+	for _, e := range es {
+		if e.Recruit == "" {
+			continue
+		}
+		if a, _, ok := r.Program.Payee(e.Recruit); ok {
+			names[e.Recruit] = a.Name
+		} else {
+			missing = true
+		}
+	}
+	if !missing {
+		return names, nil
+	}
+	rs, err := r.Store.Recruits(ctx, r.Affiliate.Code)
+	for _, a := range rs {
+		names[a.Code] = a.Name
+	}
+	return names, err
+}
+
+func explain(p *program.Program, e ledger.Entry, recruit string) string {
 	f := portal.EntryFacts{Type: e.Type, Rule: e.Rule, Via: e.Via, ProductName: e.SKU, Kind: program.KindOther, RateBP: e.RateBP, Reason: e.Reason}
 	if prod, ok := p.Product(e.SKU); ok {
 		f.ProductName, f.Kind = prod.Name, prod.Kind
@@ -188,9 +219,7 @@ func explain(p *program.Program, e ledger.Entry) string {
 		f.LinkEventName = ev.Name
 	}
 	f.Sub = e.Sub
-	if a, _, ok := p.Payee(e.Recruit); ok {
-		f.Recruit = a.Name
-	}
+	f.Recruit = recruit
 	return portal.Explain(f)
 }
 
