@@ -132,7 +132,7 @@ func (s *Store) SaveAffiliate(ctx context.Context, w AffiliateWrite, now time.Ti
 		acts = append(acts, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: linkKey(l.Event, l.Affiliate).item(attrs)}})
 		what = append(what, "link")
 	}
-	for _, act := range s.recruitMarks(a, w.Prev) {
+	for _, act := range s.markerWrites(a, w.Prev) {
 		acts = append(acts, act)
 		what = append(what, "")
 	}

@@ -52,6 +52,10 @@ func couponKey(upper string) Key { return Key{"COUPON#" + upper, "COUPON"} }
 // affiliate.
 func recruitKey(recruiter, code string) Key { return Key{"RECRUITS#" + recruiter, code} }
 
+// emailKey lists an affiliate under its address (normalized): sign-in and
+// signup find who an address belongs to without reading every affiliate.
+func emailKey(email, code string) Key { return Key{"EMAIL#" + email, code} }
+
 // shortCodeKey reserves a short code so no two links share one.
 func shortCodeKey(code string) Key { return Key{"SHORT#" + code, "SHORT"} }
 

@@ -440,7 +440,7 @@ func (s *Store) putFileAffiliate(ctx context.Context, a program.Affiliate, kind 
 	if b, ok := prev[a.Code]; ok {
 		before = &b
 	}
-	return s.markRecruit(ctx, a, before)
+	return s.mark(ctx, a, before)
 }
 
 // fileCoupons makes a file affiliate's coupon markers what the file says:

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"testing"
 	"time"
 
@@ -58,7 +57,6 @@ func metered(t testing.TB, m *dynamometer.Meter, h apigw.Handler, name string, q
 // bytes in a program of 4 affiliates as of 1,004: the rules and the
 // asking affiliate, never the others (SPEC 15).
 func TestAnAffiliatesViewsReadNoOtherAffiliate(t *testing.T) {
-	ctx := context.Background()
 	var m dynamometer.Meter
 	db := dynamodb.New(dynamotest.Client(t).Options(), m.Option())
 	st := store.New(db, dynamotest.NewTable(t, db))
@@ -75,21 +73,9 @@ func TestAnAffiliatesViewsReadNoOtherAffiliate(t *testing.T) {
 		}
 		return out
 	}
-	// Affiliates added as an import adds them (each import gives the
-	// program a new version, of one length, so the bytes compare).
-	add := func(from, n int) {
-		var csv strings.Builder
-		csv.WriteString("code,name,email,plan,events\n")
-		for i := from; i < from+n; i++ {
-			fmt.Fprintf(&csv, "crowd-%04d,Crowd %d,crowd-%04d@example.org,standard,summit-2026;retreat-2026\n", i, i, i)
-		}
-		if _, err := st.ImportCSV(ctx, []byte(csv.String()), now); err != nil {
-			t.Fatal(err)
-		}
-	}
-	add(0, 1)
+	dynamotest.ImportCrowd(t, st, 0, 1)
 	few := cold()
-	add(1, 1000)
+	dynamotest.ImportCrowd(t, st, 1, 1000)
 	many := cold()
 	for name, a := range few {
 		b := many[name]
