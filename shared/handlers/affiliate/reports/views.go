@@ -72,7 +72,8 @@ type LedgerEntry struct {
 	State       string  `json:"state"`
 	PayoutID    *string `json:"payout_id"`
 	Reason      string  `json:"reason,omitempty"`
-	Sub         *string `json:"sub"` // the link's channel tag; null when none
+	Sub         *string `json:"sub"`    // the link's channel tag; null when none
+	Coupon      *string `json:"coupon"` // the coupon code that referred the order; null when none
 	// The buyer's currency and the line's amount in it, when the order
 	// was converted to the program's (a Stripe charge in another currency).
 	OriginalCurrency string `json:"original_currency,omitempty"`
@@ -100,7 +101,7 @@ type LedgerReport struct {
 	Entries   []LedgerEntry `json:"entries"`
 }
 
-var ledgerHeader = []string{"id", "at", "type", "rule", "via", "link_event", "order_id", "sku", "event", "basis_cents", "rate_bp", "amount_cents", "available_on", "state", "payout_id", "reason", "sub"}
+var ledgerHeader = []string{"id", "at", "type", "rule", "via", "link_event", "order_id", "sku", "event", "basis_cents", "rate_bp", "amount_cents", "available_on", "state", "payout_id", "reason", "sub", "coupon"}
 
 // Totals adds up entries by kind; net is the sum of all.
 func Totals(es []ledger.Entry) LedgerTotals {
@@ -137,7 +138,7 @@ func ledgerView(ctx context.Context, r Request) (Answer, error) {
 		c := claimOf(e)
 		le := LedgerEntry{ID: e.ID, At: rfc(e.At), Type: e.Type, Rule: e.Rule, Via: e.Via, LinkEvent: e.LinkEvent, OrderID: e.OrderID,
 			SKU: e.SKU, Event: e.Event, BasisCents: e.BasisCents, RateBP: e.RateBP, AmountCents: e.AmountCents,
-			AvailableOn: rfc(e.AvailableOn), State: payout.State(e.AvailableOn, c, r.Now), Reason: e.Reason, Sub: nullable(e.Sub),
+			AvailableOn: rfc(e.AvailableOn), State: payout.State(e.AvailableOn, c, r.Now), Reason: e.Reason, Sub: nullable(e.Sub), Coupon: nullable(e.Coupon),
 			OriginalCurrency: e.OriginalCurrency, OriginalBasis: e.OriginalBasis, Of: e.Of}
 		var pid any
 		if c.Live() {
@@ -145,7 +146,7 @@ func ledgerView(ctx context.Context, r Request) (Answer, error) {
 		}
 		rep.Entries = append(rep.Entries, le)
 		rows = append(rows, []any{le.ID, le.At, le.Type, le.Rule, le.Via, le.LinkEvent, le.OrderID, le.SKU, le.Event,
-			le.BasisCents, le.RateBP, le.AmountCents, le.AvailableOn, le.State, pid, le.Reason, cell(le.Sub)})
+			le.BasisCents, le.RateBP, le.AmountCents, le.AvailableOn, le.State, pid, le.Reason, cell(le.Sub), cell(le.Coupon)})
 		page.Entries = append(page.Entries, portal.LedgerRow{
 			When: e.At.In(r.Program.Location()).Format("Jan 2, 2006 3:04 PM"), Why: explain(r.Program, e),
 			Order: e.OrderID, Amount: amount(e.AmountCents, cur), State: stateLabel(le.State),
@@ -187,7 +188,7 @@ func explain(p *program.Program, e ledger.Entry) string {
 	if ev, ok := p.Event(e.LinkEvent); ok {
 		f.LinkEventName = ev.Name
 	}
-	f.Sub = e.Sub
+	f.Sub, f.Coupon = e.Sub, e.Coupon
 	if a, _, ok := p.Payee(e.Recruit); ok {
 		f.Recruit = a.Name
 	}

@@ -47,7 +47,11 @@ type CheckoutOrder struct {
 	Email      string // "" for an order with no buyer's email (POS, some drafts)
 	Click      string // a click token, either form
 	Affiliate  string
-	Lines      []commission.Line // lines of one SKU are merged
+	// Coupons are the order's coupon codes (a Stripe session's promotion
+	// codes, a Shopify order's discount codes), in order. A subscription's
+	// invoice ignores them: its referrer is the subscription's.
+	Coupons []string
+	Lines   []commission.Line // lines of one SKU are merged
 	// LineIDs are the checkout's own ids of Lines, one each (optional),
 	// kept on the order for refunds that name them.
 	LineIDs   []string
@@ -86,6 +90,7 @@ type Presentment struct {
 type Subscription struct {
 	ID               string
 	Click, Affiliate string
+	Coupons          []string // the codes of the checkout that created it
 	Start            time.Time
 	First            bool // this is the subscription's first invoice
 }
@@ -142,6 +147,9 @@ func (c *Checkout) Order(ctx context.Context, o CheckoutOrder, log *slog.Logger)
 	}
 	pl := payload{ID: o.ID, Type: TypePaid, OccurredAt: o.OccurredAt.UTC(), Currency: p.Currency, Email: o.Email,
 		Click: o.Click, Affiliate: o.Affiliate, Items: lines, HasItems: true, Hash: checkoutHash, Paid: o.PaidCents}
+	if o.Subscription == nil {
+		pl.Coupons = o.Coupons
+	}
 	original, err := originalBySKU(o)
 	if err != nil {
 		return nil, err
@@ -288,6 +296,18 @@ func checkLines(o CheckoutOrder) ([]commission.Line, map[string]string, error) {
 	if len(o.Click) > maxClickToken || len(o.Affiliate) > maxAffiliate {
 		f["click"] = "the click or affiliate is too long"
 	}
+	codes := o.Coupons
+	if o.Subscription != nil {
+		codes = append(slices.Clip(codes), o.Subscription.Coupons...)
+	}
+	if len(codes) > maxCoupons {
+		f["coupons"] = fmt.Sprintf("at most %d coupon codes per order", maxCoupons)
+	}
+	for _, c := range codes {
+		if len(c) > maxCoupon {
+			f["coupons"] = fmt.Sprintf("a coupon code is over %d bytes", maxCoupon)
+		}
+	}
 	if o.Email != "" && (!strings.Contains(o.Email, "@") || len(o.Email) > maxEmail) {
 		f["email"] = "the buyer's email is not an email address"
 	}
@@ -351,7 +371,7 @@ func (c *Checkout) subscriptionReferral(ctx context.Context, p *program.Program,
 		skus[i] = l.SKU
 	}
 	d := attribution.Decide(p, c.r.keys, attribution.Evidence{
-		Kind: attribution.Order, At: s.Start, Click: s.Click, Affiliate: s.Affiliate, SKUs: skus, Current: cur,
+		Kind: attribution.Order, At: s.Start, Click: s.Click, Affiliate: s.Affiliate, Coupons: s.Coupons, SKUs: skus, Current: cur,
 	})
 	for _, w := range d.Warnings {
 		log.Warn("subscription's referrer", "why", w)
