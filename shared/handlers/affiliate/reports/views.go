@@ -220,13 +220,14 @@ type DayRow struct {
 
 // LinkStatsReport is link-stats' JSON.
 type LinkStatsReport struct {
-	Affiliate string     `json:"affiliate"`
-	From      string     `json:"from"`
-	To        string     `json:"to"`
-	Links     []LinkRow  `json:"links"`
-	Totals    LinkTotals `json:"totals"`
-	Days      []DayRow   `json:"days,omitempty"`
-	Subs      []SubRow   `json:"subs,omitempty"` // ?by=sub
+	Affiliate string      `json:"affiliate"`
+	From      string      `json:"from"`
+	To        string      `json:"to"`
+	Links     []LinkRow   `json:"links"`
+	Totals    LinkTotals  `json:"totals"`
+	Days      []DayRow    `json:"days,omitempty"`
+	Subs      []SubRow    `json:"subs,omitempty"`    // ?by=sub
+	Coupons   []CouponRow `json:"coupons,omitempty"` // ?by=coupon
 }
 
 // StatRows shapes counters into one row per enrolled event (program order,
@@ -330,6 +331,19 @@ func linkStatsView(ctx context.Context, r Request) (Answer, error) {
 	if bySub {
 		rep.Subs = subs
 		header, rows = subHeader, subCSV(subs)
+	}
+	// Coupon codes' counters are read only when asked for, like tags.
+	page.HasCoupons = len(r.Affiliate.Coupons) > 0
+	page.CouponsURL = strings.Replace(page.Period.CSVURL, "format=csv", "by=coupon", 1) + "#by-coupon"
+	if r.Req.QueryStringParameters["by"] == "coupon" {
+		cs, err := r.Store.CouponStats(ctx, r.Affiliate.Code, r.Period.From, r.Period.To)
+		if err != nil {
+			return Answer{}, err
+		}
+		rep.Coupons = CouponRows(r.Affiliate, cs)
+		header, rows = couponHeader, couponCSV(rep.Coupons)
+		page.ByCoupon, page.Coupons = true, couponPage(r, rep.Coupons)
+		page.CouponsCSV = periodNav("/reports/link-stats", r.Period).CSVURL + "&by=coupon"
 	}
 	return Answer{JSON: rep, Header: header, Rows: rows, Title: "Link Tracking Stats", Page: page}, nil
 }
@@ -525,13 +539,16 @@ type LinkOut struct {
 type LinksReport struct {
 	Affiliate string    `json:"affiliate"`
 	Links     []LinkOut `json:"links"`
+	// Coupons are the affiliate's own coupon codes (SPEC 17): an order
+	// carrying one is theirs, as a click on their link would make it.
+	Coupons []string `json:"coupons"`
 }
 
 // AffiliateLinks are the affiliate's long and short links, one per enrolled
 // event, on base, and where they lead on today's date (program zone).
 func AffiliateLinks(p *program.Program, a *program.Affiliate, base, today string) LinksReport {
 	base = strings.TrimRight(base, "/")
-	rep := LinksReport{Affiliate: a.Code, Links: []LinkOut{}}
+	rep := LinksReport{Affiliate: a.Code, Links: []LinkOut{}, Coupons: append([]string{}, a.Coupons...)}
 	for _, slug := range a.Events {
 		ev, ok := p.Event(slug)
 		if !ok {
@@ -553,7 +570,7 @@ func linksView(ctx context.Context, r Request) (Answer, error) {
 	}
 	today := period.Date(r.Now, r.Program.Location())
 	rep := AffiliateLinks(r.Program, r.Affiliate, base, today)
-	page := portal.LinksView{}
+	page := portal.LinksView{Coupons: rep.Coupons}
 	var rows [][]any
 	for _, l := range rep.Links {
 		rows = append(rows, []any{l.Event, l.EventName, l.URL, l.ShortURL, l.Destination})

@@ -90,9 +90,11 @@ type Presentment struct {
 type Subscription struct {
 	ID               string
 	Click, Affiliate string
-	Coupons          []string // the codes of the checkout that created it
-	Start            time.Time
-	First            bool // this is the subscription's first invoice
+	// Coupons reads the codes of the checkout that created it (nil: none),
+	// only when its first invoice decides who referred it.
+	Coupons func(context.Context) ([]string, error)
+	Start   time.Time
+	First   bool // this is the subscription's first invoice
 }
 
 // CheckoutRefund is a refund as a checkout tells it: units of lines
@@ -296,17 +298,8 @@ func checkLines(o CheckoutOrder) ([]commission.Line, map[string]string, error) {
 	if len(o.Click) > maxClickToken || len(o.Affiliate) > maxAffiliate {
 		f["click"] = "the click or affiliate is too long"
 	}
-	codes := o.Coupons
-	if o.Subscription != nil {
-		codes = append(slices.Clip(codes), o.Subscription.Coupons...)
-	}
-	if len(codes) > maxCoupons {
-		f["coupons"] = fmt.Sprintf("at most %d coupon codes per order", maxCoupons)
-	}
-	for _, c := range codes {
-		if len(c) > maxCoupon {
-			f["coupons"] = fmt.Sprintf("a coupon code is over %d bytes", maxCoupon)
-		}
+	if msg := couponsProblem(o.Coupons); msg != "" {
+		f["coupons"] = msg
 	}
 	if o.Email != "" && (!strings.Contains(o.Email, "@") || len(o.Email) > maxEmail) {
 		f["email"] = "the buyer's email is not an email address"
@@ -357,6 +350,20 @@ func checkLines(o CheckoutOrder) ([]commission.Line, map[string]string, error) {
 	return out, sources, f.err()
 }
 
+// couponsProblem is what is wrong with an order's codes ("" when nothing):
+// a bounded number of bounded codes, so the order's answer stays small.
+func couponsProblem(codes []string) string {
+	if len(codes) > maxCoupons {
+		return fmt.Sprintf("at most %d coupon codes per order", maxCoupons)
+	}
+	for _, c := range codes {
+		if len(c) > maxCoupon {
+			return fmt.Sprintf("a coupon code is over %d bytes", maxCoupon)
+		}
+	}
+	return ""
+}
+
 // subscriptionReferral is the referrer of a subscription's invoices, as its
 // first invoice decides it: who referred its checkout when it started (its
 // click, else its affiliate, else the buyer's attribution then), via
@@ -370,8 +377,17 @@ func (c *Checkout) subscriptionReferral(ctx context.Context, p *program.Program,
 	for i, l := range lines {
 		skus[i] = l.SKU
 	}
+	var codes []string
+	if s.Coupons != nil {
+		if codes, err = s.Coupons(ctx); err != nil {
+			return commission.Referral{}, err
+		}
+		if msg := couponsProblem(codes); msg != "" {
+			return commission.Referral{}, apierr.Invalid(fields{"coupons": msg})
+		}
+	}
 	d := attribution.Decide(p, c.r.keys, attribution.Evidence{
-		Kind: attribution.Order, At: s.Start, Click: s.Click, Affiliate: s.Affiliate, Coupons: s.Coupons, SKUs: skus, Current: cur,
+		Kind: attribution.Order, At: s.Start, Click: s.Click, Affiliate: s.Affiliate, Coupons: codes, SKUs: skus, Current: cur,
 	})
 	for _, w := range d.Warnings {
 		log.Warn("subscription's referrer", "why", w)
