@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tallyhq/tally/shared/domain/program"
 )
 
 // Attribute names of the table's keys and indexes.
@@ -92,6 +94,24 @@ func subStatKey(affiliate, date, event, sub string, shard int) Key {
 // from..to inclusive.
 func subsRange(affiliate, from, to string) (pk, lo, hi string) {
 	return "STATS#" + affiliate, subsPrefix + from, subsPrefix + to + "#~"
+}
+
+// couponStatsPrefix starts the sort keys of an affiliate's coupon code
+// counters: after every date like the tags, and apart from them.
+const couponStatsPrefix = "~CPN#"
+
+// couponStatKey is one shard of the orders and revenue one of the
+// affiliate's coupon codes referred on a day (SPEC 17), the code
+// upper-cased (CouponKey): written in the order's transaction, beside the
+// event's total.
+func couponStatKey(affiliate, date, code string, shard int) Key {
+	return Key{"STATS#" + affiliate, fmt.Sprintf("%s%s#%s#%d", couponStatsPrefix, date, program.CouponKey(code), shard)}
+}
+
+// couponStatRange is the sort-key range of an affiliate's coupon counters
+// for the dates from..to inclusive.
+func couponStatRange(affiliate, from, to string) (pk, lo, hi string) {
+	return "STATS#" + affiliate, couponStatsPrefix + from, couponStatsPrefix + to + "#~"
 }
 
 // statRange is the sort-key range of an affiliate's counters for the dates
