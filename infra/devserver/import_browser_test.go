@@ -17,7 +17,7 @@ import (
 	"github.com/tallyhq/tally/infra/sqslocal"
 	"github.com/tallyhq/tally/shared/adapters/queue"
 	"github.com/tallyhq/tally/shared/adapters/store"
-	"github.com/tallyhq/tally/shared/handlers/background/imports"
+	"github.com/tallyhq/tally/shared/app/importing"
 )
 
 // A large import in Chromium: the upload form on /admin/affiliates leads
@@ -30,7 +30,7 @@ func TestImportPageInABrowser(t *testing.T) {
 	sq := sqslocal.New(t)
 	importQueue := sq.NewQueue(t, "imports", 1800)
 	x := startOpts(t, dynamotest.DynamoDBLocal, nil, func(o *devserver.Options) { o.SQS, o.ImportQueueURL = sq, importQueue })
-	w := &imports.Worker{Store: x.srv.Store, SQS: sq, QueueURL: importQueue, Log: x.srv.Deps.Log, Now: x.clock,
+	w := &importing.Worker{Store: x.srv.Store, SQS: sq, QueueURL: importQueue, Log: x.srv.Deps.Log, Now: x.clock,
 		Interrupt: func(j store.ImportJob) bool { return j.DoneRows == 500 }, PartRows: 100}
 	csvFile := filepath.Join(t.TempDir(), "affiliates.csv")
 	if err := os.WriteFile(csvFile, []byte(affiliateRows(1200, 0)), 0o600); err != nil {
@@ -79,7 +79,7 @@ func TestImportPageInABrowser(t *testing.T) {
 	if err != nil || len(ms) != 1 {
 		t.Fatalf("queued: %v %v", ms, err)
 	}
-	var m imports.Message
+	var m importing.Message
 	if err := json.Unmarshal([]byte(ms[0].Body), &m); err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ import (
 	"github.com/tallyhq/tally/infra/sqslocal"
 	"github.com/tallyhq/tally/shared/adapters/queue"
 	"github.com/tallyhq/tally/shared/adapters/store"
-	"github.com/tallyhq/tally/shared/handlers/background/imports"
+	"github.com/tallyhq/tally/shared/app/importing"
 )
 
 // importJob starts a background import of a small file directly in the
@@ -105,7 +105,7 @@ func TestImportingTenThousandAffiliates(t *testing.T) {
 	var m dynamometer.Meter
 	metered := dynamodb.New(dynamotest.Client(t).Options(), m.Option())
 	interrupted := false
-	w := &imports.Worker{Store: store.New(metered, table), SQS: sq, QueueURL: importQueue, Log: x.srv.Deps.Log, Now: x.clock,
+	w := &importing.Worker{Store: store.New(metered, table), SQS: sq, QueueURL: importQueue, Log: x.srv.Deps.Log, Now: x.clock,
 		Interrupt: func(j store.ImportJob) bool {
 			if !interrupted && j.DoneRows >= 2500 {
 				interrupted = true
@@ -221,7 +221,7 @@ func TestImportingTenThousandAffiliates(t *testing.T) {
 	if code, body := post(file); code != 202 || !strings.Contains(body, id) {
 		t.Fatalf("the same file again: %d %s", code, body)
 	}
-	if err := w.Run(ctx, imports.Message{ID: id, Run: 1}); err != nil { // the lost run's message, delivered late
+	if err := w.Run(ctx, importing.Message{ID: id, Run: 1}); err != nil { // the lost run's message, delivered late
 		t.Fatal(err)
 	}
 	if s := status(id); s.DoneRows != 2500 {
@@ -233,6 +233,9 @@ func TestImportingTenThousandAffiliates(t *testing.T) {
 	s = status(id)
 	if s.Status != "done" || s.DoneRows != 10000 || s.Imported == nil || *s.Imported != 10000 || *s.Updated != 0 || *s.Unchanged != 0 || len(s.Failed) != 0 {
 		t.Fatalf("the job completed: %+v", s)
+	}
+	if _, body := x.call("GET", "/admin/affiliates/import/"+id, owner, "", ""); !strings.Contains(body, `"failed":[]`) {
+		t.Errorf("a done job's JSON lists no failures: %s", body)
 	}
 	p, _, _ = x.srv.Store.LoadProgram(ctx)
 	if len(p.Affiliates) != 3+10000 {

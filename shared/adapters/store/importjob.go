@@ -55,7 +55,7 @@ type ImportJob struct {
 	Unchanged int `json:"unchanged"`
 	// Failed names the first MaxImportFailed rows refused while writing;
 	// FailedRows counts them all.
-	Failed     []program.LineProblem `json:"failed"`
+	Failed     []program.LineProblem `json:"failed,omitempty"` // absent when empty: the embedded store misreads an empty list
 	FailedRows int                   `json:"failed_rows"`
 	// Run counts the starts of the file: each sending of it starts a new
 	// run, and a worker of an older one stops at its next progress write.
@@ -98,7 +98,7 @@ func (s *Store) StartImport(ctx context.Context, data []byte, rows int, now time
 	if err != nil {
 		return ImportJob{}, err
 	}
-	job := ImportJob{ID: id, Status: ImportRunning, Rows: rows, NextLine: 2, Started: now.UTC(), Failed: []program.LineProblem{}}
+	job := ImportJob{ID: id, Status: ImportRunning, Rows: rows, NextLine: 2, Started: now.UTC()}
 	if found && prev.Status == ImportRunning && prev.TTL > now.Unix() {
 		job = prev
 		job.Error = ""

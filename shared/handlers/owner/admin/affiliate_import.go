@@ -11,9 +11,9 @@ import (
 
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/app/importing"
 	"github.com/tallyhq/tally/shared/domain/fault"
 	"github.com/tallyhq/tally/shared/domain/program"
-	"github.com/tallyhq/tally/shared/handlers/background/imports"
 	"github.com/tallyhq/tally/shared/web"
 	"github.com/tallyhq/tally/shared/web/apigw"
 )
@@ -53,7 +53,7 @@ func ImportAffiliates(d *app.Deps) apigw.Handler {
 			return apigw.Response{}, importErr(err)
 		}
 		if im.Rows() > program.SyncImportRows {
-			job, err := imports.Start(ctx, r.st, sqs, queueURL, data, im.Rows(), r.now)
+			job, err := importing.Start(ctx, r.st, sqs, queueURL, data, im.Rows(), r.now)
 			if errors.Is(err, store.ErrImportTooLarge) {
 				return apigw.Response{}, fault.New(fault.TooLarge, "file_too_large", "%s", err.Error())
 			}
@@ -111,14 +111,14 @@ func importErr(err error) error {
 // ImportStatusAnswer is a background import's progress (SPEC 15); the
 // counts and failures once it is done.
 type ImportStatusAnswer struct {
-	ImportID  string                `json:"import_id"`
-	Status    string                `json:"status"`
-	Rows      int                   `json:"rows"`
-	DoneRows  int                   `json:"done_rows"`
-	Imported  *int                  `json:"imported,omitempty"`
-	Updated   *int                  `json:"updated,omitempty"`
-	Unchanged *int                  `json:"unchanged,omitempty"`
-	Failed    []program.LineProblem `json:"failed,omitempty"`
+	ImportID  string                 `json:"import_id"`
+	Status    string                 `json:"status"`
+	Rows      int                    `json:"rows"`
+	DoneRows  int                    `json:"done_rows"`
+	Imported  *int                   `json:"imported,omitempty"`
+	Updated   *int                   `json:"updated,omitempty"`
+	Unchanged *int                   `json:"unchanged,omitempty"`
+	Failed    *[]program.LineProblem `json:"failed,omitempty"` // [] once done
 	// FailedRows counts every failed row (failed names the first 100).
 	FailedRows *int `json:"failed_rows,omitempty"`
 	// Error is why the job stopped; sending the file again continues it.
@@ -133,6 +133,7 @@ type ImportPage struct {
 	Percent   int
 	Started   string
 	UpdatedAt string
+	Failures  []program.LineProblem
 	More      int // failed rows not listed
 }
 
@@ -157,7 +158,8 @@ func ImportStatus(d *app.Deps) apigw.Handler {
 		a := ImportStatusAnswer{ImportID: job.ID, Status: job.Status, Rows: job.Rows, DoneRows: job.DoneRows, Error: job.Error}
 		if job.Status == store.ImportDone {
 			a.Imported, a.Updated, a.Unchanged, a.FailedRows = &job.Imported, &job.Updated, &job.Unchanged, &job.FailedRows
-			a.Failed = append([]program.LineProblem{}, job.Failed...)
+			failed := append([]program.LineProblem{}, job.Failed...)
+			a.Failed = &failed
 		}
 		if r.Format == web.JSON {
 			return r.json(a), nil
@@ -166,7 +168,7 @@ func ImportStatus(d *app.Deps) apigw.Handler {
 		if job.Rows > 0 {
 			pg.Percent = job.DoneRows * 100 / job.Rows
 		}
-		pg.More = job.FailedRows - len(job.Failed)
+		pg.Failures, pg.More = job.Failed, job.FailedRows-len(job.Failed)
 		return r.page("admin-import", "Importing affiliates", "affiliates", pg)
 	})
 }
