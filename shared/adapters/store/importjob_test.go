@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 	"time"
 
@@ -62,18 +63,7 @@ func TestAnImportJobContinuesWhenItsFileIsSentAgain(t *testing.T) {
 func bigCSV(n int) string {
 	b := []byte("code,name,email,plan,events\n")
 	for i := 0; i < n; i++ {
-		b = append(b, []byte("aff-"+itoa(i)+",Affiliate "+itoa(i)+",aff"+itoa(i)+"@example.org,standard,summit-2026\n")...)
-	}
-	return string(b)
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
+		b = append(b, []byte("aff-"+strconv.Itoa(i)+",Affiliate "+strconv.Itoa(i)+",aff"+strconv.Itoa(i)+"@example.org,standard,summit-2026\n")...)
 	}
 	return string(b)
 }
