@@ -216,6 +216,11 @@ func (d *Deps) WebhookQueueURLs() (queue, dlq string) {
 	return d.Config.WebhookQueueURL, d.Config.WebhookDLQURL
 }
 
+// ImportQueueURL is where a large import's next part waits for the worker.
+func (d *Deps) ImportQueueURL() string {
+	return d.required(d.Config.ImportQueueURL, "TALLY_IMPORT_QUEUE_URL", "not set")
+}
+
 func (d *Deps) required(v, setting, what string) string {
 	if v == "" {
 		d.Fatal(setting, errors.New(what))

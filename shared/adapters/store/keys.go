@@ -265,6 +265,14 @@ func checkoutBodyKey(id string, part int) Key {
 	return Key{"CHECKOUTBODY#" + id, fmt.Sprintf("PART#%02d", part)}
 }
 
+// importJobKey is a large import's job (SPEC 15), named by its file's
+// hash; importPartKey one part of its gzipped file, in the same partition
+// (the job is read by its own key, so its progress never reads the file).
+func importJobKey(id string) Key { return Key{"IMPORT#" + id, "JOB"} }
+func importPartKey(id string, part int) Key {
+	return Key{"IMPORT#" + id, fmt.Sprintf("PART#%02d", part)}
+}
+
 // Leaderboards and contests (SPEC 17). A board is named by
 // standings.Board: its event and window.
 
