@@ -34,6 +34,7 @@ Usage:
   tallyctl load-program -program FILE -table NAME [-endpoint URL] [-allow-file-keys]
   tallyctl import-affiliates FILE.csv -table NAME [-endpoint URL]
   tallyctl create-table -table NAME [-endpoint URL]
+  tallyctl rebuild-markers -table NAME [-endpoint URL]
   tallyctl issue-key (-affiliate CODE | -owner NAME) -table NAME [-endpoint URL]
   tallyctl revoke-key (-key KEY | -hash SHA256HEX) -table NAME [-endpoint URL]
 
@@ -59,6 +60,10 @@ with its progress printed every 500 rows; rows refused while writing (a code
 or coupon code taken meanwhile) are listed at the end. Idempotent by code:
 the same file again changes nothing, and completes an interrupted import.
 Rows naming affiliates of the program file are refused.
+
+rebuild-markers writes each affiliate's markers (under its recruiter and its
+address, which sign-in, signup and the recruiter's page read) for a table
+whose affiliates were written before they existed. Safe to run again.
 
 issue-key prints a new key once; only its SHA-256 is stored. revoke-key makes a
 key answer 401 within a minute (a warm authorizer keeps a key it has looked
@@ -147,6 +152,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "table %s is ready\n", *table)
+	case "rebuild-markers":
+		n, err := st.RebuildMarkers(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "marked %d affiliates in %s\n", n, *table)
 	case "load-program":
 		p, err := parseFile(*file, program.ParseToLoad)
 		if err != nil {

@@ -128,3 +128,22 @@ func (s *Store) Recruits(ctx context.Context, recruiter string) ([]program.Affil
 func (s *Store) AffiliatesByEmail(ctx context.Context, email string) ([]Listed, error) {
 	return s.marked(ctx, markers[1], NormalizeEmail(email))
 }
+
+// RebuildMarkers writes every affiliate's markers, current and former:
+// for a table whose affiliates were written before markers existed. An
+// admin tool's read of the whole program partition; markers whose
+// affiliate has moved on are left, and reads skip them. It says how many
+// affiliates it marked.
+func (s *Store) RebuildMarkers(ctx context.Context) (int, error) {
+	p, _, err := s.LoadProgram(ctx)
+	if err != nil || p == nil {
+		return 0, err
+	}
+	as := p.Payees()
+	for _, a := range as {
+		if err := s.mark(ctx, a, nil); err != nil {
+			return 0, err
+		}
+	}
+	return len(as), nil
+}
