@@ -71,6 +71,17 @@ func checks(r Report) []Check {
 	} else {
 		add("load: measured", false, "no load figures")
 	}
+	for _, s := range r.Scales {
+		at := fmt.Sprintf(" at %d affiliates", s.Affiliates)
+		add("warm click: 1 request"+at, s.WarmClick.Total == 1, "%d requests", s.WarmClick.Total)
+		add("first click on an affiliate: 2 requests"+at, s.FirstClick.Total == 2, "%d requests", s.FirstClick.Total)
+	}
+	if n := len(r.Scales); n > 1 {
+		small, big := r.Scales[0], r.Scales[n-1]
+		add(fmt.Sprintf("rules cold start: the same bytes at %d and %d affiliates", small.Affiliates, big.Affiliates),
+			small.ColdRulesBytes == big.ColdRulesBytes && small.ColdRules.Total == big.ColdRules.Total,
+			"%d and %d bytes, %d and %d requests", small.ColdRulesBytes, big.ColdRulesBytes, small.ColdRules.Total, big.ColdRules.Total)
+	}
 	for _, c := range r.ColdStarts {
 		if c.Error != "" {
 			add("cold start: "+c.Function+" answers", false, "%s", c.Error)

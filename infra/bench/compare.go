@@ -103,7 +103,7 @@ func loadOn(ctx context.Context, w *wire, tpl *sam.Template, s Setup, o options)
 			return Load{}, nil, nil, fmt.Errorf("%d of %d clicks before the load failed", errs, s.Before)
 		}
 	}
-	return load(ctx, srv, w, &logged, o.clickClients, o.clicksEach, o.orderClients, o.ordersEach)
+	return load(ctx, srv, w, &logged, demoCrowd, o.clickClients, o.clicksEach, o.orderClients, o.ordersEach)
 }
 
 // devServer is a dev server over the wire on a new table, with the

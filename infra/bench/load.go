@@ -19,6 +19,7 @@ import (
 // Load is N clients clicking one link and M sending orders at once,
 // through the dev server over DynamoDB Local, with the totals checked.
 type Load struct {
+	Affiliates     int     `json:"affiliates"` // whose links are clicked and who are paid, in turn
 	ClickClients   int     `json:"click_clients"`
 	OrderClients   int     `json:"order_clients"`
 	Clicks         int     `json:"clicks_sent"`
@@ -67,25 +68,29 @@ func latency(ts []timing) Latency {
 	return l
 }
 
-// loadAffiliate clicks bob's summit link; the orders name jane, each one
-// SUM26-REC at 97.00, which earns her 48.50.
-const (
-	loadClickPath = "/go/summit-2026/bob"
-	loadOrderCut  = 4850
-)
+// Each order is one SUM26-REC at 97.00 naming its affiliate, which earns
+// them 48.50 on the standard plan.
+const loadOrderCut = 4850
 
-func load(ctx context.Context, srv *devserver.Server, w *wire, logged *atomic.Int64, clickClients, clicksEach, orderClients, ordersEach int) (Load, []timing, []timing, error) {
+// audience is who the load's clicks and orders go to: one link and one
+// affiliate (the demo's bob and jane), or a launch's thousands.
+type audience struct{ clickers, earners []string }
+
+// demoCrowd clicks bob's summit link; the orders name jane.
+var demoCrowd = audience{clickers: []string{"bob"}, earners: []string{"jane"}}
+
+func load(ctx context.Context, srv *devserver.Server, w *wire, logged *atomic.Int64, who audience, clickClients, clicksEach, orderClients, ordersEach int) (Load, []timing, []timing, error) {
 	base, stop, err := serve(srv.Handler())
 	if err != nil {
 		return Load{}, nil, nil, err
 	}
 	defer stop()
 	day := now.Format("2006-01-02")
-	hitsBefore, err := hits(ctx, srv, "bob", day)
+	hitsBefore, err := hits(ctx, srv, who.clickers, day)
 	if err != nil {
 		return Load{}, nil, nil, err
 	}
-	entriesBefore, err := srv.Store.Entries(ctx, "jane", month.AddDate(0, -1, 0), month.AddDate(0, 2, 0))
+	entriesBefore, err := earned(ctx, srv, who.earners)
 	if err != nil {
 		return Load{}, nil, nil, err
 	}
@@ -98,13 +103,15 @@ func load(ctx context.Context, srv *devserver.Server, w *wire, logged *atomic.In
 	var clickTimes []timing
 	w.time()
 	start := time.Now()
-	for range clickClients {
+	for k := range clickClients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range clicksEach {
+			for i := range clicksEach {
+				// Spread over every clicker, each client starting elsewhere.
+				code := who.clickers[(k*clicksEach+i)%len(who.clickers)]
 				t := time.Now()
-				if get(c, base+loadClickPath) != nil {
+				if get(c, base+"/go/summit-2026/"+code) != nil {
 					errs.Add(1)
 				}
 				mu.Lock()
@@ -119,7 +126,8 @@ func load(ctx context.Context, srv *devserver.Server, w *wire, logged *atomic.In
 			defer wg.Done()
 			for i := range ordersEach {
 				id := fmt.Sprintf("load-%s-%d-%d", run, w, i)
-				body := fmt.Sprintf(`{"id":%q,"type":"order.paid","occurred_at":"2026-11-20T11:00:00Z","currency":"USD","contact":{"email":"%s@example.org"},"affiliate":"jane","items":[{"sku":"SUM26-REC","quantity":1,"unit_price_cents":9700}]}`, id, id)
+				aff := who.earners[(w*ordersEach+i)%len(who.earners)]
+				body := fmt.Sprintf(`{"id":%q,"type":"order.paid","occurred_at":"2026-11-20T11:00:00Z","currency":"USD","contact":{"email":"%s@example.org"},"affiliate":%q,"items":[{"sku":"SUM26-REC","quantity":1,"unit_price_cents":9700}]}`, id, id, aff)
 				n, err := send(c, base+"/webhooks/orders", body, srv.WebhookSecret)
 				retries.Add(int64(n))
 				if err != nil {
@@ -136,14 +144,15 @@ func load(ctx context.Context, srv *devserver.Server, w *wire, logged *atomic.In
 	writes := w.timings("UpdateItem")
 	l.ClickWrite = latency(writes)
 	l.ClicksPerSec, l.OrdersPerSec = float64(l.Clicks)/took.Seconds(), float64(l.Orders)/took.Seconds()
-	hitsAfter, err := hits(ctx, srv, "bob", day)
+	hitsAfter, err := hits(ctx, srv, who.clickers, day)
 	if err != nil {
 		return l, writes, clickTimes, err
 	}
-	entriesAfter, err := srv.Store.Entries(ctx, "jane", month.AddDate(0, -1, 0), month.AddDate(0, 2, 0))
+	entriesAfter, err := earned(ctx, srv, who.earners)
 	if err != nil {
 		return l, writes, clickTimes, err
 	}
+	l.Affiliates = len(who.clickers)
 	l.HitsCounted = hitsAfter - hitsBefore
 	l.EntriesWritten = len(entriesAfter) - len(entriesBefore)
 	l.CommissionSum = ledger.Sum(entriesAfter) - ledger.Sum(entriesBefore)
@@ -151,15 +160,60 @@ func load(ctx context.Context, srv *devserver.Server, w *wire, logged *atomic.In
 	return l, writes, clickTimes, nil
 }
 
-func hits(ctx context.Context, srv *devserver.Server, aff, day string) (int64, error) {
-	stats, err := srv.Store.Stats(ctx, aff, day, day)
+// hits are the summit clicks counted today for these affiliates.
+func hits(ctx context.Context, srv *devserver.Server, affs []string, day string) (int64, error) {
 	var n int64
-	for _, s := range stats {
-		if s.Event == "summit-2026" {
-			n += s.Hits
+	for _, aff := range affs {
+		stats, err := srv.Store.Stats(ctx, aff, day, day)
+		if err != nil {
+			return n, err
+		}
+		for _, s := range stats {
+			if s.Event == "summit-2026" {
+				n += s.Hits
+			}
 		}
 	}
-	return n, err
+	return n, nil
+}
+
+// earned are these affiliates' ledger entries around the load's month.
+func earned(ctx context.Context, srv *devserver.Server, affs []string) ([]ledger.Entry, error) {
+	var all []ledger.Entry
+	for _, aff := range affs {
+		es, err := srv.Store.Entries(ctx, aff, month.AddDate(0, -1, 0), month.AddDate(0, 2, 0))
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, es...)
+	}
+	return all, nil
+}
+
+// launchCrowd adds n affiliates on the standard plan enrolled in the
+// summit, as an import does (a launch recruits them in days), and clicks
+// and pays them all: each click and order a different affiliate in turn.
+func launchCrowd(ctx context.Context, srv *devserver.Server, n int) (audience, error) {
+	var who audience
+	const chunk = 1000 // the most rows one import request writes
+	for from := 0; from < n; from += chunk {
+		var b strings.Builder
+		b.WriteString("code,name,email,plan,events\n")
+		for i := from; i < min(from+chunk, n); i++ {
+			code := fmt.Sprintf("launch-%05d", i)
+			fmt.Fprintf(&b, "%s,Launch Affiliate %d,%s@example.org,standard,summit-2026\n", code, i, code)
+			who.clickers = append(who.clickers, code)
+		}
+		if _, err := srv.Store.ImportCSV(ctx, []byte(b.String()), now); err != nil {
+			return audience{}, fmt.Errorf("import the launch's affiliates: %w", err)
+		}
+	}
+	who.earners = who.clickers
+	// A launch imports its affiliates before it opens: deployed, every
+	// function sees them within its cache period; the dev server's
+	// functions are told at once instead of waiting for it.
+	srv.Deps.ProgramChanged()
+	return who, nil
 }
 
 // senderWaits are the pauses before a delivery is sent again after a 5xx

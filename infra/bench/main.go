@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,7 @@ type Report struct {
 	InProcess  *InProcess     `json:"click_in_process,omitempty"`
 	OverHTTP   *OverHTTP      `json:"click_over_http,omitempty"`
 	Load       *Load          `json:"load,omitempty"`
+	Scales     []Scale        `json:"scales,omitempty"`
 	Compared   []Compared     `json:"load_compared,omitempty"`
 	ColdStarts []ColdStart    `json:"cold_starts,omitempty"`
 	Checks     []Check        `json:"budgets"`
@@ -54,11 +56,13 @@ type options struct {
 	httpRequests, httpConc           int
 	clickClients, clicksEach         int
 	orderClients, ordersEach         int
+	loadAffiliates                   int
 	compare, compareHistory          int
+	scales                           []int // program sizes (affiliates) measured
 }
 
 func main() {
-	var o options
+	o := options{scales: []int{10, 10000}}
 	flag.StringVar(&o.jsonOut, "json", ".cache/bench.json", "where to write the figures as JSON")
 	flag.StringVar(&o.endpoint, "dynamodb-endpoint", "", "DynamoDB Local's URL (required)")
 	flag.StringVar(&o.emulator, "rie", os.Getenv(rie.EnvBinary), "the Lambda runtime emulator (aws-lambda-rie) the cold starts run under; bench.sh installs it")
@@ -68,10 +72,24 @@ func main() {
 	flag.IntVar(&o.crowd, "crowd", 100, "how many times as many entries of others the crowded table holds")
 	flag.IntVar(&o.httpRequests, "http-requests", 2000, "GETs per server per round over loopback")
 	flag.IntVar(&o.httpConc, "http-clients", 4, "concurrent clients over loopback")
-	flag.IntVar(&o.clickClients, "load-click-clients", 16, "clients clicking one link under load")
-	flag.IntVar(&o.clicksEach, "load-clicks", 250, "clicks per click client")
+	// The launch-day load of SPEC 15: 20,000 clicks over 2,000 affiliates
+	// and 1,000 orders at once.
+	flag.Func("scale", "program sizes measured (affiliates, comma-separated; \"\" skips), default 10,10000", func(v string) error {
+		o.scales = nil
+		for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' }) {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return fmt.Errorf("not a number of affiliates: %q", f)
+			}
+			o.scales = append(o.scales, n)
+		}
+		return nil
+	})
+	flag.IntVar(&o.loadAffiliates, "load-affiliates", 2000, "affiliates the load clicks and pays in turn (0: bob's one link, orders for jane)")
+	flag.IntVar(&o.clickClients, "load-click-clients", 16, "clients clicking at once under load")
+	flag.IntVar(&o.clicksEach, "load-clicks", 1250, "clicks per click client")
 	flag.IntVar(&o.orderClients, "load-order-clients", 4, "clients sending orders under load")
-	flag.IntVar(&o.ordersEach, "load-orders", 50, "orders per order client")
+	flag.IntVar(&o.ordersEach, "load-orders", 250, "orders per order client")
 	flag.IntVar(&o.compare, "load-compare", 0, "run only the load, this many rounds of each setup (table stream on, off, on with the stream consumers running), in turns")
 	flag.IntVar(&o.compareHistory, "load-compare-history", 10000, "with -load-compare, also the stream on and off after this many clicks through the dev server first (a full run's loopback step sends 10,000); 0 leaves them out")
 	flag.Parse()
@@ -115,6 +133,14 @@ func run(ctx context.Context, o options) (Report, error) {
 	}
 	printCosts(os.Stdout, r.Costs)
 
+	if len(o.scales) > 0 {
+		step(fmt.Sprintf("programs of %v affiliates", o.scales))
+		if r.Scales, err = scales(ctx, o.endpoint, o.scales); err != nil {
+			return r, err
+		}
+		printScales(os.Stdout, r.Scales)
+	}
+
 	step("click handler against http.Redirect, in process")
 	ip, err := inProcess(o.rounds)
 	if err != nil {
@@ -155,7 +181,13 @@ func run(ctx context.Context, o options) (Report, error) {
 	table := srv.Deps.Config.Table
 
 	step("load through the dev server")
-	l, _, _, err := load(ctx, srv, w, &logged, o.clickClients, o.clicksEach, o.orderClients, o.ordersEach)
+	who := demoCrowd
+	if o.loadAffiliates > 0 {
+		if who, err = launchCrowd(ctx, srv, o.loadAffiliates); err != nil {
+			return r, err
+		}
+	}
+	l, _, _, err := load(ctx, srv, w, &logged, who, o.clickClients, o.clicksEach, o.orderClients, o.ordersEach)
 	if err != nil {
 		return r, err
 	}

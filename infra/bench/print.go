@@ -61,6 +61,7 @@ func printOverHTTP(w io.Writer, h OverHTTP) {
 
 func printLoad(w io.Writer, l Load) {
 	table(w, "load through the dev server\tvalue", [][]string{
+		{"affiliates clicked and paid in turn", fmt.Sprint(max(l.Affiliates, 1))},
 		{"clients (click + order)", fmt.Sprintf("%d + %d", l.ClickClients, l.OrderClients)},
 		{"clicks sent / counted", fmt.Sprintf("%d / %d", l.Clicks, l.HitsCounted)},
 		{"orders sent / entries written", fmt.Sprintf("%d / %d", l.Orders, l.EntriesWritten)},
@@ -98,4 +99,23 @@ func printChecks(w io.Writer, cs []Check, reqs map[string]int) {
 	}
 	table(w, "budget\t\tmeasured", rows)
 	fmt.Fprintf(w, "every DynamoDB request of the run: %s\n\n", byOperation(reqs))
+}
+
+func printScales(w io.Writer, ss []Scale) {
+	if len(ss) == 0 {
+		return
+	}
+	head := "program of N affiliates (" + fmt.Sprint(ss[0].Events) + " events)"
+	rows := [][]string{{"import: seconds"}, {"import: requests, write units"}, {"cold start, rules only: requests, read units, bytes"},
+		{"cold start, whole program: requests, read units, bytes"}, {"first click on an affiliate: requests, read units"}, {"warm click: requests, write units"}}
+	for _, s := range ss {
+		head += "\t" + fmt.Sprint(s.Affiliates)
+		rows[0] = append(rows[0], fmt.Sprintf("%.1f", s.ImportSeconds))
+		rows[1] = append(rows[1], fmt.Sprintf("%d, %.0f", s.Import.Total, s.Import.WriteUnits))
+		rows[2] = append(rows[2], fmt.Sprintf("%d, %.1f, %d", s.ColdRules.Total, s.ColdRules.ReadUnits, s.ColdRulesBytes))
+		rows[3] = append(rows[3], fmt.Sprintf("%d, %.1f, %d", s.ColdProgram.Total, s.ColdProgram.ReadUnits, s.ColdProgramBytes))
+		rows[4] = append(rows[4], fmt.Sprintf("%d, %.1f", s.FirstClick.Total, s.FirstClick.ReadUnits))
+		rows[5] = append(rows[5], fmt.Sprintf("%d, %.0f", s.WarmClick.Total, s.WarmClick.WriteUnits))
+	}
+	table(w, head, rows)
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -22,6 +23,8 @@ import (
 const (
 	memQueueURL = "local://webhooks"
 	memDLQURL   = "local://webhooks-dead"
+	// memImportQueueURL is the large imports' queue, in the same place.
+	memImportQueueURL = "local://imports"
 )
 
 // background runs what Lambda runs from the stream, queues and schedules on
@@ -47,7 +50,8 @@ func (b *background) run(ctx context.Context, f func(context.Context) error) {
 // startConsumers runs, until Close, every function template.yaml triggers
 // from the table's stream, a queue or a schedule, built by the constructor
 // lambdas.All names for it, as routes are.
-func (s *Server) startConsumers(triggers []sam.Trigger, db *dynamodb.Client, table string) error {
+func (s *Server) startConsumers(raw sam.Raw, db *dynamodb.Client, table string) error {
+	triggers := raw.Triggers()
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &background{stop: cancel}
 	s.bg = b
@@ -55,7 +59,7 @@ func (s *Server) startConsumers(triggers []sam.Trigger, db *dynamodb.Client, tab
 		return func(err error) { s.Deps.Log.Warn(what, "err", err.Error()) }
 	}
 	// The queues template.yaml names, by logical ID.
-	queues := map[string]string{"WebhookQueue": s.Deps.Config.WebhookQueueURL}
+	queues := map[string]string{"WebhookQueue": s.Deps.Config.WebhookQueueURL, "ImportQueue": s.Deps.Config.ImportQueueURL}
 	streamARN := ""
 	for _, t := range triggers {
 		if t.Type == string(lambdas.Route) || t.Type == string(lambdas.Authorizer) {
@@ -88,9 +92,21 @@ func (s *Server) startConsumers(triggers []sam.Trigger, db *dynamodb.Client, tab
 			if !ok {
 				return fmt.Errorf("%s reads queue %s, which the dev server does not have", t.Function, t.Source)
 			}
-			qp := &eventsource.QueuePoller{SQS: s.Deps.SQS, QueueURL: url, OnError: onErr(t.Source)}
-			h := f.Queue(s.Deps)
-			b.run(ctx, func(ctx context.Context) error { return qp.Run(ctx, h) })
+			// As on AWS: what is received stays hidden for the queue's
+			// visibility timeout, and each invocation has the function's
+			// timeout as its deadline.
+			qp := &eventsource.QueuePoller{SQS: s.Deps.SQS, QueueURL: url, OnError: onErr(t.Source), Visibility: seconds(sam.Path(raw.Props(t.Source), "VisibilityTimeout"))}
+			h, limit := f.Queue(s.Deps), seconds(raw.Props(t.Function)["Timeout"])
+			if limit == 0 {
+				limit = seconds(sam.Path(raw, "Globals", "Function", "Timeout"))
+			}
+			b.run(ctx, func(ctx context.Context) error {
+				return qp.Run(ctx, func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+					ctx, cancel := context.WithTimeout(ctx, limit)
+					defer cancel()
+					return h(ctx, ev)
+				})
+			})
 		case lambdas.Schedule:
 			h := f.Schedule(s.Deps)
 			if d, ok := rate(t.Source); ok {
@@ -105,6 +121,12 @@ func (s *Server) startConsumers(triggers []sam.Trigger, db *dynamodb.Client, tab
 		}
 	}
 	return nil
+}
+
+// seconds is a template's number of seconds (0 when absent).
+func seconds(v any) time.Duration {
+	n, _ := strconv.Atoi(fmt.Sprint(v))
+	return time.Duration(n) * time.Second
 }
 
 // everyDay runs h at hour:minute in the program's zone, as the schedule's

@@ -249,11 +249,15 @@ func TestSessionRoleMatrix(t *testing.T) {
 	}
 	fill := strings.NewReplacer("{id}", p.ID, "{affiliate}", "kim", "{code}", "kim")
 	contest := strings.NewReplacer("{event}", "summit-2026", "{id}", "launch-week")
+	job := importJob(t, x)
 	admin, reports := 0, 0
 	for _, r := range tpl.Routes() {
 		path := fill.Replace(r.Path)
 		if strings.HasPrefix(r.Path, "/admin/contests/") {
 			path = contest.Replace(r.Path)
+		}
+		if r.Path == "/admin/affiliates/import/{id}" {
+			path = "/admin/affiliates/import/" + job
 		}
 		isAdmin := r.Path == "/admin" || strings.HasPrefix(r.Path, "/admin/")
 		if !isAdmin && !strings.HasPrefix(r.Path, "/reports/") {

@@ -65,8 +65,11 @@ type Options struct {
 	// in-memory queues.
 	SQS              app.SQS
 	QueueURL, DLQURL string
-	RetryDelays      []time.Duration // default notify.LocalDelays
-	WebhookHTTP      *http.Client    // sends outgoing webhooks
+	// ImportQueueURL is the large imports' queue ("" = an in-memory one
+	// when SQS is nil).
+	ImportQueueURL string
+	RetryDelays    []time.Duration // default notify.LocalDelays
+	WebhookHTTP    *http.Client    // sends outgoing webhooks
 }
 
 // Server is a running set of routes over a store.
@@ -81,8 +84,9 @@ type Server struct {
 	Routes                                           []sam.Route
 
 	mux          *http.ServeMux
-	stopEmbedded func() error // nil on an external endpoint
-	feed         *feed        // the embedded store's writes, as a stream
+	overlap      *http.ServeMux // routes mux refused as overlapping: see handle
+	stopEmbedded func() error   // nil on an external endpoint
+	feed         *feed          // the embedded store's writes, as a stream
 	bg           *background
 }
 
@@ -162,11 +166,15 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if o.SQS == nil {
 		o.SQS, o.QueueURL, o.DLQURL = newMemQueues(), memQueueURL, memDLQURL
 	}
+	if o.ImportQueueURL == "" {
+		o.ImportQueueURL = memImportQueueURL
+	}
 	if o.RetryDelays == nil {
 		o.RetryDelays = notify.LocalDelays
 	}
 	s.Deps.SQS, s.Deps.WebhookHTTP, s.Deps.RetryDelays = o.SQS, o.WebhookHTTP, o.RetryDelays
 	s.Deps.Config.WebhookQueueURL, s.Deps.Config.WebhookDLQURL = o.QueueURL, o.DLQURL
+	s.Deps.Config.ImportQueueURL = o.ImportQueueURL
 	s.Deps.Config.MailLinkKey = hex.EncodeToString(randomBytes(32))
 
 	src := o.ProgramYAML
@@ -192,7 +200,7 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := s.startConsumers(raw.Triggers(), db, o.Table); err != nil {
+		if err := s.startConsumers(raw, db, o.Table); err != nil {
 			return nil, fmt.Errorf("consumers: %w", err)
 		}
 	}
@@ -214,10 +222,36 @@ func (s *Server) Close() error {
 }
 
 // Handler is the HTTP API.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := s.mux.Handler(r); pattern == "/" || pattern == "" {
+			if _, p := s.overlap.Handler(r); p != "" {
+				s.overlap.ServeHTTP(w, r)
+				return
+			}
+		}
+		s.mux.ServeHTTP(w, r)
+	})
+}
+
+// handle registers a route. Go's mux refuses two patterns that overlap
+// with neither more specific (GET /admin/affiliates/import/{id} and GET
+// /admin/affiliates/{code}/ledger); API Gateway prefers the literal
+// segment. Routes come sorted by path, so a literal comes before a
+// variable in the same place: the later of such a pair serves only what
+// the first does not match ("import" is a reserved code, so no affiliate's
+// ledger is hidden).
+func (s *Server) handle(pattern string, h http.Handler) {
+	defer func() {
+		if recover() != nil {
+			s.overlap.Handle(pattern, h)
+		}
+	}()
+	s.mux.Handle(pattern, h)
+}
 
 func (s *Server) buildRoutes(tpl *sam.Template) error {
-	s.mux = http.NewServeMux()
+	s.mux, s.overlap = http.NewServeMux(), http.NewServeMux()
 	authorizers := map[string]auth.AuthorizerHandler{}
 	for _, r := range s.Routes {
 		fn, ok := lambdas.Find(r.Function)
@@ -240,7 +274,7 @@ func (s *Server) buildRoutes(tpl *sam.Template) error {
 				authorizers[r.Authorizer] = az
 			}
 		}
-		s.mux.Handle(r.Method+" "+r.Path, s.route(r, h, az))
+		s.handle(r.Method+" "+r.Path, s.route(r, h, az))
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")

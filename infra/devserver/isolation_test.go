@@ -16,6 +16,14 @@ func TestEveryReportRouteShowsOnlyTheAskersData(t *testing.T) {
 	x := workedExample(t)
 	// bob's own order, which jane must never see.
 	x.webhook("/webhooks/orders", fmt.Sprintf(`{"id":"bob-secret-order","type":"order.paid","occurred_at":%q,"currency":"USD","contact":{"email":"zed@example.org"},"affiliate":"bob","items":[{"sku":"SUM26-REC","quantity":1,"unit_price_cents":9700}]}`, x.at()))
+	// and bob's coupon code, with an order of his by it: jane's codes and
+	// counts per code never show it.
+	x.ok(200, "PATCH", "/admin/affiliates/bob", "dev-owner-key", "", `{"coupons":["BOBSECRET"]}`, nil)
+	x.ok(200, "PATCH", "/admin/affiliates/jane", "dev-owner-key", "", `{"coupons":["JANE20"]}`, nil)
+	x.webhook("/webhooks/orders", fmt.Sprintf(`{"id":"bob-coupon-order","type":"order.paid","occurred_at":%q,"currency":"USD","contact":{"email":"zoe@example.org"},"coupon":"bobsecret","items":[{"sku":"SUM26-REC","quantity":1,"unit_price_cents":9700}]}`, x.at()))
+	if _, _, body := x.report("/reports/link-stats?month=2026-11&by=coupon", "dev-bob-key", "application/json"); !strings.Contains(body, `"coupons":[{"code":"BOBSECRET","orders":1,"revenue_cents":9700}]`) {
+		t.Fatalf("bob's order by his code is not counted: %s", body)
+	}
 	tpl, err := sam.LoadRepo()
 	if err != nil {
 		t.Fatal(err)
@@ -36,12 +44,14 @@ func TestEveryReportRouteShowsOnlyTheAskersData(t *testing.T) {
 					t.Errorf("key %q: %d %s, want %d with the JSON error body", key, code, body, want)
 				}
 			}
-			for _, q := range []string{"?month=2026-11", "?month=2026-11&affiliate=bob", "?month=2026-11&code=bob&as=bob", "?month=2026-11&subject=bob"} {
+			for _, q := range []string{"?month=2026-11", "?month=2026-11&affiliate=bob", "?month=2026-11&code=bob&as=bob", "?month=2026-11&subject=bob",
+				"?month=2026-11&by=coupon&affiliate=bob", "?month=2026-11&by=coupon&coupon=BOBSECRET&code=BOBSECRET"} {
 				code, _, body := x.report(r.Path+q, "dev-jane-key", "application/json")
 				if code != 200 {
 					t.Fatalf("%s: %d %s", q, code, body)
 				}
-				if strings.Contains(body, "bob-secret-order") || strings.Contains(body, `"affiliate":"bob"`) || strings.Contains(body, "/go/summit-2026/bob") {
+				if strings.Contains(body, "bob-secret-order") || strings.Contains(body, `"affiliate":"bob"`) || strings.Contains(body, "/go/summit-2026/bob") ||
+					strings.Contains(body, "bob-coupon-order") || strings.Contains(strings.ToUpper(body), "BOBSECRET") {
 					t.Errorf("%s shows bob's data: %s", q, body)
 				}
 				var v map[string]any
@@ -51,7 +61,7 @@ func TestEveryReportRouteShowsOnlyTheAskersData(t *testing.T) {
 				}
 			}
 			// The same for bob: his order is there.
-			if _, _, body := x.report(r.Path+"?month=2026-11&affiliate=jane", "dev-bob-key", "application/json"); strings.Contains(body, `"affiliate":"jane"`) {
+			if _, _, body := x.report(r.Path+"?month=2026-11&by=coupon&affiliate=jane", "dev-bob-key", "application/json"); strings.Contains(body, `"affiliate":"jane"`) || strings.Contains(body, "JANE20") {
 				t.Errorf("bob sees jane's data: %s", body)
 			}
 		})

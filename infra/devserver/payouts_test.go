@@ -328,9 +328,13 @@ func TestRoleMatrix(t *testing.T) {
 		t.Fatal(err)
 	}
 	fill := strings.NewReplacer("{id}", p.ID, "{affiliate}", "kim", "{code}", "kim")
+	job := importJob(t, x)
 	admin, reports := 0, 0
 	for _, r := range tpl.Routes() {
 		path := fill.Replace(r.Path)
+		if r.Path == "/admin/affiliates/import/{id}" {
+			path = "/admin/affiliates/import/" + job
+		}
 		switch {
 		case r.Path == "/admin" || strings.HasPrefix(r.Path, "/admin/"):
 			admin++

@@ -244,7 +244,7 @@ func TestChannelTagsThroughTheDevServer(t *testing.T) {
 		}
 	}
 	code, _, csv = x.report("/reports/ledger?month=2026-11&format=csv", "dev-jane-key", "")
-	if lines := strings.Split(csv, "\n"); code != 200 || !strings.HasSuffix(lines[0], ",reason,sub") || !strings.Contains(csv, ",ig\n") {
+	if lines := strings.Split(csv, "\n"); code != 200 || !strings.HasSuffix(lines[0], ",reason,sub,coupon") || !strings.Contains(csv, ",ig,\n") {
 		t.Errorf("ledger CSV: %s", csv)
 	}
 }

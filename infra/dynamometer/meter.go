@@ -32,6 +32,9 @@ type Counts struct {
 	// put and 2 for three).
 	ReadUnits, WriteUnits       float64
 	TxnReadUnits, TxnWriteUnits float64
+	// ReadBytes is the size of the items reads returned (GetItem, Query,
+	// Scan, BatchGetItem), by DynamoDB's item-size rule (ItemSize).
+	ReadBytes int
 }
 
 // Total is the number of requests of any kind.
@@ -101,6 +104,7 @@ func (m *Meter) Since(before Counts) Counts {
 		WriteUnits:    now.WriteUnits - before.WriteUnits,
 		TxnReadUnits:  now.TxnReadUnits - before.TxnReadUnits,
 		TxnWriteUnits: now.TxnWriteUnits - before.TxnWriteUnits,
+		ReadBytes:     now.ReadBytes - before.ReadBytes,
 	}
 	for k, v := range now.Requests {
 		if n := v - before.Requests[k]; n != 0 {
@@ -154,9 +158,13 @@ func askForCapacity(p any) {
 func (m *Meter) record(op string, params, result any, ok bool) {
 	var caps []types.ConsumedCapacity
 	var txnW, txnR float64
+	var got []map[string]types.AttributeValue
 	switch out := result.(type) {
 	case *dynamodb.GetItemOutput:
 		caps = one(out.ConsumedCapacity)
+		if out.Item != nil {
+			got = append(got, out.Item)
+		}
 	case *dynamodb.PutItemOutput:
 		caps = one(out.ConsumedCapacity)
 	case *dynamodb.UpdateItemOutput:
@@ -164,11 +172,14 @@ func (m *Meter) record(op string, params, result any, ok bool) {
 	case *dynamodb.DeleteItemOutput:
 		caps = one(out.ConsumedCapacity)
 	case *dynamodb.QueryOutput:
-		caps = one(out.ConsumedCapacity)
+		caps, got = one(out.ConsumedCapacity), out.Items
 	case *dynamodb.ScanOutput:
-		caps = one(out.ConsumedCapacity)
+		caps, got = one(out.ConsumedCapacity), out.Items
 	case *dynamodb.BatchGetItemOutput:
 		caps = out.ConsumedCapacity
+		for _, items := range out.Responses {
+			got = append(got, items...)
+		}
 	case *dynamodb.BatchWriteItemOutput:
 		caps = out.ConsumedCapacity
 	}
@@ -193,6 +204,9 @@ func (m *Meter) record(op string, params, result any, ok bool) {
 	}
 	m.c.TxnWriteUnits += txnW
 	m.c.TxnReadUnits += txnR
+	for _, item := range got {
+		m.c.ReadBytes += ItemSize(item)
+	}
 }
 
 func one(c *types.ConsumedCapacity) []types.ConsumedCapacity {

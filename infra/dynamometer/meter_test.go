@@ -38,6 +38,17 @@ func TestMeterCountsRequestsAndCapacity(t *testing.T) {
 	if d.ReadUnits != 1 || d.WriteUnits != 1 || d.TxnWriteUnits != 2 || d.AWSWriteUnits() != 3 {
 		t.Fatalf("units: read %v write %v txn write %v", d.ReadUnits, d.WriteUnits, d.TxnWriteUnits)
 	}
+	if d.ReadBytes != dynamometer.ItemSize(k) {
+		t.Fatalf("read bytes %d, want the one item's %d", d.ReadBytes, dynamometer.ItemSize(k))
+	}
+	before = m.Snapshot()
+	if _, err := db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: "X"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if d := m.Since(before); d.ReadBytes != dynamometer.ItemSize(k)+dynamometer.ItemSize(k2) {
+		t.Fatalf("a Query of two items read %d bytes, want %d", d.ReadBytes, dynamometer.ItemSize(k)+dynamometer.ItemSize(k2))
+	}
 }
 
 func TestTransactWriteUnitsAtTheTransactionalRate(t *testing.T) {

@@ -9,8 +9,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -153,6 +155,22 @@ func NewStoreOn(t testing.TB, s Store) *store.Store {
 
 // Load saves a program into the store and returns it as loaded (with its
 // short codes).
+// ImportCrowd adds affiliates crowd-<from> to crowd-<from+n-1> (standard
+// plan, the summit and the retreat) as the owner's import does: each
+// import gives the program a new version of one length, so tests can
+// compare the bytes a cold start reads before and after.
+func ImportCrowd(t testing.TB, st *store.Store, from, n int) {
+	t.Helper()
+	var csv strings.Builder
+	csv.WriteString("code,name,email,plan,events\n")
+	for i := from; i < from+n; i++ {
+		fmt.Fprintf(&csv, "crowd-%04d,Crowd %d,crowd-%04d@example.org,standard,summit-2026;retreat-2026\n", i, i, i)
+	}
+	if _, err := st.ImportCSV(context.Background(), []byte(csv.String()), time.Now()); err != nil {
+		t.Fatalf("import %d affiliates: %v", n, err)
+	}
+}
+
 func Load(t testing.TB, st *store.Store, p *program.Program) *program.Program {
 	t.Helper()
 	ctx := context.Background()

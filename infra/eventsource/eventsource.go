@@ -154,7 +154,10 @@ type QueuePoller struct {
 	SQS      app.SQS
 	QueueURL string
 	Wait     time.Duration // long-poll wait (default 1 s)
-	OnError  func(error)
+	// Visibility hides what is received for this long (0: the queue's
+	// own), as Lambda's mapping uses the queue's visibility timeout.
+	Visibility time.Duration
+	OnError    func(error)
 }
 
 // Run feeds handle until ctx ends.
@@ -179,7 +182,7 @@ func (p *QueuePoller) Run(ctx context.Context, handle SQSHandler) error {
 
 func (p *QueuePoller) once(ctx context.Context, handle SQSHandler, wait time.Duration) error {
 	out, err := p.SQS.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-		QueueUrl: aws.String(p.QueueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: int32(wait / time.Second),
+		QueueUrl: aws.String(p.QueueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: int32(wait / time.Second), VisibilityTimeout: int32(p.Visibility / time.Second),
 		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount},
 	})
 	if err != nil {

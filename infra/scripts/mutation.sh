@@ -52,5 +52,5 @@ done
 echo "mutation: gremlins $gremlins_version, ${#packages[@]} packages in $((SECONDS - start))s"
 # The floors are the efficacy each package reached; raise them, never lower.
 go run ./infra/scripts/mutationcheck -dir "$out" -list docs/testing.md \
-  -floor money=97.78,commission=98.71,attribution=100,payout=96.83,period=100,ledger=100 \
+  -floor money=97.78,commission=98.96,attribution=100,payout=96.83,period=100,ledger=100 \
   "${packages[@]}"

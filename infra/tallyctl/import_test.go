@@ -89,6 +89,10 @@ func TestImportAffiliates(t *testing.T) {
 	if err := tally("import-affiliates", csv); err != nil || !strings.Contains(out.String(), "1000 new, 0 updated, 0 unchanged") {
 		t.Fatalf("import: %v %s", err, out.String())
 	}
+	// Written from here, with its progress printed as it goes.
+	if !strings.Contains(out.String(), "500 of 1000 rows to write done\n  1000 of 1000 rows to write done\n") {
+		t.Errorf("no progress printed: %s", out.String())
+	}
 	p, _, _ := st.LoadProgram(ctx)
 	if a, ok := p.Affiliate("aff-0731"); !ok || a.ManagedBy() != "import" || len(a.Events) != 2 || a.Coupons[0] != "CODE0731" {
 		t.Fatalf("aff-0731: %+v", a)

@@ -36,6 +36,7 @@ Usage:
   tallyctl import-affiliates FILE.csv -table NAME [-endpoint URL]
   tallyctl create-table -table NAME [-endpoint URL]
   tallyctl rebuild-summaries -table NAME [-endpoint URL]
+  tallyctl rebuild-markers -table NAME [-endpoint URL]
   tallyctl issue-key (-affiliate CODE | -owner NAME) -table NAME [-endpoint URL]
   tallyctl revoke-key (-key KEY | -hash SHA256HEX) -table NAME [-endpoint URL]
 
@@ -54,10 +55,17 @@ real business's payouts. Issue real keys with issue-key.
 
 import-affiliates adds and updates affiliates from a CSV file: columns
 code,name,email,plan,events (events separated by ;), optionally
-payout_email,coupons; up to 1,000 rows. The whole file is checked first
+payout_email,coupons; up to 50,000 rows. The whole file is checked first
 against the program in the table, every problem listed by line, and nothing
-is written when there is any. Idempotent by code: the same file again changes
-nothing. Rows naming affiliates of the program file are refused.
+is written when there is any. Then it is written here, 8 rows at a time,
+with its progress printed every 500 rows; rows refused while writing (a code
+or coupon code taken meanwhile) are listed at the end. Idempotent by code:
+the same file again changes nothing, and completes an interrupted import.
+Rows naming affiliates of the program file are refused.
+
+rebuild-markers writes each affiliate's markers (under its recruiter and its
+address, which sign-in, signup and the recruiter's page read) for a table
+whose affiliates were written before they existed. Safe to run again.
 
 rebuild-summaries recomputes the owner's summaries (every affiliate's month
 and all-time rows, and the program's daily totals) from the counters and
@@ -151,6 +159,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "table %s is ready\n", *table)
+	case "rebuild-markers":
+		n, err := st.RebuildMarkers(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "marked %d affiliates in %s\n", n, *table)
 	case "load-program":
 		p, err := parseFile(*file, program.ParseToLoad)
 		if err != nil {
@@ -173,7 +187,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		res, err := st.ImportCSV(ctx, b, now)
+		im, err := st.PlanCSV(ctx, b)
 		var inv *program.InvalidImport
 		if errors.As(err, &inv) {
 			var lines []string
@@ -183,9 +197,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("import-affiliates: %s has %d problems; nothing was imported:\n%s", csvFile, len(inv.Lines), strings.Join(lines, "\n"))
 		}
 		if err != nil {
-			return fmt.Errorf("import-affiliates: %w (%d imported, %d updated before it)", err, res.Imported, res.Updated)
+			return fmt.Errorf("import-affiliates: %w", err)
+		}
+		res, failed, err := writeImport(ctx, st, im, out, now)
+		if err != nil {
+			return fmt.Errorf("import-affiliates: %w (%d imported, %d updated before it; import the file again to complete it)", err, res.Imported, res.Updated)
 		}
 		fmt.Fprintf(out, "imported %s into %s: %d new, %d updated, %d unchanged\n", csvFile, *table, res.Imported, res.Updated, res.Unchanged)
+		if len(failed) > 0 {
+			return fmt.Errorf("import-affiliates: %d rows changed in the table since the check and were not written:\n%s", len(failed), strings.Join(failed, "\n"))
+		}
 	case "rebuild-summaries":
 		p, _, err := st.LoadProgram(ctx)
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/dynamotest"
@@ -133,5 +134,33 @@ func TestFileKeysAreRefusedForADeployedTable(t *testing.T) {
 	k, err := store.New(db, table).LookupAPIKey(context.Background(), store.HashKey("dev-owner-key"))
 	if err != nil || k == nil {
 		t.Fatalf("file key not loaded locally: %v", err)
+	}
+}
+
+// rebuild-markers lists every affiliate under its address again, for a
+// table written before markers existed: its affiliates can then sign in.
+func TestRebuildMarkers(t *testing.T) {
+	ctx := context.Background()
+	db := dynamotest.Client(t)
+	table := dynamotest.NewTable(t, db)
+	st := store.New(db, table)
+	dynamotest.Load(t, st, demo.Program())
+	// As a table written before markers: jane's address lists nobody.
+	if _, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "EMAIL#jane@example.com"}, "SK": &types.AttributeValueMemberS{Value: "jane"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if ls, _ := st.AffiliatesByEmail(ctx, "jane@example.com"); len(ls) != 0 {
+		t.Fatalf("jane still listed: %+v", ls)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"rebuild-markers", "-table", table, "-endpoint", dynamotest.Endpoint(t)}, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "marked 3 affiliates") {
+		t.Errorf("output: %q", out.String())
+	}
+	if ls, err := st.AffiliatesByEmail(ctx, "jane@example.com"); err != nil || len(ls) != 1 || ls[0].Code != "jane" {
+		t.Errorf("jane's address after rebuild-markers: %+v %v", ls, err)
 	}
 }

@@ -41,8 +41,11 @@ type Deps struct {
 	// start reads the rules only (SPEC 15).
 	Rules      *program.Cache
 	Affiliates *program.Known
-	Log        *slog.Logger
-	Now        func() time.Time
+	// Members are affiliates read by key with their links, for the
+	// affiliate's own pages (AffiliateView).
+	Members *program.Known
+	Log     *slog.Logger
+	Now     func() time.Time
 	// Mail sends mail; on AWS, Amazon SES from TALLY_MAIL_FROM (MustLoad
 	// builds it for the functions given a sender).
 	Mail mail.Sender
@@ -79,6 +82,7 @@ func New(cfg Config, db *dynamodb.Client, log *slog.Logger) *Deps {
 		Programs:   program.NewCache(st, cfg.ProgramTTL),
 		Rules:      program.NewCache(st.Rules(), cfg.ProgramTTL),
 		Affiliates: program.NewKnown(st.AffiliateSource(false), cfg.ProgramTTL),
+		Members:    program.NewKnown(st.AffiliateSource(true), cfg.ProgramTTL),
 		Log:        log,
 		Now:        time.Now,
 	}
@@ -91,6 +95,7 @@ func (d *Deps) ProgramChanged() {
 	d.Programs.Invalidate()
 	d.Rules.Invalidate()
 	d.Affiliates.Invalidate()
+	d.Members.Invalidate()
 }
 
 // MustLoad builds Deps for a Lambda from its environment and the one AWS
@@ -209,6 +214,11 @@ func (d *Deps) WebhookQueueURLs() (queue, dlq string) {
 		d.Fatal("TALLY_WEBHOOK_QUEUE_URL and TALLY_WEBHOOK_DLQ_URL", errors.New("not set"))
 	}
 	return d.Config.WebhookQueueURL, d.Config.WebhookDLQURL
+}
+
+// ImportQueueURL is where a large import's next part waits for the worker.
+func (d *Deps) ImportQueueURL() string {
+	return d.required(d.Config.ImportQueueURL, "TALLY_IMPORT_QUEUE_URL", "not set")
 }
 
 func (d *Deps) required(v, setting, what string) string {

@@ -33,6 +33,8 @@ type Config struct {
 	WebhookDLQURL   string // TALLY_WEBHOOK_DLQ_URL: deliveries given up on, for the owner
 	OutgoingSecret  string // TALLY_OUTGOING_WEBHOOK_SECRET: signs for endpoints without their own secret
 	MailLinkKey     string // TALLY_MAIL_LINK_KEY: signs unsubscribe links (32+ bytes)
+	// Large imports (SPEC 15): each message is the next part of a job.
+	ImportQueueURL string // TALLY_IMPORT_QUEUE_URL
 	// Local is the dev server on this machine (set by it, never from the
 	// environment): the old session cookie name over http, and outgoing
 	// webhooks to http loopback endpoints. A function on AWS is never local.
@@ -58,6 +60,7 @@ func ConfigFromEnv() (Config, error) {
 		WebhookDLQURL:        os.Getenv("TALLY_WEBHOOK_DLQ_URL"),
 		OutgoingSecret:       os.Getenv("TALLY_OUTGOING_WEBHOOK_SECRET"),
 		MailLinkKey:          os.Getenv("TALLY_MAIL_LINK_KEY"),
+		ImportQueueURL:       os.Getenv("TALLY_IMPORT_QUEUE_URL"),
 	}
 	if v := os.Getenv("TALLY_PROGRAM_TTL"); v != "" {
 		d, err := time.ParseDuration(v)

@@ -18,6 +18,7 @@ import (
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/handlers/affiliate/reports"
 	"github.com/tallyhq/tally/shared/handlers/background/boards"
+	"github.com/tallyhq/tally/shared/handlers/background/imports"
 	"github.com/tallyhq/tally/shared/handlers/background/notify"
 	"github.com/tallyhq/tally/shared/handlers/checkout/shopifyhook"
 	"github.com/tallyhq/tally/shared/handlers/checkout/stripehook"
@@ -112,6 +113,8 @@ var All = []Function{
 	{ID: "AdminAffiliateRemoveFunction", Dir: "admin-affiliate-remove", Route: admin.RemoveAffiliate},
 	{ID: "AdminAffiliateRemoveFormFunction", Dir: "admin-affiliate-remove-form", Route: admin.RemoveAffiliate},
 	{ID: "AdminAffiliateImportFunction", Dir: "admin-affiliate-import", Route: admin.ImportAffiliates},
+	{ID: "AdminAffiliateImportStatusFunction", Dir: "admin-affiliate-import-status", Route: admin.ImportStatus},
+	{ID: "AffiliateImportWorkerFunction", Dir: "affiliate-import-worker", Queue: imports.Function},
 	{ID: "AdminApplicantsFunction", Dir: "admin-applicants", Route: applicants.Applicants},
 	{ID: "AdminApplicantApproveFunction", Dir: "admin-applicant-approve", Route: applicants.Approve},
 	{ID: "AdminApplicantDeclineFunction", Dir: "admin-applicant-decline", Route: applicants.Decline},

@@ -76,7 +76,12 @@ func (s Site) Affiliate(h Handler) apigw.Handler {
 				return Error(r.Log, err), nil
 			}
 		}
-		if r.Program, err = s.Programs.Get(ctx); err != nil {
+		if s.Member != nil {
+			r.Program, err = s.Member(ctx, code)
+		} else {
+			r.Program, err = s.Programs.Get(ctx)
+		}
+		if err != nil {
 			return Error(r.Log, err), nil
 		}
 		return answer(ctx, h, r)

@@ -79,6 +79,11 @@ type Site struct {
 	// Uploads lets a session's form be an upload (multipart/form-data,
 	// one file of at most UploadLimit) as well as a plain form.
 	Uploads bool
+	// Member, when set, is the program an affiliate's route reads instead
+	// of the whole program: the rules and what that affiliate needs
+	// (app.Deps.AffiliateView), so its cost does not grow with the
+	// program's other affiliates.
+	Member func(ctx context.Context, code string) (*program.Program, error)
 }
 
 func (s Site) request(ctx context.Context, req apigw.Request) *Request {

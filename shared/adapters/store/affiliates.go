@@ -132,6 +132,10 @@ func (s *Store) SaveAffiliate(ctx context.Context, w AffiliateWrite, now time.Ti
 		acts = append(acts, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: linkKey(l.Event, l.Affiliate).item(attrs)}})
 		what = append(what, "link")
 	}
+	for _, act := range s.markerWrites(a, w.Prev) {
+		acts = append(acts, act)
+		what = append(what, "")
+	}
 	if !w.Quiet {
 		acts = append(acts, s.bumpVersion())
 		what = append(what, "meta")
@@ -252,18 +256,24 @@ func (e *RowError) Unwrap() error { return e.Err }
 // table holds it now (program.PlanImport: a *program.InvalidImport names
 // every problem by line, and nothing is written), then writes it.
 func (s *Store) ImportCSV(ctx context.Context, data []byte, now time.Time) (Imported, error) {
-	p, _, err := s.LoadProgram(ctx)
-	if err != nil {
-		return Imported{}, err
-	}
-	if p == nil {
-		return Imported{}, ErrNoProgram
-	}
-	im, err := program.PlanImport(p, data)
+	im, err := s.PlanCSV(ctx, data)
 	if err != nil {
 		return Imported{}, err
 	}
 	return s.WriteImport(ctx, im, now)
+}
+
+// PlanCSV checks a CSV of affiliates whole against the program as the
+// table holds it now, writing nothing (program.PlanImport).
+func (s *Store) PlanCSV(ctx context.Context, data []byte) (program.Import, error) {
+	p, _, err := s.LoadProgram(ctx)
+	if err != nil {
+		return program.Import{}, err
+	}
+	if p == nil {
+		return program.Import{}, ErrNoProgram
+	}
+	return program.PlanImport(p, data)
 }
 
 // CurrentAffiliate reads one affiliate by key with the links of its

@@ -234,3 +234,117 @@ func TestAColdStartReadsTheRulesOnly(t *testing.T) {
 		t.Errorf("short link: %+v %v %v", l, ok, err)
 	}
 }
+
+// A recruiter's recruits are read by their markers, whichever way the
+// recruit was written (the dashboard, the file), and follow a change of
+// recruiter; a removed recruit is still listed (its overrides stay).
+func TestRecruitsAreReadByTheirRecruitersMarkers(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	dynamotest.EachStore(t, func(t *testing.T, on dynamotest.Store) {
+		st := dynamotest.NewStoreOn(t, on)
+		p := demo.Program()
+		bob, _ := p.Affiliate("bob")
+		bob.RecruitedBy = "jane"
+		dynamotest.Load(t, st, p)
+		codes := func(recruiter string) string {
+			t.Helper()
+			rs, err := st.Recruits(ctx, recruiter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, a := range rs {
+				out = append(out, a.Code)
+			}
+			return strings.Join(out, ",")
+		}
+		if got := codes("jane"); got != "bob" {
+			t.Fatalf("jane's recruits from the file: %q, want bob", got)
+		}
+		z := zoe()
+		z.RecruitedBy = "jane"
+		if err := st.SaveAffiliate(ctx, store.AffiliateWrite{Affiliate: z}, now); err != nil {
+			t.Fatal(err)
+		}
+		if got := codes("jane"); got != "bob,zoe" {
+			t.Fatalf("jane's recruits after zoe joined: %q", got)
+		}
+		prev, _, err := st.GetAffiliate(ctx, "zoe")
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := *prev
+		moved.RecruitedBy = "kim"
+		if err := st.SaveAffiliate(ctx, store.AffiliateWrite{Affiliate: moved, Prev: prev}, now); err != nil {
+			t.Fatal(err)
+		}
+		if j, k := codes("jane"), codes("kim"); j != "bob" || k != "zoe" {
+			t.Fatalf("after zoe's recruiter became kim: jane's %q, kim's %q", j, k)
+		}
+		prev, _, _ = st.GetAffiliate(ctx, "zoe")
+		gone := *prev
+		gone.Active, gone.Events, gone.Coupons = new(false), nil, nil
+		if err := st.SaveAffiliate(ctx, store.AffiliateWrite{Affiliate: gone, Prev: prev, Former: true}, now); err != nil {
+			t.Fatal(err)
+		}
+		if got := codes("kim"); got != "zoe" {
+			t.Errorf("kim's recruits after zoe was removed: %q, want zoe still", got)
+		}
+		if got := codes("nobody"); got != "" {
+			t.Errorf("nobody's recruits: %q", got)
+		}
+	})
+}
+
+// Sign-in and signup find an address's affiliates by its markers: after a
+// change of address the old one finds nobody, and a removed affiliate
+// still holds its address (it is listed as former).
+func TestAnAddressFindsItsAffiliates(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	dynamotest.EachStore(t, func(t *testing.T, on dynamotest.Store) {
+		st := dynamotest.NewStoreOn(t, on)
+		dynamotest.Load(t, st, demo.Program())
+		who := func(email string) string {
+			t.Helper()
+			ls, err := st.AffiliatesByEmail(ctx, email)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, l := range ls {
+				s := l.Code
+				if l.Former {
+					s += " (former)"
+				}
+				out = append(out, s)
+			}
+			return strings.Join(out, ",")
+		}
+		if got := who(" Jane@Example.com "); got != "jane" {
+			t.Fatalf("jane's address, from the file: %q", got)
+		}
+		if err := st.SaveAffiliate(ctx, store.AffiliateWrite{Affiliate: zoe()}, now); err != nil {
+			t.Fatal(err)
+		}
+		prev, _, _ := st.GetAffiliate(ctx, "zoe")
+		moved := *prev
+		moved.Email = "zoe.park@example.org"
+		if err := st.SaveAffiliate(ctx, store.AffiliateWrite{Affiliate: moved, Prev: prev}, now); err != nil {
+			t.Fatal(err)
+		}
+		if old, cur := who("zoe@example.org"), who("ZOE.PARK@example.org"); old != "" || cur != "zoe" {
+			t.Fatalf("after zoe's change of address: the old finds %q, the new %q", old, cur)
+		}
+		prev, _, _ = st.GetAffiliate(ctx, "zoe")
+		gone := *prev
+		gone.Active, gone.Events, gone.Coupons = new(false), nil, nil
+		if err := st.SaveAffiliate(ctx, store.AffiliateWrite{Affiliate: gone, Prev: prev, Former: true}, now); err != nil {
+			t.Fatal(err)
+		}
+		if got := who("zoe.park@example.org"); got != "zoe (former)" {
+			t.Errorf("a removed affiliate's address: %q, want zoe (former)", got)
+		}
+	})
+}

@@ -112,7 +112,7 @@ func (s *Store) Commit(ctx context.Context, w Write) error {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.Table), Item: item, ConditionExpression: notExists}})
 	}
 	for _, a := range w.Stats {
-		for _, u := range s.statUpdates(a.Affiliate, a.Date, a.Event, a.Sub, rand.IntN(StatShards), a.Delta) {
+		for _, u := range s.statUpdates(a, rand.IntN(StatShards)) {
 			items = append(items, types.TransactWriteItem{Update: u})
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/tallyhq/tally/shared/domain/program"
 )
 
 // Attribute names of the table's keys and indexes.
@@ -51,6 +53,15 @@ func linkKey(event, affiliate string) Key { return Key{programPK, "LINK#" + even
 // one affiliate's, whatever its case.
 func couponKey(upper string) Key { return Key{"COUPON#" + upper, "COUPON"} }
 
+// recruitKey marks an affiliate as recruited by another (SPEC 16): the
+// recruiter's "Invite affiliates" page lists its partition, never every
+// affiliate.
+func recruitKey(recruiter, code string) Key { return Key{"RECRUITS#" + recruiter, code} }
+
+// emailKey lists an affiliate under its address (normalized): sign-in and
+// signup find who an address belongs to without reading every affiliate.
+func emailKey(email, code string) Key { return Key{"EMAIL#" + email, code} }
+
 // shortCodeKey reserves a short code so no two links share one.
 func shortCodeKey(code string) Key { return Key{"SHORT#" + code, "SHORT"} }
 
@@ -87,6 +98,24 @@ func subStatKey(affiliate, date, event, sub string, shard int) Key {
 // from..to inclusive.
 func subsRange(affiliate, from, to string) (pk, lo, hi string) {
 	return "STATS#" + affiliate, subsPrefix + from, subsPrefix + to + "#~"
+}
+
+// couponStatsPrefix starts the sort keys of an affiliate's coupon code
+// counters: after every date like the tags, and apart from them.
+const couponStatsPrefix = "~CPN#"
+
+// couponStatKey is one shard of the orders and revenue one of the
+// affiliate's coupon codes referred on a day (SPEC 17), the code
+// upper-cased (CouponKey): written in the order's transaction, beside the
+// event's total.
+func couponStatKey(affiliate, date, code string, shard int) Key {
+	return Key{"STATS#" + affiliate, fmt.Sprintf("%s%s#%s#%d", couponStatsPrefix, date, program.CouponKey(code), shard)}
+}
+
+// couponStatRange is the sort-key range of an affiliate's coupon counters
+// for the dates from..to inclusive.
+func couponStatRange(affiliate, from, to string) (pk, lo, hi string) {
+	return "STATS#" + affiliate, couponStatsPrefix + from, couponStatsPrefix + to + "#~"
 }
 
 // statRange is the sort-key range of an affiliate's counters for the dates
@@ -238,6 +267,14 @@ const checkoutWarningPrefix = "WARNING#"
 // partition, so the list never reads bodies.
 func checkoutBodyKey(id string, part int) Key {
 	return Key{"CHECKOUTBODY#" + id, fmt.Sprintf("PART#%02d", part)}
+}
+
+// importJobKey is a large import's job (SPEC 15), named by its file's
+// hash; importPartKey one part of its gzipped file, in the same partition
+// (the job is read by its own key, so its progress never reads the file).
+func importJobKey(id string) Key { return Key{"IMPORT#" + id, "JOB"} }
+func importPartKey(id string, part int) Key {
+	return Key{"IMPORT#" + id, fmt.Sprintf("PART#%02d", part)}
 }
 
 // Leaderboards and contests (SPEC 17). A board is named by

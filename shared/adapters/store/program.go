@@ -317,13 +317,13 @@ func (s *Store) Load(ctx context.Context, p *program.Program, now time.Time) (Lo
 	}
 	for i, a := range plan.Write {
 		a.Rev, a.Pos = prev[a.Code].Rev+1, int64(i)
-		if err := s.putFileAffiliate(ctx, a, "affiliate"); err != nil {
+		if err := s.putFileAffiliate(ctx, a, "affiliate", prev); err != nil {
 			return Loaded{}, err
 		}
 	}
 	for _, a := range plan.Former {
 		a.Rev = prev[a.Code].Rev + 1
-		if err := s.putFileAffiliate(ctx, a, "former"); err != nil {
+		if err := s.putFileAffiliate(ctx, a, "former", prev); err != nil {
 			return Loaded{}, err
 		}
 		p.Former = append(p.Former, a)
@@ -420,7 +420,7 @@ func (s *Store) Load(ctx context.Context, p *program.Program, now time.Time) (Lo
 
 // putFileAffiliate writes one of the file's affiliates, only while the
 // file manages it (ErrManagedElsewhere otherwise).
-func (s *Store) putFileAffiliate(ctx context.Context, a program.Affiliate, kind string) error {
+func (s *Store) putFileAffiliate(ctx context.Context, a program.Affiliate, kind string, prev map[string]program.Affiliate) error {
 	a.Origin, a.Made = program.OriginFile, program.OriginFile
 	attrs, err := marshal(a)
 	if err != nil {
@@ -433,7 +433,14 @@ func (s *Store) putFileAffiliate(ctx context.Context, a program.Affiliate, kind 
 	if isConditionFailed(err) {
 		return fmt.Errorf("load program: affiliate %q was changed on the dashboard during the load: load the file again: %w", a.Code, ErrAffiliateChanged)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	var before *program.Affiliate
+	if b, ok := prev[a.Code]; ok {
+		before = &b
+	}
+	return s.mark(ctx, a, before)
 }
 
 // fileCoupons makes a file affiliate's coupon markers what the file says:

@@ -58,17 +58,25 @@ func (d StatDelta) attrs() iter.Seq2[string, types.AttributeValue] {
 // StatAdd is what an opt-in or an order through a click adds to its
 // affiliate's counters of the event and day: to the day's total and, when
 // the click had a channel tag, to that tag's counters beside it.
+//
+// An order a coupon code referred (Coupon, the code as its affiliate holds
+// it) also adds to that code's counters of the day.
 type StatAdd struct {
 	Affiliate, Date, Event, Sub string
+	Coupon                      string
 	Delta                       StatDelta
 }
 
 // updates is how many writes the addition makes.
 func (a StatAdd) updates() int {
+	n := 1
 	if a.Sub != "" {
-		return 2
+		n++
 	}
-	return 1
+	if a.Coupon != "" {
+		n++
+	}
+	return n
 }
 
 // statUpdate is the UpdateItem (or transaction Update) that adds d to one
@@ -81,10 +89,17 @@ func (s *Store) statUpdate(affiliate, date, event string, shard int, d StatDelta
 // one shard of its event's day total and, when the click had a channel
 // tag, one shard of that tag's counters beside it (subStatKey). Totals
 // never read a tag's counters.
-func (s *Store) statUpdates(affiliate, date, event, sub string, shard int, d StatDelta) []*types.Update {
-	us := []*types.Update{s.statUpdate(affiliate, date, event, shard, d)}
-	if sub != "" {
-		us = append(us, s.addTo(subStatKey(affiliate, date, event, sub, shard), d))
+func (s *Store) statUpdates(a StatAdd, shard int) []*types.Update {
+	us := []*types.Update{s.statUpdate(a.Affiliate, a.Date, a.Event, shard, a.Delta)}
+	if a.Sub != "" {
+		us = append(us, s.addTo(subStatKey(a.Affiliate, a.Date, a.Event, a.Sub, shard), a.Delta))
+	}
+	if a.Coupon != "" {
+		u := s.addTo(couponStatKey(a.Affiliate, a.Date, a.Coupon, shard), StatDelta{Orders: a.Delta.Orders, RevenueCents: a.Delta.RevenueCents})
+		// The code as its affiliate holds it, for the report: the key has it upper-cased.
+		u.UpdateExpression = aws.String(*u.UpdateExpression + " SET code = :code")
+		u.ExpressionAttributeValues[":code"] = attrS(a.Coupon)
+		us = append(us, u)
 	}
 	return us
 }
@@ -289,6 +304,54 @@ func (s *Store) StatsBySub(ctx context.Context, affiliate, from, to string) ([]S
 		st.Hits = max(st.Hits, 0)
 	}
 	return sorted(sum), nil
+}
+
+// CouponStat is the orders one coupon code referred in a period, and their
+// revenue.
+type CouponStat struct {
+	Code         string `json:"code"`
+	Orders       int64  `json:"orders"`
+	RevenueCents int64  `json:"revenue_cents"`
+}
+
+// CouponStats are an affiliate's orders per coupon code for the dates
+// from..to (inclusive), shards and days summed, by code: one Query of the
+// code counters, which hold only this affiliate's codes.
+func (s *Store) CouponStats(ctx context.Context, affiliate, from, to string) ([]CouponStat, error) {
+	pk, lo, hi := couponStatRange(affiliate, from, to)
+	items, err := s.queryRange(ctx, "", pk, lo, hi)
+	if err != nil {
+		return nil, fmt.Errorf("query coupon stats: %w", err)
+	}
+	sum := map[string]*CouponStat{}
+	var keys []string
+	for _, it := range items {
+		var c CouponStat
+		if err := unmarshal(it, &c); err != nil {
+			return nil, err
+		}
+		parts := strings.Split(strings.TrimPrefix(skOf(it), couponStatsPrefix), "#")
+		if len(parts) != 3 {
+			continue
+		}
+		t := sum[parts[1]]
+		if t == nil {
+			t = &CouponStat{Code: c.Code}
+			if t.Code == "" {
+				t.Code = parts[1]
+			}
+			sum[parts[1]] = t
+			keys = append(keys, parts[1])
+		}
+		t.Orders += c.Orders
+		t.RevenueCents += c.RevenueCents
+	}
+	sort.Strings(keys)
+	out := make([]CouponStat, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, *sum[k])
+	}
+	return out, nil
 }
 
 func skOf(it map[string]types.AttributeValue) string {

@@ -49,8 +49,16 @@ const codeTries = 50
 // from the name. A recruiter who is not an active affiliate is dropped.
 func Make(ctx context.Context, d *app.Deps, p *program.Program, who Person) (program.Affiliate, error) {
 	now := d.Now()
-	if r, ok := p.Affiliate(who.RecruitedBy); !ok || !r.IsActive() {
-		who.RecruitedBy = ""
+	// The recruiter and the codes tried are read by key: p may hold the
+	// rules only (SPEC 15).
+	if who.RecruitedBy != "" {
+		r, _, err := d.Affiliates.Affiliate(ctx, who.RecruitedBy)
+		if err != nil {
+			return program.Affiliate{}, err
+		}
+		if r == nil || !r.IsActive() {
+			who.RecruitedBy = ""
+		}
 	}
 	name, email, plan, events, payout := who.Name, who.Email, who.Plan, append([]string{}, who.Events...), who.PayoutEmail
 	changes := program.Changes{Name: &name, Email: &email, Plan: &plan, Events: &events}
@@ -61,7 +69,11 @@ func Make(ctx context.Context, d *app.Deps, p *program.Program, who Person) (pro
 		code := who.Code
 		if code == "" {
 			code = program.CodeFromName(who.Name, n)
-			if _, _, taken := p.Payee(code); taken {
+			held, _, err := d.Store.GetAffiliate(ctx, code) // a former one's too: codes are never reused
+			if err != nil {
+				return program.Affiliate{}, err
+			}
+			if held != nil {
 				continue
 			}
 		}
@@ -73,7 +85,7 @@ func Make(ctx context.Context, d *app.Deps, p *program.Program, who Person) (pro
 		err := d.Store.SaveAffiliate(ctx, store.AffiliateWrite{Affiliate: a}, now)
 		switch {
 		case err == nil:
-			d.Programs.Invalidate()
+			d.ProgramChanged()
 			return a, nil
 		case errors.Is(err, store.ErrCodeTaken) && who.Code == "":
 			continue

@@ -28,7 +28,7 @@ type Touch struct {
 	Affiliate string    `json:"affiliate"`
 	Event     string    `json:"event"`         // the event of the link
 	At        time.Time `json:"at"`            // when the click or opt-in happened
-	Via       string    `json:"via"`           // click or optin
+	Via       string    `json:"via"`           // click, optin or coupon
 	Sub       string    `json:"sub,omitempty"` // the link's channel tag, if any
 }
 
@@ -45,8 +45,9 @@ type Contact struct {
 
 // Touch kinds.
 const (
-	ViaClick = "click"
-	ViaOptIn = "optin"
+	ViaClick  = "click"
+	ViaOptIn  = "optin"
+	ViaCoupon = "coupon" // an order's coupon code (SPEC 17)
 )
 
 // Kind is what a webhook reports.
@@ -68,6 +69,7 @@ type Evidence struct {
 	Affiliate string    // the affiliate the webhook names; "" for none
 	Event     string    // an opt-in's event
 	SKUs      []string  // an order's lines, in order
+	Coupons   []string  // an order's coupon codes as the buyer gave them, in order
 	Current   *Touch    // the contact's attribution now; nil for none
 }
 
@@ -76,8 +78,9 @@ type Evidence struct {
 type Referral struct {
 	Affiliate string
 	LinkEvent string // the event of the link the person came in on
-	Via       string // ledger.ViaClick, ViaAffiliate or ViaContact
+	Via       string // ledger.ViaClick, ViaCoupon, ViaAffiliate or ViaContact
 	Sub       string // the channel tag of the link, "" for none
+	Coupon    string // via a coupon: the code, as its affiliate holds it
 }
 
 // Decision is what Decide returns.
@@ -89,27 +92,54 @@ type Decision struct {
 }
 
 // Decide works out who referred a webhook:
-//   - a valid click token wins (valid: its signature holds, it is dated no
-//     more than Skew after At and no more than cookie_days before it, and its
-//     affiliate is active and enrolled in its event);
+//   - a valid click token (valid: its signature holds, it is dated no more
+//     than Skew after At and no more than cookie_days before it, and its
+//     affiliate is active and enrolled in its event), and, for an order, its
+//     first known coupon code (of an active affiliate enrolled in some
+//     event): both in the order the program's coupon_precedence says
+//     (coupon, the default: the code first; click: the click first);
 //   - else the named affiliate, when active and enrolled in some event;
 //   - else (orders only) the contact's current touch, while it lasts and when
 //     dated no more than Skew after At, and its affiliate is still active and
 //     enrolled in its event;
 //   - else nobody.
 //
-// A click touches the contact, and so does an opt-in's named affiliate;
-// Apply decides whether the touch changes the contact's attribution. An
-// invalid click or an unusable named affiliate is a warning, never an error.
+// A click touches the contact, and so do an order's code that decided it
+// and an opt-in's named affiliate; Apply decides whether the touch changes
+// the contact's attribution. An invalid click, an unusable code or named
+// affiliate is a warning, never an error.
 func Decide(p *program.Program, keys *clicktoken.Keys, ev Evidence) Decision {
 	var d Decision
 	var touch *Touch
+	var byClick, byCoupon *Referral
+	var clickTouch *Touch
 	if ev.Click != "" {
 		if c, why := ValidClick(p, keys, ev.Click, ev.At); why == "" {
-			d.Referral = Referral{Affiliate: c.Affiliate, LinkEvent: c.Event, Via: ledger.ViaClick, Sub: c.Sub}
-			touch = &Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: ViaClick, Sub: c.Sub}
+			byClick = &Referral{Affiliate: c.Affiliate, LinkEvent: c.Event, Via: ledger.ViaClick, Sub: c.Sub}
+			clickTouch = &Touch{Affiliate: c.Affiliate, Event: c.Event, At: c.At, Via: ViaClick, Sub: c.Sub}
 		} else {
 			d.Warnings = append(d.Warnings, why)
+		}
+	}
+	if ev.Kind == Order {
+		var warnings []string
+		byCoupon, warnings = couponReferral(p, ev)
+		d.Warnings = append(d.Warnings, warnings...)
+	}
+	first, second := byCoupon, byClick
+	if p.CouponPrecedence == program.PrecedenceClick {
+		first, second = byClick, byCoupon
+	}
+	if first == nil {
+		first = second
+	}
+	if first != nil {
+		d.Referral = *first
+		// What decided the order touches the contact: the click, or the
+		// code as of the order's time.
+		touch = clickTouch
+		if first == byCoupon {
+			touch = &Touch{Affiliate: first.Affiliate, Event: first.LinkEvent, At: ev.At, Via: ViaCoupon}
 		}
 	}
 	if d.Referral.Affiliate == "" && ev.Affiliate != "" {
@@ -138,6 +168,52 @@ func Decide(p *program.Program, keys *clicktoken.Keys, ev Evidence) Decision {
 	}
 	d.Owner = next.Affiliate
 	return d
+}
+
+// couponReferral is who an order's coupon codes refer it to (SPEC 17): its
+// first known code (one an affiliate holds, whatever its case), when that
+// affiliate is active and enrolled in some event, counting on the event an
+// order naming the affiliate would. Every other code is a warning: an
+// ill-formed or unknown one, a known one of an inactive or former
+// affiliate, and each code after the first known one. nil: no code refers it.
+func couponReferral(p *program.Program, ev Evidence) (*Referral, []string) {
+	var ref *Referral
+	var warnings []string
+	first := ""
+	for _, code := range ev.Coupons {
+		switch owner, known := p.CouponOwner(code); {
+		case code == "":
+		case first != "":
+			warnings = append(warnings, fmt.Sprintf("coupon code %q ignored: only the order's first known code, %q, counts", code, first))
+		case !program.ValidCoupon(code):
+			warnings = append(warnings, fmt.Sprintf("coupon code %q is not a valid code (ignored)", code))
+		case !known:
+			warnings = append(warnings, fmt.Sprintf("coupon code %q is unknown (ignored)", code))
+		default:
+			first = code
+			a, ok := p.Affiliate(owner)
+			switch {
+			case !ok || !a.IsActive():
+				warnings = append(warnings, fmt.Sprintf("coupon code %q belongs to an inactive or former affiliate (ignored)", code))
+			case len(a.Events) == 0:
+				warnings = append(warnings, fmt.Sprintf("coupon code %q belongs to an affiliate enrolled in no event (ignored)", code))
+			default:
+				ref = &Referral{Affiliate: a.Code, LinkEvent: namedEvent(p, a, ev), Via: ledger.ViaCoupon, Coupon: heldAs(a, code)}
+			}
+		}
+	}
+	return ref, warnings
+}
+
+// heldAs is a code as its affiliate holds it (the case they chose), so an
+// order's code is counted under one spelling whatever the buyer typed.
+func heldAs(a *program.Affiliate, code string) string {
+	for _, c := range a.Coupons {
+		if program.CouponKey(c) == program.CouponKey(code) {
+			return c
+		}
+	}
+	return program.CouponKey(code)
 }
 
 // namedEvent is the event a webhook that only names the affiliate counts

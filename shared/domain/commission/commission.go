@@ -128,7 +128,7 @@ func Earn(p *program.Program, o Order) []ledger.Entry {
 			e := base
 			e.ID, e.Affiliate, e.Type, e.Rule = ledger.CommissionID(o.ID, l.SKU, ledger.TypeReferral), ref, ledger.TypeReferral, rule
 			e.RateBP, e.AmountCents = bp, c
-			e.Via, e.LinkEvent, e.Sub = o.Referral.Via, o.Referral.LinkEvent, o.Referral.Sub
+			e.Via, e.LinkEvent, e.Sub, e.Coupon = o.Referral.Via, o.Referral.LinkEvent, o.Referral.Sub, o.Referral.Coupon
 			out = append(out, e)
 		}
 	}

@@ -2,6 +2,7 @@ package commission
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -240,5 +241,39 @@ func TestOverridesSkipOnlyTheEntryThatEarnsNone(t *testing.T) {
 		if len(got) != 1 || got[0].Of != "b" || got[0].Affiliate != "jane" || got[0].AmountCents != 970 {
 			t.Errorf("%s, then bob's commission of 9700: %+v, want jane's override of 970 on b only", c.name, got)
 		}
+	}
+}
+
+// A line with two commissions, each with its recruiter's override: every
+// refund takes back each override beside its own commission, on the basis
+// of what that refund took of the commission (not of all refunds so far).
+func TestEachOverrideIsClawedBesideItsOwnCommission(t *testing.T) {
+	p := recruited(1000, 2000)
+	std, _ := p.Plan("standard")
+	std.ProductRatesBP = map[string]int64{"SUM26-JANE-COURSE": 2000} // bob earns on jane's course too
+	lines := []Line{{SKU: "SUM26-JANE-COURSE", Quantity: 2, UnitPriceCents: 10000}}
+	o := soldWith(p, lines, Referral{Affiliate: "bob", LinkEvent: "summit-2026", Via: ledger.ViaClick}, 20000)
+	if got := len(o.Lines[0].Earned); got != 2 || len(o.Lines[0].Overrides) != 2 {
+		t.Fatalf("want bob's referral and jane's speaker commission, each with an override; got %d commissions, %d overrides", got, len(o.Lines[0].Overrides))
+	}
+	for step, money := range []int64{6000, 6000} {
+		out, err := ApplyRefund(o, Refund{ID: fmt.Sprintf("r%d", step), At: at, Money: money})
+		if err != nil {
+			t.Fatal(err)
+		}
+		byReversed := map[string]ledger.Entry{}
+		for _, cb := range out.Clawbacks {
+			byReversed[cb.Reverses] = cb
+		}
+		for _, ov := range o.Lines[0].Overrides {
+			c, ocb := byReversed[ov.Of], byReversed[ov.ID]
+			if c.AmountCents == 0 || ocb.AmountCents == 0 {
+				t.Fatalf("refund %d: clawback of %s %+v, of its override %s %+v: want both", step+1, ov.Of, c, ov.ID, ocb)
+			}
+			if ocb.BasisCents != -c.AmountCents || ocb.Affiliate != ov.Affiliate {
+				t.Errorf("refund %d: %s's override clawback on a basis of %d, want the %d this refund took of %s", step+1, ocb.Affiliate, ocb.BasisCents, -c.AmountCents, ov.Of)
+			}
+		}
+		o = out.Order
 	}
 }

@@ -33,6 +33,8 @@ const (
 	ViaContact   = "contact"
 	// ViaSubscription: an invoice of a subscription the affiliate referred.
 	ViaSubscription = "subscription"
+	// ViaCoupon: the order carried one of the affiliate's coupon codes.
+	ViaCoupon = "coupon"
 )
 
 // Entry is one line of an affiliate's ledger.
@@ -65,6 +67,7 @@ type Entry struct {
 	Via       string `json:"via,omitempty"`        // referral only
 	LinkEvent string `json:"link_event,omitempty"` // referral only: the event of the link the buyer came in on
 	Sub       string `json:"sub,omitempty"`        // referral and its clawbacks: the link's channel tag, if any
+	Coupon    string `json:"coupon,omitempty"`     // referral via coupon: the code the order carried
 
 	// OrderAt is, for a clawback, when the order it reverses happened;
 	// Reverses is the id of the commission entry it takes back from.

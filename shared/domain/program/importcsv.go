@@ -10,9 +10,14 @@ import (
 	"strings"
 )
 
-// MaxImportRows is the most rows one import request writes (SPEC 15: a
-// larger file is a background job).
-const MaxImportRows = 1000
+// An import of at most SyncImportRows rows is written in its request; a
+// larger one, up to MaxImportRows, by a background job (SPEC 15). The job's
+// limit keeps the file within a request's body (Lambda takes 6 MB) and its
+// gzipped parts within one transaction.
+const (
+	SyncImportRows = 1000
+	MaxImportRows  = 50000
+)
 
 // ImportColumns are an import's columns: the first five required, in any
 // order, named by the header row.
@@ -36,6 +41,54 @@ type ImportRow struct {
 type Import struct {
 	New, Updated []ImportRow
 	Unchanged    int
+	// Same are the unchanged rows' lines, so a job can tell which of its
+	// rows a part of the file holds.
+	Same []int
+}
+
+// Rows is how many rows the file has.
+func (im Import) Rows() int { return len(im.New) + len(im.Updated) + im.Unchanged }
+
+// ImportStep is one row of an import, in the file's order: a row to
+// write (Row), an unchanged one (neither), or one that no longer fits the
+// program (Problem).
+type ImportStep struct {
+	Line    int
+	Row     *ImportRow
+	Problem string
+}
+
+// Steps are an import's rows on line from and after, in the file's order,
+// with the problems PlanImportRows found among them (a line's problems
+// joined into one).
+func (im Import) Steps(probs []LineProblem, from int) []ImportStep {
+	var out []ImportStep
+	for _, rows := range [][]ImportRow{im.New, im.Updated} {
+		for i := range rows {
+			if rows[i].Line >= from {
+				out = append(out, ImportStep{Line: rows[i].Line, Row: &rows[i]})
+			}
+		}
+	}
+	for _, l := range im.Same {
+		if l >= from {
+			out = append(out, ImportStep{Line: l})
+		}
+	}
+	bad := map[int]int{} // line -> index in out
+	for _, p := range probs {
+		if p.Line < from {
+			continue
+		}
+		if i, ok := bad[p.Line]; ok {
+			out[i].Problem += "; " + p.Message
+			continue
+		}
+		bad[p.Line] = len(out)
+		out = append(out, ImportStep{Line: p.Line, Problem: p.Message})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Line < out[j].Line })
+	return out
 }
 
 // InvalidImport is a refused import: every problem by line.
@@ -62,6 +115,22 @@ func (e *InvalidImport) Error() string {
 // of the program file, or removed ones, are refused: the file and the
 // dashboard manage those.
 func PlanImport(p *Program, data []byte) (Import, error) {
+	out, probs := planImport(p, data)
+	if len(probs) > 0 {
+		return Import{}, &InvalidImport{Lines: probs}
+	}
+	return out, nil
+}
+
+// PlanImportRows is PlanImport for a file already checked whole, against
+// the table as it is now: a row that no longer fits (a plan removed, a
+// coupon taken since) is one of the problems, and the others are still
+// planned. A background job writes those and reports the rest as failed.
+func PlanImportRows(p *Program, data []byte) (Import, []LineProblem) {
+	return planImport(p, data)
+}
+
+func planImport(p *Program, data []byte) (Import, []LineProblem) {
 	var out Import
 	var probs []LineProblem
 	add := func(line int, format string, args ...any) {
@@ -72,10 +141,10 @@ func PlanImport(p *Program, data []byte) (Import, error) {
 	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if err == io.EOF {
-		return out, &InvalidImport{Lines: []LineProblem{{1, "the file is empty: the first line names the columns (" + strings.Join(ImportColumns, ",") + ")"}}}
+		return out, []LineProblem{{1, "the file is empty: the first line names the columns (" + strings.Join(ImportColumns, ",") + ")"}}
 	}
 	if err != nil {
-		return out, &InvalidImport{Lines: []LineProblem{{1, csvMessage(err)}}}
+		return out, []LineProblem{{1, csvMessage(err)}}
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -94,7 +163,7 @@ func PlanImport(p *Program, data []byte) (Import, error) {
 		}
 	}
 	if len(probs) > 0 {
-		return out, &InvalidImport{Lines: probs}
+		return out, probs
 	}
 	codes := map[string]int{}
 	coupons := map[string]string{} // coupon key -> code of the row holding it
@@ -114,6 +183,7 @@ func PlanImport(p *Program, data []byte) (Import, error) {
 			continue
 		}
 		line, _ := r.FieldPos(0)
+		before := len(probs)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line
 		}
@@ -171,7 +241,7 @@ func PlanImport(p *Program, data []byte) (Import, error) {
 			}
 			coupons[CouponKey(k)] = code
 		}
-		if len(ps) > 0 {
+		if len(probs) > before {
 			continue
 		}
 		switch {
@@ -179,15 +249,13 @@ func PlanImport(p *Program, data []byte) (Import, error) {
 			out.New = append(out.New, ImportRow{Line: line, Affiliate: a})
 		case SameRecord(a, *prev):
 			out.Unchanged++
+			out.Same = append(out.Same, line)
 		default:
 			out.Updated = append(out.Updated, ImportRow{Line: line, Affiliate: a, Prev: prev})
 		}
 	}
-	if len(probs) > 0 {
-		sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
-		return Import{}, &InvalidImport{Lines: probs}
-	}
-	return out, nil
+	sort.SliceStable(probs, func(i, j int) bool { return probs[i].Line < probs[j].Line })
+	return out, probs
 }
 
 func csvMessage(err error) string {

@@ -94,3 +94,48 @@ func TestAnImportHasAtMostMaxImportRows(t *testing.T) {
 		t.Errorf("%d rows: %v", program.MaxImportRows+1, err)
 	}
 }
+
+// A background job plans its file again against the table as it is now:
+// the rows that still fit are planned, each one that no longer does is a
+// problem of its own line, and a part of the file from a line on comes in
+// the file's order (rows to write, unchanged ones, refused ones).
+func TestAJobsPartOfTheFileComesInTheFilesOrder(t *testing.T) {
+	p := table(t) // zoe (dashboard) holds the coupon ZOE10
+	csv := header +
+		"amy,Amy,amy@example.org,standard,summit-2026,,\n" + // line 2: new
+		"zoe,Zoe,zoe@example.org,partner,gut-2026,,ZOE10\n" + // line 3: zoe as she is
+		"cat,Cat,cat@example.org,standard,summit-2026,,zoe10\n" + // line 4: zoe's coupon
+		"zoe2,Zoe Two,zoe2@example.org,gold,summit-2026,,\n" + // line 5: an unknown plan
+		"dan,Dan,dan@example.org,standard,summit-2026,,\n" // line 6: new
+	im, probs := program.PlanImportRows(p, []byte(csv))
+	if len(im.New) != 2 || im.Unchanged != 1 || len(probs) != 3 { // line 4 has two, one step
+		t.Fatalf("planned %d new, %d unchanged; problems %v", len(im.New), im.Unchanged, probs)
+	}
+	for _, c := range []struct {
+		from int
+		want string // each step: line, and w(rite), u(nchanged) or p(roblem)
+	}{
+		{2, "2w 3u 4p 5p 6w"},
+		{4, "4p 5p 6w"},
+		{6, "6w"},
+		{7, ""},
+	} {
+		var got []string
+		for _, s := range im.Steps(probs, c.from) {
+			kind := "u"
+			if s.Row != nil {
+				kind = "w"
+			} else if s.Problem != "" {
+				kind = "p"
+			}
+			got = append(got, fmt.Sprintf("%d%s", s.Line, kind))
+		}
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("from line %d: %q, want %q", c.from, strings.Join(got, " "), c.want)
+		}
+	}
+	// The same file checked whole is refused, naming both lines.
+	if _, err := program.PlanImport(p, []byte(csv)); err == nil || !strings.Contains(err.Error(), "line 4") || !strings.Contains(err.Error(), "line 5") {
+		t.Errorf("checked whole: %v", err)
+	}
+}

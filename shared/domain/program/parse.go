@@ -155,6 +155,9 @@ func (p *Program) validate(probs *problems, speakersElsewhere bool) {
 	if p.Attribution != "" && !isModel[p.Attribution] {
 		probs.add("attribution", "must be first_touch or last_touch, got %q", p.Attribution)
 	}
+	if c := p.CouponPrecedence; c != "" && c != PrecedenceCoupon && c != PrecedenceClick {
+		probs.add("coupon_precedence", "must be coupon or click, got %q", c)
+	}
 	checkURL(probs, "fallback_url", p.FallbackURL, true)
 	checkURL(probs, "public_base_url", p.PublicBaseURL, false)
 

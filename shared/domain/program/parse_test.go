@@ -35,7 +35,7 @@ events: [{slug: e, name: E, url: "https://example.com/e"}]
 		t.Fatal(err)
 	}
 	if p.Location().String() != "UTC" || p.CookieDays != 30 || p.Attribution != program.FirstTouch ||
-		p.HoldDays() != 30 || p.MinPayoutCents() != 0 {
+		p.CouponPrecedence != program.PrecedenceCoupon || p.HoldDays() != 30 || p.MinPayoutCents() != 0 {
 		t.Errorf("defaults: %+v", p)
 	}
 }
@@ -46,6 +46,7 @@ currency: usd
 timezone: Mars/Olympus
 cookie_days: -1
 attribution: whoever
+coupon_precedence: typed
 fallback_url: ftp://example.com/
 comission: 5
 events:
@@ -95,6 +96,7 @@ owners:
 		`timezone: unknown IANA time zone "Mars/Olympus"`,
 		`cookie_days: must be between 1 and 3650, got -1`,
 		`attribution: must be first_touch or last_touch, got "whoever"`,
+		`coupon_precedence: must be coupon or click, got "typed"`,
 		`fallback_url: must be an absolute http(s) URL, got "ftp://example.com/"`,
 		`events[1].slug: duplicate event "summit"`,
 		`events[1].name: is required`,

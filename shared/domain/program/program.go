@@ -22,6 +22,13 @@ const (
 	LastTouch  = "last_touch"
 )
 
+// Coupon precedences: what wins when an order has both a valid click and a
+// known coupon code.
+const (
+	PrecedenceCoupon = "coupon"
+	PrecedenceClick  = "click"
+)
+
 // Defaults for settings the file may leave out.
 const (
 	DefaultCookieDays = 30
@@ -41,8 +48,12 @@ type Program struct {
 	// first invoice only.
 	RecurringMonths *int   `yaml:"recurring_months" json:"recurring_months,omitempty"`
 	Attribution     string `yaml:"attribution" json:"attribution"`
-	FallbackURL     string `yaml:"fallback_url" json:"fallback_url"`
-	PublicBaseURL   string `yaml:"public_base_url" json:"public_base_url,omitempty"`
+	// CouponPrecedence decides between a click and a coupon code of
+	// different affiliates on one order (SPEC 17): coupon (the default:
+	// the buyer typed it) or click.
+	CouponPrecedence string `yaml:"coupon_precedence" json:"coupon_precedence,omitempty"`
+	FallbackURL      string `yaml:"fallback_url" json:"fallback_url"`
+	PublicBaseURL    string `yaml:"public_base_url" json:"public_base_url,omitempty"`
 	// MaxTagsPerDay bounds the distinct channel tags counted per affiliate,
 	// event and day (SPEC 14); nil is DefaultMaxTagsPerDay.
 	MaxTagsPerDay *int        `yaml:"max_tags_per_day" json:"max_tags_per_day,omitempty"`
@@ -311,6 +322,9 @@ func (p *Program) Index() error {
 	}
 	if p.Attribution == "" {
 		p.Attribution = FirstTouch
+	}
+	if p.CouponPrecedence == "" {
+		p.CouponPrecedence = PrecedenceCoupon
 	}
 	p.events = make(map[string]*Event, len(p.Events))
 	for i := range p.Events {

@@ -12,6 +12,7 @@ type EntryFacts struct {
 	Kind            string // recording, transcript, speaker_product, other
 	LinkEventName   string // the event of the link the buyer came in on
 	Sub             string // the channel tag of that link, if any
+	Coupon          string // the coupon code the order carried (via coupon)
 	RateBP          int64
 	Reason          string // adjustments
 	Recruit         string // overrides and their clawbacks: the recruit's name
@@ -63,6 +64,8 @@ func Explain(f EntryFacts) string {
 		return fmt.Sprintf("%s bought by someone who came in through %s earlier: %s", what, link, rate)
 	case "affiliate":
 		return fmt.Sprintf("%s sold with your affiliate code: %s", what, rate)
+	case "coupon":
+		return fmt.Sprintf("%s sold with your coupon code %s: %s", what, f.Coupon, rate)
 	}
 	return fmt.Sprintf("%s: %s", what, rate)
 }

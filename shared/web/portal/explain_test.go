@@ -19,6 +19,9 @@ func TestExplain(t *testing.T) {
 		"named in the webhook": {
 			EntryFacts{Type: "referral", Rule: "kind_rate", Via: "affiliate", Kind: "transcript", RateBP: 5000},
 			"Transcripts sold with your affiliate code: 50%"},
+		"a coupon order names the code": {
+			EntryFacts{Type: "referral", Rule: "kind_rate", Via: "coupon", Coupon: "JANE20", Kind: "recording", RateBP: 5000},
+			"Recordings sold with your coupon code JANE20: 50%"},
 		"speaker earns whoever referred": {
 			EntryFacts{Type: "speaker", Rule: "speaker_rate", ProductName: "Jane's Course", RateBP: 5000},
 			"Your speaker product Jane's Course: 50%, whoever referred the buyer"},

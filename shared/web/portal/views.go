@@ -50,6 +50,21 @@ type LinkStatsView struct {
 	SubsCSV string
 	SubsURL string
 	BySub   bool
+	// Coupons are the rows per coupon code, when asked for (by=coupon);
+	// HasCoupons says whether the affiliate holds any, and CouponsURL is
+	// this page asking for them.
+	Coupons    []CouponStatRow
+	CouponsCSV string
+	CouponsURL string
+	ByCoupon   bool
+	HasCoupons bool
+}
+
+// CouponStatRow is the orders one coupon code referred.
+type CouponStatRow struct {
+	Code    string
+	Orders  int64
+	Revenue Money
 }
 
 // SubStatRow is one event's counts from one channel tag ("" untagged).
@@ -101,6 +116,8 @@ type CommissionRow struct {
 // LinksView is the Link Generator.
 type LinksView struct {
 	Links []LinkCard
+	// Coupons are the affiliate's own coupon codes.
+	Coupons []string
 }
 
 // LinkCard is one event's links.

@@ -19,7 +19,7 @@ import (
 // link, and the affiliates who joined through it with the overrides they
 // brought in the period, net of clawbacks; never their buyers.
 func Recruits(d *app.Deps) apigw.Handler {
-	return serve(d, view{name: "recruits", title: "Invite affiliates", hasPeriod: true, script: true, answer: recruitsView})
+	return serve(d, view{name: "recruits", title: "Invite affiliates", hasPeriod: true, recruits: true, script: true, answer: recruitsView})
 }
 
 // RecruitsReport is GET /reports/recruits's JSON.
@@ -80,8 +80,8 @@ func recruitsView(ctx context.Context, r Request) (Answer, error) {
 		return Answer{}, err
 	}
 	sums := RecruitOverrides(es)
-	// The program (cached) holds every affiliate, current and former:
-	// the recruits are read from it, not from the table.
+	// The view holds the affiliate's recruits, current and former, read
+	// by their recruiter's markers (app.Deps.AffiliateView).
 	var recruits []program.Affiliate
 	for _, a := range p.Payees() {
 		if a.RecruitedBy == me.Code {

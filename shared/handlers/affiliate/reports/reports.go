@@ -7,11 +7,12 @@ package reports
 import (
 	"context"
 	"fmt"
-	"github.com/tallyhq/tally/shared/domain/fault"
-	"github.com/tallyhq/tally/shared/web"
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/tallyhq/tally/shared/domain/fault"
+	"github.com/tallyhq/tally/shared/web"
 
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
@@ -52,13 +53,21 @@ type view struct {
 	hasPeriod bool
 	script    bool
 	owner     bool // the owner's view of an affiliate named in the path
-	answer    func(ctx context.Context, r Request) (Answer, error)
+	// recruits: the view names the affiliate's recruits (their list, or
+	// overrides explained by the recruit's name), read with the affiliate.
+	recruits bool
+	answer   func(ctx context.Context, r Request) (Answer, error)
 	// post, when set, serves the view's form (POST) before answering.
 	post func(ctx context.Context, r Request) error
 }
 
 func serve(d *app.Deps, v view) apigw.Handler {
 	site := web.Site{Programs: d.Programs, Log: d.Log}
+	// The affiliate's own views read the rules and that affiliate, never
+	// every affiliate; the owner's read the whole program (for now).
+	site.Member = func(ctx context.Context, code string) (*program.Program, error) {
+		return d.AffiliateView(ctx, code, v.recruits)
+	}
 	gate := site.Affiliate
 	if v.owner {
 		site.Formats = web.DataOnly

@@ -72,7 +72,8 @@ type LedgerEntry struct {
 	State       string  `json:"state"`
 	PayoutID    *string `json:"payout_id"`
 	Reason      string  `json:"reason,omitempty"`
-	Sub         *string `json:"sub"` // the link's channel tag; null when none
+	Sub         *string `json:"sub"`    // the link's channel tag; null when none
+	Coupon      *string `json:"coupon"` // the coupon code that referred the order; null when none
 	// The buyer's currency and the line's amount in it, when the order
 	// was converted to the program's (a Stripe charge in another currency).
 	OriginalCurrency string `json:"original_currency,omitempty"`
@@ -100,7 +101,7 @@ type LedgerReport struct {
 	Entries   []LedgerEntry `json:"entries"`
 }
 
-var ledgerHeader = []string{"id", "at", "type", "rule", "via", "link_event", "order_id", "sku", "event", "basis_cents", "rate_bp", "amount_cents", "available_on", "state", "payout_id", "reason", "sub"}
+var ledgerHeader = []string{"id", "at", "type", "rule", "via", "link_event", "order_id", "sku", "event", "basis_cents", "rate_bp", "amount_cents", "available_on", "state", "payout_id", "reason", "sub", "coupon"}
 
 // Totals adds up entries by kind; net is the sum of all.
 func Totals(es []ledger.Entry) LedgerTotals {
@@ -133,11 +134,15 @@ func ledgerView(ctx context.Context, r Request) (Answer, error) {
 	if err != nil {
 		return Answer{}, err
 	}
+	recruits, err := recruitNames(ctx, r, es)
+	if err != nil {
+		return Answer{}, err
+	}
 	for _, e := range es {
 		c := claimOf(e)
 		le := LedgerEntry{ID: e.ID, At: rfc(e.At), Type: e.Type, Rule: e.Rule, Via: e.Via, LinkEvent: e.LinkEvent, OrderID: e.OrderID,
 			SKU: e.SKU, Event: e.Event, BasisCents: e.BasisCents, RateBP: e.RateBP, AmountCents: e.AmountCents,
-			AvailableOn: rfc(e.AvailableOn), State: payout.State(e.AvailableOn, c, r.Now), Reason: e.Reason, Sub: nullable(e.Sub),
+			AvailableOn: rfc(e.AvailableOn), State: payout.State(e.AvailableOn, c, r.Now), Reason: e.Reason, Sub: nullable(e.Sub), Coupon: nullable(e.Coupon),
 			OriginalCurrency: e.OriginalCurrency, OriginalBasis: e.OriginalBasis, Of: e.Of}
 		var pid any
 		if c.Live() {
@@ -145,9 +150,9 @@ func ledgerView(ctx context.Context, r Request) (Answer, error) {
 		}
 		rep.Entries = append(rep.Entries, le)
 		rows = append(rows, []any{le.ID, le.At, le.Type, le.Rule, le.Via, le.LinkEvent, le.OrderID, le.SKU, le.Event,
-			le.BasisCents, le.RateBP, le.AmountCents, le.AvailableOn, le.State, pid, le.Reason, cell(le.Sub)})
+			le.BasisCents, le.RateBP, le.AmountCents, le.AvailableOn, le.State, pid, le.Reason, cell(le.Sub), cell(le.Coupon)})
 		page.Entries = append(page.Entries, portal.LedgerRow{
-			When: e.At.In(r.Program.Location()).Format("Jan 2, 2006 3:04 PM"), Why: explain(r.Program, e),
+			When: e.At.In(r.Program.Location()).Format("Jan 2, 2006 3:04 PM"), Why: explain(r.Program, e, recruits[e.Recruit]),
 			Order: e.OrderID, Amount: amount(e.AmountCents, cur), State: stateLabel(le.State),
 			Payable: payable(e, le.State, r.Program),
 		})
@@ -179,7 +184,34 @@ func payable(e ledger.Entry, state string, p *program.Program) string {
 	return ""
 }
 
-func explain(p *program.Program, e ledger.Entry) string {
+// recruitNames are the names of the recruits the entries' overrides
+// follow: from the program when it holds them (the owner's view), else
+// read once with the affiliate's recruits, and only when an entry names
+// one, so a ledger without overrides reads nothing more.
+func recruitNames(ctx context.Context, r Request, es []ledger.Entry) (map[string]string, error) {
+	names := map[string]string{}
+	missing := false
+	for _, e := range es {
+		if e.Recruit == "" {
+			continue
+		}
+		if a, _, ok := r.Program.Payee(e.Recruit); ok {
+			names[e.Recruit] = a.Name
+		} else {
+			missing = true
+		}
+	}
+	if !missing {
+		return names, nil
+	}
+	rs, err := r.Store.Recruits(ctx, r.Affiliate.Code)
+	for _, a := range rs {
+		names[a.Code] = a.Name
+	}
+	return names, err
+}
+
+func explain(p *program.Program, e ledger.Entry, recruit string) string {
 	f := portal.EntryFacts{Type: e.Type, Rule: e.Rule, Via: e.Via, ProductName: e.SKU, Kind: program.KindOther, RateBP: e.RateBP, Reason: e.Reason}
 	if prod, ok := p.Product(e.SKU); ok {
 		f.ProductName, f.Kind = prod.Name, prod.Kind
@@ -187,10 +219,8 @@ func explain(p *program.Program, e ledger.Entry) string {
 	if ev, ok := p.Event(e.LinkEvent); ok {
 		f.LinkEventName = ev.Name
 	}
-	f.Sub = e.Sub
-	if a, _, ok := p.Payee(e.Recruit); ok {
-		f.Recruit = a.Name
-	}
+	f.Sub, f.Coupon = e.Sub, e.Coupon
+	f.Recruit = recruit
 	return portal.Explain(f)
 }
 
@@ -219,13 +249,14 @@ type DayRow struct {
 
 // LinkStatsReport is link-stats' JSON.
 type LinkStatsReport struct {
-	Affiliate string     `json:"affiliate"`
-	From      string     `json:"from"`
-	To        string     `json:"to"`
-	Links     []LinkRow  `json:"links"`
-	Totals    LinkTotals `json:"totals"`
-	Days      []DayRow   `json:"days,omitempty"`
-	Subs      []SubRow   `json:"subs,omitempty"` // ?by=sub
+	Affiliate string      `json:"affiliate"`
+	From      string      `json:"from"`
+	To        string      `json:"to"`
+	Links     []LinkRow   `json:"links"`
+	Totals    LinkTotals  `json:"totals"`
+	Days      []DayRow    `json:"days,omitempty"`
+	Subs      []SubRow    `json:"subs,omitempty"`    // ?by=sub
+	Coupons   []CouponRow `json:"coupons,omitempty"` // ?by=coupon
 }
 
 // StatRows shapes counters into one row per enrolled event (program order,
@@ -329,6 +360,19 @@ func linkStatsView(ctx context.Context, r Request) (Answer, error) {
 	if bySub {
 		rep.Subs = subs
 		header, rows = subHeader, subCSV(subs)
+	}
+	// Coupon codes' counters are read only when asked for, like tags.
+	page.HasCoupons = len(r.Affiliate.Coupons) > 0
+	page.CouponsURL = strings.Replace(page.Period.CSVURL, "format=csv", "by=coupon", 1) + "#by-coupon"
+	if r.Req.QueryStringParameters["by"] == "coupon" {
+		cs, err := r.Store.CouponStats(ctx, r.Affiliate.Code, r.Period.From, r.Period.To)
+		if err != nil {
+			return Answer{}, err
+		}
+		rep.Coupons = CouponRows(r.Affiliate, cs)
+		header, rows = couponHeader, couponCSV(rep.Coupons)
+		page.ByCoupon, page.Coupons = true, couponPage(r, rep.Coupons)
+		page.CouponsCSV = periodNav("/reports/link-stats", r.Period).CSVURL + "&by=coupon"
 	}
 	return Answer{JSON: rep, Header: header, Rows: rows, Title: "Link Tracking Stats", Page: page}, nil
 }
@@ -524,13 +568,16 @@ type LinkOut struct {
 type LinksReport struct {
 	Affiliate string    `json:"affiliate"`
 	Links     []LinkOut `json:"links"`
+	// Coupons are the affiliate's own coupon codes (SPEC 17): an order
+	// carrying one is theirs, as a click on their link would make it.
+	Coupons []string `json:"coupons"`
 }
 
 // AffiliateLinks are the affiliate's long and short links, one per enrolled
 // event, on base, and where they lead on today's date (program zone).
 func AffiliateLinks(p *program.Program, a *program.Affiliate, base, today string) LinksReport {
 	base = strings.TrimRight(base, "/")
-	rep := LinksReport{Affiliate: a.Code, Links: []LinkOut{}}
+	rep := LinksReport{Affiliate: a.Code, Links: []LinkOut{}, Coupons: append([]string{}, a.Coupons...)}
 	for _, slug := range a.Events {
 		ev, ok := p.Event(slug)
 		if !ok {
@@ -552,7 +599,7 @@ func linksView(ctx context.Context, r Request) (Answer, error) {
 	}
 	today := period.Date(r.Now, r.Program.Location())
 	rep := AffiliateLinks(r.Program, r.Affiliate, base, today)
-	page := portal.LinksView{}
+	page := portal.LinksView{Coupons: rep.Coupons}
 	var rows [][]any
 	for _, l := range rep.Links {
 		rows = append(rows, []any{l.Event, l.EventName, l.URL, l.ShortURL, l.Destination})

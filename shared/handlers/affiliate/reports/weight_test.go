@@ -33,9 +33,7 @@ func ledgerOf100(t testing.TB) (apigw.Handler, *dynamometer.Meter) {
 	dynamotest.Load(t, st, demo.Program())
 	d := app.New(app.Config{Table: st.Table, ProgramTTL: time.Hour}, db, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	d.Now = func() time.Time { return time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC) }
-	if _, err := d.Programs.Get(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	warm(t, d, "jane")
 	fill(t, st, "jane", time.Date(2026, 11, 1, 5, 0, 0, 0, time.UTC), 100)
 	return reports.Ledger(d), &m
 }

@@ -2,9 +2,10 @@ package notify
 
 import (
 	"context"
+	"net/http"
+
 	"github.com/tallyhq/tally/shared/domain/fault"
 	"github.com/tallyhq/tally/shared/web"
-	"net/http"
 
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/domain/program"
@@ -26,7 +27,10 @@ var modeWords = map[string]string{
 
 // mailSite is the edge of the mail setting: a page for a browser, else JSON.
 func mailSite(d *app.Deps) web.Site {
-	return web.Site{Programs: d.Programs, Log: d.Log, Formats: web.PageOrJSON}
+	return web.Site{Programs: d.Programs, Log: d.Log, Formats: web.PageOrJSON,
+		Member: func(ctx context.Context, code string) (*program.Program, error) {
+			return d.AffiliateView(ctx, code, false)
+		}}
 }
 
 // MailSettings serves GET /reports/mail: the affiliate's mail setting, with

@@ -124,6 +124,10 @@ type order struct {
 		Value any    `json:"value"`
 	} `json:"note_attributes"`
 	LineItems []lineItem `json:"line_items"`
+	// DiscountCodes are the codes the buyer entered at checkout (SPEC 17).
+	DiscountCodes []struct {
+		Code string `json:"code"`
+	} `json:"discount_codes"`
 }
 
 type lineItem struct {
@@ -283,6 +287,11 @@ func translateOrder(o order) (webhooks.CheckoutOrder, error) {
 	if co.Click == "" && o.LandingSite != "" {
 		if u, err := url.Parse(o.LandingSite); err == nil {
 			co.Click = u.Query().Get("tally_click")
+		}
+	}
+	for _, d := range o.DiscountCodes {
+		if c := strings.TrimSpace(d.Code); c != "" {
+			co.Coupons = append(co.Coupons, c)
 		}
 	}
 	for i, li := range o.LineItems {

@@ -117,7 +117,7 @@ func TestOrdersPaid(t *testing.T) {
 	want := `{"order_id":"shopify:820982911946154508","referred_by":"jane","commissions":[` +
 		`{"affiliate":"jane","sku":"SUM26-REC","type":"referral","amount_cents":4850},` +
 		`{"affiliate":"jane","sku":"RET26-TRN","type":"referral","amount_cents":4230}],` +
-		`"warnings":["unknown SKU \"808950812\": recorded as kind other, no commission"]}`
+		`"warnings":["unknown SKU \"808950812\": recorded as kind other, no commission","coupon code \"RETREAT10\" is unknown (ignored)"]}`
 	if status != 200 || first != want {
 		t.Fatalf("%d\n%s\nwant\n%s", status, first, want)
 	}

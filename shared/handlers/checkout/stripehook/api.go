@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/stripe/stripe-go/v85"
@@ -27,6 +28,16 @@ type Line struct {
 type Session struct {
 	ID, Click, Affiliate string
 	Created              time.Time
+	// PromotionCodes are the promotion codes applied to it (ids, or codes
+	// when Stripe gave them).
+	PromotionCodes []PromotionCode
+}
+
+// PromotionCode is a Stripe promotion code: its id, and the code the buyer
+// typed ("" until read).
+type PromotionCode struct {
+	ID   string `json:"id"`
+	Code string `json:"code"`
 }
 
 // Settlement is what Stripe put in the account's balance for a payment:
@@ -60,6 +71,11 @@ type API interface {
 	SessionSettled(ctx context.Context, sessionID string) ([]Settlement, error)
 	// InvoiceSettled is how each paid payment of an invoice settled.
 	InvoiceSettled(ctx context.Context, invoiceID string) ([]Settlement, error)
+	// SessionPromotionCodes are the promotion codes applied to a session,
+	// for events whose session does not name them.
+	SessionPromotionCodes(ctx context.Context, sessionID string) ([]PromotionCode, error)
+	// PromotionCode is the customer-facing code of a promotion code.
+	PromotionCode(ctx context.Context, id string) (string, error)
 }
 
 // ErrNotSettled is a charge whose balance transaction Stripe has not made
@@ -69,6 +85,9 @@ var ErrNotSettled = errors.New("stripe: the charge has no balance transaction ye
 // Client reads Stripe's API with stripe-go.
 type Client struct {
 	sc *stripe.Client
+
+	mu    sync.Mutex
+	codes map[string]string // promotion code id -> code: Stripe never changes a code
 }
 
 // NewClient builds the API client once per cold start; hc may be nil.
@@ -168,7 +187,7 @@ func (c *Client) SessionOf(ctx context.Context, paymentIntent, subscription stri
 			return nil, fmt.Errorf("stripe: session of %s%s: %w", paymentIntent, subscription, err)
 		}
 		return &Session{ID: s.ID, Click: clickOf(s.ClientReferenceID, s.Metadata), Affiliate: s.Metadata["tally_affiliate"],
-			Created: time.Unix(s.Created, 0).UTC()}, nil
+			Created: time.Unix(s.Created, 0).UTC(), PromotionCodes: sessionCodes(s)}, nil
 	}
 	return nil, nil
 }
@@ -284,4 +303,63 @@ func settled(ch *stripe.Charge) (Settlement, error) {
 		return Settlement{}, fmt.Errorf("stripe: balance transaction %s of charge %s came unexpanded", bt.ID, ch.ID)
 	}
 	return Settlement{Currency: strings.ToUpper(string(bt.Currency)), Amount: bt.Amount, ExchangeRate: bt.ExchangeRate}, nil
+}
+
+// sessionCodes are the promotion codes a session names: its discounts, and
+// its total_details' breakdown when expanded.
+func sessionCodes(s *stripe.CheckoutSession) []PromotionCode {
+	var out []PromotionCode
+	seen := map[string]bool{}
+	add := func(pc *stripe.PromotionCode) {
+		if pc != nil && pc.ID != "" && !seen[pc.ID] {
+			seen[pc.ID] = true
+			out = append(out, PromotionCode{ID: pc.ID, Code: pc.Code})
+		}
+	}
+	for _, d := range s.Discounts {
+		if d != nil {
+			add(d.PromotionCode)
+		}
+	}
+	if t := s.TotalDetails; t != nil && t.Breakdown != nil {
+		for _, d := range t.Breakdown.Discounts {
+			if d != nil && d.Discount != nil {
+				add(d.Discount.PromotionCode)
+			}
+		}
+	}
+	return out
+}
+
+func (c *Client) SessionPromotionCodes(ctx context.Context, sessionID string) ([]PromotionCode, error) {
+	p := &stripe.CheckoutSessionRetrieveParams{}
+	p.AddExpand("total_details.breakdown")
+	s, err := c.sc.V1CheckoutSessions.Retrieve(ctx, sessionID, p)
+	if err != nil {
+		return nil, fmt.Errorf("stripe: discounts of %s: %w", sessionID, err)
+	}
+	return sessionCodes(s), nil
+}
+
+// maxCodes bounds the promotion codes a warm function remembers.
+const maxCodes = 10000
+
+func (c *Client) PromotionCode(ctx context.Context, id string) (string, error) {
+	c.mu.Lock()
+	code, ok := c.codes[id]
+	c.mu.Unlock()
+	if ok {
+		return code, nil
+	}
+	pc, err := c.sc.V1PromotionCodes.Retrieve(ctx, id, nil)
+	if err != nil {
+		return "", fmt.Errorf("stripe: promotion code %s: %w", id, err)
+	}
+	c.mu.Lock()
+	if c.codes == nil || len(c.codes) >= maxCodes {
+		c.codes = map[string]string{}
+	}
+	c.codes[id] = pc.Code
+	c.mu.Unlock()
+	return pc.Code, nil
 }

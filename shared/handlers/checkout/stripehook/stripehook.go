@@ -114,6 +114,66 @@ type session struct {
 	ShippingCost *struct {
 		AmountTotal int64 `json:"amount_total"`
 	} `json:"shipping_cost"`
+	// Discounts (API versions from 2025-01-27) name the promotion codes the
+	// buyer or the checkout applied; older versions tell only the amount,
+	// and total_details.breakdown when expanded.
+	Discounts    []discount `json:"discounts"`
+	TotalDetails *struct {
+		AmountDiscount int64 `json:"amount_discount"`
+		Breakdown      *struct {
+			Discounts []struct {
+				Discount *discount `json:"discount"`
+			} `json:"discounts"`
+		} `json:"breakdown"`
+	} `json:"total_details"`
+}
+
+// discount is an applied discount: its promotion code, an id or the
+// expanded object.
+type discount struct {
+	PromotionCode json.RawMessage `json:"promotion_code"`
+}
+
+// promotionCodes are the promotion codes a session's discounts name, in
+// order, each an id or (expanded) the code itself, once each; asked says
+// whether the session tells it (else it must be read).
+func (s session) promotionCodes() (codes []PromotionCode, told bool) {
+	var ds []discount
+	told = s.Discounts != nil
+	ds = append(ds, s.Discounts...)
+	if t := s.TotalDetails; t != nil && t.Breakdown != nil {
+		told = true
+		for _, b := range t.Breakdown.Discounts {
+			if b.Discount != nil {
+				ds = append(ds, *b.Discount)
+			}
+		}
+	}
+	if !told && (s.TotalDetails == nil || s.TotalDetails.AmountDiscount == 0) {
+		told = true // nothing was discounted: no code to read
+	}
+	seen := map[string]bool{}
+	for _, d := range ds {
+		pc, ok := promotionCodeOf(d.PromotionCode)
+		if ok && !seen[pc.ID+"|"+pc.Code] {
+			seen[pc.ID+"|"+pc.Code] = true
+			codes = append(codes, pc)
+		}
+	}
+	return codes, told
+}
+
+// promotionCodeOf reads a promotion_code field: an id, or the object.
+func promotionCodeOf(raw json.RawMessage) (PromotionCode, bool) {
+	var id string
+	if json.Unmarshal(raw, &id) == nil {
+		return PromotionCode{ID: id}, id != ""
+	}
+	var o PromotionCode
+	if json.Unmarshal(raw, &o) == nil && (o.ID != "" || o.Code != "") {
+		return o, true
+	}
+	return PromotionCode{}, false
 }
 
 type charge struct {
@@ -239,6 +299,9 @@ func (r *Receiver) session(ctx context.Context, e event, s session, at time.Time
 	o.Lines, o.LineIDs = orderLines(lines)
 	if s.CustomerDetails != nil {
 		o.Email = s.CustomerDetails.Email
+	}
+	if o.Coupons, err = r.couponsOf(ctx, s); err != nil {
+		return nil, err
 	}
 	settled := func() ([]Settlement, error) { return r.api.SessionSettled(ctx, s.ID) }
 	if err := r.convert(ctx, &o, s.AmountTotal, settled, log); err != nil {
@@ -404,8 +467,44 @@ func (r *Receiver) invoice(ctx context.Context, e event, in invoice, at time.Tim
 	o.Subscription = &webhooks.Subscription{ID: "stripe:" + sub, Start: at, First: in.BillingReason == "subscription_create"}
 	if s != nil {
 		o.Subscription.Click, o.Subscription.Affiliate, o.Subscription.Start = s.Click, s.Affiliate, s.Created
+		// Read only for the invoice that decides the subscription's
+		// referrer: later invoices ignore codes.
+		pcs := s.PromotionCodes
+		o.Subscription.Coupons = func(ctx context.Context) ([]string, error) { return r.codes(ctx, pcs) }
 	}
 	return r.rec.Order(ctx, o, log)
+}
+
+// couponsOf are the codes of a session's promotion codes (SPEC 17): read
+// from the session when its event leaves them out but says something was
+// discounted (API versions before 2025-01-27), then each id's code.
+func (r *Receiver) couponsOf(ctx context.Context, s session) ([]string, error) {
+	pcs, told := s.promotionCodes()
+	if !told {
+		var err error
+		if pcs, err = r.api.SessionPromotionCodes(ctx, s.ID); err != nil {
+			return nil, err
+		}
+	}
+	return r.codes(ctx, pcs)
+}
+
+// codes are promotion codes' customer-facing codes, each read by its id
+// when not known yet.
+func (r *Receiver) codes(ctx context.Context, pcs []PromotionCode) ([]string, error) {
+	var out []string
+	for _, pc := range pcs {
+		if pc.Code == "" {
+			var err error
+			if pc.Code, err = r.api.PromotionCode(ctx, pc.ID); err != nil {
+				return nil, err
+			}
+		}
+		if pc.Code != "" {
+			out = append(out, pc.Code)
+		}
+	}
+	return out, nil
 }
 
 // invLine is an invoice line as Tally counts it, before credits.

@@ -46,6 +46,13 @@ func TestEveryAPIRequestIsOneStripeAccepts(t *testing.T) {
 	if _, err := c.InvoiceOf(ctx, "pi_3SummitPaid"); err != nil {
 		t.Errorf("invoice of a payment intent: %v", err)
 	}
+	// Coupon codes: a promotion code's code, a session's breakdown.
+	if code, err := c.PromotionCode(ctx, "promo_1Summit"); err != nil || code == "" {
+		t.Errorf("promotion code: %q %v", code, err)
+	}
+	if _, err := c.SessionPromotionCodes(ctx, "cs_test_a1summit"); err != nil {
+		t.Errorf("session's promotion codes: %v", err)
+	}
 	// Other currencies: the balance transaction of a session's charge, of
 	// an invoice's payments, of a payment intent's and of a charge.
 	if ss, err := c.SessionSettled(ctx, "cs_test_a1summit"); err != nil || len(ss) != 1 || ss[0].Currency == "" || ss[0].Amount <= 0 {

@@ -47,7 +47,11 @@ type CheckoutOrder struct {
 	Email      string // "" for an order with no buyer's email (POS, some drafts)
 	Click      string // a click token, either form
 	Affiliate  string
-	Lines      []commission.Line // lines of one SKU are merged
+	// Coupons are the order's coupon codes (a Stripe session's promotion
+	// codes, a Shopify order's discount codes), in order. A subscription's
+	// invoice ignores them: its referrer is the subscription's.
+	Coupons []string
+	Lines   []commission.Line // lines of one SKU are merged
 	// LineIDs are the checkout's own ids of Lines, one each (optional),
 	// kept on the order for refunds that name them.
 	LineIDs   []string
@@ -86,8 +90,11 @@ type Presentment struct {
 type Subscription struct {
 	ID               string
 	Click, Affiliate string
-	Start            time.Time
-	First            bool // this is the subscription's first invoice
+	// Coupons reads the codes of the checkout that created it (nil: none),
+	// only when its first invoice decides who referred it.
+	Coupons func(context.Context) ([]string, error)
+	Start   time.Time
+	First   bool // this is the subscription's first invoice
 }
 
 // CheckoutRefund is a refund as a checkout tells it: units of lines
@@ -142,6 +149,9 @@ func (c *Checkout) Order(ctx context.Context, o CheckoutOrder, log *slog.Logger)
 	}
 	pl := payload{ID: o.ID, Type: TypePaid, OccurredAt: o.OccurredAt.UTC(), Currency: p.Currency, Email: o.Email,
 		Click: o.Click, Affiliate: o.Affiliate, Items: lines, HasItems: true, Hash: checkoutHash, Paid: o.PaidCents}
+	if o.Subscription == nil {
+		pl.Coupons = o.Coupons
+	}
 	original, err := originalBySKU(o)
 	if err != nil {
 		return nil, err
@@ -288,6 +298,9 @@ func checkLines(o CheckoutOrder) ([]commission.Line, map[string]string, error) {
 	if len(o.Click) > maxClickToken || len(o.Affiliate) > maxAffiliate {
 		f["click"] = "the click or affiliate is too long"
 	}
+	if msg := couponsProblem(o.Coupons); msg != "" {
+		f["coupons"] = msg
+	}
 	if o.Email != "" && (!strings.Contains(o.Email, "@") || len(o.Email) > maxEmail) {
 		f["email"] = "the buyer's email is not an email address"
 	}
@@ -337,6 +350,20 @@ func checkLines(o CheckoutOrder) ([]commission.Line, map[string]string, error) {
 	return out, sources, f.err()
 }
 
+// couponsProblem is what is wrong with an order's codes ("" when nothing):
+// a bounded number of bounded codes, so the order's answer stays small.
+func couponsProblem(codes []string) string {
+	if len(codes) > maxCoupons {
+		return fmt.Sprintf("at most %d coupon codes per order", maxCoupons)
+	}
+	for _, c := range codes {
+		if len(c) > maxCoupon {
+			return fmt.Sprintf("a coupon code is over %d bytes", maxCoupon)
+		}
+	}
+	return ""
+}
+
 // subscriptionReferral is the referrer of a subscription's invoices, as its
 // first invoice decides it: who referred its checkout when it started (its
 // click, else its affiliate, else the buyer's attribution then), via
@@ -350,8 +377,17 @@ func (c *Checkout) subscriptionReferral(ctx context.Context, p *program.Program,
 	for i, l := range lines {
 		skus[i] = l.SKU
 	}
+	var codes []string
+	if s.Coupons != nil {
+		if codes, err = s.Coupons(ctx); err != nil {
+			return commission.Referral{}, err
+		}
+		if msg := couponsProblem(codes); msg != "" {
+			return commission.Referral{}, apierr.Invalid(fields{"coupons": msg})
+		}
+	}
 	d := attribution.Decide(p, c.r.keys, attribution.Evidence{
-		Kind: attribution.Order, At: s.Start, Click: s.Click, Affiliate: s.Affiliate, SKUs: skus, Current: cur,
+		Kind: attribution.Order, At: s.Start, Click: s.Click, Affiliate: s.Affiliate, Coupons: codes, SKUs: skus, Current: cur,
 	})
 	for _, w := range d.Warnings {
 		log.Warn("subscription's referrer", "why", w)

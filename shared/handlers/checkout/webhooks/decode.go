@@ -32,6 +32,7 @@ type payload struct {
 	Event      string
 	Click      string
 	Affiliate  string
+	Coupons    []string // an order's coupon codes (the native order's one)
 	OrderID    string
 	Items      []commission.Line // for a refund: SKU and Quantity only
 	HasItems   bool
@@ -68,6 +69,8 @@ const (
 	maxAffiliate  = 64  // affiliate: a program's codes are at most 32
 	maxClickToken = 512
 	maxSKU        = 255 // a shop's SKU; a program's are at most 64
+	maxCoupon     = 64  // a coupon code: a program's are at most 32, longer ones are warnings up to this
+	maxCoupons    = 10  // coupon codes on one checkout's order
 )
 
 // str reads a string field, trimmed, at most max bytes.
@@ -185,6 +188,9 @@ func decodeOrder(body []byte) (payload, error) {
 	case TypePaid:
 		p.Currency = str(m, "currency", "currency", true, maxCurrency, f)
 		p.Email = email(m, true, f)
+		if code := str(m, "coupon", "coupon", false, maxCoupon, f); code != "" {
+			p.Coupons = []string{code}
+		}
 		p.Items, p.HasItems = items(m, true, f)
 		if p.HasItems && len(p.Items) == 0 {
 			f["items"] = "must not be empty"

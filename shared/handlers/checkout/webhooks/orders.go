@@ -76,7 +76,7 @@ func (r *receiver) recordOrder(ctx context.Context, p *program.Program, pl paylo
 			skus[i] = l.SKU
 		}
 		d := attribution.Decide(p, r.keys, attribution.Evidence{
-			Kind: attribution.Order, At: pl.OccurredAt, Click: pl.Click, Affiliate: pl.Affiliate, SKUs: skus, Current: cur,
+			Kind: attribution.Order, At: pl.OccurredAt, Click: pl.Click, Affiliate: pl.Affiliate, Coupons: pl.Coupons, SKUs: skus, Current: cur,
 		})
 		warnings = append(warnings, d.Warnings...)
 		ref := d.Referral
@@ -119,7 +119,7 @@ func (r *receiver) recordOrder(ctx context.Context, p *program.Program, pl paylo
 		if ref.Affiliate != "" && ref.LinkEvent != "" {
 			date := period.Date(pl.OccurredAt, p.Location())
 			w.Stats = append(w.Stats, store.StatAdd{Affiliate: ref.Affiliate, Date: date, Event: ref.LinkEvent, Sub: ref.Sub,
-				Delta: store.StatDelta{Orders: 1, RevenueCents: total}})
+				Coupon: ref.Coupon, Delta: store.StatDelta{Orders: 1, RevenueCents: total}})
 		}
 		setContact(&w, pl.Email, d.Next, version)
 		if pl.Record != nil {

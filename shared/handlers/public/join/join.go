@@ -67,7 +67,7 @@ func render(req apigw.Request, status int, page, title string, f Form) (apigw.Re
 // saying signup is closed (404).
 func Page(d *app.Deps) apigw.Handler {
 	return site(d).Public(func(ctx context.Context, r *web.Request) (apigw.Response, error) {
-		p, err := d.Programs.Get(ctx)
+		p, err := d.Rules.Get(ctx)
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -76,8 +76,11 @@ func Page(d *app.Deps) apigw.Handler {
 		if !ok {
 			return render(r.HTTP(), http.StatusNotFound, "join-closed", "Signup closed", f)
 		}
-		ref := r.QueryStringParameters["ref"]
-		if a, ok := p.Affiliate(ref); ok && a.IsActive() {
+		a, err := recruiter(ctx, d, r.QueryStringParameters["ref"])
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		if a != nil {
 			f.Ref, f.RecruiterBy = a.Code, a.Name
 		}
 		return render(r.HTTP(), http.StatusOK, "join", "Become an affiliate", f)
@@ -104,7 +107,7 @@ func Submit(d *app.Deps) apigw.Handler {
 	return site(d).Form(func(ctx context.Context, r *web.Request) (apigw.Response, error) {
 		defer waitUntil(time.Now().Add(AnswerFloor))
 		req, vals := r.HTTP(), r.Form
-		p, err := d.Programs.Get(ctx)
+		p, err := d.Rules.Get(ctx)
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -119,7 +122,11 @@ func Submit(d *app.Deps) apigw.Handler {
 		}
 		f.Name, f.Email, f.PayoutEmail = strings.TrimSpace(vals.Get("name")), strings.TrimSpace(vals.Get("email")), strings.TrimSpace(vals.Get("payout_email"))
 		f.Website, f.Ref = strings.TrimSpace(vals.Get("website")), strings.TrimSpace(vals.Get("ref"))
-		if a, ok := p.Affiliate(f.Ref); ok && a.IsActive() {
+		a, err := recruiter(ctx, d, f.Ref)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		if a != nil {
 			f.RecruiterBy = a.Name
 		} else {
 			f.Ref = ""
@@ -213,13 +220,26 @@ func start(ctx context.Context, d *app.Deps, req apigw.Request, p *program.Progr
 	})
 }
 
+// recruiter is the active affiliate a recruit link names, read by key;
+// nil for none.
+func recruiter(ctx context.Context, d *app.Deps, code string) (*program.Affiliate, error) {
+	if code == "" {
+		return nil, nil
+	}
+	a, _, err := d.Affiliates.Affiliate(ctx, code)
+	if err != nil || a == nil || !a.IsActive() {
+		return nil, err
+	}
+	return a, nil
+}
+
 // taken says whether an address is already someone's: an affiliate's
-// (former ones too), an owner's, an applicant's or a declined one's.
+// (former ones too, listed under the address), an owner's, an
+// applicant's or a declined one's.
 func taken(ctx context.Context, d *app.Deps, p *program.Program, email string) (bool, error) {
-	for _, a := range p.Payees() {
-		if store.NormalizeEmail(a.Email) == email {
-			return true, nil
-		}
+	listed, err := d.Store.AffiliatesByEmail(ctx, email)
+	if err != nil || len(listed) > 0 {
+		return len(listed) > 0, err
 	}
 	for _, o := range p.Owners {
 		if o.Email != "" && store.NormalizeEmail(o.Email) == email {
@@ -263,7 +283,7 @@ func Confirm(d *app.Deps) apigw.Handler {
 		} else if err != nil {
 			return apigw.Response{}, err
 		}
-		p, err := d.Programs.Get(ctx)
+		p, err := d.Rules.Get(ctx)
 		if err != nil {
 			return apigw.Response{}, err
 		}

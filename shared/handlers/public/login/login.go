@@ -106,12 +106,19 @@ func Submit(d *app.Deps) apigw.Handler {
 			return render(req, http.StatusBadRequest, "login", "Sign in", form{Next: next, Flash: "Enter your email address."})
 		}
 		attempt := randomHex(16)
-		p, err := d.Programs.Get(ctx)
+		// The rules and the affiliates listed under this address: never
+		// every affiliate (SPEC 15).
+		p, err := d.Rules.Get(ctx)
 		if err != nil {
 			r.Log.Error("program", "err", err.Error())
 			return apigw.Response{}, err
 		}
-		if err := f.start(ctx, req, p, signerByEmail(p, email), email, next, attempt); err != nil {
+		listed, err := d.Store.AffiliatesByEmail(ctx, email)
+		if err != nil {
+			r.Log.Error("affiliates by email", "err", err.Error())
+			return apigw.Response{}, err
+		}
+		if err := f.start(ctx, req, p, signerByEmail(listed, p.Owners, email), email, next, attempt); err != nil {
 			r.Log.Error("sign-in", "err", err.Error())
 		}
 		return render(req, http.StatusOK, "check-email", "Check your email", form{Email: email, Next: next, Attempt: attempt})
@@ -174,13 +181,15 @@ func LinkPage(d *app.Deps) apigw.Handler {
 		if l == nil || !linkAlive(l, d.Now()) {
 			return dead(req, l)
 		}
-		p, err := d.Programs.Get(ctx)
-		if err != nil {
-			return apigw.Response{}, err
-		}
 		name := l.Affiliate
-		if a, ok := p.Affiliate(l.Affiliate); ok && l.Role != session.RoleOwner {
-			name = a.Name
+		if l.Role != session.RoleOwner {
+			a, _, err := d.Affiliates.Affiliate(ctx, l.Affiliate)
+			if err != nil {
+				return apigw.Response{}, err
+			}
+			if a != nil {
+				name = a.Name
+			}
 		}
 		return render(req, http.StatusOK, "confirm", "Sign in", form{Name: name, Email: l.Email, Token: token})
 	})
@@ -359,18 +368,20 @@ func dead(req apigw.Request, l *store.Login) (apigw.Response, error) {
 	return render(req, http.StatusGone, "link-dead", "Link expired", f)
 }
 
-// signerByEmail is who may sign in with an address: an active affiliate, or
-// an owner (the program file keeps the two sets of addresses apart).
-func signerByEmail(p *program.Program, email string) *person {
-	for i := range p.Affiliates {
-		if a := &p.Affiliates[i]; store.NormalizeEmail(a.Email) == email {
-			if !a.IsActive() {
-				return nil
-			}
-			return &person{subject: a.Code, role: session.RoleAffiliate, name: a.Name}
+// signerByEmail is who may sign in with an address: the first current
+// affiliate listed under it (program order) when active, or an owner (the
+// program file keeps the two sets of addresses apart).
+func signerByEmail(listed []store.Listed, owners []program.Owner, email string) *person {
+	for _, a := range listed {
+		if a.Former || store.NormalizeEmail(a.Email) != email {
+			continue
 		}
+		if !a.IsActive() {
+			return nil
+		}
+		return &person{subject: a.Code, role: session.RoleAffiliate, name: a.Name}
 	}
-	for _, o := range p.Owners {
+	for _, o := range owners {
 		if o.Email != "" && store.NormalizeEmail(o.Email) == email {
 			return &person{subject: o.Name, role: session.RoleOwner, name: o.Name}
 		}
