@@ -245,6 +245,12 @@ func decodeAll[T any](items []map[string]types.AttributeValue) ([]T, error) {
 // batchGet reads keys (deduplicated) with strongly consistent reads, retrying
 // what DynamoDB leaves unprocessed.
 func (s *Store) batchGet(ctx context.Context, keys []Key) (map[Key]map[string]types.AttributeValue, error) {
+	return s.batchGetWith(ctx, keys, true)
+}
+
+// batchGetWith is batchGet with eventually consistent reads (half the read
+// units) when consistent is false.
+func (s *Store) batchGetWith(ctx context.Context, keys []Key, consistent bool) (map[Key]map[string]types.AttributeValue, error) {
 	seen := map[Key]bool{}
 	var todo []map[string]types.AttributeValue
 	for _, k := range keys {
@@ -263,7 +269,7 @@ func (s *Store) batchGet(ctx context.Context, keys []Key) (map[Key]map[string]ty
 				time.Sleep(time.Duration(attempt*attempt) * 20 * time.Millisecond)
 			}
 			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-				s.Table: {Keys: req, ConsistentRead: aws.Bool(true)},
+				s.Table: {Keys: req, ConsistentRead: aws.Bool(consistent)},
 			}})
 			if err != nil {
 				return nil, err
