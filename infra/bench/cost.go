@@ -238,12 +238,15 @@ func newDeps(ctx context.Context, db *dynamodb.Client, p *program.Program) (*app
 	if _, err := d.Store.SaveProgram(ctx, p, now); err != nil {
 		return nil, err
 	}
-	// Warm, as a warm function is: the program, the click's rules and the
-	// affiliate the measured clicks name.
+	// Warm, as a warm function is: the program, the click's rules, the
+	// affiliate the measured clicks name and her reports ask for.
 	if _, err := d.Rules.Get(ctx); err != nil {
 		return nil, err
 	}
 	if _, _, err := d.Affiliates.Affiliate(ctx, "jane"); err != nil {
+		return nil, err
+	}
+	if _, err := d.AffiliateView(ctx, "jane", false); err != nil { // her own pages' view
 		return nil, err
 	}
 	_, err := d.Programs.Get(ctx)

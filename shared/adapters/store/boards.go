@@ -452,34 +452,3 @@ func (s *Store) getEventual(ctx context.Context, k Key) (map[string]types.Attrib
 	}
 	return out.Item, nil
 }
-
-// batchGetWith is batchGet with eventually consistent reads when
-// consistent is false.
-func (s *Store) batchGetWith(ctx context.Context, keys []Key, consistent bool) (map[Key]map[string]types.AttributeValue, error) {
-	todo := make([]map[string]types.AttributeValue, 0, len(keys))
-	for _, k := range keys {
-		todo = append(todo, k.av())
-	}
-	out := make(map[Key]map[string]types.AttributeValue, len(todo))
-	for len(todo) > 0 {
-		n := min(len(todo), 100)
-		req := todo[:n]
-		todo = todo[n:]
-		for attempt := 0; len(req) > 0; attempt++ {
-			if attempt > 0 {
-				time.Sleep(time.Duration(attempt*attempt) * 20 * time.Millisecond)
-			}
-			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-				s.Table: {Keys: req, ConsistentRead: aws.Bool(consistent)},
-			}})
-			if err != nil {
-				return nil, err
-			}
-			for _, it := range res.Responses[s.Table] {
-				out[Key{str(it[attrPK]), str(it[attrSK])}] = it
-			}
-			req = res.UnprocessedKeys[s.Table].Keys
-		}
-	}
-	return out, nil
-}

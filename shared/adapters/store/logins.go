@@ -36,50 +36,18 @@ const MaxCodeAttempts = 5
 // CountMail counts one more sign-in mail to an address this hour; false
 // when limit were already sent. The counter expires with the hour.
 func (s *Store) CountMail(ctx context.Context, email string, now time.Time, limit int) (bool, error) {
-	hour := now.UTC().Truncate(time.Hour)
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(s.Table),
-		Key:                      mailRateKey(email, hour.Format("2006-01-02T15")).av(),
-		UpdateExpression:         aws.String("ADD sent :one SET #ttl = :ttl"),
-		ConditionExpression:      aws.String("attribute_not_exists(sent) OR sent < :limit"),
-		ExpressionAttributeNames: map[string]string{"#ttl": attrTTL},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": attrN(1), ":limit": attrN(int64(limit)), ":ttl": attrN(hour.Add(2 * time.Hour).Unix()),
-		},
-	})
-	if isConditionFailed(err) {
-		return false, nil
-	}
-	return err == nil, err
+	return s.countInHour(ctx, func(hour string) Key { return mailRateKey(email, hour) }, now, limit)
 }
 
 // PutLogin stores a new sign-in; it expires from the table a day after it
 // stops working.
 func (s *Store) PutLogin(ctx context.Context, l Login) error {
-	item, err := marshal(l)
-	if err != nil {
-		return err
-	}
-	item[attrTTL] = attrN(l.Expires + 24*3600)
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(s.Table),
-		Item:                loginKey(l.ID).item(item),
-		ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	})
-	return err
+	return s.putLink(ctx, loginKey(l.ID), l, l.Expires)
 }
 
 // GetLogin reads a sign-in; nil when there is none.
 func (s *Store) GetLogin(ctx context.Context, id string) (*Login, error) {
-	item, err := s.get(ctx, loginKey(id))
-	if err != nil || item == nil {
-		return nil, err
-	}
-	var l Login
-	if err := unmarshal(item, &l); err != nil {
-		return nil, err
-	}
-	return &l, nil
+	return getOne[Login](ctx, s, loginKey(id))
 }
 
 // UseLogin marks a sign-in used, once: a conditional write, so two clicks

@@ -22,10 +22,11 @@ type marker struct {
 	key   func(value, code string) Key
 }
 
-var markers = []marker{
-	{func(a program.Affiliate) string { return a.RecruitedBy }, recruitKey},
-	{func(a program.Affiliate) string { return NormalizeEmail(a.Email) }, emailKey},
-}
+var (
+	recruitMarker = marker{func(a program.Affiliate) string { return a.RecruitedBy }, recruitKey}
+	emailMarker   = marker{func(a program.Affiliate) string { return NormalizeEmail(a.Email) }, emailKey}
+	markers       = []marker{recruitMarker, emailMarker}
+)
 
 // markerWrites keep a's markers what a says: each put under its value,
 // deleted from the value before (prev) when that changed. A former
@@ -115,7 +116,7 @@ func (s *Store) marked(ctx context.Context, m marker, value string) ([]Listed, e
 // Recruits are the affiliates a recruiter recruited, current and former
 // (a former recruit's overrides still show).
 func (s *Store) Recruits(ctx context.Context, recruiter string) ([]program.Affiliate, error) {
-	ls, err := s.marked(ctx, markers[0], recruiter)
+	ls, err := s.marked(ctx, recruitMarker, recruiter)
 	out := make([]program.Affiliate, 0, len(ls))
 	for _, l := range ls {
 		out = append(out, l.Affiliate)
@@ -126,7 +127,7 @@ func (s *Store) Recruits(ctx context.Context, recruiter string) ([]program.Affil
 // AffiliatesByEmail are the affiliates, current and former, whose address
 // is email, in program order.
 func (s *Store) AffiliatesByEmail(ctx context.Context, email string) ([]Listed, error) {
-	return s.marked(ctx, markers[1], NormalizeEmail(email))
+	return s.marked(ctx, emailMarker, NormalizeEmail(email))
 }
 
 // RebuildMarkers writes every affiliate's markers, current and former:

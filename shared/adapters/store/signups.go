@@ -68,50 +68,18 @@ var ErrAddressKnown = errors.New("address has joined or applied already")
 // source); false when limit were counted already. The counter expires
 // with the hour.
 func (s *Store) CountJoin(ctx context.Context, who string, now time.Time, limit int) (bool, error) {
-	hour := now.UTC().Truncate(time.Hour)
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(s.Table),
-		Key:                      joinRateKey(who, hour.Format("2006-01-02T15")).av(),
-		UpdateExpression:         aws.String("ADD sent :one SET #ttl = :ttl"),
-		ConditionExpression:      aws.String("attribute_not_exists(sent) OR sent < :limit"),
-		ExpressionAttributeNames: map[string]string{"#ttl": attrTTL},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":one": attrN(1), ":limit": attrN(int64(limit)), ":ttl": attrN(hour.Add(2 * time.Hour).Unix()),
-		},
-	})
-	if isConditionFailed(err) {
-		return false, nil
-	}
-	return err == nil, err
+	return s.countInHour(ctx, func(hour string) Key { return joinRateKey(who, hour) }, now, limit)
 }
 
 // PutSignup stores a new signup; it leaves the table a day after its link
 // stops working.
 func (s *Store) PutSignup(ctx context.Context, sg Signup) error {
-	item, err := marshal(sg)
-	if err != nil {
-		return err
-	}
-	item[attrTTL] = attrN(sg.Expires + 24*3600)
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(s.Table),
-		Item:                signupKey(sg.ID).item(item),
-		ConditionExpression: aws.String("attribute_not_exists(PK)"),
-	})
-	return err
+	return s.putLink(ctx, signupKey(sg.ID), sg, sg.Expires)
 }
 
 // GetSignup reads a signup; nil when there is none.
 func (s *Store) GetSignup(ctx context.Context, id string) (*Signup, error) {
-	item, err := s.get(ctx, signupKey(id))
-	if err != nil || item == nil {
-		return nil, err
-	}
-	var sg Signup
-	if err := unmarshal(item, &sg); err != nil {
-		return nil, err
-	}
-	return &sg, nil
+	return getOne[Signup](ctx, s, signupKey(id))
 }
 
 // UseSignup marks a signup confirmed, once (ErrDead when it was used or

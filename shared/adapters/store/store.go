@@ -182,6 +182,54 @@ func (s *Store) getAs(ctx context.Context, k Key, v any) (bool, error) {
 	return true, unmarshal(item, v)
 }
 
+// getOne reads an item as a T; nil when there is none.
+func getOne[T any](ctx context.Context, s *Store, k Key) (*T, error) {
+	var v T
+	found, err := s.getAs(ctx, k, &v)
+	if err != nil || !found {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// countInHour adds one to this hour's counter under key(hour) unless it
+// already reached limit (false then); the counter leaves the table two
+// hours after its hour. Sign-in mails and signups are limited this way.
+func (s *Store) countInHour(ctx context.Context, key func(hour string) Key, now time.Time, limit int) (bool, error) {
+	hour := now.UTC().Truncate(time.Hour)
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(s.Table),
+		Key:                      key(hour.Format("2006-01-02T15")).av(),
+		UpdateExpression:         aws.String("ADD sent :one SET #ttl = :ttl"),
+		ConditionExpression:      aws.String("attribute_not_exists(sent) OR sent < :limit"),
+		ExpressionAttributeNames: map[string]string{"#ttl": attrTTL},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":one": attrN(1), ":limit": attrN(int64(limit)), ":ttl": attrN(hour.Add(2 * time.Hour).Unix()),
+		},
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// putLink stores a new one-use link's item (a sign-in, a signup) only if
+// its id is new; it leaves the table a day after the link stops working
+// (expires, epoch seconds).
+func (s *Store) putLink(ctx context.Context, k Key, v any, expires int64) error {
+	item, err := marshal(v)
+	if err != nil {
+		return err
+	}
+	item[attrTTL] = attrN(expires + 24*3600)
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           aws.String(s.Table),
+		Item:                k.item(item),
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
+	return err
+}
+
 func decodeAll[T any](items []map[string]types.AttributeValue) ([]T, error) {
 	out := make([]T, 0, len(items))
 	for _, it := range items {
@@ -197,6 +245,12 @@ func decodeAll[T any](items []map[string]types.AttributeValue) ([]T, error) {
 // batchGet reads keys (deduplicated) with strongly consistent reads, retrying
 // what DynamoDB leaves unprocessed.
 func (s *Store) batchGet(ctx context.Context, keys []Key) (map[Key]map[string]types.AttributeValue, error) {
+	return s.batchGetWith(ctx, keys, true)
+}
+
+// batchGetWith is batchGet with eventually consistent reads (half the read
+// units) when consistent is false.
+func (s *Store) batchGetWith(ctx context.Context, keys []Key, consistent bool) (map[Key]map[string]types.AttributeValue, error) {
 	seen := map[Key]bool{}
 	var todo []map[string]types.AttributeValue
 	for _, k := range keys {
@@ -215,7 +269,7 @@ func (s *Store) batchGet(ctx context.Context, keys []Key) (map[Key]map[string]ty
 				time.Sleep(time.Duration(attempt*attempt) * 20 * time.Millisecond)
 			}
 			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-				s.Table: {Keys: req, ConsistentRead: aws.Bool(true)},
+				s.Table: {Keys: req, ConsistentRead: aws.Bool(consistent)},
 			}})
 			if err != nil {
 				return nil, err

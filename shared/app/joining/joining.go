@@ -13,9 +13,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -101,7 +99,7 @@ func Make(ctx context.Context, d *app.Deps, p *program.Program, who Person) (pro
 // Welcome mails a new affiliate their links and a sign-in link (once, for
 // WelcomeLinkLifetime), stored as sign-in's own links are.
 func Welcome(ctx context.Context, d *app.Deps, apiID string, p *program.Program, a program.Affiliate) error {
-	base, err := LinkBase(p.PublicBaseURL, d.Config.PublicBaseURL, apiID)
+	base, err := app.LinkBase(p.PublicBaseURL, d.Config.PublicBaseURL, apiID)
 	if err != nil {
 		return err
 	}
@@ -152,40 +150,6 @@ func SourceHash(key []byte, ip string) string {
 // NewSecret is a fresh id and link secret.
 func NewSecret() (id, secret string) {
 	return randomHex(16), base64.RawURLEncoding.EncodeToString(randomBytes(32))
-}
-
-// LinkBase is where mailed links point (as sign-in's): the program's
-// public_base_url, else TALLY_PUBLIC_BASE_URL, else API Gateway's own
-// domain for this API (apiID, from the event API Gateway sends), never
-// the Host header; only https, or http on a loopback address for local use.
-func LinkBase(programBase, configured, apiID string) (string, error) {
-	base := programBase
-	if base == "" {
-		base = configured
-	}
-	if base == "" {
-		id, region := apiID, os.Getenv("AWS_REGION")
-		if id == "" || region == "" {
-			return "", fmt.Errorf("no public_base_url or TALLY_PUBLIC_BASE_URL to build the link on")
-		}
-		base = "https://" + id + ".execute-api." + region + ".amazonaws.com"
-	}
-	u, err := url.Parse(base)
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("public base URL %q is not a plain URL", base)
-	}
-	if u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname())) {
-		return "", fmt.Errorf("public base URL %q: only https (or http on a loopback address)", base)
-	}
-	return strings.TrimRight(base, "/"), nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 func randomBytes(n int) []byte {

@@ -32,6 +32,9 @@ type Known struct {
 	mu    sync.Mutex
 	affs  map[string]knownAffiliate
 	short map[string]Link
+	// missed are short codes found to be nobody's, each with when: a
+	// made-up code costs one read per cache period, not one per click.
+	missed map[string]time.Time
 }
 
 type knownAffiliate struct {
@@ -42,7 +45,7 @@ type knownAffiliate struct {
 
 // NewKnown makes an empty cache of affiliates read from src, each kept ttl.
 func NewKnown(src AffiliateSource, ttl time.Duration) *Known {
-	return &Known{src: src, ttl: ttl, now: time.Now, affs: map[string]knownAffiliate{}, short: map[string]Link{}}
+	return &Known{src: src, ttl: ttl, now: time.Now, affs: map[string]knownAffiliate{}, short: map[string]Link{}, missed: map[string]time.Time{}}
 }
 
 // Affiliate is the current affiliate of a code and its links (nil when
@@ -73,22 +76,35 @@ func (k *Known) Affiliate(ctx context.Context, code string) (*Affiliate, []Link,
 
 // ShortLink is the (event, affiliate) pair of a short code.
 func (k *Known) ShortLink(ctx context.Context, code string) (Link, bool, error) {
+	now := k.now()
 	k.mu.Lock()
 	l, ok := k.short[code]
+	at, missed := k.missed[code]
 	k.mu.Unlock()
 	if ok {
 		return l, true, nil
 	}
+	if missed && now.Sub(at) < k.ttl {
+		return Link{}, false, nil
+	}
 	l, ok, err := k.src.ShortLink(ctx, code)
-	if err != nil || !ok {
+	if err != nil {
 		return l, ok, err
 	}
 	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !ok {
+		if len(k.missed) >= MaxKnown {
+			k.missed = map[string]time.Time{}
+		}
+		k.missed[code] = now
+		return l, false, nil
+	}
 	if len(k.short) >= MaxKnown {
 		k.short = map[string]Link{}
 	}
 	k.short[code] = l
-	k.mu.Unlock()
+	delete(k.missed, code)
 	return l, true, nil
 }
 
@@ -97,6 +113,7 @@ func (k *Known) ShortLink(ctx context.Context, code string) (Link, bool, error) 
 func (k *Known) Invalidate() {
 	k.mu.Lock()
 	k.affs = map[string]knownAffiliate{}
+	k.missed = map[string]time.Time{}
 	k.mu.Unlock()
 }
 

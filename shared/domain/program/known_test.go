@@ -73,3 +73,30 @@ func TestAViewHoldsTheRulesAndOnlyTheAffiliatesItWasGiven(t *testing.T) {
 		t.Error("making a view changed the program")
 	}
 }
+
+// A made-up short code is read once per cache period, not once per click:
+// a flood of them costs a warm function one read each.
+func TestAMadeUpShortCodeIsReadOncePerCachePeriod(t *testing.T) {
+	ctx := context.Background()
+	src := &byKey{p: demoProgram(t)}
+	k := program.NewKnown(src, 1<<62)
+	for range 3 {
+		if _, ok, err := k.ShortLink(ctx, "zzzzzzzz"); ok || err != nil {
+			t.Fatalf("a made-up code found: %v %v", ok, err)
+		}
+	}
+	if src.reads != 1 {
+		t.Errorf("%d reads for one made-up code asked three times, want 1", src.reads)
+	}
+	k.Invalidate()
+	k.ShortLink(ctx, "zzzzzzzz")
+	if src.reads != 2 {
+		t.Errorf("after Invalidate: %d reads, want 2", src.reads)
+	}
+	expired := program.NewKnown(src, 0)
+	expired.ShortLink(ctx, "zzzzzzzz")
+	expired.ShortLink(ctx, "zzzzzzzz")
+	if src.reads != 4 {
+		t.Errorf("past the cache period a made-up code is read again: %d reads, want 4", src.reads)
+	}
+}

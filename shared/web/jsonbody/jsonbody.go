@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/tallyhq/tally/shared/domain/fault"
 	"github.com/tallyhq/tally/shared/web/apierr"
 )
 
@@ -85,4 +86,26 @@ func noDuplicates(dec *json.Decoder, path string) error {
 	}
 	_, err = dec.Token() // the closing delimiter
 	return err
+}
+
+// Into reads an owner's JSON body into v: at most limit bytes (too_large),
+// empty as {}, refused as Decode refuses (invalid_json), and no field v
+// does not name. It returns the hash of the canonical form.
+func Into(body []byte, limit int, v any) (string, error) {
+	if len(body) > limit {
+		return "", fault.New(fault.TooLarge, "too_large", "body is over %d KB", limit>>10)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	_, hash, err := Decode(body)
+	if err != nil {
+		return "", err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return "", fault.Fields(map[string]string{"body": err.Error()})
+	}
+	return hash, nil
 }

@@ -46,3 +46,37 @@ func TestDecodeNamesTheDuplicateKey(t *testing.T) {
 		t.Fatalf("err %v, want it to name items[1].sku", err)
 	}
 }
+
+// An owner's body: what Decode refuses, a field the target does not name,
+// and a body over the limit are refused; an empty body is {}.
+func TestIntoIsStrict(t *testing.T) {
+	type target struct {
+		Name string `json:"name"`
+	}
+	for _, c := range []struct {
+		body   string
+		status int
+	}{
+		{`{"name":"a","name":"b"}`, 400},
+		{`{"name":"a"} {}`, 400},
+		{`{"nme":"a"}`, 400},
+		{`{"name":"` + strings.Repeat("x", 100) + `"}`, 413},
+	} {
+		var v target
+		_, err := Into([]byte(c.body), 64, &v)
+		if err == nil {
+			t.Errorf("%.40s: accepted as %+v", c.body, v)
+			continue
+		}
+		if got := apierr.From(err).Status; got != c.status {
+			t.Errorf("%.40s: status %d, %v", c.body, got, err)
+		}
+	}
+	var v target
+	if _, err := Into([]byte("  "), 64, &v); err != nil || v.Name != "" {
+		t.Errorf("an empty body: %+v %v", v, err)
+	}
+	if _, err := Into([]byte(`{"name":"zoe"}`), 64, &v); err != nil || v.Name != "zoe" {
+		t.Errorf("a good body: %+v %v", v, err)
+	}
+}

@@ -78,22 +78,7 @@ func (r *request) decode(v any, fields map[string]string) (string, error) {
 		}
 		body, _ = json.Marshal(m)
 	}
-	if strings.TrimSpace(string(body)) == "" {
-		body = []byte("{}")
-	}
-	if len(body) > 64<<10 {
-		return "", fault.New(fault.TooLarge, "too_large", "body is over 64 KB")
-	}
-	_, hash, err := jsonbody.Decode(body)
-	if err != nil {
-		return "", err
-	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return "", fault.Fields(map[string]string{"body": err.Error()})
-	}
-	return hash, nil
+	return jsonbody.Into(body, 64<<10, v)
 }
 
 // instant parses an optional RFC 3339 field; def when empty.

@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"github.com/tallyhq/tally/shared/domain/program"
 	"github.com/tallyhq/tally/shared/web"
 	"github.com/tallyhq/tally/shared/web/apigw"
+	"github.com/tallyhq/tally/shared/web/jsonbody"
 )
 
 // Affiliates are records (SPEC 15): the owner adds, edits, deactivates and
@@ -65,18 +65,8 @@ func (r *request) changes(v any, c *program.Changes) error {
 		if err != nil {
 			return err
 		}
-		if len(body) > 64<<10 {
-			return fault.New(fault.TooLarge, "too_large", "body is over 64 KB")
-		}
-		if strings.TrimSpace(string(body)) == "" {
-			body = []byte("{}")
-		}
-		dec := json.NewDecoder(strings.NewReader(string(body)))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(v); err != nil {
-			return fault.Fields(map[string]string{"body": err.Error()})
-		}
-		return nil
+		_, err = jsonbody.Into(body, 64<<10, v)
+		return err
 	}
 	f := r.Form
 	text := func(name string) *string {

@@ -7,7 +7,6 @@ package applicants
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -23,6 +22,7 @@ import (
 	"github.com/tallyhq/tally/shared/domain/program"
 	"github.com/tallyhq/tally/shared/web"
 	"github.com/tallyhq/tally/shared/web/apigw"
+	"github.com/tallyhq/tally/shared/web/jsonbody"
 	"github.com/tallyhq/tally/shared/web/portal"
 )
 
@@ -267,16 +267,6 @@ func read(r *web.Request, v any, form func(url.Values)) error {
 	if err != nil {
 		return err
 	}
-	if len(body) > 16<<10 {
-		return fault.New(fault.TooLarge, "too_large", "body is over 16 KB")
-	}
-	if strings.TrimSpace(string(body)) == "" {
-		body = []byte("{}")
-	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return fault.Fields(map[string]string{"body": err.Error()})
-	}
-	return nil
+	_, err = jsonbody.Into(body, 16<<10, v)
+	return err
 }

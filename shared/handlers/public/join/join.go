@@ -208,7 +208,7 @@ func start(ctx context.Context, d *app.Deps, req apigw.Request, p *program.Progr
 	if err := d.Store.PutSignup(ctx, sg); err != nil || !genuine {
 		return err
 	}
-	base, err := joining.LinkBase(p.PublicBaseURL, d.Config.PublicBaseURL, req.RequestContext.APIID)
+	base, err := app.LinkBase(p.PublicBaseURL, d.Config.PublicBaseURL, req.RequestContext.APIID)
 	if err != nil {
 		return err
 	}

@@ -18,10 +18,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
-	"net"
 	"net/http"
-	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -155,7 +152,7 @@ func (f *flow) start(ctx context.Context, req apigw.Request, p *program.Program,
 	if err := f.d.Store.PutLogin(ctx, l); err != nil || !genuine {
 		return err
 	}
-	base, err := linkBase(p.PublicBaseURL, f.d.Config.PublicBaseURL, req)
+	base, err := app.LinkBase(p.PublicBaseURL, f.d.Config.PublicBaseURL, req.RequestContext.APIID)
 	if err != nil {
 		return err
 	}
@@ -321,40 +318,6 @@ func linkAlive(l *store.Login, now time.Time) bool {
 	return !l.Used && now.Unix() < l.Expires
 }
 
-// linkBase is where mailed links point: the program's public_base_url, else
-// TALLY_PUBLIC_BASE_URL, else API Gateway's own domain for this API (named
-// by the API id API Gateway puts in the event, never by the Host header).
-// Only https, except a loopback address for local use.
-func linkBase(programBase, configured string, req apigw.Request) (string, error) {
-	base := programBase
-	if base == "" {
-		base = configured
-	}
-	if base == "" {
-		id, region := req.RequestContext.APIID, os.Getenv("AWS_REGION")
-		if id == "" || region == "" {
-			return "", fmt.Errorf("no public_base_url or TALLY_PUBLIC_BASE_URL to build the sign-in link on")
-		}
-		base = "https://" + id + ".execute-api." + region + ".amazonaws.com"
-	}
-	u, err := url.Parse(base)
-	if err != nil || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("public base URL %q is not a plain URL", base)
-	}
-	if u.Scheme != "https" && !(u.Scheme == "http" && loopback(u.Hostname())) {
-		return "", fmt.Errorf("public base URL %q: only https (or http on a loopback address)", base)
-	}
-	return strings.TrimRight(base, "/"), nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // waitUntil sleeps until t.
 func waitUntil(t time.Time) { time.Sleep(time.Until(t)) }
 
@@ -371,9 +334,9 @@ func dead(req apigw.Request, l *store.Login) (apigw.Response, error) {
 // signerByEmail is who may sign in with an address: the first current
 // affiliate listed under it (program order) when active, or an owner (the
 // program file keeps the two sets of addresses apart).
-func signerByEmail(listed []store.Listed, owners []program.Owner, email string) *person {
+func signerByEmail(listed []store.Listed, owners []program.Owner, email string) *person { // listed: the address's (store.AffiliatesByEmail)
 	for _, a := range listed {
-		if a.Former || store.NormalizeEmail(a.Email) != email {
+		if a.Former {
 			continue
 		}
 		if !a.IsActive() {
