@@ -194,3 +194,45 @@ func daily(expr string) (hour, minute int, err error) {
 	}
 	return hour, minute, nil
 }
+
+// summariesFunction keeps the owner's summaries and the leaderboards from
+// the stream; it writes only to the table.
+const summariesFunction = "BoardStreamFunction"
+
+// catchUpSummaries is, on a server without its background consumers (the
+// tests'), what brings the owner's summaries up to date before an owner
+// request: the function Lambda runs from the stream, fed every record
+// written so far. On AWS the same rows follow the stream within a second
+// or so; here a test reads what they would show once caught up.
+func (s *Server) catchUpSummaries(db *dynamodb.Client, table string) (func(context.Context) error, error) {
+	f, ok := lambdas.Find(summariesFunction)
+	if !ok || f.Stream == nil {
+		return nil, fmt.Errorf("lambdas.All has no stream function %s", summariesFunction)
+	}
+	h := eventsource.Lambda(f.Stream(s.Deps))
+	var mu sync.Mutex // one catch-up at a time: each record is folded in order
+	if s.feed != nil {
+		return func(ctx context.Context) error {
+			mu.Lock()
+			defer mu.Unlock()
+			return s.feed.CatchUp(ctx, summariesFunction, h)
+		}, nil
+	}
+	var p *eventsource.StreamPoller
+	return func(ctx context.Context) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if p == nil {
+			out, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+			if err != nil {
+				return err
+			}
+			arn := aws.ToString(out.Table.LatestStreamArn)
+			if arn == "" {
+				return fmt.Errorf("table %s has no stream (template.yaml enables one)", table)
+			}
+			p = &eventsource.StreamPoller{Client: app.LocalStreams(s.Endpoint), StreamARN: arn}
+		}
+		return p.CatchUp(ctx, h)
+	}, nil
+}

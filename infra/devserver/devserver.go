@@ -88,6 +88,9 @@ type Server struct {
 	stopEmbedded func() error   // nil on an external endpoint
 	feed         *feed          // the embedded store's writes, as a stream
 	bg           *background
+	// catchUp folds the stream into the owner's summaries before an owner
+	// request when the background consumers are off (nil when on).
+	catchUp func(context.Context) error
 }
 
 // New creates the table (from template.yaml) if missing, loads the program
@@ -203,6 +206,8 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		if err := s.startConsumers(raw, db, o.Table); err != nil {
 			return nil, fmt.Errorf("consumers: %w", err)
 		}
+	} else if s.catchUp, err = s.catchUpSummaries(db, o.Table); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -224,6 +229,11 @@ func (s *Server) Close() error {
 // Handler is the HTTP API.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.catchUp != nil && (r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/")) {
+			if err := s.catchUp(r.Context()); err != nil {
+				s.Deps.Log.Warn("summaries catch-up", "err", err.Error())
+			}
+		}
 		if _, pattern := s.mux.Handler(r); pattern == "/" || pattern == "" {
 			if _, p := s.overlap.Handler(r); p != "" {
 				s.overlap.ServeHTTP(w, r)

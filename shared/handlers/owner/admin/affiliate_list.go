@@ -18,7 +18,6 @@ import (
 	"github.com/tallyhq/tally/shared/handlers/owner/overview"
 	"github.com/tallyhq/tally/shared/web"
 	"github.com/tallyhq/tally/shared/web/apigw"
-	"github.com/tallyhq/tally/shared/web/portal"
 )
 
 // PageSize is how many affiliates a page of the list shows (SPEC 15).
@@ -116,7 +115,7 @@ func (r *request) listPage(ctx context.Context, l listQuery, cursor string) ([]o
 	if len(payees) > PageSize {
 		payees, next = payees[:PageSize], payees[PageSize-1].Code
 	}
-	xs, err := overview.ReadThese(ctx, r.st, r.Program, payees, l.per, r.now, overview.Options{Balances: true, Visits: true})
+	xs, err := overview.ReadThese(ctx, r.st, r.Program, payees, l.per, r.now, overview.Options{Visits: true})
 	if err != nil {
 		return nil, "", err
 	}
@@ -253,12 +252,11 @@ func (r *request) affiliatesPage(l listQuery, rows []overview.Row, next string) 
 		pg.Headers = append(pg.Headers, h)
 	}
 	var t overview.Row
-	var held, avail int64
 	for _, x := range rows {
 		_, current := r.Program.Affiliate(x.Affiliate)
 		row := AffiliateRow{Code: x.Affiliate, Name: x.Name, Email: x.Email, Active: x.Active, Former: !current, URL: "/admin/affiliates/" + url.PathEscape(x.Affiliate) + reports.PeriodQuery(r.HTTP()),
 			Hits: x.Hits, OptIns: x.OptIns, Orders: x.Orders, Revenue: r.money(x.RevenueCents), Earned: r.money(x.EarnedCents),
-			Net: r.money(x.NetCents), Held: r.maybeMoney(x.HeldCents), Available: r.maybeMoney(x.AvailableCents), LastHit: "never"}
+			Net: r.money(x.NetCents), LastHit: "never"}
 		if x.LastHit != nil {
 			row.LastHit = longDate(*x.LastHit)
 		}
@@ -275,21 +273,8 @@ func (r *request) affiliatesPage(l listQuery, rows []overview.Row, next string) 
 		pg.Rows = append(pg.Rows, row)
 		t.Hits, t.OptIns, t.Orders, t.RevenueCents = t.Hits+x.Hits, t.OptIns+x.OptIns, t.Orders+x.Orders, t.RevenueCents+x.RevenueCents
 		t.EarnedCents, t.NetCents = t.EarnedCents+x.EarnedCents, t.NetCents+x.NetCents
-		if x.HeldCents != nil {
-			held, avail = held+*x.HeldCents, avail+*x.AvailableCents
-			t.HeldCents, t.AvailableCents = &held, &avail
-		}
 	}
 	pg.Total = AffiliateRow{Name: "This page", Hits: t.Hits, OptIns: t.OptIns, Orders: t.Orders, Revenue: r.money(t.RevenueCents),
-		Earned: r.money(t.EarnedCents), Net: r.money(t.NetCents), Held: r.maybeMoney(t.HeldCents), Available: r.maybeMoney(t.AvailableCents)}
+		Earned: r.money(t.EarnedCents), Net: r.money(t.NetCents)}
 	return r.page("admin-affiliates", "Affiliates", "affiliates", pg)
-}
-
-// maybeMoney is an amount, or a dash where the list has none (balances
-// on a page read from summaries: see the Payouts page).
-func (r *request) maybeMoney(c *int64) portal.Money {
-	if c == nil {
-		return portal.Money{Text: "—"}
-	}
-	return r.money(*c)
 }

@@ -202,7 +202,7 @@ type EventMark struct {
 // does not sort), and its page label.
 var columns = []struct{ field, label string }{
 	{"name", "Affiliate"}, {"hits", "Hits"}, {"", "Opt-Ins"}, {"orders", "Orders"}, {"revenue_cents", "Revenue"},
-	{"earned_cents", "Earned"}, {"net_cents", "Net"}, {"", "Held"}, {"", "Payable"}, {"last_hit", "Last visit"},
+	{"earned_cents", "Earned"}, {"net_cents", "Net"}, {"last_hit", "Last visit"},
 }
 
 func longDate(d string) string {

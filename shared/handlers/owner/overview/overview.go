@@ -239,8 +239,8 @@ type Row struct {
 	RevenueCents   int64    `json:"revenue_cents"`
 	EarnedCents    int64    `json:"earned_cents"`
 	NetCents       int64    `json:"net_cents"`
-	HeldCents      *int64   `json:"held_cents"`      // null where the list is read from summaries
-	AvailableCents *int64   `json:"available_cents"` // (a balance is today's, not kept by the stream)
+	HeldCents      *int64   `json:"held_cents"`      // null on the list: a balance is today's and reads the
+	AvailableCents *int64   `json:"available_cents"` // whole ledger (the Payouts page and /admin/balances have it)
 	LastHit        *string  `json:"last_hit"`
 	// QuietEvents are the enrolled events with no visit in the last 7 days.
 	QuietEvents []string `json:"quiet_events"`
