@@ -88,8 +88,9 @@ type Server struct {
 	stopEmbedded func() error   // nil on an external endpoint
 	feed         *feed          // the embedded store's writes, as a stream
 	bg           *background
-	// catchUp folds the stream into the owner's summaries before an owner
-	// request when the background consumers are off (nil when on).
+	// catchUp folds the stream into the owner's summaries before a page
+	// that reads them (/admin, /admin/affiliates) when the background
+	// consumers are off (nil when on).
 	catchUp func(context.Context) error
 }
 
@@ -229,7 +230,7 @@ func (s *Server) Close() error {
 // Handler is the HTTP API.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.catchUp != nil && (r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/")) {
+		if s.catchUp != nil && r.Method == http.MethodGet && (r.URL.Path == "/admin" || r.URL.Path == "/admin/affiliates") {
 			if err := s.catchUp(r.Context()); err != nil {
 				s.Deps.Log.Warn("summaries catch-up", "err", err.Error())
 			}

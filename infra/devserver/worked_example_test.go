@@ -78,7 +78,7 @@ func startOpts(t *testing.T, on dynamotest.Store, program []byte, set func(*devs
 	t.Helper()
 	x := &tally{t: t, now: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), mail: &mailbox{}}
 	o := devserver.Options{
-		DynamoDBEndpoint: on.Endpoint(t), Table: dynamotest.NewStreamTable(t, on.Client(t)),
+		DynamoDBEndpoint: on.Endpoint(t), Table: dynamotest.NewTable(t, on.Client(t)),
 		Now: x.clock, Mail: x.mail, ProgramYAML: program,
 	}
 	if set != nil {

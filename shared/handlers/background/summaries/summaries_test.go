@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -78,7 +79,7 @@ func TestOwnersNumbersEqualEachAffiliatesReportsAfterRedeliveries(t *testing.T) 
 	if testing.Short() {
 		t.Skip("2,000 affiliates through the stream")
 	}
-	const n = 2000
+	n := envInt("TALLY_SUMMARY_N", 2000)
 	ctx := context.Background()
 	db := dynamotest.Client(t)
 	table := dynamotest.NewStreamTable(t, db)
@@ -88,6 +89,7 @@ func TestOwnersNumbersEqualEachAffiliatesReportsAfterRedeliveries(t *testing.T) 
 		p.Affiliates = append(p.Affiliates, program.Affiliate{Code: fmt.Sprintf("aff-%04d", i), Name: fmt.Sprintf("Speaker %d", i),
 			Email: fmt.Sprintf("speaker%d@example.com", i), Plan: "standard", Events: []string{"summit-2026"}})
 	}
+	start := time.Now()
 	p = dynamotest.Load(t, st, p)
 	for i, a := range p.Affiliates {
 		if err := seed(ctx, st, a.Code, i); err != nil {
@@ -105,6 +107,8 @@ func TestOwnersNumbersEqualEachAffiliatesReportsAfterRedeliveries(t *testing.T) 
 	seen, busy := 0, false
 	poller := &eventsource.StreamPoller{Client: app.LocalStreams(dynamotest.Endpoint(t)), StreamARN: aws.ToString(out.Table.LatestStreamArn),
 		BatchSize: 100, Idle: 200 * time.Millisecond, OnError: func(err error) { t.Log(err) }}
+	t.Logf("seeded in %s", time.Since(start))
+	start = time.Now()
 	run, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -125,7 +129,7 @@ func TestOwnersNumbersEqualEachAffiliatesReportsAfterRedeliveries(t *testing.T) 
 	}
 	stop()
 	<-done
-	t.Logf("%d stream records, each delivered four times", last)
+	t.Logf("%d stream records, each delivered four times, in %s", last, time.Since(start))
 
 	per, _ := period.Parse("2026-11", "", "", now, p.Location())
 	mine, err := overview.ReadThese(ctx, st, p, p.Affiliates, per, now, overview.Options{Visits: true})
@@ -194,4 +198,12 @@ func TestOwnersNumbersEqualEachAffiliatesReportsAfterRedeliveries(t *testing.T) 
 
 func summariesRebuild(ctx context.Context, st *store.Store, p *program.Program) (summaries.Rebuilt, error) {
 	return summaries.Rebuild(ctx, st, p, now)
+}
+
+func envInt(name string, def int) int {
+	var n int
+	if _, err := fmt.Sscan(os.Getenv(name), &n); err != nil || n <= 0 {
+		return def
+	}
+	return n
 }
