@@ -28,6 +28,16 @@ func (s *byKey) ShortLink(_ context.Context, code string) (program.Link, bool, e
 	return *l, true, nil
 }
 
+func (s *byKey) CouponHolder(_ context.Context, code string) (*program.Affiliate, bool, error) {
+	s.reads++
+	owner, ok := s.p.CouponOwner(code)
+	if !ok {
+		return nil, false, nil
+	}
+	a, former, _ := s.p.Payee(owner)
+	return a, former, nil
+}
+
 func TestAnAffiliateIsReadByKeyOncePerCachePeriod(t *testing.T) {
 	ctx := context.Background()
 	src := &byKey{p: demoProgram(t)}

@@ -75,18 +75,31 @@ func (r *receiver) recordOrder(ctx context.Context, p *program.Program, pl paylo
 		for i, l := range pl.Items {
 			skus[i] = l.SKU
 		}
-		d := attribution.Decide(p, r.keys, attribution.Evidence{
+		// The speakers earn whoever referred it, and a subscription's
+		// referrer was decided at its first invoice.
+		earners := commission.Speakers(p, pl.Items)
+		if pl.Referral != nil {
+			earners = append(earners, pl.Referral.Affiliate)
+		}
+		d, roster, err := r.decide(ctx, p, attribution.Evidence{
 			Kind: attribution.Order, At: pl.OccurredAt, Click: pl.Click, Affiliate: pl.Affiliate, Coupons: pl.Coupons, SKUs: skus, Current: cur,
-		})
+		}, earners...)
+		if err != nil {
+			return store.Write{}, nil, err
+		}
 		warnings = append(warnings, d.Warnings...)
 		ref := d.Referral
 		if pl.Referral != nil { // a checkout decided it: a subscription's referrer
 			ref, d.Next = *pl.Referral, nil
 		}
-		entries := commission.Earn(p, commission.Order{ID: pl.ID, At: pl.OccurredAt, Lines: pl.Items, Referral: ref})
+		entries := commission.Earn(roster.Program(), commission.Order{ID: pl.ID, At: pl.OccurredAt, Lines: pl.Items, Referral: ref})
 		// Recruiters' overrides are written in the same transaction as the
-		// commissions they follow (SPEC 16).
-		overrides := commission.Overrides(p, entries)
+		// commissions they follow (SPEC 16); only the earners' recruiters
+		// are read.
+		if err := roster.Add(ctx, commission.Recruiters(roster.Program(), entries)...); err != nil {
+			return store.Write{}, nil, err
+		}
+		overrides := commission.Overrides(roster.Program(), entries)
 		written := append(entries[:len(entries):len(entries)], overrides...)
 
 		res := OrderResult{OrderID: pl.ID, Commissions: answer(written), Warnings: warningsOrEmpty(warnings)}
@@ -127,6 +140,21 @@ func (r *receiver) recordOrder(ctx context.Context, p *program.Program, pl paylo
 		}
 		return w, body, nil
 	})
+}
+
+// decide is attribution.Decide over the rules and only the affiliates ev
+// names (its click's, its named one, the contact's, its first held coupon
+// code's) and also, each read by key and kept for the cache period; the
+// roster can gather more for what the webhook earns.
+func (r *receiver) decide(ctx context.Context, rules *program.Program, ev attribution.Evidence, also ...string) (attribution.Decision, *program.Roster, error) {
+	roster := program.NewRoster(rules, r.known)
+	if err := roster.Add(ctx, append(attribution.Named(r.keys, ev), also...)...); err != nil {
+		return attribution.Decision{}, nil, err
+	}
+	if err := roster.AddCoupons(ctx, ev.Coupons); err != nil {
+		return attribution.Decision{}, nil, err
+	}
+	return attribution.Decide(roster.Program(), r.keys, ev), roster, nil
 }
 
 // contact reads a person's current attribution and the version to write
