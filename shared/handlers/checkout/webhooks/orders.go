@@ -75,31 +75,15 @@ func (r *receiver) recordOrder(ctx context.Context, p *program.Program, pl paylo
 		for i, l := range pl.Items {
 			skus[i] = l.SKU
 		}
-		// The speakers earn whoever referred it, and a subscription's
-		// referrer was decided at its first invoice.
-		earners := commission.Speakers(p, pl.Items)
-		if pl.Referral != nil {
-			earners = append(earners, pl.Referral.Affiliate)
-		}
-		d, roster, err := r.decide(ctx, p, attribution.Evidence{
+		ev := attribution.Evidence{
 			Kind: attribution.Order, At: pl.OccurredAt, Click: pl.Click, Affiliate: pl.Affiliate, Coupons: pl.Coupons, SKUs: skus, Current: cur,
-		}, earners...)
+		}
+		d, entries, overrides, err := r.earn(ctx, p, ev, commission.Order{ID: pl.ID, At: pl.OccurredAt, Lines: pl.Items}, pl.Referral)
 		if err != nil {
 			return store.Write{}, nil, err
 		}
 		warnings = append(warnings, d.Warnings...)
 		ref := d.Referral
-		if pl.Referral != nil { // a checkout decided it: a subscription's referrer
-			ref, d.Next = *pl.Referral, nil
-		}
-		entries := commission.Earn(roster.Program(), commission.Order{ID: pl.ID, At: pl.OccurredAt, Lines: pl.Items, Referral: ref})
-		// Recruiters' overrides are written in the same transaction as the
-		// commissions they follow (SPEC 16); only the earners' recruiters
-		// are read.
-		if err := roster.Add(ctx, commission.Recruiters(roster.Program(), entries)...); err != nil {
-			return store.Write{}, nil, err
-		}
-		overrides := commission.Overrides(roster.Program(), entries)
 		written := append(entries[:len(entries):len(entries)], overrides...)
 
 		res := OrderResult{OrderID: pl.ID, Commissions: answer(written), Warnings: warningsOrEmpty(warnings)}
@@ -155,6 +139,34 @@ func (r *receiver) decide(ctx context.Context, rules *program.Program, ev attrib
 		return attribution.Decision{}, nil, err
 	}
 	return attribution.Decide(roster.Program(), r.keys, ev), roster, nil
+}
+
+// earn decides who referred an order (a subscription's invoice: decided
+// already, as fixed) and what it earns: the commissions and, written in
+// the same transaction, the recruiters' overrides of them (SPEC 16). It
+// reads the affiliates the order names, its speakers and the earners'
+// recruiters, each by key.
+func (r *receiver) earn(ctx context.Context, rules *program.Program, ev attribution.Evidence, o commission.Order, fixed *commission.Referral) (
+	d attribution.Decision, entries, overrides []ledger.Entry, err error,
+) {
+	// The speakers earn whoever referred it.
+	earners := commission.Speakers(rules, o.Lines)
+	if fixed != nil {
+		earners = append(earners, fixed.Affiliate)
+	}
+	d, roster, err := r.decide(ctx, rules, ev, earners...)
+	if err != nil {
+		return d, nil, nil, err
+	}
+	if fixed != nil {
+		d.Referral, d.Next = *fixed, nil
+	}
+	o.Referral = d.Referral
+	entries = commission.Earn(roster.Program(), o)
+	if err := roster.Add(ctx, commission.Recruiters(roster.Program(), entries)...); err != nil {
+		return d, nil, nil, err
+	}
+	return d, entries, commission.Overrides(roster.Program(), entries), nil
 }
 
 // contact reads a person's current attribution and the version to write
