@@ -29,14 +29,15 @@ func rosterProgram() *program.Program {
 	std.OverrideBP, std.RatesBP[program.KindSpeakerProduct] = 500, 1000
 	partner, _ := p.Plan("partner")
 	partner.OverrideBP = 1000
-	p.Affiliates = append(p.Affiliates, program.Affiliate{Code: "lee", Name: "Lee", Email: "lee@example.com", Plan: "standard",
-		Events: []string{"summit-2026", "gut-2026"}, RecruitedBy: "bob"})
 	jane, _ := p.Affiliate("jane")
 	jane.Coupons, jane.RecruitedBy = []string{"JANE20"}, "kim"
 	bob, _ := p.Affiliate("bob")
 	bob.Coupons, bob.RecruitedBy, bob.Active = []string{"Bob10"}, "jane", new(false)
 	kim, _ := p.Affiliate("kim")
 	kim.Coupons = []string{"KIM5"}
+	// Last: appending moves the affiliates the lookups above point into.
+	p.Affiliates = append(p.Affiliates, program.Affiliate{Code: "lee", Name: "Lee", Email: "lee@example.com", Plan: "standard",
+		Events: []string{"summit-2026", "gut-2026"}, RecruitedBy: "bob"})
 	return p
 }
 
