@@ -110,3 +110,34 @@ func TestAMadeUpShortCodeIsReadOncePerCachePeriod(t *testing.T) {
 		t.Errorf("past the cache period a made-up code is read again: %d reads, want 4", src.reads)
 	}
 }
+
+// A coupon code's holder is read once per cache period, whatever the
+// code's case, found or not: a warm webhook function reads an order's
+// code once.
+func TestACouponCodesHolderIsReadOncePerCachePeriod(t *testing.T) {
+	ctx := context.Background()
+	p := demoProgram(t)
+	jane, _ := p.Affiliate("jane")
+	jane.Coupons = []string{"JANE20"}
+	if err := p.Index(); err != nil {
+		t.Fatal(err)
+	}
+	src := &byKey{p: p}
+	k := program.NewKnown(src, 1<<62)
+	for _, code := range []string{"JANE20", "jane20", "Jane20"} {
+		if a, former, err := k.CouponHolder(ctx, code); err != nil || a == nil || a.Code != "jane" || former {
+			t.Fatalf("%s: %+v %v %v", code, a, former, err)
+		}
+		if a, _, _ := k.CouponHolder(ctx, "NOPE1"); a != nil {
+			t.Fatalf("NOPE1: %+v", a)
+		}
+	}
+	if src.reads != 2 {
+		t.Errorf("%d reads for two codes asked three times each, want 2", src.reads)
+	}
+	k.Invalidate()
+	k.CouponHolder(ctx, "JANE20")
+	if src.reads != 3 {
+		t.Errorf("after Invalidate: %d reads, want 3", src.reads)
+	}
+}
