@@ -61,7 +61,8 @@ func Config(f func(*app.Config)) Option { return func(o *options) { o.config = a
 func Clock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 // Warm reads the program once before the test, as a warm function has (and
-// the rules and each affiliate, as a warm click function has).
+// the rules, each affiliate and each coupon code's holder, as a warm click
+// or webhook function has).
 func Warm() Option { return func(o *options) { o.warm = true } }
 
 // New builds a test's application. Its log is discarded unless the test
@@ -105,6 +106,12 @@ func New(tb testing.TB, opts ...Option) *App {
 		for _, x := range p.Affiliates {
 			if _, _, err := a.Affiliates.Affiliate(context.Background(), x.Code); err != nil {
 				tb.Fatal(err)
+			}
+			// and each coupon code's holder, as after an order with each
+			for _, c := range x.Coupons {
+				if _, _, err := a.Affiliates.CouponHolder(context.Background(), c); err != nil {
+					tb.Fatal(err)
+				}
 			}
 		}
 	}

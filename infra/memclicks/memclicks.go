@@ -49,6 +49,15 @@ func (m memProgram) ShortLink(_ context.Context, code string) (program.Link, boo
 	return *l, true, nil
 }
 
+func (m memProgram) CouponHolder(_ context.Context, code string) (*program.Affiliate, bool, error) {
+	owner, ok := m.p.CouponOwner(code)
+	if !ok {
+		return nil, false, nil
+	}
+	a, former, _ := m.p.Payee(owner)
+	return a, former, nil
+}
+
 // memCounter takes the hit and keeps nothing.
 type memCounter struct{}
 

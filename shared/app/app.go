@@ -37,8 +37,9 @@ type Deps struct {
 	Programs *program.Cache
 	// Rules is the program without its affiliates and links, and
 	// Affiliates the affiliates a warm function has needed, each read by
-	// key (without links) and kept for the cache period: a click's cold
-	// start reads the rules only (SPEC 15).
+	// key (without links) and kept for the cache period, and coupon codes'
+	// holders: a click's or a webhook's cold start reads the rules only
+	// (SPEC 15).
 	Rules      *program.Cache
 	Affiliates *program.Known
 	// Members are affiliates read by key with their links, for the

@@ -299,6 +299,33 @@ func (a affiliateSource) CurrentAffiliate(ctx context.Context, code string) (*pr
 func (a affiliateSource) ShortLink(ctx context.Context, code string) (program.Link, bool, error) {
 	return a.s.ShortLink(ctx, code)
 }
+func (a affiliateSource) CouponHolder(ctx context.Context, code string) (*program.Affiliate, bool, error) {
+	return a.s.CouponHolder(ctx, code)
+}
+
+// CouponHolder is the affiliate, current or former, holding a coupon code
+// whatever its case, and whether it is former: the code's marker names it
+// (one GetItem), and its item, read by key, must still hold the code (the
+// loader writes markers apart from its affiliates). nil when nobody does.
+func (s *Store) CouponHolder(ctx context.Context, code string) (*program.Affiliate, bool, error) {
+	var m struct {
+		Affiliate string `json:"affiliate"`
+	}
+	found, err := s.getAs(ctx, couponKey(program.CouponKey(code)), &m)
+	if err != nil || !found || m.Affiliate == "" {
+		return nil, false, err
+	}
+	a, former, err := s.GetAffiliate(ctx, m.Affiliate)
+	if err != nil || a == nil {
+		return nil, false, err
+	}
+	for _, c := range a.Coupons {
+		if program.CouponKey(c) == program.CouponKey(code) {
+			return a, former, nil
+		}
+	}
+	return nil, false, nil
+}
 
 func (s *Store) currentAffiliate(ctx context.Context, code string, withLinks bool) (*program.Affiliate, []program.Link, error) {
 	a, former, err := s.GetAffiliate(ctx, code)

@@ -296,3 +296,21 @@ func ValidClick(p *program.Program, keys *clicktoken.Keys, token string, at time
 	}
 	return c, ""
 }
+
+// Named are the affiliates Decide may look up for ev, besides the holders
+// of its coupon codes: the click token's (when its signature holds), the
+// one the webhook names and the contact's. A request reads these by key
+// and decides over the rules and them alone (SPEC 15).
+func Named(keys *clicktoken.Keys, ev Evidence) []string {
+	var out []string
+	if ev.Click != "" {
+		if c, err := keys.Verify(ev.Click); err == nil {
+			out = append(out, c.Affiliate)
+		}
+	}
+	out = append(out, ev.Affiliate)
+	if ev.Current != nil {
+		out = append(out, ev.Current.Affiliate)
+	}
+	return out
+}

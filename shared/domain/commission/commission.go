@@ -134,3 +134,15 @@ func Earn(p *program.Program, o Order) []ledger.Entry {
 	}
 	return out
 }
+
+// Speakers are the speakers of lines' products: with the referrer, the only
+// affiliates Earn looks up.
+func Speakers(p *program.Program, lines []Line) []string {
+	var out []string
+	for _, l := range lines {
+		if prod, ok := p.Product(l.SKU); ok && prod.Kind == program.KindSpeakerProduct && prod.Speaker != "" {
+			out = append(out, prod.Speaker)
+		}
+	}
+	return out
+}

@@ -59,3 +59,15 @@ func Overrides(p *program.Program, earned []ledger.Entry) []ledger.Entry {
 	}
 	return out
 }
+
+// Recruiters are the recruiters of the affiliates who earned entries: with
+// those affiliates, the only ones Overrides looks up.
+func Recruiters(p *program.Program, earned []ledger.Entry) []string {
+	var out []string
+	for _, e := range earned {
+		if recruit, ok := p.Affiliate(e.Affiliate); ok && recruit.RecruitedBy != "" {
+			out = append(out, recruit.RecruitedBy)
+		}
+	}
+	return out
+}

@@ -14,6 +14,10 @@ type AffiliateSource interface {
 	CurrentAffiliate(ctx context.Context, code string) (*Affiliate, []Link, error)
 	// ShortLink is the link of a short code; false when there is none.
 	ShortLink(ctx context.Context, code string) (Link, bool, error)
+	// CouponHolder is the affiliate, current or former, holding a coupon
+	// code (whatever its case), and whether it is former; nil when no
+	// affiliate holds it.
+	CouponHolder(ctx context.Context, code string) (a *Affiliate, former bool, err error)
 }
 
 // MaxKnown is how many affiliates (found or not) and short links a warm
@@ -35,6 +39,15 @@ type Known struct {
 	// missed are short codes found to be nobody's, each with when: a
 	// made-up code costs one read per cache period, not one per click.
 	missed map[string]time.Time
+	// coupons are the holders of coupon codes (found or not), by the code
+	// upper-cased.
+	coupons map[string]knownCoupon
+}
+
+type knownCoupon struct {
+	a      *Affiliate
+	former bool
+	at     time.Time
 }
 
 type knownAffiliate struct {
@@ -45,7 +58,8 @@ type knownAffiliate struct {
 
 // NewKnown makes an empty cache of affiliates read from src, each kept ttl.
 func NewKnown(src AffiliateSource, ttl time.Duration) *Known {
-	return &Known{src: src, ttl: ttl, now: time.Now, affs: map[string]knownAffiliate{}, short: map[string]Link{}, missed: map[string]time.Time{}}
+	return &Known{src: src, ttl: ttl, now: time.Now, affs: map[string]knownAffiliate{}, short: map[string]Link{}, missed: map[string]time.Time{},
+		coupons: map[string]knownCoupon{}}
 }
 
 // Affiliate is the current affiliate of a code and its links (nil when
@@ -108,12 +122,40 @@ func (k *Known) ShortLink(ctx context.Context, code string) (Link, bool, error) 
 	return l, true, nil
 }
 
+// CouponHolder is the affiliate holding a coupon code and whether it is a
+// former one (nil when nobody holds it), from memory when read within the
+// cache period: an order's code costs its reads once per period.
+func (k *Known) CouponHolder(ctx context.Context, code string) (*Affiliate, bool, error) {
+	key, now := CouponKey(code), k.now()
+	k.mu.Lock()
+	e, ok := k.coupons[key]
+	k.mu.Unlock()
+	if ok && now.Sub(e.at) < k.ttl {
+		return e.a, e.former, nil
+	}
+	a, former, err := k.src.CouponHolder(ctx, code)
+	if err != nil {
+		if ok {
+			return e.a, e.former, nil
+		}
+		return nil, false, err
+	}
+	k.mu.Lock()
+	if len(k.coupons) >= MaxKnown {
+		k.coupons = map[string]knownCoupon{}
+	}
+	k.coupons[key] = knownCoupon{a: a, former: former, at: now}
+	k.mu.Unlock()
+	return a, former, nil
+}
+
 // Invalidate forgets every affiliate (the dev server, and a function that
 // just changed one, call it).
 func (k *Known) Invalidate() {
 	k.mu.Lock()
 	k.affs = map[string]knownAffiliate{}
 	k.missed = map[string]time.Time{}
+	k.coupons = map[string]knownCoupon{}
 	k.mu.Unlock()
 }
 
@@ -121,8 +163,14 @@ func (k *Known) Invalidate() {
 // their links: what a request needs, resolved before the rules decide, so
 // the rules stay pure functions of a Program.
 func (p *Program) With(as []Affiliate, links []Link) *Program {
+	return p.with(as, nil, links)
+}
+
+// with is With, and former affiliates: only their coupon codes matter to
+// a request (a code of a former affiliate is known, and refers nobody).
+func (p *Program) with(as, former []Affiliate, links []Link) *Program {
 	v := *p
-	v.Affiliates, v.Links, v.Former = as, links, nil
+	v.Affiliates, v.Links, v.Former = as, links, former
 	v.indexAffiliates()
 	v.IndexLinks()
 	return &v

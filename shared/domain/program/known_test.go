@@ -28,6 +28,16 @@ func (s *byKey) ShortLink(_ context.Context, code string) (program.Link, bool, e
 	return *l, true, nil
 }
 
+func (s *byKey) CouponHolder(_ context.Context, code string) (*program.Affiliate, bool, error) {
+	s.reads++
+	owner, ok := s.p.CouponOwner(code)
+	if !ok {
+		return nil, false, nil
+	}
+	a, former, _ := s.p.Payee(owner)
+	return a, former, nil
+}
+
 func TestAnAffiliateIsReadByKeyOncePerCachePeriod(t *testing.T) {
 	ctx := context.Background()
 	src := &byKey{p: demoProgram(t)}
@@ -98,5 +108,36 @@ func TestAMadeUpShortCodeIsReadOncePerCachePeriod(t *testing.T) {
 	expired.ShortLink(ctx, "zzzzzzzz")
 	if src.reads != 4 {
 		t.Errorf("past the cache period a made-up code is read again: %d reads, want 4", src.reads)
+	}
+}
+
+// A coupon code's holder is read once per cache period, whatever the
+// code's case, found or not: a warm webhook function reads an order's
+// code once.
+func TestACouponCodesHolderIsReadOncePerCachePeriod(t *testing.T) {
+	ctx := context.Background()
+	p := demoProgram(t)
+	jane, _ := p.Affiliate("jane")
+	jane.Coupons = []string{"JANE20"}
+	if err := p.Index(); err != nil {
+		t.Fatal(err)
+	}
+	src := &byKey{p: p}
+	k := program.NewKnown(src, 1<<62)
+	for _, code := range []string{"JANE20", "jane20", "Jane20"} {
+		if a, former, err := k.CouponHolder(ctx, code); err != nil || a == nil || a.Code != "jane" || former {
+			t.Fatalf("%s: %+v %v %v", code, a, former, err)
+		}
+		if a, _, _ := k.CouponHolder(ctx, "NOPE1"); a != nil {
+			t.Fatalf("NOPE1: %+v", a)
+		}
+	}
+	if src.reads != 2 {
+		t.Errorf("%d reads for two codes asked three times each, want 2", src.reads)
+	}
+	k.Invalidate()
+	k.CouponHolder(ctx, "JANE20")
+	if src.reads != 3 {
+		t.Errorf("after Invalidate: %d reads, want 3", src.reads)
 	}
 }

@@ -204,7 +204,7 @@ func (r *Receiver) handle(ctx context.Context, topic string, body []byte, log *s
 		if err := dec.Decode(&rf); err != nil {
 			return nil, apierr.BadRequest("invalid_json", "not a Shopify refund: %v", err)
 		}
-		p, err := r.rec.Program(ctx)
+		p, err := r.rec.Rules(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -295,8 +295,10 @@ func TestLineSKUs(t *testing.T) {
 // and the transaction.
 func TestAnOrderReadsNoPendingRefundsApart(t *testing.T) {
 	e := newEnv(t)
-	warm := body(t, "orders-paid", map[string]any{"id": 1, "email": "warm@example.org"})
-	if status, _, raw := e.send(t, "orders/paid", warm); status != 200 { // the program is read once, then cached
+	// The rules and the click's affiliate are read once, then cached.
+	warm := body(t, "orders-paid", map[string]any{"id": 1, "email": "warm@example.org",
+		"note_attributes": []any{map[string]any{"name": "tally_click", "value": e.click()}}})
+	if status, _, raw := e.send(t, "orders/paid", warm); status != 200 {
 		t.Fatalf("%d %s", status, raw)
 	}
 	order := body(t, "orders-paid", map[string]any{"note_attributes": []any{map[string]any{"name": "tally_click", "value": e.click()}}})

@@ -320,7 +320,7 @@ func (r *Receiver) session(ctx context.Context, e event, s session, at time.Time
 // currency, the currency of Stripe's refunds. An account that settles in
 // another currency than the program's cannot convert: currency_mismatch.
 func (r *Receiver) convert(ctx context.Context, o *webhooks.CheckoutOrder, total int64, read func() ([]Settlement, error), log *slog.Logger) error {
-	p, err := r.rec.Program(ctx)
+	p, err := r.rec.Rules(ctx)
 	if err != nil {
 		return fmt.Errorf("program: %w", err)
 	}

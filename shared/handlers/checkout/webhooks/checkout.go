@@ -36,7 +36,7 @@ type Checkout struct {
 
 // NewCheckout builds the recorder once per cold start.
 func NewCheckout(d *app.Deps) *Checkout {
-	return &Checkout{r: &receiver{st: d.Store, programs: d.Programs, keys: d.ClickKeys(), log: d.Log, now: d.Now}}
+	return &Checkout{r: newRecorder(d)}
 }
 
 // CheckoutOrder is a paid order as a checkout tells it.
@@ -129,14 +129,15 @@ type Ignored struct {
 	Reason  string `json:"reason,omitempty"`
 }
 
-// Program is the current program.
-func (c *Checkout) Program(ctx context.Context) (*program.Program, error) {
-	return c.r.programs.Get(ctx)
+// Rules are the program's rules (its currency, its settings), without
+// its affiliates.
+func (c *Checkout) Rules(ctx context.Context) (*program.Program, error) {
+	return c.r.rules.Get(ctx)
 }
 
 // Order records a paid order.
 func (c *Checkout) Order(ctx context.Context, o CheckoutOrder, log *slog.Logger) (any, error) {
-	p, err := c.r.programs.Get(ctx)
+	p, err := c.r.rules.Get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("program: %w", err)
 	}
@@ -386,9 +387,12 @@ func (c *Checkout) subscriptionReferral(ctx context.Context, p *program.Program,
 			return commission.Referral{}, apierr.Invalid(fields{"coupons": msg})
 		}
 	}
-	d := attribution.Decide(p, c.r.keys, attribution.Evidence{
+	d, _, err := c.r.decide(ctx, p, attribution.Evidence{
 		Kind: attribution.Order, At: s.Start, Click: s.Click, Affiliate: s.Affiliate, Coupons: codes, SKUs: skus, Current: cur,
 	})
+	if err != nil {
+		return commission.Referral{}, err
+	}
 	for _, w := range d.Warnings {
 		log.Warn("subscription's referrer", "why", w)
 	}

@@ -29,9 +29,12 @@ func (r *receiver) optIn(ctx context.Context, p *program.Program, pl payload, lo
 		if err != nil {
 			return store.Write{}, nil, err
 		}
-		d := attribution.Decide(p, r.keys, attribution.Evidence{
+		d, _, err := r.decide(ctx, p, attribution.Evidence{
 			Kind: attribution.OptIn, At: pl.OccurredAt, Click: pl.Click, Affiliate: pl.Affiliate, Event: pl.Event, Current: cur,
 		})
+		if err != nil {
+			return store.Write{}, nil, err
+		}
 		warnings := d.Warnings
 		if _, ok := p.Event(pl.Event); !ok {
 			warnings = append(warnings, fmt.Sprintf("unknown event %q", pl.Event))

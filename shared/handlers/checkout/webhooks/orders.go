@@ -75,18 +75,15 @@ func (r *receiver) recordOrder(ctx context.Context, p *program.Program, pl paylo
 		for i, l := range pl.Items {
 			skus[i] = l.SKU
 		}
-		d := attribution.Decide(p, r.keys, attribution.Evidence{
+		ev := attribution.Evidence{
 			Kind: attribution.Order, At: pl.OccurredAt, Click: pl.Click, Affiliate: pl.Affiliate, Coupons: pl.Coupons, SKUs: skus, Current: cur,
-		})
+		}
+		d, entries, overrides, err := r.earn(ctx, p, ev, commission.Order{ID: pl.ID, At: pl.OccurredAt, Lines: pl.Items}, pl.Referral)
+		if err != nil {
+			return store.Write{}, nil, err
+		}
 		warnings = append(warnings, d.Warnings...)
 		ref := d.Referral
-		if pl.Referral != nil { // a checkout decided it: a subscription's referrer
-			ref, d.Next = *pl.Referral, nil
-		}
-		entries := commission.Earn(p, commission.Order{ID: pl.ID, At: pl.OccurredAt, Lines: pl.Items, Referral: ref})
-		// Recruiters' overrides are written in the same transaction as the
-		// commissions they follow (SPEC 16).
-		overrides := commission.Overrides(p, entries)
 		written := append(entries[:len(entries):len(entries)], overrides...)
 
 		res := OrderResult{OrderID: pl.ID, Commissions: answer(written), Warnings: warningsOrEmpty(warnings)}
@@ -127,6 +124,49 @@ func (r *receiver) recordOrder(ctx context.Context, p *program.Program, pl paylo
 		}
 		return w, body, nil
 	})
+}
+
+// decide is attribution.Decide over the rules and only the affiliates ev
+// names (its click's, its named one, the contact's, its first held coupon
+// code's) and also, each read by key and kept for the cache period; the
+// roster can gather more for what the webhook earns.
+func (r *receiver) decide(ctx context.Context, rules *program.Program, ev attribution.Evidence, also ...string) (attribution.Decision, *program.Roster, error) {
+	roster := program.NewRoster(rules, r.known)
+	if err := roster.Add(ctx, append(attribution.Named(r.keys, ev), also...)...); err != nil {
+		return attribution.Decision{}, nil, err
+	}
+	if err := roster.AddCoupons(ctx, ev.Coupons); err != nil {
+		return attribution.Decision{}, nil, err
+	}
+	return attribution.Decide(roster.Program(), r.keys, ev), roster, nil
+}
+
+// earn decides who referred an order (a subscription's invoice: decided
+// already, as fixed) and what it earns: the commissions and, written in
+// the same transaction, the recruiters' overrides of them (SPEC 16). It
+// reads the affiliates the order names, its speakers and the earners'
+// recruiters, each by key.
+func (r *receiver) earn(ctx context.Context, rules *program.Program, ev attribution.Evidence, o commission.Order, fixed *commission.Referral) (
+	d attribution.Decision, entries, overrides []ledger.Entry, err error,
+) {
+	// The speakers earn whoever referred it.
+	earners := commission.Speakers(rules, o.Lines)
+	if fixed != nil {
+		earners = append(earners, fixed.Affiliate)
+	}
+	d, roster, err := r.decide(ctx, rules, ev, earners...)
+	if err != nil {
+		return d, nil, nil, err
+	}
+	if fixed != nil {
+		d.Referral, d.Next = *fixed, nil
+	}
+	o.Referral = d.Referral
+	entries = commission.Earn(roster.Program(), o)
+	if err := roster.Add(ctx, commission.Recruiters(roster.Program(), entries)...); err != nil {
+		return d, nil, nil, err
+	}
+	return d, entries, commission.Overrides(roster.Program(), entries), nil
 }
 
 // contact reads a person's current attribution and the version to write

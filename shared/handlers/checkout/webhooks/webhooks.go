@@ -30,8 +30,11 @@ const MaxBody = 256 << 10
 const attempts = 8
 
 type receiver struct {
-	st       *store.Store
-	programs *program.Cache
+	st *store.Store
+	// rules is the program without affiliates, and known the affiliates
+	// read by key: a webhook reads only those it names (SPEC 15).
+	rules    *program.Cache
+	known    *program.Known
 	verifier *webhooksig.Verifier
 	keys     *clicktoken.Keys
 	log      *slog.Logger
@@ -39,7 +42,15 @@ type receiver struct {
 }
 
 func newReceiver(d *app.Deps) *receiver {
-	return &receiver{st: d.Store, programs: d.Programs, verifier: d.WebhookVerifier(), keys: d.ClickKeys(), log: d.Log, now: d.Now}
+	r := newRecorder(d)
+	r.verifier = d.WebhookVerifier()
+	return r
+}
+
+// newRecorder is a receiver without a verifier, for the checkouts' own
+// webhooks (verified by their own scheme).
+func newRecorder(d *app.Deps) *receiver {
+	return &receiver{st: d.Store, rules: d.Rules, known: d.Affiliates, keys: d.ClickKeys(), log: d.Log, now: d.Now}
 }
 
 // OptIns serves POST /webhooks/optins.
@@ -76,6 +87,8 @@ func Orders(d *app.Deps) apigw.Handler {
 	}
 }
 
+// process runs a verified webhook over the program's rules (no affiliate
+// in them: each one it names is read by key, see decide).
 type process func(ctx context.Context, p *program.Program, body []byte, log *slog.Logger) (any, error)
 
 // serve checks size and signature before anything is read or written, then
@@ -94,7 +107,7 @@ func (r *receiver) serve(ctx context.Context, req apigw.Request, run process) (a
 		log.Warn("webhook refused", "err", err.Error())
 		return apigw.Error(log, apierr.New(http.StatusUnauthorized, "bad_signature", "missing or wrong signature, or a stale timestamp")), nil
 	}
-	p, err := r.programs.Get(ctx)
+	p, err := r.rules.Get(ctx)
 	if err != nil {
 		return apigw.Error(log, fmt.Errorf("program: %w", err)), nil
 	}

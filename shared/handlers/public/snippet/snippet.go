@@ -34,7 +34,7 @@ func Script(cookieDays int) string {
 // CDNs (a program change shows within that time).
 func Handler(d *app.Deps) apigw.Handler {
 	return func(ctx context.Context, req apigw.Request) (apigw.Response, error) {
-		p, err := d.Programs.Get(ctx)
+		p, err := d.Rules.Get(ctx) // cookie_days: the rules, not the affiliates
 		if err != nil {
 			return apigw.Error(apigw.Logger(ctx, d.Log, req), fmt.Errorf("program: %w", err)), nil
 		}
