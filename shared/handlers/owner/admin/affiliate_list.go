@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -69,68 +68,86 @@ func (r *request) listQuery() (listQuery, error) {
 }
 
 // listPage is one page of the list and the cursor of the next ("" on the
-// last). A month or all time: one Query of the summaries sorted by the
-// column (and, for a month, one BatchGetItem of the all-time rows for the
-// latest visits). Another period: up to PageSize affiliates by code, each
-// read as their own reports read them.
-func (r *request) listPage(ctx context.Context, l listQuery, cursor string) ([]overview.Row, string, error) {
-	if l.month != "" {
-		sums, next, err := r.st.SummaryPage(ctx, l.month, l.sort, l.desc, cursor, PageSize)
-		if err != nil {
-			return nil, "", err
-		}
-		alls := map[string]store.SummaryRow{}
-		if l.month != rollup.All {
-			codes := make([]string, 0, len(sums))
-			for _, s := range sums {
-				codes = append(codes, s.Affiliate)
-			}
-			if alls, err = r.st.SummaryRows(ctx, rollup.All, codes); err != nil {
-				return nil, "", err
-			}
-		}
-		rows := make([]overview.Row, 0, len(sums))
-		for _, s := range sums {
-			all, ok := alls[s.Affiliate]
-			if !ok {
-				all = s
-			}
-			rows = append(rows, overview.RowOfSummary(r.Program, s, all, r.now))
-		}
-		return rows, next, nil
+// last), with the program's rules and the page's affiliates (read by key,
+// never every affiliate). A month or all time: one Query of the summaries
+// sorted by the column, one BatchGetItem of the page's affiliates and, for
+// a month, one of their all-time rows (the latest visits). Another period:
+// the page's codes from the all-time rows by code, then each affiliate read
+// as their own reports read them.
+func (r *request) listPage(ctx context.Context, l listQuery, cursor string) ([]overview.Row, *program.Program, string, error) {
+	month, sort, desc := l.month, l.sort, l.desc
+	if month == "" {
+		month, sort = rollup.All, "affiliate"
 	}
-	payees := r.Program.Payees()
-	slices.SortFunc(payees, func(a, b program.Affiliate) int { return strings.Compare(a.Code, b.Code) })
-	if l.desc {
-		slices.Reverse(payees)
-	}
-	if cursor != "" {
-		i := slices.IndexFunc(payees, func(a program.Affiliate) bool { return a.Code == cursor })
-		if i < 0 {
-			return nil, "", fault.Fields(map[string]string{"page": "not a page of this list: start again from the first page"})
-		}
-		payees = payees[i+1:]
-	}
-	next := ""
-	if len(payees) > PageSize {
-		payees, next = payees[:PageSize], payees[PageSize-1].Code
-	}
-	xs, err := overview.ReadThese(ctx, r.st, r.Program, payees, l.per, r.now, overview.Options{Visits: true})
+	sums, next, err := r.st.SummaryPage(ctx, month, sort, desc, cursor, PageSize)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
-	rows := make([]overview.Row, 0, len(xs))
-	for _, x := range xs {
-		rows = append(rows, overview.RowOf(x))
+	codes := make([]string, 0, len(sums))
+	for _, s := range sums {
+		codes = append(codes, s.Affiliate)
 	}
-	return rows, next, nil
+	p, err := r.pageProgram(ctx, codes)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if l.month == "" {
+		as := make([]program.Affiliate, 0, len(codes))
+		for _, c := range codes {
+			if a, _, ok := p.Payee(c); ok {
+				as = append(as, *a)
+			}
+		}
+		xs, err := overview.ReadThese(ctx, r.st, p, as, l.per, r.now, overview.Options{Visits: true})
+		if err != nil {
+			return nil, nil, "", err
+		}
+		rows := make([]overview.Row, 0, len(xs))
+		for _, x := range xs {
+			rows = append(rows, overview.RowOf(x))
+		}
+		return rows, p, next, nil
+	}
+	alls := map[string]store.SummaryRow{}
+	if l.month != rollup.All {
+		if alls, err = r.st.SummaryRows(ctx, rollup.All, codes); err != nil {
+			return nil, nil, "", err
+		}
+	}
+	rows := make([]overview.Row, 0, len(sums))
+	for _, s := range sums {
+		all, ok := alls[s.Affiliate]
+		if !ok {
+			all = s
+		}
+		rows = append(rows, overview.RowOfSummary(p, s, all, r.now))
+	}
+	return rows, p, next, nil
+}
+
+// pageProgram is the rules with the affiliates of codes, current and
+// former, read by key in one batch.
+func (r *request) pageProgram(ctx context.Context, codes []string) (*program.Program, error) {
+	ls, err := r.st.AffiliatesByCode(ctx, codes)
+	if err != nil {
+		return nil, err
+	}
+	var current, former []program.Affiliate
+	for _, l := range ls {
+		if l.Former {
+			former = append(former, l.Affiliate)
+		} else {
+			current = append(current, l.Affiliate)
+		}
+	}
+	return r.Program.WithAffiliates(current, former), nil
 }
 
 // Affiliates serves GET /admin/affiliates: a page of 100 affiliates, the
 // same numbers as their own reports, and who has had no visit in 7 days;
 // the CSV has every affiliate, read page by page.
 func Affiliates(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		l, err := r.listQuery()
 		if err != nil {
 			return apigw.Response{}, err
@@ -143,7 +160,7 @@ func Affiliates(d *app.Deps) apigw.Handler {
 		if r.Format == web.CSV {
 			var out [][]any
 			for cursor := l.cursor; ; {
-				rows, next, err := r.listPage(ctx, l, cursor)
+				rows, _, next, err := r.listPage(ctx, l, cursor)
 				if err != nil {
 					return apigw.Response{}, err
 				}
@@ -156,7 +173,7 @@ func Affiliates(d *app.Deps) apigw.Handler {
 			}
 			return r.csv(name, overview.RowHeader, out), nil
 		}
-		rows, next, err := r.listPage(ctx, l, l.cursor)
+		rows, p, next, err := r.listPage(ctx, l, l.cursor)
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -179,7 +196,7 @@ func Affiliates(d *app.Deps) apigw.Handler {
 				Next       *string        `json:"next"`
 			}{from, to, map[bool]string{true: rollup.All}[l.all], r.Program.Currency, sortParam(l.sort, l.desc), rows, nx}), nil
 		}
-		return r.affiliatesPage(l, rows, next)
+		return r.affiliatesPage(l, p, rows, next)
 	})
 }
 
@@ -212,7 +229,7 @@ func (r *request) listURL(l listQuery, sort, page string) string {
 	return "/admin/affiliates?" + v.Encode()
 }
 
-func (r *request) affiliatesPage(l listQuery, rows []overview.Row, next string) (apigw.Response, error) {
+func (r *request) affiliatesPage(l listQuery, p *program.Program, rows []overview.Row, next string) (apigw.Response, error) {
 	q := r.QueryStringParameters
 	pg := AffiliatesPage{Period: reports.PeriodNav("/admin/affiliates", l.per), Days: overview.QuietDays,
 		Add: affiliateForm(r.Program, program.Affiliate{}), AddOpen: q["add"] != "", ImportOpen: q["import"] != "",
@@ -253,7 +270,7 @@ func (r *request) affiliatesPage(l listQuery, rows []overview.Row, next string) 
 	}
 	var t overview.Row
 	for _, x := range rows {
-		_, current := r.Program.Affiliate(x.Affiliate)
+		_, current := p.Affiliate(x.Affiliate)
 		row := AffiliateRow{Code: x.Affiliate, Name: x.Name, Email: x.Email, Active: x.Active, Former: !current, URL: "/admin/affiliates/" + url.PathEscape(x.Affiliate) + reports.PeriodQuery(r.HTTP()),
 			Hits: x.Hits, OptIns: x.OptIns, Orders: x.Orders, Revenue: r.money(x.RevenueCents), Earned: r.money(x.EarnedCents),
 			Net: r.money(x.NetCents), LastHit: "never"}

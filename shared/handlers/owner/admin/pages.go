@@ -99,7 +99,7 @@ type OverviewAnswer struct {
 // Overview serves GET /admin: the program's totals for a period, per
 // event and per day, summed over the affiliates.
 func Overview(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		per, err := r.period()
 		if err != nil {
 			return apigw.Response{}, err
