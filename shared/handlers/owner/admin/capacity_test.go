@@ -84,9 +84,6 @@ func TestOwnerPagesCostAt10000Affiliates(t *testing.T) {
 
 	d := app.New(app.Config{Table: st.Table, ProgramTTL: time.Hour}, db, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	d.Now = func() time.Time { return time.Date(2026, 11, 30, 17, 0, 0, 0, time.UTC) }
-	if _, err := d.Programs.Get(ctx); err != nil {
-		t.Fatal(err)
-	}
 	view := func(name string, h apigw.Handler, path string, q map[string]string) (apigw.Response, dynamometer.Counts) {
 		t.Helper()
 		req := apigw.Request{RawPath: path, QueryStringParameters: q, Headers: map[string]string{"accept": "application/json", "authorization": "Bearer dev-owner-key"}}
@@ -113,10 +110,22 @@ func TestOwnerPagesCostAt10000Affiliates(t *testing.T) {
 			t.Errorf("%s: %d requests, %.1f read units; SPEC 15 allows 5 and 100", name, got.Total(), got.ReadUnits)
 		}
 	}
+	// Cold: the rules (what a cold start reads: the same at 10 or 10,000
+	// affiliates) and the page; then warm.
 	month := map[string]string{"month": "2026-11"}
-	_, got := view("/admin (month)", admin.Overview(d), "/admin", month)
+	overview := admin.Overview(d)
+	_, got := view("/admin (month), cold", overview, "/admin", month)
+	if got.ReadBytes > 64<<10 {
+		t.Errorf("a cold /admin read %d bytes: more than the rules and the totals", got.ReadBytes)
+	}
+	_, got = view("/admin (month)", overview, "/admin", month)
 	bounded("/admin", got)
 	list := admin.Affiliates(d)
+	d.ProgramChanged() // a cold start of the list's function
+	_, got = view("/admin/affiliates (month), cold", list, "/admin/affiliates", map[string]string{"month": "2026-11", "sort": "-net_cents"})
+	if got.ReadBytes > 128<<10 {
+		t.Errorf("a cold /admin/affiliates read %d bytes: more than the rules and a page", got.ReadBytes)
+	}
 	var page struct {
 		Affiliates []struct {
 			Affiliate string `json:"affiliate"`
@@ -135,7 +144,7 @@ func TestOwnerPagesCostAt10000Affiliates(t *testing.T) {
 		bounded("/admin/affiliates, next page", got)
 	}
 	resp, got := view("/admin/affiliates CSV of every affiliate (month)", list, "/admin/affiliates", map[string]string{"month": "2026-11", "format": "csv"})
-	if rows := len(splitLines(resp.Body)) - 1; rows != n || got.Total() > 2*(n/admin.PageSize+1) {
+	if rows := len(splitLines(resp.Body)) - 1; rows != n || got.Total() > 3*(n/admin.PageSize+1) {
 		t.Errorf("CSV: %d rows in %d requests", rows, got.Total())
 	}
 }
