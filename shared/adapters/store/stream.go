@@ -12,6 +12,7 @@ import (
 	streams "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/tallyhq/tally/shared/domain/ledger"
+	"github.com/tallyhq/tally/shared/domain/program"
 )
 
 // Change is one change of the table as its stream shows it, the same
@@ -51,6 +52,10 @@ type StatChange struct {
 // ("" when its record has no such image).
 type AffiliateChange struct {
 	Code, Old, New string
+	// Image is the affiliate after the change (nil when removed from the
+	// table), Former whether it is a former one.
+	Image  *program.Affiliate
+	Former bool
 }
 
 // PayoutStatus is a payout's status before and after a change ("" when its
@@ -122,6 +127,13 @@ func decodeChange(op, seq string, at time.Time, keys, nw, old map[string]types.A
 		c.Stat = &StatChange{Affiliate: strings.TrimPrefix(k.PK, statsPrefix), Date: parts[0], Event: parts[1], Old: statDeltaOf(old), New: statDeltaOf(nw)}
 	case k.PK == programPK && strings.HasPrefix(k.SK, affiliateSKPrefix):
 		c.Affiliate = &AffiliateChange{Code: strings.TrimPrefix(k.SK, affiliateSKPrefix), Old: str(old["name"]), New: str(nw["name"])}
+		if nw != nil {
+			var a program.Affiliate
+			var h programItem
+			if unmarshal(nw, &a) == nil && unmarshal(nw, &h) == nil {
+				c.Affiliate.Image, c.Affiliate.Former = &a, h.Kind == "former"
+			}
+		}
 	case k.PK == payoutsPK:
 		c.Payout = &PayoutStatus{ID: k.SK, Old: str(old["status"]), New: str(nw["status"])}
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tallyhq/tally/shared/domain/fault"
+	"github.com/tallyhq/tally/shared/domain/program"
 	"github.com/tallyhq/tally/shared/domain/rollup"
 )
 
@@ -37,6 +39,79 @@ type SummaryRow struct {
 	LastHit   string            // latest date with a hit in the period, "" for none
 	EventHits map[string]string // all-time rows: latest hit per event
 	Months    []string          // all-time rows: the months that have rows
+	// Profile is, on an all-time row, the affiliate as the owner's list
+	// shows them (nil on a row written before profiles, or a month row):
+	// a page reads it with the row instead of each affiliate's item.
+	Profile *Profile
+}
+
+// Profile is what the owner's list shows of an affiliate besides numbers.
+type Profile struct {
+	Email  string
+	Events []string
+	Active bool
+	Former bool
+}
+
+// ProfileOf is an affiliate's profile.
+func ProfileOf(a program.Affiliate, former bool) Profile {
+	return Profile{Email: a.Email, Events: append([]string{}, a.Events...), Active: a.IsActive(), Former: former}
+}
+
+// Affiliate is the affiliate a profile stands for, as the rules need it
+// on the owner's list.
+func (p Profile) Affiliate(code, name string) program.Affiliate {
+	active := p.Active
+	return program.Affiliate{Code: code, Name: name, Email: p.Email, Events: append([]string{}, p.Events...), Active: &active}
+}
+
+func profileAttrs(p Profile) map[string]types.AttributeValue {
+	evs := make([]types.AttributeValue, 0, len(p.Events))
+	for _, e := range p.Events {
+		evs = append(evs, attrS(e))
+	}
+	return map[string]types.AttributeValue{"p_email": attrS(p.Email), "p_events": &types.AttributeValueMemberL{Value: evs},
+		"p_active": &types.AttributeValueMemberBOOL{Value: p.Active}, "p_former": &types.AttributeValueMemberBOOL{Value: p.Former}}
+}
+
+func profileOf(it map[string]types.AttributeValue) *Profile {
+	if _, ok := it["p_active"]; !ok {
+		return nil
+	}
+	p := &Profile{Email: str(it["p_email"])}
+	if b, ok := it["p_active"].(*types.AttributeValueMemberBOOL); ok {
+		p.Active = b.Value
+	}
+	if b, ok := it["p_former"].(*types.AttributeValueMemberBOOL); ok {
+		p.Former = b.Value
+	}
+	if l, ok := it["p_events"].(*types.AttributeValueMemberL); ok {
+		for _, v := range l.Value {
+			p.Events = append(p.Events, str(v))
+		}
+	}
+	return p
+}
+
+// SetSummaryProfile sets an affiliate's profile on their all-time row,
+// when they have one (a row is made by EnsureSummaryRows or the stream).
+// Records of one affiliate come in order, and a retried batch goes on to
+// the later ones, so the row ends with the latest image.
+func (s *Store) SetSummaryProfile(ctx context.Context, code string, p Profile) error {
+	attrs := profileAttrs(p)
+	names, values := map[string]string{}, map[string]types.AttributeValue{}
+	var sets []string
+	for _, k := range []string{"p_email", "p_events", "p_active", "p_former"} {
+		names["#"+k], values[":"+k] = k, attrs[k]
+		sets = append(sets, "#"+k+" = :"+k)
+	}
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.Table), Key: SummaryKey(rollup.All, code).av(),
+		UpdateExpression: aws.String("SET " + strings.Join(sets, ", ")), ConditionExpression: aws.String("attribute_exists(PK)"),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: values})
+	if isConditionFailed(err) {
+		return nil
+	}
+	return err
 }
 
 // SummaryName is an affiliate as its summary rows name it.
@@ -427,7 +502,7 @@ func (s *Store) SummaryRows(ctx context.Context, period string, codes []string) 
 
 func summaryRowOf(it map[string]types.AttributeValue) SummaryRow {
 	r := SummaryRow{Period: strings.TrimPrefix(str(it[attrPK]), summaryPrefix), Affiliate: str(it[attrSK]), Name: str(it["name"]),
-		Counts: countsOf(it), LastHit: rollup.NumberDate(num(it["last_hit"])), Months: stringSet(it["months"])}
+		Counts: countsOf(it), LastHit: rollup.NumberDate(num(it["last_hit"])), Months: stringSet(it["months"]), Profile: profileOf(it)}
 	for n, v := range it {
 		if strings.HasPrefix(n, eventHitPrefix) {
 			if r.EventHits == nil {
@@ -511,6 +586,9 @@ func (s *Store) PutSummaryRow(ctx context.Context, r SummaryRow) error {
 	}
 	if len(r.Months) > 0 {
 		attrs["months"] = &types.AttributeValueMemberSS{Value: r.Months}
+	}
+	if r.Profile != nil {
+		maps.Copy(attrs, profileAttrs(*r.Profile))
 	}
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.Table), Item: key.item(attrs)})
 	return err

@@ -57,6 +57,9 @@ func Rebuild(ctx context.Context, st *store.Store, p *program.Program, now time.
 		}
 		all := rows[rollup.All]
 		all.Period, all.Affiliate, all.Name = rollup.All, a.Code, a.Name
+		_, former, _ := p.Payee(a.Code)
+		prof := store.ProfileOf(*a, former)
+		all.Profile = &prof
 		for m := range rows {
 			if m != rollup.All {
 				all.Months = append(all.Months, m)

@@ -74,7 +74,7 @@ func (f *Folder) Handle(ctx context.Context, cs []store.Change) (string, error) 
 				return c.Sequence, err
 			}
 			r = rollup.FromEntry(c.Key.PK, c.Sequence, period.Date(c.Entry.At, pp.Location()), *c.Entry)
-		case c.Affiliate != nil && c.Affiliate.New != "" && (c.Op == "INSERT" || c.Affiliate.New != c.Affiliate.Old):
+		case c.Affiliate != nil && c.Affiliate.Image != nil:
 			if err := f.affiliate(ctx, prog, c); err != nil {
 				note(i, err)
 			}
@@ -122,18 +122,26 @@ func (f *Folder) Handle(ctx context.Context, cs []store.Change) (string, error) 
 }
 
 // affiliate gives a new affiliate its rows for this month and all time,
-// and a renamed one its name on every row it has.
+// a renamed one its name on every row it has, and sets what the owner's
+// list shows of them (email, events, active, former) on the all-time row.
 func (f *Folder) affiliate(ctx context.Context, prog func() (*program.Program, error), c store.Change) error {
 	a := c.Affiliate
-	if c.Op != "INSERT" {
-		return f.Store.RenameInSummaries(ctx, a.Code, a.New)
+	switch {
+	case c.Op == "INSERT":
+		p, err := prog()
+		if err != nil {
+			return err
+		}
+		month := period.Date(f.now(), p.Location())[:7]
+		if err := f.Store.EnsureSummaryRows(ctx, month, []store.SummaryName{{Code: a.Code, Name: a.New}}); err != nil {
+			return err
+		}
+	case a.New != a.Old:
+		if err := f.Store.RenameInSummaries(ctx, a.Code, a.New); err != nil {
+			return err
+		}
 	}
-	p, err := prog()
-	if err != nil {
-		return err
-	}
-	month := period.Date(f.now(), p.Location())[:7]
-	return f.Store.EnsureSummaryRows(ctx, month, []store.SummaryName{{Code: a.Code, Name: a.New}})
+	return f.Store.SetSummaryProfile(ctx, a.Code, store.ProfileOf(*a.Image, a.Former))
 }
 
 func (f *Folder) now() time.Time {

@@ -141,6 +141,9 @@ func TestOwnersNumbersEqualEachAffiliatesReportsAfterRedeliveries(t *testing.T) 
 	bad := 0
 	for _, x := range mine {
 		code := x.Affiliate.Code
+		if got, want := alls[code].Profile, store.ProfileOf(*x.Affiliate, false); got == nil || fmt.Sprint(*got) != fmt.Sprint(want) {
+			t.Errorf("%s: profile on the all-time row %+v, want %+v", code, got, want)
+		}
 		want := overview.RowOf(x)
 		got := overview.RowOfSummary(p, month[code], alls[code], now)
 		same := got.Hits == want.Hits && got.OptIns == want.OptIns && got.Orders == want.Orders && got.RevenueCents == want.RevenueCents &&
@@ -182,6 +185,25 @@ func TestOwnersNumbersEqualEachAffiliatesReportsAfterRedeliveries(t *testing.T) 
 	ts2, _ := st.Totals(ctx, per.From, per.To)
 	if o2 := overview.FromTotals(p, per, ts2); o2.NetCents != o.NetCents || o2.Hits != o.Hits {
 		t.Fatalf("rebuilt totals %+v, kept %+v", o2, o)
+	}
+
+	// An affiliate renamed, moved and deactivated on the dashboard: the
+	// stream sets what the list shows of them on every row they have.
+	prev := p.Affiliates[len(p.Affiliates)-1]
+	changed := prev
+	off := false
+	changed.Name, changed.Email, changed.Events, changed.Active = "Zelda Moved", "zelda@example.net", []string{"retreat-2026"}, &off
+	if err := st.SaveAffiliate(ctx, store.AffiliateWrite{Affiliate: changed, Prev: &prev}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := poller.CatchUp(ctx, eventsource.Lambda(boards.Stream(d))); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := st.SummaryRows(ctx, rollup.All, []string{prev.Code})
+	month, _ = st.SummaryRows(ctx, "2026-11", []string{prev.Code})
+	if r := rows[prev.Code]; r.Profile == nil || r.Name != "Zelda Moved" || month[prev.Code].Name != "Zelda Moved" ||
+		fmt.Sprint(*r.Profile) != fmt.Sprint(store.Profile{Email: "zelda@example.net", Events: []string{"retreat-2026"}}) {
+		t.Errorf("after the edit: all-time row %+v %+v, month row name %q", r, r.Profile, month[prev.Code].Name)
 	}
 }
 

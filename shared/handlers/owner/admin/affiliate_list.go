@@ -68,12 +68,14 @@ func (r *request) listQuery() (listQuery, error) {
 }
 
 // listPage is one page of the list and the cursor of the next ("" on the
-// last), with the program's rules and the page's affiliates (read by key,
-// never every affiliate). A month or all time: one Query of the summaries
-// sorted by the column, one BatchGetItem of the page's affiliates and, for
-// a month, one of their all-time rows (the latest visits). Another period:
-// the page's codes from the all-time rows by code, then each affiliate read
-// as their own reports read them.
+// last), with the program's rules and the page's affiliates (never every
+// affiliate). A month: one Query of the month's summaries sorted by the
+// column and one BatchGetItem of the page's all-time rows (the latest
+// visits and what the list shows of each affiliate); all time: one Query.
+// Another period: the page's codes from the all-time rows by code, then
+// each affiliate read as their own reports read them. An all-time row
+// written before it held the affiliate's profile: that affiliate's item
+// read by key.
 func (r *request) listPage(ctx context.Context, l listQuery, cursor string) ([]overview.Row, *program.Program, string, error) {
 	month, sort, desc := l.month, l.sort, l.desc
 	if month == "" {
@@ -87,7 +89,15 @@ func (r *request) listPage(ctx context.Context, l listQuery, cursor string) ([]o
 	for _, s := range sums {
 		codes = append(codes, s.Affiliate)
 	}
-	p, err := r.pageProgram(ctx, codes)
+	alls := map[string]store.SummaryRow{}
+	if month == rollup.All {
+		for _, s := range sums {
+			alls[s.Affiliate] = s
+		}
+	} else if alls, err = r.st.SummaryRows(ctx, rollup.All, codes); err != nil {
+		return nil, nil, "", err
+	}
+	p, err := r.pageProgram(ctx, codes, alls)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -108,12 +118,6 @@ func (r *request) listPage(ctx context.Context, l listQuery, cursor string) ([]o
 		}
 		return rows, p, next, nil
 	}
-	alls := map[string]store.SummaryRow{}
-	if l.month != rollup.All {
-		if alls, err = r.st.SummaryRows(ctx, rollup.All, codes); err != nil {
-			return nil, nil, "", err
-		}
-	}
 	rows := make([]overview.Row, 0, len(sums))
 	for _, s := range sums {
 		all, ok := alls[s.Affiliate]
@@ -126,18 +130,33 @@ func (r *request) listPage(ctx context.Context, l listQuery, cursor string) ([]o
 }
 
 // pageProgram is the rules with the affiliates of codes, current and
-// former, read by key in one batch.
-func (r *request) pageProgram(ctx context.Context, codes []string) (*program.Program, error) {
-	ls, err := r.st.AffiliatesByCode(ctx, codes)
-	if err != nil {
-		return nil, err
-	}
+// former: from their all-time rows' profiles, and those without one read
+// by key in one batch.
+func (r *request) pageProgram(ctx context.Context, codes []string, alls map[string]store.SummaryRow) (*program.Program, error) {
 	var current, former []program.Affiliate
-	for _, l := range ls {
-		if l.Former {
-			former = append(former, l.Affiliate)
-		} else {
-			current = append(current, l.Affiliate)
+	var missing []string
+	for _, c := range codes {
+		all, ok := alls[c]
+		switch {
+		case !ok || all.Profile == nil:
+			missing = append(missing, c)
+		case all.Profile.Former:
+			former = append(former, all.Profile.Affiliate(c, all.Name))
+		default:
+			current = append(current, all.Profile.Affiliate(c, all.Name))
+		}
+	}
+	if len(missing) > 0 {
+		ls, err := r.st.AffiliatesByCode(ctx, missing)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range ls {
+			if l.Former {
+				former = append(former, l.Affiliate)
+			} else {
+				current = append(current, l.Affiliate)
+			}
 		}
 	}
 	return r.Program.WithAffiliates(current, former), nil
