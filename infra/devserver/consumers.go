@@ -6,15 +6,19 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/tallyhq/tally/infra/eventsource"
 	"github.com/tallyhq/tally/infra/sam"
+	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/domain/period"
 	"github.com/tallyhq/tally/shared/handlers/background/notify"
 	"github.com/tallyhq/tally/shared/handlers/background/summaries"
 	"github.com/tallyhq/tally/shared/lambdas"
@@ -234,14 +238,42 @@ func (s *Server) catchUpSummaries(db *dynamodb.Client, table string) (func(conte
 			return p.CatchUp(ctx, h)
 		}, nil
 	}
+	// Recomputed on a client of its own, whose writes are not counted, and
+	// only when something was written (or the month turned) since.
+	own := store.New(app.LocalDynamoDB(s.Endpoint), table)
+	seen, seenMonth := int64(-1), ""
 	return func(ctx context.Context) error {
 		mu.Lock()
 		defer mu.Unlock()
+		n, now := s.writes.Load(), s.Deps.Now()
 		p, err := s.Deps.Programs.Get(ctx)
 		if err != nil {
 			return err
 		}
-		_, err = summaries.Rebuild(ctx, s.Store, p, s.Deps.Now())
+		month := period.Date(now, p.Location())[:7]
+		if n == seen && month == seenMonth {
+			return nil
+		}
+		if _, err = summaries.Rebuild(ctx, own, p, now); err == nil {
+			seen, seenMonth = n, month
+		}
 		return err
 	}, nil
+}
+
+// countWrites counts a client's successful writes in n.
+func countWrites(n *atomic.Int64) func(*dynamodb.Options) {
+	return func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("countwrites",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					out, md, err := next.HandleInitialize(ctx, in)
+					switch middleware.GetOperationName(ctx) {
+					case "PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem":
+						n.Add(1)
+					}
+					return out, md, err
+				}), middleware.After)
+		})
+	}
 }

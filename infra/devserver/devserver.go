@@ -18,11 +18,13 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/embedded"
@@ -92,6 +94,7 @@ type Server struct {
 	// that reads them (/admin, /admin/affiliates) when the background
 	// consumers are off (nil when on).
 	catchUp func(context.Context) error
+	writes  atomic.Int64 // writes through the server's DynamoDB client
 }
 
 // New creates the table (from template.yaml) if missing, loads the program
@@ -113,7 +116,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	db := app.LocalDynamoDB(s.Endpoint)
+	// Writes through the server's client are counted: without a stream,
+	// the summaries are recomputed only after one (catchUpSummaries).
+	db := dynamodb.New(app.LocalDynamoDB(s.Endpoint).Options(), countWrites(&s.writes))
 	if err := tpl.CreateTable(ctx, db, o.Table); err != nil {
 		return nil, fmt.Errorf("create table %s at %s: %w", o.Table, s.Endpoint, err)
 	}

@@ -55,8 +55,12 @@ func TestOwnerPagesCostAt10000Affiliates(t *testing.T) {
 		}
 		for _, per := range []string{"2026-11", rollup.All} {
 			r := store.SummaryRow{Period: per, Affiliate: a.Code, Name: a.Name, Counts: c, LastHit: last}
-			if per == rollup.All && last != "" {
-				r.EventHits, r.Months = map[string]string{"summit-2026": last}, []string{"2026-11"}
+			if per == rollup.All {
+				prof := store.ProfileOf(a, false)
+				r.Profile = &prof
+				if last != "" {
+					r.EventHits, r.Months = map[string]string{"summit-2026": last}, []string{"2026-11"}
+				}
 			}
 			if err := st.PutSummaryRow(ctx, r); err != nil {
 				return err
