@@ -75,6 +75,11 @@ func checks(r Report) []Check {
 		at := fmt.Sprintf(" at %d affiliates", s.Affiliates)
 		add("warm click: 1 request"+at, s.WarmClick.Total == 1, "%d requests", s.WarmClick.Total)
 		add("first click on an affiliate: 2 requests"+at, s.FirstClick.Total == 2, "%d requests", s.FirstClick.Total)
+		for _, pg := range s.OwnerPages {
+			add(pg.View+": at most 5 requests and 100 read units"+at, pg.Warm.Total <= 5 && pg.Warm.ReadUnits <= 100,
+				"%d requests, %.1f read units", pg.Warm.Total, pg.Warm.ReadUnits)
+		}
+		add("owner's pages measured"+at, len(s.OwnerPages) == 3, "%d views", len(s.OwnerPages))
 	}
 	if n := len(r.Scales); n > 1 {
 		small, big := r.Scales[0], r.Scales[n-1]

@@ -117,5 +117,23 @@ func printScales(w io.Writer, ss []Scale) {
 		rows[4] = append(rows[4], fmt.Sprintf("%d, %.1f", s.FirstClick.Total, s.FirstClick.ReadUnits))
 		rows[5] = append(rows[5], fmt.Sprintf("%d, %.0f", s.WarmClick.Total, s.WarmClick.WriteUnits))
 	}
+	// The owner's pages, after a month of activity (same views at each size).
+	rows = append(rows, []string{"a month of activity written: seconds"}, []string{"rebuild-summaries: seconds"})
+	for _, s := range ss {
+		rows[6] = append(rows[6], fmt.Sprintf("%.1f", s.ActivitySeconds))
+		rows[7] = append(rows[7], fmt.Sprintf("%.1f", s.RebuildSeconds))
+	}
+	for i, pg := range ss[0].OwnerPages {
+		cold, warm := []string{pg.View + ", cold: requests, read units, bytes"}, []string{pg.View + ": requests, read units, bytes, rows"}
+		for _, s := range ss {
+			if i >= len(s.OwnerPages) {
+				continue
+			}
+			p := s.OwnerPages[i]
+			cold = append(cold, fmt.Sprintf("%d, %.1f, %d", p.Cold.Total, p.Cold.ReadUnits, p.ColdBytes))
+			warm = append(warm, fmt.Sprintf("%d, %.1f, %d, %d", p.Warm.Total, p.Warm.ReadUnits, p.WarmBytes, p.Rows))
+		}
+		rows = append(rows, cold, warm)
+	}
 	table(w, head, rows)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,13 +10,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/domain/ledger"
 	"github.com/tallyhq/tally/shared/domain/program"
+	"github.com/tallyhq/tally/shared/handlers/background/summaries"
+	"github.com/tallyhq/tally/shared/handlers/owner/admin"
 	"github.com/tallyhq/tally/shared/handlers/public/clicks"
 	"github.com/tallyhq/tally/shared/web/apigw"
 )
@@ -41,6 +46,22 @@ type Scale struct {
 	// not read yet; WarmClick the next one.
 	FirstClick Cost `json:"first_click"`
 	WarmClick  Cost `json:"warm_click"`
+	// The owner's pages after a month of activity for every affiliate,
+	// summaries set as tallyctl rebuild-summaries sets them: each view
+	// cold (the rules and the page) and warm (the page alone).
+	ActivitySeconds float64 `json:"activity_seconds"`
+	RebuildSeconds  float64 `json:"rebuild_seconds"`
+	OwnerPages      []Page  `json:"owner_pages"`
+}
+
+// Page is one view of an owner's page: what it read cold and warm.
+type Page struct {
+	View      string `json:"view"`
+	Cold      Cost   `json:"cold"`
+	ColdBytes int    `json:"cold_bytes"`
+	Warm      Cost   `json:"warm"`
+	WarmBytes int    `json:"warm_bytes"`
+	Rows      int    `json:"rows"`
 }
 
 // scaleEvents is how many events the scale's program has (SPEC 15: 10).
@@ -106,7 +127,91 @@ func scale(ctx context.Context, endpoint string, n int) (Scale, error) {
 		return s, err
 	}
 	s.WarmClick = costOf("warm click", m.Since(before))
-	return s, nil
+
+	start = time.Now()
+	if err := monthOfActivity(ctx, d.Store, codes); err != nil {
+		return s, err
+	}
+	s.ActivitySeconds = time.Since(start).Seconds()
+	start = time.Now()
+	whole, err := cold.Programs.Get(ctx)
+	if err != nil {
+		return s, err
+	}
+	if _, err := summaries.Rebuild(ctx, d.Store, whole, d.Now()); err != nil {
+		return s, err
+	}
+	s.RebuildSeconds = time.Since(start).Seconds()
+	s.OwnerPages, err = ownerPages(ctx, &m, d, db)
+	return s, err
+}
+
+// monthOfActivity gives every affiliate a day of hits and an order with
+// its commission, spread over the month of now and its ten events.
+func monthOfActivity(ctx context.Context, st *store.Store, codes []string) error {
+	return store.EachParallel((len(codes)+99)/100, 4, func(part int) error {
+		var b store.Batch
+		for i := part * 100; i < min(len(codes), (part+1)*100); i++ {
+			day := now.AddDate(0, 0, -(i % 20))
+			date := day.Format("2006-01-02")
+			ev := "summit-2026"
+			if i%2 == 1 {
+				ev = fmt.Sprintf("launch-%d", 3+i%(scaleEvents-3))
+			}
+			b.Counters = append(b.Counters, store.Counters{Affiliate: codes[i], Date: date, Event: ev,
+				StatDelta: store.StatDelta{Hits: int64(1 + i%37), Orders: int64(i % 3), RevenueCents: int64(i%3) * 9700}})
+			if i%3 != 0 {
+				b.Entries = append(b.Entries, ledger.Entry{ID: "o:bench-" + codes[i], Affiliate: codes[i], At: day, Type: ledger.TypeReferral,
+					AmountCents: int64(i%3) * 4850, AvailableOn: day.AddDate(0, 0, 30)})
+			}
+		}
+		return st.Import(ctx, b)
+	})
+}
+
+// ownerPages measures /admin and pages of /admin/affiliates, each first
+// in a new function (cold) and then again (warm).
+func ownerPages(ctx context.Context, m *dynamometer.Meter, d *app.Deps, db *dynamodb.Client) ([]Page, error) {
+	month := now.Format("2006-01")
+	views := []struct {
+		name, path string
+		q          map[string]string
+		handler    func(*app.Deps) apigw.Handler
+	}{
+		{"/admin, the month", "/admin", map[string]string{"month": month}, admin.Overview},
+		{"/admin/affiliates, the month by -net_cents", "/admin/affiliates", map[string]string{"month": month, "sort": "-net_cents"}, admin.Affiliates},
+		{"/admin/affiliates, all time by name", "/admin/affiliates", map[string]string{"period": "all", "sort": "name"}, admin.Affiliates},
+	}
+	var out []Page
+	for _, v := range views {
+		fn := app.New(d.Config, db, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		fn.Now = d.Now
+		h := v.handler(fn)
+		pg := Page{View: v.name}
+		for i := range 2 {
+			before := m.Snapshot()
+			req := apigw.Request{RawPath: v.path, QueryStringParameters: v.q,
+				Headers: map[string]string{"accept": "application/json", "authorization": "Bearer dev-owner-key"}}
+			req.RequestContext.HTTP.Method = http.MethodGet
+			req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{"role": "owner", "subject": "Accounts", "auth": "ok"}}
+			resp, err := h(ctx, req)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				return out, fmt.Errorf("%s: %v %d %.200s", v.name, err, resp.StatusCode, resp.Body)
+			}
+			c := m.Since(before)
+			if i == 0 {
+				pg.Cold, pg.ColdBytes = costOf(v.name+", cold", c), c.ReadBytes
+				continue
+			}
+			pg.Warm, pg.WarmBytes = costOf(v.name, c), c.ReadBytes
+			var page struct{ Affiliates []json.RawMessage }
+			if json.Unmarshal([]byte(resp.Body), &page) == nil {
+				pg.Rows = len(page.Affiliates)
+			}
+		}
+		out = append(out, pg)
+	}
+	return out, nil
 }
 
 // tenEvents is the demo program with seven more events, ten in all.

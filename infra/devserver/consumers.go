@@ -6,16 +6,21 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/tallyhq/tally/infra/eventsource"
 	"github.com/tallyhq/tally/infra/sam"
+	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/domain/period"
 	"github.com/tallyhq/tally/shared/handlers/background/notify"
+	"github.com/tallyhq/tally/shared/handlers/background/summaries"
 	"github.com/tallyhq/tally/shared/lambdas"
 )
 
@@ -193,4 +198,82 @@ func daily(expr string) (hour, minute int, err error) {
 		return 0, 0, fmt.Errorf("schedule %q is not daily, cron(M H * * ? *)", expr)
 	}
 	return hour, minute, nil
+}
+
+// summariesFunction keeps the owner's summaries and the leaderboards from
+// the stream; it writes only to the table.
+const summariesFunction = "BoardStreamFunction"
+
+// catchUpSummaries is, on a server without its background consumers (the
+// tests'), what brings the owner's summaries up to date before a page that
+// reads them: the function Lambda runs from the stream, fed every record
+// written so far; or, on a table made without a stream (the tests' own
+// tables: DynamoDB Local writes several times slower with one), the
+// summaries recomputed from their source items as tallyctl
+// rebuild-summaries does. On AWS the same rows follow the stream within a
+// second or so; here a test reads what they would show once caught up.
+func (s *Server) catchUpSummaries(db *dynamodb.Client, table string) (func(context.Context) error, error) {
+	f, ok := lambdas.Find(summariesFunction)
+	if !ok || f.Stream == nil {
+		return nil, fmt.Errorf("lambdas.All has no stream function %s", summariesFunction)
+	}
+	h := eventsource.Lambda(f.Stream(s.Deps))
+	var mu sync.Mutex // one catch-up at a time: each record is folded in order
+	if s.feed != nil {
+		return func(ctx context.Context) error {
+			mu.Lock()
+			defer mu.Unlock()
+			return s.feed.CatchUp(ctx, summariesFunction, h)
+		}, nil
+	}
+	out, err := db.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		return nil, err
+	}
+	if arn := aws.ToString(out.Table.LatestStreamArn); arn != "" {
+		p := &eventsource.StreamPoller{Client: app.LocalStreams(s.Endpoint), StreamARN: arn}
+		return func(ctx context.Context) error {
+			mu.Lock()
+			defer mu.Unlock()
+			return p.CatchUp(ctx, h)
+		}, nil
+	}
+	// Recomputed on a client of its own, whose writes are not counted, and
+	// only when something was written (or the month turned) since.
+	own := store.New(app.LocalDynamoDB(s.Endpoint), table)
+	seen, seenMonth := int64(-1), ""
+	return func(ctx context.Context) error {
+		mu.Lock()
+		defer mu.Unlock()
+		n, now := s.writes.Load(), s.Deps.Now()
+		p, err := s.Deps.Programs.Get(ctx)
+		if err != nil {
+			return err
+		}
+		month := period.Date(now, p.Location())[:7]
+		if n == seen && month == seenMonth {
+			return nil
+		}
+		if _, err = summaries.Rebuild(ctx, own, p, now); err == nil {
+			seen, seenMonth = n, month
+		}
+		return err
+	}, nil
+}
+
+// countWrites counts a client's successful writes in n.
+func countWrites(n *atomic.Int64) func(*dynamodb.Options) {
+	return func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("countwrites",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					out, md, err := next.HandleInitialize(ctx, in)
+					switch middleware.GetOperationName(ctx) {
+					case "PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem":
+						n.Add(1)
+					}
+					return out, md, err
+				}), middleware.After)
+		})
+	}
 }

@@ -18,11 +18,13 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/embedded"
@@ -88,6 +90,11 @@ type Server struct {
 	stopEmbedded func() error   // nil on an external endpoint
 	feed         *feed          // the embedded store's writes, as a stream
 	bg           *background
+	// catchUp folds the stream into the owner's summaries before a page
+	// that reads them (/admin, /admin/affiliates) when the background
+	// consumers are off (nil when on).
+	catchUp func(context.Context) error
+	writes  atomic.Int64 // writes through the server's DynamoDB client
 }
 
 // New creates the table (from template.yaml) if missing, loads the program
@@ -109,7 +116,9 @@ func New(ctx context.Context, o Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	db := app.LocalDynamoDB(s.Endpoint)
+	// Writes through the server's client are counted: without a stream,
+	// the summaries are recomputed only after one (catchUpSummaries).
+	db := dynamodb.New(app.LocalDynamoDB(s.Endpoint).Options(), countWrites(&s.writes))
 	if err := tpl.CreateTable(ctx, db, o.Table); err != nil {
 		return nil, fmt.Errorf("create table %s at %s: %w", o.Table, s.Endpoint, err)
 	}
@@ -203,6 +212,8 @@ func New(ctx context.Context, o Options) (*Server, error) {
 		if err := s.startConsumers(raw, db, o.Table); err != nil {
 			return nil, fmt.Errorf("consumers: %w", err)
 		}
+	} else if s.catchUp, err = s.catchUpSummaries(db, o.Table); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -224,6 +235,11 @@ func (s *Server) Close() error {
 // Handler is the HTTP API.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.catchUp != nil && r.Method == http.MethodGet && (r.URL.Path == "/admin" || r.URL.Path == "/admin/affiliates") {
+			if err := s.catchUp(r.Context()); err != nil {
+				s.Deps.Log.Warn("summaries catch-up", "err", err.Error())
+			}
+		}
 		if _, pattern := s.mux.Handler(r); pattern == "/" || pattern == "" {
 			if _, p := s.overlap.Handler(r); p != "" {
 				s.overlap.ServeHTTP(w, r)

@@ -28,6 +28,7 @@ type feed struct {
 	mu      sync.Mutex
 	changed *sync.Cond
 	records []events.DynamoDBEventRecord
+	done    map[string]int // CatchUp's place per consumer
 }
 
 func newFeed(inner http.Handler) *feed {
@@ -186,5 +187,37 @@ func (f *feed) Run(ctx context.Context, name string, h eventsource.Handler) erro
 			return ctx.Err()
 		case <-time.After(time.Second):
 		}
+	}
+}
+
+// CatchUp feeds h, in batches of up to 100, every record written since
+// its last call under the same name, then returns; a failed batch is the
+// error, read again from its failed record by the next call.
+func (f *feed) CatchUp(ctx context.Context, name string, h eventsource.Handler) error {
+	f.mu.Lock()
+	if f.done == nil {
+		f.done = map[string]int{}
+	}
+	next := f.done[name]
+	f.mu.Unlock()
+	defer func() { f.mu.Lock(); f.done[name] = next; f.mu.Unlock() }()
+	for {
+		f.mu.Lock()
+		batch := append([]events.DynamoDBEventRecord(nil), f.records[next:min(next+100, len(f.records))]...)
+		f.mu.Unlock()
+		if len(batch) == 0 {
+			return nil
+		}
+		failed, err := h(ctx, batch)
+		if err != nil {
+			for _, r := range batch {
+				if r.Change.SequenceNumber == failed {
+					break
+				}
+				next++
+			}
+			return err
+		}
+		next += len(batch)
 	}
 }

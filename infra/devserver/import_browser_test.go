@@ -112,4 +112,30 @@ func TestImportPageInABrowser(t *testing.T) {
 		t.Errorf("the failed line: %q", got)
 	}
 	lookAt(t, ctx, "import-done")
+
+	// The 1,203 affiliates on the list: 100 a page, the next page holds
+	// the next 100, and a column heading sorts every affiliate by it.
+	codes := func() []string {
+		t.Helper()
+		got := text(`Array.from(document.querySelectorAll("table.wide tbody tr td:first-child a")).map(a => a.getAttribute("href").split("?")[0].split("/").pop()).join(" ")`)
+		return strings.Fields(got)
+	}
+	run(chromedp.Navigate(x.ts.URL+"/admin/affiliates"), chromedp.WaitVisible(chromedp.CSS("table.wide")))
+	first := codes()
+	if len(first) != 100 || first[0] != "bob" || first[1] != "imp-00001" {
+		t.Errorf("page 1 by code: %d rows, %v...", len(first), first[:min(4, len(first))])
+	}
+	lookAt(t, ctx, "affiliates-page-1")
+	run(chromedp.Click(chromedp.CSS(`nav.pager a[rel="next"]`)), chromedp.WaitVisible(chromedp.CSS(`nav.pager a:not([rel])`)))
+	second := codes()
+	if len(second) != 100 || second[0] <= first[99] {
+		t.Errorf("page 2: %d rows from %v, page 1 ended at %s", len(second), second[:min(1, len(second))], first[len(first)-1])
+	}
+	lookAt(t, ctx, "affiliates-page-2")
+	run(chromedp.Click(chromedp.CSS(`th a[href*="sort=name"]`)), chromedp.WaitVisible(chromedp.CSS(`th[aria-sort="ascending"]`)))
+	run(chromedp.Click(chromedp.CSS(`th[aria-sort] a`)), chromedp.WaitVisible(chromedp.CSS(`th[aria-sort="descending"]`)))
+	if byName := codes(); len(byName) != 100 || byName[0] != "zed" || byName[1] != "kim" {
+		t.Errorf("sorted by name, descending: %v...", byName[:min(3, len(byName))])
+	}
+	lookAt(t, ctx, "affiliates-sorted")
 }

@@ -5,7 +5,9 @@
 //
 // Known difference, avoided rather than relied on: minidyn v0.8.2 accepts
 // `REMOVE attr` on a top-level attribute and leaves the attribute in place,
-// so the table's code never removes an attribute (docs/decisions.md).
+// so the table's code never removes an attribute (docs/decisions.md). Its
+// secondary indexes lose order and items (indexquery.go answers the Queries
+// that need them).
 package embedded
 
 import (
@@ -28,7 +30,7 @@ func StartWrapped(wrap func(http.Handler) http.Handler) (endpoint string, stop f
 	if err != nil {
 		return "", nil, err
 	}
-	var h http.Handler = server.NewServer()
+	var h http.Handler = &indexQueries{inner: server.NewServer()}
 	if wrap != nil {
 		h = wrap(h)
 	}

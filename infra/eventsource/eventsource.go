@@ -56,6 +56,26 @@ type StreamPoller struct {
 	BatchSize  int32
 	Idle       time.Duration // wait when there is nothing new (default 100 ms)
 	OnError    func(error)
+
+	iters map[string]*string // CatchUp's place in each shard, kept between calls
+}
+
+// CatchUp feeds handle every record written so far, then returns: what a
+// consumer that is not left running needs before its results are read.
+// A failed batch is returned as the error; the next call reads it again.
+func (p *StreamPoller) CatchUp(ctx context.Context, handle Handler) error {
+	if p.Checkpoint == nil {
+		p.Checkpoint = &Checkpoint{}
+	}
+	if p.iters == nil {
+		p.iters = map[string]*string{}
+	}
+	for {
+		got, err := p.round(ctx, handle, p.iters)
+		if err != nil || got == 0 {
+			return err
+		}
+	}
 }
 
 // Run feeds handle until ctx ends. A batch that fails is read again from

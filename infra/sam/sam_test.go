@@ -26,7 +26,7 @@ func TestTemplateRoutesAndTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(in.GlobalSecondaryIndexes) != 2 || len(in.KeySchema) != 2 {
+	if len(in.GlobalSecondaryIndexes) != 9 || len(in.KeySchema) != 2 { // ByOrder, Open and the summaries' seven
 		t.Fatalf("table %+v", in)
 	}
 	if tpl.TTLAttribute() != "ttl" {

@@ -25,6 +25,7 @@ import (
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/domain/program"
+	"github.com/tallyhq/tally/shared/handlers/background/summaries"
 )
 
 const usage = `tallyctl administers a Tally table.
@@ -34,6 +35,7 @@ Usage:
   tallyctl load-program -program FILE -table NAME [-endpoint URL] [-allow-file-keys]
   tallyctl import-affiliates FILE.csv -table NAME [-endpoint URL]
   tallyctl create-table -table NAME [-endpoint URL]
+  tallyctl rebuild-summaries -table NAME [-endpoint URL]
   tallyctl rebuild-markers -table NAME [-endpoint URL]
   tallyctl issue-key (-affiliate CODE | -owner NAME) -table NAME [-endpoint URL]
   tallyctl revoke-key (-key KEY | -hash SHA256HEX) -table NAME [-endpoint URL]
@@ -64,6 +66,11 @@ Rows naming affiliates of the program file are refused.
 rebuild-markers writes each affiliate's markers (under its recruiter and its
 address, which sign-in, signup and the recruiter's page read) for a table
 whose affiliates were written before they existed. Safe to run again.
+
+rebuild-summaries recomputes the owner's summaries (every affiliate's month
+and all-time rows, and the program's daily totals) from the counters and
+ledgers, and sets them: after a stream outage longer than its 24 hours, or a
+bug. It reads every affiliate; run it while the stream is quiet.
 
 issue-key prints a new key once; only its SHA-256 is stored. revoke-key makes a
 key answer 401 within a minute (a warm authorizer keeps a key it has looked
@@ -200,6 +207,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if len(failed) > 0 {
 			return fmt.Errorf("import-affiliates: %d rows changed in the table since the check and were not written:\n%s", len(failed), strings.Join(failed, "\n"))
 		}
+	case "rebuild-summaries":
+		p, _, err := st.LoadProgram(ctx)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		res, err := summaries.Rebuild(ctx, st, p, now)
+		if err != nil {
+			return fmt.Errorf("rebuild-summaries: %w (the rows it set are right; run it again)", err)
+		}
+		fmt.Fprintf(out, "rebuilt the summaries of %d affiliates in %s: %d rows, totals of %d months, in %v\n",
+			res.Affiliates, *table, res.Rows, res.Months, time.Since(start).Round(time.Millisecond))
 	case "issue-key":
 		role, subject := store.RoleAffiliate, *affiliate
 		if *owner != "" {

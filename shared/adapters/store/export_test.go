@@ -23,3 +23,14 @@ var (
 	AffiliateKey    = affiliateKey
 	CheckoutBodyKey = checkoutBodyKey
 )
+
+// SummarySortIndexes are the indexes the summary pages sort by.
+func SummarySortIndexes() []string {
+	var out []string
+	for _, s := range SummarySorts {
+		if s.index != "" {
+			out = append(out, s.index)
+		}
+	}
+	return out
+}

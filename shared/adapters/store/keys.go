@@ -35,13 +35,17 @@ func instant(t time.Time) string {
 }
 
 // Program partition: the configuration every function caches in memory.
-const programPK = "PROGRAM"
+const (
+	programPK         = "PROGRAM"
+	affiliateSKPrefix = "AFFILIATE#"
+	statsPrefix       = "STATS#"
+)
 
 func programMetaKey() Key                 { return Key{programPK, "META"} }
 func eventKey(slug string) Key            { return Key{programPK, "EVENT#" + slug} }
 func productKey(sku string) Key           { return Key{programPK, "PRODUCT#" + sku} }
 func planKey(id string) Key               { return Key{programPK, "PLAN#" + id} }
-func affiliateKey(code string) Key        { return Key{programPK, "AFFILIATE#" + code} }
+func affiliateKey(code string) Key        { return Key{programPK, affiliateSKPrefix + code} }
 func ownerKey(name string) Key            { return Key{programPK, "OWNER#" + name} }
 func linkKey(event, affiliate string) Key { return Key{programPK, "LINK#" + event + "#" + affiliate} }
 
@@ -321,3 +325,30 @@ const applicantsPK = "APPLICANTS"
 
 // applicantKey is one application, by its id.
 func applicantKey(id string) Key { return Key{applicantsPK, id} }
+
+// Owner's summaries (SPEC 15, docs/table-design.md "The owner's pages at
+// scale"): a row per affiliate per month and all time, kept from the stream.
+const (
+	summaryPrefix = "SUMMARY#"
+	attrSumPK     = "SUMPK" // every summary index's partition: the row's own PK
+	attrSumName   = "sname" // the name index's sort key: the name lower-cased
+)
+
+// SummaryKey is an affiliate's row for a month (YYYY-MM) or rollup.All.
+func SummaryKey(period, affiliate string) Key { return Key{summaryPrefix + period, affiliate} }
+
+// summaryCheckpointKey is how far the summaries took one source partition's
+// stream records (STATS#<aff>, AFF#<aff>).
+func summaryCheckpointKey(source string) Key { return Key{"SUMSEQ#" + source, "SUMSEQ"} }
+
+// totalsKey is one shard of a day's program totals for an event ("~" for
+// the ledger's money), in its month's partition.
+func totalsKey(date, event string, shard int) Key {
+	if event == "" {
+		event = "~"
+	}
+	return Key{"TOTALS#" + date[:7], fmt.Sprintf("%s#%s#%d", date, event, shard)}
+}
+
+// summaryMonthKey marks a month whose zero rows the job has written.
+func summaryMonthKey(month string) Key { return Key{"SUMMONTH#" + month, "SUMMONTH"} }

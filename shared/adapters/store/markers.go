@@ -83,11 +83,37 @@ func (s *Store) marked(ctx context.Context, m marker, value string) ([]Listed, e
 	if err != nil || len(marks) == 0 {
 		return nil, err
 	}
-	keys := make([]Key, 0, len(marks))
+	codes := make([]string, 0, len(marks))
 	for _, it := range marks {
-		keys = append(keys, affiliateKey(it["SK"].(*types.AttributeValueMemberS).Value))
+		codes = append(codes, it["SK"].(*types.AttributeValueMemberS).Value)
 	}
-	got, err := s.batchGet(ctx, keys)
+	got, err := s.affiliatesByCode(ctx, codes, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Listed, 0, len(got))
+	for _, l := range got {
+		if m.value(l.Affiliate) == value {
+			out = append(out, l)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Pos < out[j].Pos })
+	return out, nil
+}
+
+// AffiliatesByCode reads the affiliates (current and former) of codes by
+// key, in batches, eventually consistent: a page of the owner's list.
+// Unknown codes are left out; the rest keep the order of codes.
+func (s *Store) AffiliatesByCode(ctx context.Context, codes []string) ([]Listed, error) {
+	return s.affiliatesByCode(ctx, codes, false)
+}
+
+func (s *Store) affiliatesByCode(ctx context.Context, codes []string, consistent bool) ([]Listed, error) {
+	keys := make([]Key, 0, len(codes))
+	for _, c := range codes {
+		keys = append(keys, affiliateKey(c))
+	}
+	got, err := s.batchGetWith(ctx, keys, consistent)
 	if err != nil {
 		return nil, err
 	}
@@ -105,11 +131,9 @@ func (s *Store) marked(ctx context.Context, m marker, value string) ([]Listed, e
 		if err := unmarshal(item, &a); err != nil {
 			return nil, err
 		}
-		if a.Pos = int64(h.Pos); m.value(a) == value {
-			out = append(out, Listed{a, h.Kind == "former"})
-		}
+		a.Pos = int64(h.Pos)
+		out = append(out, Listed{a, h.Kind == "former"})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Pos < out[j].Pos })
 	return out, nil
 }
 

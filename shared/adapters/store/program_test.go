@@ -47,7 +47,16 @@ func TestTableIsTheTemplates(t *testing.T) {
 				t.Errorf("index %s missing", *g.IndexName)
 			}
 		}
-		if len(idx) != 2 || !idx[store.IndexByOrder] || !idx[store.IndexOpen] {
+		uses := []string{store.IndexByOrder, store.IndexOpen}
+		for _, srt := range store.SummarySortIndexes() {
+			uses = append(uses, srt)
+		}
+		for _, n := range uses {
+			if !idx[n] {
+				t.Errorf("index %s, which keys.go uses, missing", n)
+			}
+		}
+		if len(idx) != len(uses) {
 			t.Errorf("indexes %v, want the ones keys.go uses", idx)
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	streams "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/tallyhq/tally/shared/domain/ledger"
+	"github.com/tallyhq/tally/shared/domain/program"
 )
 
 // Change is one change of the table as its stream shows it, the same
@@ -31,9 +32,30 @@ type Change struct {
 	WasPending bool
 	OptIn      *Txn          // an opt-in's record as written
 	Payout     *PayoutStatus // a payout's record
+	// Stat is a counter item's change (a day's totals, never its tags):
+	// its numbers before and after.
+	Stat *StatChange
+	// Affiliate is an affiliate record's change: its name before and after.
+	Affiliate *AffiliateChange
 
 	// Err says the item could not be decoded; the change means nothing then.
 	Err error
+}
+
+// StatChange is one counter item's numbers before and after a change.
+type StatChange struct {
+	Affiliate, Date, Event string
+	Old, New               StatDelta
+}
+
+// AffiliateChange is an affiliate record's name before and after a change
+// ("" when its record has no such image).
+type AffiliateChange struct {
+	Code, Old, New string
+	// Image is the affiliate after the change (nil when removed from the
+	// table), Former whether it is a former one.
+	Image  *program.Affiliate
+	Former bool
 }
 
 // PayoutStatus is a payout's status before and after a change ("" when its
@@ -97,10 +119,30 @@ func decodeChange(op, seq string, at time.Time, keys, nw, old map[string]types.A
 		} else {
 			c.OptIn = &t
 		}
+	case strings.HasPrefix(k.PK, statsPrefix) && !strings.HasPrefix(k.SK, "~"):
+		parts := strings.Split(k.SK, "#")
+		if len(parts) != 3 {
+			return c
+		}
+		c.Stat = &StatChange{Affiliate: strings.TrimPrefix(k.PK, statsPrefix), Date: parts[0], Event: parts[1], Old: statDeltaOf(old), New: statDeltaOf(nw)}
+	case k.PK == programPK && strings.HasPrefix(k.SK, affiliateSKPrefix):
+		c.Affiliate = &AffiliateChange{Code: strings.TrimPrefix(k.SK, affiliateSKPrefix), Old: str(old["name"]), New: str(nw["name"])}
+		if nw != nil {
+			var a program.Affiliate
+			var h programItem
+			if unmarshal(nw, &a) == nil && unmarshal(nw, &h) == nil {
+				c.Affiliate.Image, c.Affiliate.Former = &a, h.Kind == "former"
+			}
+		}
 	case k.PK == payoutsPK:
 		c.Payout = &PayoutStatus{ID: k.SK, Old: str(old["status"]), New: str(nw["status"])}
 	}
 	return c
+}
+
+// statDeltaOf reads a counter item's numbers (zero when absent).
+func statDeltaOf(item map[string]types.AttributeValue) StatDelta {
+	return StatDelta{Hits: num(item["hits"]), OptIns: num(item["opt_ins"]), Orders: num(item["orders"]), RevenueCents: num(item["revenue_cents"])}
 }
 
 func lambdaMap(m map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {

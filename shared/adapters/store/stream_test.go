@@ -40,6 +40,10 @@ func TestChangeIsTheItemTheStoreWrote(t *testing.T) {
 	optIn := record(OptInKey("i1"), Txn{Kind: "optin", Response: `{"optin_id":"i1"}`})
 	pending := record(TxnKey("o1"), Txn{Kind: KindPending, Version: 1})
 	stat := StatKey("jane", "2026-11-03", "e", 1).item(map[string]types.AttributeValue{"hits": attrN(1)})
+	subs := subsKey("jane", "2026-11-03", "e").item(map[string]types.AttributeValue{"h:x": attrN(1)})
+	aff := func(name string) map[string]types.AttributeValue {
+		return affiliateKey("jane").item(map[string]types.AttributeValue{"name": attrS(name)})
+	}
 	for _, c := range []struct {
 		name          string
 		op            string
@@ -55,7 +59,10 @@ func TestChangeIsTheItemTheStoreWrote(t *testing.T) {
 		{"opt-in", "INSERT", keys(optIn), optIn, nil, Change{OptIn: &Txn{Kind: "optin", Response: `{"optin_id":"i1"}`}}},
 		{"payout paid", "MODIFY", PayoutKey("po_1").av(), payout("paid"), payout("draft"), Change{Payout: &PayoutStatus{ID: "po_1", Old: "draft", New: "paid"}}},
 		{"payout created", "INSERT", PayoutKey("po_1").av(), payout("draft"), nil, Change{Payout: &PayoutStatus{ID: "po_1", New: "draft"}}},
-		{"hit counter", "MODIFY", keys(stat), stat, stat, Change{}},
+		{"hit counter", "MODIFY", keys(stat), stat, stat, Change{Stat: &StatChange{Affiliate: "jane", Date: "2026-11-03", Event: "e", Old: StatDelta{Hits: 1}, New: StatDelta{Hits: 1}}}},
+		{"first hit", "INSERT", keys(stat), stat, nil, Change{Stat: &StatChange{Affiliate: "jane", Date: "2026-11-03", Event: "e", New: StatDelta{Hits: 1}}}},
+		{"tags of a day", "MODIFY", keys(subs), subs, nil, Change{}},
+		{"affiliate renamed", "MODIFY", keys(aff("Jane D")), aff("Jane D"), aff("Jane"), Change{Affiliate: &AffiliateChange{Code: "jane", Old: "Jane", New: "Jane D"}}},
 		{"payout item", "INSERT", payoutItemKey("po_1", "jane").av(), payoutItemKey("po_1", "jane").item(nil), nil, Change{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -175,3 +175,9 @@ func (p *Program) with(as, former []Affiliate, links []Link) *Program {
 	v.IndexLinks()
 	return &v
 }
+
+// WithAffiliates is a view of the program's rules with only the given
+// current and former affiliates: a page of the owner's list, read by key.
+func (p *Program) WithAffiliates(current, former []Affiliate) *Program {
+	return p.with(current, former, nil)
+}

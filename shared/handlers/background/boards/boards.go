@@ -17,6 +17,7 @@ import (
 	"github.com/tallyhq/tally/shared/domain/program"
 	"github.com/tallyhq/tally/shared/domain/standings"
 	"github.com/tallyhq/tally/shared/handlers/background/notify"
+	"github.com/tallyhq/tally/shared/handlers/background/summaries"
 )
 
 // Programs is where the program is read (the program cache).
@@ -31,10 +32,35 @@ type Folder struct {
 	Log      *slog.Logger
 }
 
-// Stream is the function that keeps board rows from the table's stream.
+// Stream is the function that keeps board rows, and the owner's summaries
+// (package summaries), from the table's stream: one consumer for both, as
+// DynamoDB advises at most two per shard and the stream has three.
 func Stream(d *app.Deps) notify.StreamFunction {
 	f := &Folder{Store: d.Store, Programs: d.Programs, Log: d.Log}
-	return notify.Lambda(f.Handle)
+	s := &summaries.Folder{Store: d.Store, Programs: d.Programs, Log: d.Log, Now: d.Now}
+	return notify.Lambda(Both(f.Handle, s.Handle))
+}
+
+// Both runs two consumers on a batch: the second on what the first did, so
+// a batch resumes where either stopped (both count a record once however
+// often it comes).
+func Both(first, second func(context.Context, []store.Change) (string, error)) func(context.Context, []store.Change) (string, error) {
+	return func(ctx context.Context, cs []store.Change) (string, error) {
+		failed, err := first(ctx, cs)
+		done := cs
+		if err != nil {
+			for i, c := range cs {
+				if c.Sequence == failed {
+					done = cs[:i]
+					break
+				}
+			}
+		}
+		if f2, err2 := second(ctx, done); err2 != nil {
+			return f2, err2
+		}
+		return failed, err
+	}
 }
 
 // Handle folds a batch in order: each order (and each refund of it, as a
@@ -132,7 +158,15 @@ type Job struct {
 // Snapshot is the function the schedule runs each minute.
 func Snapshot(d *app.Deps) func(ctx context.Context, in notify.DigestInput) error {
 	j := &Job{Store: d.Store, Programs: d.Programs, Log: d.Log, Now: d.Now}
-	return func(ctx context.Context, _ notify.DigestInput) error { return j.Run(ctx) }
+	s := &summaries.Folder{Store: d.Store, Programs: d.Programs, Log: d.Log, Now: d.Now}
+	return func(ctx context.Context, _ notify.DigestInput) error {
+		// The month's zero rows first: the boards' errors must not keep
+		// an affiliate without activity off the owner's list.
+		if err := s.EnsureMonth(ctx); err != nil {
+			j.Log.Error("summary rows of the month", "err", err.Error())
+		}
+		return j.Run(ctx)
+	}
 }
 
 // TopPlaces is how many places every enrolled affiliate sees.

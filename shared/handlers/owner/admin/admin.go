@@ -40,6 +40,13 @@ func serve(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response,
 	return serveOn(web.Site{Programs: d.Programs, Log: d.Log}, d, f)
 }
 
+// serveRules is serve for a route that reads no affiliate through the
+// program (the overview, the list: they read the affiliates they show by
+// key), so a cold start reads the rules only (SPEC 15).
+func serveRules(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response, error)) apigw.Handler {
+	return serveOn(web.Site{Programs: d.Rules, Log: d.Log}, d, f)
+}
+
 // serveUploads is serve for a route whose form uploads a file.
 func serveUploads(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response, error)) apigw.Handler {
 	return serveOn(web.Site{Programs: d.Programs, Log: d.Log, Uploads: true}, d, f)

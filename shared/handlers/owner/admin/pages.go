@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -101,16 +99,18 @@ type OverviewAnswer struct {
 // Overview serves GET /admin: the program's totals for a period, per
 // event and per day, summed over the affiliates.
 func Overview(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		per, err := r.period()
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		xs, err := overview.Read(ctx, r.st, r.Program, per, r.now, overview.Options{})
+		// The daily totals the stream keeps: the same requests whatever
+		// the number of affiliates (one Query per month of the period).
+		ts, err := r.st.Totals(ctx, per.From, per.To)
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		o := overview.Sum(r.Program, per, xs)
+		o := overview.FromTotals(r.Program, per, ts)
 		unapplied, warnings, err := r.st.CheckoutEvents(ctx, r.now)
 		if err != nil {
 			return apigw.Response{}, err
@@ -160,9 +160,14 @@ type AffiliatesPage struct {
 	Period  portal.PeriodNav
 	Headers []SortHeader
 	Rows    []AffiliateRow
-	Total   AffiliateRow
-	Quiet   int // affiliates with an event without a visit in 7 days
-	Days    int
+	Total   AffiliateRow // the page's rows summed
+	// Paging (SPEC 15): 100 a page; the next and first pages' URLs ("" for
+	// none); all time or the period; whether the columns sort (a month or
+	// all time); the CSV of every affiliate.
+	NextURL, FirstURL, AllTimeURL, MonthURL, CSVURL string
+	AllTime, Sortable                               bool
+	Quiet                                           int // affiliates with an event without a visit in 7 days
+	Days                                            int
 	// The add form (open after ?add=1), and what the last form did.
 	Add                 AffiliateForm
 	AddOpen, ImportOpen bool
@@ -193,141 +198,11 @@ type EventMark struct {
 	Quiet bool
 }
 
-// sortable columns: the JSON field a ?sort= names, and its page label.
+// columns of the list: the JSON field a ?sort= names ("" when the column
+// does not sort), and its page label.
 var columns = []struct{ field, label string }{
-	{"name", "Affiliate"}, {"hits", "Hits"}, {"opt_ins", "Opt-Ins"}, {"orders", "Orders"}, {"revenue_cents", "Revenue"},
-	{"earned_cents", "Earned"}, {"net_cents", "Net"}, {"held_cents", "Held"}, {"available_cents", "Payable"}, {"last_hit", "Last visit"},
-}
-
-func sortRows(rows []overview.Row, field, dir string) {
-	key := func(r overview.Row) (int64, string) {
-		switch field {
-		case "hits":
-			return r.Hits, ""
-		case "opt_ins":
-			return r.OptIns, ""
-		case "orders":
-			return r.Orders, ""
-		case "revenue_cents":
-			return r.RevenueCents, ""
-		case "earned_cents":
-			return r.EarnedCents, ""
-		case "net_cents":
-			return r.NetCents, ""
-		case "held_cents":
-			return r.HeldCents, ""
-		case "available_cents":
-			return r.AvailableCents, ""
-		case "last_hit":
-			if r.LastHit == nil {
-				return 0, ""
-			}
-			return 0, *r.LastHit
-		}
-		return 0, strings.ToLower(r.Name)
-	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		ni, si := key(rows[i])
-		nj, sj := key(rows[j])
-		if dir == "desc" {
-			ni, nj, si, sj = nj, ni, sj, si
-		}
-		if ni != nj {
-			return ni < nj
-		}
-		return si < sj
-	})
-}
-
-// Affiliates serves GET /admin/affiliates: one row per affiliate, the same
-// numbers as their own reports, and who has had no visit in 7 days.
-func Affiliates(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
-		per, err := r.period()
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		xs, err := overview.Read(ctx, r.st, r.Program, per, r.now, overview.Options{Balances: true, Visits: true})
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		rows := make([]overview.Row, 0, len(xs))
-		for _, x := range xs {
-			rows = append(rows, overview.RowOf(x))
-		}
-		q := r.QueryStringParameters
-		field, dir := q["sort"], q["dir"]
-		if field != "" {
-			sortRows(rows, field, dir)
-		}
-		switch r.Format {
-		case web.CSV:
-			out := make([][]any, 0, len(rows))
-			for _, x := range rows {
-				out = append(out, x.CSV())
-			}
-			return r.csv("tally-affiliates-"+per.From+"-"+per.To+".csv", overview.RowHeader, out), nil
-		case web.JSON:
-			return r.json(struct {
-				From       string         `json:"from"`
-				To         string         `json:"to"`
-				Currency   string         `json:"currency"`
-				Affiliates []overview.Row `json:"affiliates"`
-			}{per.From, per.To, r.Program.Currency, rows}), nil
-		}
-		pg := AffiliatesPage{Period: reports.PeriodNav("/admin/affiliates", per), Days: overview.QuietDays,
-			Add: affiliateForm(r.Program, program.Affiliate{}), AddOpen: q["add"] != "", ImportOpen: q["import"] != ""}
-		if q["done"] == "imported" {
-			n := func(k string) int { v, _ := strconv.Atoi(q[k]); return v } // only numbers reach the page
-			pg.Done = fmt.Sprintf("Imported: %d new, %d updated, %d unchanged. Their links work within a minute.", n("imported"), n("updated"), n("unchanged"))
-		}
-		for _, c := range columns {
-			h := SortHeader{Label: c.label, Num: c.field != "name" && c.field != "last_hit"}
-			next := "asc"
-			if c.field == field {
-				h.Sort = "ascending"
-				if dir == "desc" {
-					h.Sort = "descending"
-				} else {
-					next = "desc"
-				}
-			}
-			v := url.Values{"sort": {c.field}, "dir": {next}}
-			for _, k := range []string{"month", "from", "to"} {
-				if q[k] != "" {
-					v.Set(k, q[k])
-				}
-			}
-			h.URL = "/admin/affiliates?" + v.Encode()
-			pg.Headers = append(pg.Headers, h)
-		}
-		var t overview.Row
-		for _, x := range rows {
-			_, current := r.Program.Affiliate(x.Affiliate)
-			row := AffiliateRow{Code: x.Affiliate, Name: x.Name, Email: x.Email, Active: x.Active, Former: !current, URL: "/admin/affiliates/" + url.PathEscape(x.Affiliate) + reports.PeriodQuery(r.HTTP()),
-				Hits: x.Hits, OptIns: x.OptIns, Orders: x.Orders, Revenue: r.money(x.RevenueCents), Earned: r.money(x.EarnedCents),
-				Net: r.money(x.NetCents), Held: r.money(x.HeldCents), Available: r.money(x.AvailableCents), LastHit: "never"}
-			if x.LastHit != nil {
-				row.LastHit = longDate(*x.LastHit)
-			}
-			quiet := map[string]bool{}
-			for _, e := range x.QuietEvents {
-				quiet[e] = true
-			}
-			for _, e := range x.Events {
-				row.Events = append(row.Events, EventMark{Name: eventName(r.Program, e), Quiet: quiet[e] && x.Active})
-			}
-			if len(x.QuietEvents) > 0 && x.Active {
-				pg.Quiet++
-			}
-			pg.Rows = append(pg.Rows, row)
-			t.Hits, t.OptIns, t.Orders, t.RevenueCents = t.Hits+x.Hits, t.OptIns+x.OptIns, t.Orders+x.Orders, t.RevenueCents+x.RevenueCents
-			t.EarnedCents, t.NetCents, t.HeldCents, t.AvailableCents = t.EarnedCents+x.EarnedCents, t.NetCents+x.NetCents, t.HeldCents+x.HeldCents, t.AvailableCents+x.AvailableCents
-		}
-		pg.Total = AffiliateRow{Name: "All affiliates", Hits: t.Hits, OptIns: t.OptIns, Orders: t.Orders, Revenue: r.money(t.RevenueCents),
-			Earned: r.money(t.EarnedCents), Net: r.money(t.NetCents), Held: r.money(t.HeldCents), Available: r.money(t.AvailableCents)}
-		return r.page("admin-affiliates", "Affiliates", "affiliates", pg)
-	})
+	{"name", "Affiliate"}, {"hits", "Hits"}, {"", "Opt-Ins"}, {"orders", "Orders"}, {"revenue_cents", "Revenue"},
+	{"earned_cents", "Earned"}, {"net_cents", "Net"}, {"last_hit", "Last visit"},
 }
 
 func longDate(d string) string {

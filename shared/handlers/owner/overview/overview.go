@@ -49,6 +49,11 @@ func Read(ctx context.Context, st *store.Store, p *program.Program, per period.P
 	if o.Balances {
 		as = p.Payees()
 	}
+	return ReadThese(ctx, st, p, as, per, now, o)
+}
+
+// ReadThese is Read of the given affiliates only (a page of the list).
+func ReadThese(ctx context.Context, st *store.Store, p *program.Program, as []program.Affiliate, per period.Period, now time.Time, o Options) ([]Affiliate, error) {
 	out := make([]Affiliate, len(as))
 	win := window(now, p.Location())
 	err := paying.EachAffiliate(ctx, as, func(ctx context.Context, i int) error {
@@ -147,11 +152,8 @@ type Counts struct {
 	RevenueCents int64 `json:"revenue_cents"`
 }
 
-func (c *Counts) add(r reports.LinkRow) {
-	c.Hits += r.Hits
-	c.OptIns += r.OptIns
-	c.Orders += r.Orders
-	c.RevenueCents += r.RevenueCents
+func (c *Counts) addRow(r reports.LinkRow) {
+	c.add(Counts{Hits: r.Hits, OptIns: r.OptIns, Orders: r.Orders, RevenueCents: r.RevenueCents})
 }
 
 // EventCounts are one event's counts.
@@ -207,12 +209,12 @@ func Sum(p *program.Program, per period.Period, xs []Affiliate) Program {
 				idx[r.Event] = i
 				out.Events = append(out.Events, EventCounts{Event: r.Event})
 			}
-			out.Events[i].add(r)
-			total.add(r)
+			out.Events[i].addRow(r)
+			total.addRow(r)
 		}
 		for _, d := range x.Stats.Days {
 			if i, ok := day[d.Date]; ok {
-				out.Days[i].add(d.LinkRow)
+				out.Days[i].addRow(d.LinkRow)
 			}
 		}
 		out.EarnedCents += x.Ledger.EarnedCents
@@ -237,8 +239,8 @@ type Row struct {
 	RevenueCents   int64    `json:"revenue_cents"`
 	EarnedCents    int64    `json:"earned_cents"`
 	NetCents       int64    `json:"net_cents"`
-	HeldCents      int64    `json:"held_cents"`
-	AvailableCents int64    `json:"available_cents"`
+	HeldCents      *int64   `json:"held_cents"`      // null on the list: a balance is today's and reads the
+	AvailableCents *int64   `json:"available_cents"` // whole ledger (the Payouts page and /admin/balances have it)
 	LastHit        *string  `json:"last_hit"`
 	// QuietEvents are the enrolled events with no visit in the last 7 days.
 	QuietEvents []string `json:"quiet_events"`
@@ -255,7 +257,7 @@ func RowOf(x Affiliate) Row {
 		Hits: x.Stats.Totals.Hits, OptIns: x.Stats.Totals.OptIns, Orders: x.Stats.Totals.Orders, RevenueCents: x.Stats.Totals.RevenueCents,
 		EarnedCents: x.Ledger.EarnedCents, NetCents: x.Ledger.NetCents, QuietEvents: append([]string{}, x.Quiet...)}
 	if x.Balance != nil {
-		r.HeldCents, r.AvailableCents = x.Balance.HeldCents, x.Balance.AvailableCents
+		r.HeldCents, r.AvailableCents = &x.Balance.HeldCents, &x.Balance.AvailableCents
 	}
 	if x.LastHit != "" {
 		r.LastHit = &x.LastHit
@@ -270,5 +272,98 @@ func (r Row) CSV() []any {
 		last = *r.LastHit
 	}
 	return []any{r.Affiliate, r.Name, r.Email, r.Active, strings.Join(r.Events, " "), r.Hits, r.OptIns, r.Orders, r.RevenueCents,
-		r.EarnedCents, r.NetCents, r.HeldCents, r.AvailableCents, last, strings.Join(r.QuietEvents, " ")}
+		r.EarnedCents, r.NetCents, orEmpty(r.HeldCents), orEmpty(r.AvailableCents), last, strings.Join(r.QuietEvents, " ")}
+}
+
+func orEmpty(n *int64) any {
+	if n == nil {
+		return nil
+	}
+	return *n
+}
+
+// RowOfSummary is an affiliate's row from their summary row for the
+// period and their all-time row (the latest visit and the quiet events,
+// against the last QuietDays days at now).
+func RowOfSummary(p *program.Program, s, all store.SummaryRow, now time.Time) Row {
+	r := Row{Affiliate: s.Affiliate, Name: s.Name, Events: []string{}, QuietEvents: []string{},
+		Hits: s.Hits, OptIns: s.OptIns, Orders: s.Orders, RevenueCents: s.RevenueCents, EarnedCents: s.EarnedCents, NetCents: s.NetCents}
+	if a, _, ok := p.Payee(s.Affiliate); ok {
+		r.Name, r.Email, r.Active, r.Events = a.Name, a.Email, a.IsActive(), append(r.Events, a.Events...)
+	}
+	if all.LastHit != "" {
+		last := all.LastHit
+		r.LastHit = &last
+	}
+	win := window(now, p.Location())
+	for _, ev := range r.Events {
+		if all.EventHits[ev] < win.From {
+			r.QuietEvents = append(r.QuietEvents, ev)
+		}
+	}
+	return r
+}
+
+// FromTotals is the program's totals for a period from the daily totals the
+// stream keeps (store.Totals): the same rows as Sum, without reading any
+// affiliate.
+func FromTotals(p *program.Program, per period.Period, ts []store.Total) Program {
+	out := Program{From: per.From, To: per.To, Currency: p.Currency, Events: []EventCounts{}, Days: []DayCounts{}}
+	idx := map[string]int{}
+	for _, ev := range p.Events {
+		idx[ev.Slug] = len(out.Events)
+		out.Events = append(out.Events, EventCounts{Event: ev.Slug})
+	}
+	day := map[string]int{}
+	for _, d := range per.Days() {
+		day[d] = len(out.Days)
+		out.Days = append(out.Days, DayCounts{Date: d})
+	}
+	var extra []string
+	for _, t := range ts {
+		if _, ok := idx[t.Event]; !ok && t.Event != "" && (t.Hits != 0 || t.OptIns != 0 || t.Orders != 0 || t.RevenueCents != 0) {
+			idx[t.Event] = -1
+			extra = append(extra, t.Event)
+		}
+	}
+	slices.Sort(extra)
+	for _, ev := range extra {
+		idx[ev] = len(out.Events)
+		out.Events = append(out.Events, EventCounts{Event: ev})
+	}
+	for _, t := range ts {
+		if !per.Contains(midday(t.Date, p.Location())) {
+			continue
+		}
+		c := Counts{Hits: t.Hits, OptIns: t.OptIns, Orders: t.Orders, RevenueCents: t.RevenueCents}
+		if t.Event == "" { // the ledger's money
+			out.EarnedCents += t.EarnedCents
+			out.ClawbacksCents += t.ClawbacksCents
+			out.AdjustmentsCents += t.AdjustmentsCents
+			out.NetCents += t.NetCents
+			continue
+		}
+		if i, ok := idx[t.Event]; ok && i >= 0 {
+			out.Events[i].add(c)
+		}
+		if i, ok := day[t.Date]; ok {
+			out.Days[i].add(c)
+		}
+		out.Hits, out.OptIns, out.Orders, out.RevenueCents = out.Hits+c.Hits, out.OptIns+c.OptIns, out.Orders+c.Orders, out.RevenueCents+c.RevenueCents
+	}
+	return out
+}
+
+func (c *Counts) add(d Counts) {
+	c.Hits += d.Hits
+	c.OptIns += d.OptIns
+	c.Orders += d.Orders
+	c.RevenueCents += d.RevenueCents
+}
+
+// midday is noon of a program-zone date: inside that day whatever its
+// length.
+func midday(date string, loc *time.Location) time.Time {
+	t, _ := time.ParseInLocation("2006-01-02", date, loc)
+	return t.Add(12 * time.Hour)
 }
