@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tallyhq/tally/shared/domain/ledger"
+	"github.com/tallyhq/tally/shared/domain/program"
 )
 
 // A stream record is decoded by what its item is, from the items the store
@@ -42,7 +43,7 @@ func TestChangeIsTheItemTheStoreWrote(t *testing.T) {
 	stat := StatKey("jane", "2026-11-03", "e", 1).item(map[string]types.AttributeValue{"hits": attrN(1)})
 	subs := subsKey("jane", "2026-11-03", "e").item(map[string]types.AttributeValue{"h:x": attrN(1)})
 	aff := func(name string) map[string]types.AttributeValue {
-		return affiliateKey("jane").item(map[string]types.AttributeValue{"name": attrS(name)})
+		return affiliateKey("jane").item(map[string]types.AttributeValue{"name": attrS(name), "code": attrS("jane"), "email": attrS("jane@example.com"), "entity": attrS("former")})
 	}
 	for _, c := range []struct {
 		name          string
@@ -62,7 +63,8 @@ func TestChangeIsTheItemTheStoreWrote(t *testing.T) {
 		{"hit counter", "MODIFY", keys(stat), stat, stat, Change{Stat: &StatChange{Affiliate: "jane", Date: "2026-11-03", Event: "e", Old: StatDelta{Hits: 1}, New: StatDelta{Hits: 1}}}},
 		{"first hit", "INSERT", keys(stat), stat, nil, Change{Stat: &StatChange{Affiliate: "jane", Date: "2026-11-03", Event: "e", New: StatDelta{Hits: 1}}}},
 		{"tags of a day", "MODIFY", keys(subs), subs, nil, Change{}},
-		{"affiliate renamed", "MODIFY", keys(aff("Jane D")), aff("Jane D"), aff("Jane"), Change{Affiliate: &AffiliateChange{Code: "jane", Old: "Jane", New: "Jane D"}}},
+		{"affiliate renamed", "MODIFY", keys(aff("Jane D")), aff("Jane D"), aff("Jane"), Change{Affiliate: &AffiliateChange{Code: "jane", Old: "Jane", New: "Jane D",
+			Image: &program.Affiliate{Code: "jane", Name: "Jane D", Email: "jane@example.com"}, Former: true}}},
 		{"payout item", "INSERT", payoutItemKey("po_1", "jane").av(), payoutItemKey("po_1", "jane").item(nil), nil, Change{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
