@@ -99,6 +99,12 @@ func TestRecruitOverridesWorkedExample(t *testing.T) {
 		!strings.Contains(page, "10% of Bob Stone&#39;s commission on Summit 2026 Recordings") {
 		t.Errorf("jane's ledger page does not explain the override (%d)", code)
 	}
+	// The owner's page of jane too, though it holds no other affiliate:
+	// bob's name is read with jane's recruits.
+	if code, _, page := x.report("/admin/affiliates/jane?month=2026-11", owner, "text/html"); code != 200 ||
+		!strings.Contains(page, "10% of Bob Stone&#39;s commission on Summit 2026 Recordings") {
+		t.Errorf("the owner's page of jane does not explain the override (%d)", code)
+	}
 	// jane's products sold has no row for what bob sold.
 	var jp struct{ Products []map[string]any }
 	x.json("/reports/products-sold?month=2026-11", "dev-jane-key", &jp)

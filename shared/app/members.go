@@ -35,3 +35,23 @@ func (d *Deps) AffiliateView(ctx context.Context, code string, recruits bool) (*
 	}
 	return rules.With(as, links), nil
 }
+
+// PayeeView is the program as the owner's views of one affiliate need it:
+// rules (the owner gate's, read without affiliates), with that affiliate
+// alone, current or former, read by key; a is nil when the code is
+// nobody's. Its recruits are read only when an entry names one, and no
+// other affiliate at all (SPEC 15).
+func (d *Deps) PayeeView(ctx context.Context, rules *program.Program, code string) (p *program.Program, a *program.Affiliate, former bool, err error) {
+	a, former, err = d.Store.GetAffiliate(ctx, code)
+	if err != nil || a == nil {
+		return rules, nil, false, err
+	}
+	as := []program.Affiliate{*a}
+	if former {
+		p = rules.WithAffiliates(nil, as)
+	} else {
+		p = rules.WithAffiliates(as, nil)
+	}
+	a, _, _ = p.Payee(code)
+	return p, a, former, nil
+}

@@ -64,23 +64,25 @@ type view struct {
 func serve(d *app.Deps, v view) apigw.Handler {
 	site := web.Site{Programs: d.Programs, Log: d.Log}
 	// The affiliate's own views read the rules and that affiliate, never
-	// every affiliate; the owner's read the whole program (for now).
+	// every affiliate; the owner's the rules and the affiliate in the path.
 	site.Member = func(ctx context.Context, code string) (*program.Program, error) {
 		return d.AffiliateView(ctx, code, v.recruits)
 	}
 	gate := site.Affiliate
 	if v.owner {
-		site.Formats = web.DataOnly
+		site.Programs, site.Formats = d.Rules, web.DataOnly
 		gate = site.Owner
 	}
 	return gate(func(ctx context.Context, w *web.Request) (apigw.Response, error) {
 		p, code := w.Program, w.Who
-		if v.owner {
-			code = w.PathParameters["code"]
-		}
 		a, ok := p.Affiliate(code)
 		if v.owner { // the owner still sees what a former affiliate is owed
-			if a, _, ok = p.Payee(code); !ok {
+			code = w.PathParameters["code"]
+			var err error
+			if p, a, _, err = d.PayeeView(ctx, p, code); err != nil {
+				return apigw.Response{}, err
+			}
+			if ok = a != nil; !ok {
 				return apigw.Response{}, fault.New(fault.NotFound, "affiliate_not_found", "no affiliate %q in the program", code)
 			}
 		}

@@ -41,8 +41,9 @@ func serve(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response,
 }
 
 // serveRules is serve for a route that reads no affiliate through the
-// program (the overview, the list: they read the affiliates they show by
-// key), so a cold start reads the rules only (SPEC 15).
+// program (the overview, the list, one affiliate's page, an adjustment:
+// they read the affiliates they need by key), so a cold start reads the
+// rules only (SPEC 15).
 func serveRules(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response, error)) apigw.Handler {
 	return serveOn(web.Site{Programs: d.Rules, Log: d.Log}, d, f)
 }
@@ -328,7 +329,7 @@ var adjustmentID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,100}$`)
 // Adjustment serves POST /admin/adjustments: a one-off entry, available at
 // once, idempotent by id.
 func Adjustment(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		var body struct {
 			ID          string `json:"id"`
 			Affiliate   string `json:"affiliate"`
@@ -364,8 +365,12 @@ func Adjustment(d *app.Deps) apigw.Handler {
 		if len(f) > 0 {
 			return apigw.Response{}, fault.Fields(f)
 		}
-		// A former affiliate may still be owed, so may still be corrected.
-		if _, _, ok := r.Program.Payee(body.Affiliate); !ok {
+		// A former affiliate may still be owed, so may still be corrected;
+		// read by key, as the page the form is on did.
+		if a, _, err := r.st.GetAffiliate(ctx, body.Affiliate); err != nil || a == nil {
+			if err != nil {
+				return apigw.Response{}, err
+			}
 			return apigw.Response{}, fault.New(fault.Unprocessable, "unknown_affiliate", "no affiliate %q in the program", body.Affiliate)
 		}
 		if prev, err := r.st.GetAdjustment(ctx, body.ID); err != nil || prev != nil {

@@ -244,17 +244,19 @@ type AffiliateAnswer struct {
 // Affiliate serves GET /admin/affiliates/{code}: one affiliate's stats,
 // ledger and balance for a period, and a form for an adjustment.
 func Affiliate(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		// By key, not from the cached program: the page shows (and its
-		// forms start from) the affiliate as it is now.
+		// forms start from) the affiliate as it is now, and a cold start
+		// reads the rules and this affiliate, never the others (SPEC 15).
 		code := r.PathParameters["code"]
-		a, former, err := r.st.GetAffiliate(ctx, code)
+		p, a, former, err := d.PayeeView(ctx, r.Program, code)
 		if err != nil {
 			return apigw.Response{}, err
 		}
 		if a == nil {
 			return apigw.Response{}, fault.New(fault.NotFound, "affiliate_not_found", "no affiliate %q in the program", code)
 		}
+		r.Program = p
 		per, err := r.period()
 		if err != nil {
 			return apigw.Response{}, err
