@@ -166,12 +166,41 @@ func (r *request) current(ctx context.Context) (*program.Affiliate, bool, error)
 	return a, former, nil
 }
 
+// couponHolders is the rules with the holders of the coupon codes a
+// change names, each read by key (a few GetItems, at most MaxCoupons):
+// all an edit needs to say whose a code is, without every affiliate.
+func (r *request) couponHolders(ctx context.Context, c program.Changes) (*program.Program, error) {
+	if c.Coupons == nil {
+		return r.Program, nil
+	}
+	var current, former []program.Affiliate
+	seen := map[string]bool{}
+	for _, k := range *c.Coupons {
+		k = strings.TrimSpace(k)
+		if len(seen) > program.MaxCoupons || !program.ValidCoupon(k) || seen[program.CouponKey(k)] {
+			continue // ApplyChanges refuses these: nobody to look up
+		}
+		seen[program.CouponKey(k)] = true
+		a, was, err := r.st.CouponHolder(ctx, k)
+		switch {
+		case err != nil:
+			return nil, err
+		case a == nil:
+		case was:
+			former = append(former, *a)
+		default:
+			current = append(current, *a)
+		}
+	}
+	return r.Program.WithAffiliates(current, former), nil
+}
+
 // UpdateAffiliate serves PATCH /admin/affiliates/{code} (JSON) and POST
 // /admin/affiliates/{code} (the affiliate page's forms): any of name,
 // email, plan, events, payout_email, notify, coupons, active. A file
 // affiliate changed here is the dashboard's from now on.
 func UpdateAffiliate(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		var c program.Changes
 		if err := r.changes(&c, &c); err != nil {
 			return apigw.Response{}, err
@@ -186,7 +215,11 @@ func UpdateAffiliate(d *app.Deps) apigw.Handler {
 		if r.Form != nil && r.Form.Get("rev") != strconv.FormatInt(prev.Rev, 10) {
 			return apigw.Response{}, writeErr(store.ErrAffiliateChanged, prev.Code)
 		}
-		a, ps := r.Program.ApplyChanges(*prev, c)
+		p, err := r.couponHolders(ctx, c)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		a, ps := p.ApplyChanges(*prev, c)
 		if err := problems(ps); err != nil {
 			return apigw.Response{}, err
 		}
@@ -214,7 +247,7 @@ func UpdateAffiliate(d *app.Deps) apigw.Handler {
 // keys and sessions no longer count (the gates look affiliates up in the
 // program); it is listed while owed; its code is never used again.
 func RemoveAffiliate(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		prev, former, err := r.current(ctx)
 		if err != nil {
 			return apigw.Response{}, err
