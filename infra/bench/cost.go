@@ -239,12 +239,16 @@ func newDeps(ctx context.Context, db *dynamodb.Client, p *program.Program) (*app
 		return nil, err
 	}
 	// Warm, as a warm function is: the program, the click's rules, the
-	// affiliate the measured clicks name and her reports ask for.
+	// affiliates the measured clicks and orders name (the order's own,
+	// its products' speakers, the recruiters its overrides pay) and her
+	// reports ask for.
 	if _, err := d.Rules.Get(ctx); err != nil {
 		return nil, err
 	}
-	if _, _, err := d.Affiliates.Affiliate(ctx, "jane"); err != nil {
-		return nil, err
+	for _, a := range p.Affiliates {
+		if _, _, err := d.Affiliates.Affiliate(ctx, a.Code); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := d.AffiliateView(ctx, "jane", false); err != nil { // her own pages' view
 		return nil, err
