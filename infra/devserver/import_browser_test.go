@@ -125,6 +125,9 @@ func TestImportPageInABrowser(t *testing.T) {
 	if len(first) != 100 || first[0] != "bob" || first[1] != "imp-00001" {
 		t.Errorf("page 1 by code: %d rows, %v...", len(first), first[:min(4, len(first))])
 	}
+	if q := text(`(document.querySelector("p.flash[role=status]") || {}).textContent || ""`); !strings.HasPrefix(q, "On this page, 100 affiliates have an event link nobody has visited") {
+		t.Errorf("the quiet banner of a page of many says %q", q)
+	}
 	lookAt(t, ctx, "affiliates-page-1")
 	run(chromedp.Click(chromedp.CSS(`nav.pager a[rel="next"]`)), chromedp.WaitVisible(chromedp.CSS(`nav.pager a:not([rel])`)))
 	second := codes()
