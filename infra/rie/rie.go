@@ -20,6 +20,7 @@ import (
 	"regexp"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -93,6 +94,17 @@ type Function struct {
 // environment on to the function), on free local ports. The function
 // itself starts at the first invocation, as on Lambda.
 func Start(ctx context.Context, rie, bootstrap string, env []string) (*Function, error) {
+	// A port found free may be taken by another test before the emulator
+	// binds it: then it exits at once, and it is started again on others.
+	for try := 1; ; try++ {
+		f, err := start(ctx, rie, bootstrap, env)
+		if err == nil || try == 5 || !strings.Contains(err.Error(), "address already in use") {
+			return f, err
+		}
+	}
+}
+
+func start(ctx context.Context, rie, bootstrap string, env []string) (*Function, error) {
 	apiAddr, err := freeAddr()
 	if err != nil {
 		return nil, err
