@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -130,7 +131,10 @@ func CreateTable(ctx context.Context, db *dynamodb.Client, name string, opts ...
 	if err != nil {
 		return err
 	}
-	if err := tpl.CreateTable(ctx, db, name, opts...); err != nil {
+	// Names are fresh, so a table already there is this call's own: a
+	// request the SDK sent again after the first was slow to answer.
+	var inUse *types.ResourceInUseException
+	if err := tpl.CreateTable(ctx, db, name, opts...); err != nil && !errors.As(err, &inUse) {
 		return err
 	}
 	if embedded.Is(aws.ToString(db.Options().BaseEndpoint)) {
