@@ -348,3 +348,50 @@ func TestAnAddressFindsItsAffiliates(t *testing.T) {
 		}
 	})
 }
+
+// Every affiliate, current and former, comes through the pages once, in
+// the order of their codes, with no page over the limit.
+func TestAffiliatePagesGoThroughEveryAffiliateByCode(t *testing.T) {
+	ctx := context.Background()
+	dynamotest.EachStore(t, func(t *testing.T, on dynamotest.Store) {
+		st := dynamotest.NewStoreOn(t, on)
+		p := demo.Program()
+		dynamotest.Load(t, st, p)
+		dynamotest.ImportCrowd(t, st, 0, 250)
+		rest := p.Affiliates[1:] // the file no longer lists the first: former
+		p.Affiliates = rest
+		dynamotest.Load(t, st, p)
+		var got []string
+		former := map[string]bool{}
+		pages := 0
+		err := st.EachAffiliatePage(ctx, 100, func(page []store.Listed) error {
+			pages++
+			if len(page) > 100 {
+				t.Errorf("a page of %d", len(page))
+			}
+			for _, l := range page {
+				got = append(got, l.Code)
+				former[l.Code] = l.Former
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 253 || pages != 3 {
+			t.Fatalf("%d affiliates in %d pages, want 253 in 3", len(got), pages)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i-1] >= got[i] {
+				t.Errorf("not each once in code order: %q before %q", got[i-1], got[i])
+			}
+		}
+		first := demo.Program().Affiliates[0].Code
+		if !former[first] || former[rest[0].Code] || former["crowd-0100"] {
+			t.Errorf("former: %v", former)
+		}
+		if _, _, err := st.AffiliatePage(ctx, "%%%", 100); err == nil {
+			t.Error("a cursor that is no code's was taken")
+		}
+	})
+}
