@@ -266,14 +266,65 @@ func (s *Store) ImportCSV(ctx context.Context, data []byte, now time.Time) (Impo
 // PlanCSV checks a CSV of affiliates whole against the program as the
 // table holds it now, writing nothing (program.PlanImport).
 func (s *Store) PlanCSV(ctx context.Context, data []byte) (program.Import, error) {
-	p, _, err := s.LoadProgram(ctx)
+	p, err := s.ImportView(ctx, data)
 	if err != nil {
 		return program.Import{}, err
 	}
-	if p == nil {
-		return program.Import{}, ErrNoProgram
-	}
 	return program.PlanImport(p, data)
+}
+
+// ImportView is the rules with the affiliates, current and former, that a
+// CSV import names: its rows' codes and the holders of its coupon codes,
+// read by key and consistently (a BatchGetItem per 100). Over it an import
+// is planned as over the whole program (program.PlanImport looks up no
+// other affiliate), at a cost that grows with the file, not the program
+// (SPEC 15). ErrNoProgram when no program is loaded.
+func (s *Store) ImportView(ctx context.Context, data []byte) (*program.Program, error) {
+	rules, _, err := s.LoadRules(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if rules == nil {
+		return nil, ErrNoProgram
+	}
+	codes, coupons := program.ImportNames(data)
+	keys := make([]Key, 0, len(coupons))
+	for _, c := range coupons {
+		keys = append(keys, couponKey(program.CouponKey(c)))
+	}
+	marks, err := s.batchGetWith(ctx, keys, true)
+	if err != nil {
+		return nil, fmt.Errorf("import's coupon codes: %w", err)
+	}
+	named := map[string]bool{}
+	for _, c := range codes {
+		named[c] = true
+	}
+	for _, it := range marks {
+		var m struct {
+			Affiliate string `json:"affiliate"`
+		}
+		if err := unmarshal(it, &m); err != nil {
+			return nil, err
+		}
+		if m.Affiliate != "" && !named[m.Affiliate] {
+			named[m.Affiliate] = true
+			codes = append(codes, m.Affiliate)
+		}
+	}
+	listed, err := s.affiliatesByCode(ctx, codes, true)
+	if err != nil {
+		return nil, fmt.Errorf("import's affiliates: %w", err)
+	}
+	var current, former []program.Affiliate
+	for _, l := range listed {
+		if l.Former {
+			former = append(former, l.Affiliate)
+		} else {
+			current = append(current, l.Affiliate)
+		}
+	}
+	return rules.WithAffiliates(current, former), nil
 }
 
 // CurrentAffiliate reads one affiliate by key with the links of its

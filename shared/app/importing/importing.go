@@ -143,12 +143,9 @@ func (w *Worker) Run(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
-	p, _, err := w.Store.LoadProgram(ctx)
+	p, err := w.Store.ImportView(ctx, data)
 	if err != nil {
 		return err
-	}
-	if p == nil {
-		return store.ErrNoProgram
 	}
 	im, probs := program.PlanImportRows(p, data)
 	steps := im.Steps(probs, job.NextLine)

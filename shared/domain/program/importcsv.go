@@ -295,3 +295,52 @@ func contains(xs []string, s string) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ImportNames are the affiliate codes and the coupon codes a CSV import
+// names, each once (a file PlanImport would refuse names what it can; the
+// plan finds its problems). What the plan reads of the table is the rules
+// and these, by key, never every affiliate (SPEC 15).
+func ImportNames(data []byte) (codes, coupons []string) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return nil, nil
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = i + 1
+	}
+	seen := map[string]bool{}
+	cell := func(rec []string, name string) string {
+		if i := col[name]; i > 0 && i <= len(rec) {
+			return strings.TrimSpace(rec[i-1])
+		}
+		return ""
+	}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				continue
+			}
+			break
+		}
+		if code := cell(rec, "code"); code != "" && !seen["a:"+code] {
+			seen["a:"+code] = true
+			codes = append(codes, code)
+		}
+		for _, k := range splitList(cell(rec, "coupons"), ";") {
+			if ValidCoupon(k) && !seen["c:"+CouponKey(k)] {
+				seen["c:"+CouponKey(k)] = true
+				coupons = append(coupons, k)
+			}
+		}
+	}
+	return codes, coupons
+}

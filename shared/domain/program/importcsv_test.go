@@ -3,6 +3,7 @@ package program_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,5 +138,29 @@ func TestAJobsPartOfTheFileComesInTheFilesOrder(t *testing.T) {
 	// The same file checked whole is refused, naming both lines.
 	if _, err := program.PlanImport(p, []byte(csv)); err == nil || !strings.Contains(err.Error(), "line 4") || !strings.Contains(err.Error(), "line 5") {
 		t.Errorf("checked whole: %v", err)
+	}
+}
+
+// An import names each code and coupon code once, whatever the case of a
+// coupon code, the columns' order or a spreadsheet's byte-order mark; a
+// malformed row is skipped (the plan names it).
+func TestAnImportNamesItsCodesAndCouponCodes(t *testing.T) {
+	for _, c := range []struct {
+		name, file     string
+		codes, coupons []string
+	}{
+		{"none", "", nil, nil},
+		{"no coupons column", "code,name,email,plan,events\nann,Ann,a@x.org,standard,e\nbob,Bob,b@x.org,standard,e\n", []string{"ann", "bob"}, nil},
+		{"coupons, reordered, bom", "\xef\xbb\xbfcoupons,Code,name,email,plan,events\nANN10;ann10;Ann-Summer,ann,Ann,a@x.org,standard,e\n,bob,Bob,b@x.org,standard,e\nBOB5,ann,again,a@x.org,standard,e\n",
+			[]string{"ann", "bob"}, []string{"ANN10", "Ann-Summer", "BOB5"}},
+		{"a bad quote", "code,name,email,plan,events\n\"ann,Ann\nbob,Bob,b@x.org,standard,e\n", nil, nil},
+		{"not a coupon code", "code,coupons,name,email,plan,events\nann,no spaces!,Ann,a@x.org,standard,e\n", []string{"ann"}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			codes, coupons := program.ImportNames([]byte(c.file))
+			if !slices.Equal(codes, c.codes) || !slices.Equal(coupons, c.coupons) {
+				t.Errorf("codes %q coupons %q, want %q %q", codes, coupons, c.codes, c.coupons)
+			}
+		})
 	}
 }

@@ -48,9 +48,10 @@ func serveRules(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Resp
 	return serveOn(web.Site{Programs: d.Rules, Log: d.Log}, d, f)
 }
 
-// serveUploads is serve for a route whose form uploads a file.
+// serveUploads is serveRules for a route whose form uploads a file (the
+// import: it reads the affiliates its file names by key).
 func serveUploads(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response, error)) apigw.Handler {
-	return serveOn(web.Site{Programs: d.Programs, Log: d.Log, Uploads: true}, d, f)
+	return serveOn(web.Site{Programs: d.Rules, Log: d.Log, Uploads: true}, d, f)
 }
 
 func serveOn(site web.Site, d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response, error)) apigw.Handler {

@@ -132,7 +132,7 @@ func problems(ps program.Problems) error {
 // CreateAffiliate serves POST /admin/affiliates: 201 and the new record;
 // 409 code_taken when the code is or was anyone's.
 func CreateAffiliate(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		var body newAffiliate
 		if err := r.changes(&body, &body.Changes); err != nil {
 			return apigw.Response{}, err
@@ -140,7 +140,12 @@ func CreateAffiliate(d *app.Deps) apigw.Handler {
 		if r.Form != nil {
 			body.Code = strings.TrimSpace(r.Form.Get("code"))
 		}
-		a, ps := r.Program.NewAffiliate(body.Code, program.OriginDashboard, body.Changes)
+		// A code someone has or had is refused by the write's condition.
+		p, err := r.couponHolders(ctx, body.Changes)
+		if err != nil {
+			return apigw.Response{}, err
+		}
+		a, ps := p.NewAffiliate(body.Code, program.OriginDashboard, body.Changes)
 		if err := problems(ps); err != nil {
 			return apigw.Response{}, err
 		}
