@@ -104,7 +104,7 @@ func (r *request) when(t time.Time) string {
 // CheckoutEvents serves GET /admin/checkout-events: the checkout
 // deliveries Tally could not apply, newest first, as a page, JSON or CSV.
 func CheckoutEvents(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		events, warnings, err := r.st.CheckoutEvents(ctx, r.now)
 		if err != nil {
 			return apigw.Response{}, err
@@ -154,7 +154,7 @@ func (r *request) warnings(ws []store.CheckoutWarning) []CheckoutWarningRow {
 // the new code when it still cannot be; a form goes back to the list,
 // which says which.
 func RetryCheckoutEvent(d *app.Deps, sources []webhooks.Source) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		id := r.PathParameters["id"]
 		res, err := webhooks.Retry(ctx, r.st, r.now, id, sources, r.Log)
 		if err != nil {

@@ -54,7 +54,7 @@ func contestOf(r *request) (*program.Event, *program.Contest, error) {
 // with each entrant's number, whether they qualify, and (once final) the
 // Award prizes button.
 func Contest(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		ev, c, err := contestOf(r)
 		if err != nil {
 			return apigw.Response{}, err
@@ -87,13 +87,13 @@ func contestAnswer(ctx context.Context, r *request, ev *program.Event, c *progra
 		Status    string           `json:"status"`
 		Standings []ContestEntrant `json:"standings"`
 	}{ev.Slug, c.ID, c.Name, c.Metric, s.Status, make([]ContestEntrant, 0, len(entries))}
+	names, err := r.names(ctx, entries)
+	if err != nil {
+		return apigw.Response{}, err
+	}
 	rows := make([][]any, 0, len(entries))
 	for _, e := range entries {
-		name := e.Alias
-		if a, ok := r.Program.Affiliate(e.Affiliate); ok {
-			name = a.Name
-		}
-		x := ContestEntrant{Rank: e.Rank, Affiliate: e.Affiliate, Name: name, Value: e.Value, Qualified: standings.Qualified(c, e.Value)}
+		x := ContestEntrant{Rank: e.Rank, Affiliate: e.Affiliate, Name: names[e.Affiliate], Value: e.Value, Qualified: standings.Qualified(c, e.Value)}
 		out.Standings = append(out.Standings, x)
 		rows = append(rows, []any{x.Rank, x.Affiliate, x.Name, x.Value, x.Qualified})
 	}
@@ -133,7 +133,7 @@ func contestAnswer(ctx context.Context, r *request, ev *program.Event, c *progra
 // at once write one set; the answer is the same every time. Before final:
 // 409 not_final, nothing written.
 func AwardContest(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		ev, c, err := contestOf(r)
 		if err != nil {
 			return apigw.Response{}, err
