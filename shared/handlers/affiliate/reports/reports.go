@@ -62,16 +62,15 @@ type view struct {
 }
 
 func serve(d *app.Deps, v view) apigw.Handler {
-	site := web.Site{Programs: d.Programs, Log: d.Log}
 	// The affiliate's own views read the rules and that affiliate, never
 	// every affiliate; the owner's the rules and the affiliate in the path.
+	site := web.Site{Programs: d.Rules, Log: d.Log}
 	site.Member = func(ctx context.Context, code string) (*program.Program, error) {
 		return d.AffiliateView(ctx, code, v.recruits)
 	}
 	gate := site.Affiliate
 	if v.owner {
-		site.Programs, site.Formats = d.Rules, web.DataOnly
-		gate = site.Owner
+		site.Formats, gate = web.DataOnly, site.Owner
 	}
 	return gate(func(ctx context.Context, w *web.Request) (apigw.Response, error) {
 		p, code := w.Program, w.Who

@@ -143,7 +143,7 @@ var importID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // import's progress as JSON, or a page that refreshes itself while the job
 // runs.
 func ImportStatus(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		id := r.PathParameters["id"]
 		var job *store.ImportJob
 		if importID.MatchString(id) {
