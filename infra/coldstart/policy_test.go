@@ -22,7 +22,9 @@ var hashKeys = map[string]string{"": "PK", "Open": "GSI2PK", "SumByNet": "SUMPK"
 // partition attribute).
 func TestCallsAreWhatIAMAuthorizes(t *testing.T) {
 	rec := &coldstart.Recorder{HashKeys: hashKeys}
-	key := func(pk, sk string) map[string]types.AttributeValue { return map[string]types.AttributeValue{"PK": s(pk), "SK": s(sk)} }
+	key := func(pk, sk string) map[string]types.AttributeValue {
+		return map[string]types.AttributeValue{"PK": s(pk), "SK": s(sk)}
+	}
 	for _, tc := range []struct {
 		name string
 		in   any
