@@ -98,17 +98,35 @@ func Like(pattern, s string) bool {
 	}
 }
 
-// Violations are the calls a function's statements do not allow, each
-// once, in the order first made.
+// Violations are the calls a function's statements do not allow, in the
+// order first made: one line for the calls of one action on one key prefix,
+// naming the first key and how many others there were.
 func Violations(statements []sam.Statement, calls []Call) []string {
-	var out []string
-	seen := map[Call]bool{}
+	type group struct {
+		first Call
+		keys  map[string]bool
+	}
+	var order []Call
+	groups := map[Call]*group{}
 	for _, c := range calls {
-		if seen[c] || Allowed(statements, c) {
+		if Allowed(statements, c) {
 			continue
 		}
-		seen[c] = true
-		out = append(out, c.String())
+		g := c
+		g.Key = Prefix(c.Key)
+		if groups[g] == nil {
+			groups[g] = &group{first: c, keys: map[string]bool{}}
+			order = append(order, g)
+		}
+		groups[g].keys[c.Key] = true
+	}
+	var out []string
+	for _, g := range order {
+		line := groups[g].first.String()
+		if n := len(groups[g].keys) - 1; n > 0 {
+			line += fmt.Sprintf(" (and %d other keys under %s)", n, g.Key)
+		}
+		out = append(out, line)
 	}
 	return out
 }

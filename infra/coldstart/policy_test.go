@@ -111,7 +111,7 @@ func TestTheListsSummariesNeedTheirPrefix(t *testing.T) {
 		}
 		statements[i].Condition = map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": keep}}
 	}
-	if v := coldstart.Violations(statements, []coldstart.Call{call, call}); len(v) != 1 {
+	if v := coldstart.Violations(statements, []coldstart.Call{call, call}); len(v) != 1 || v[0] != "Query on index SumByNet key SUMMARY#2026-11" {
 		t.Errorf("without SUMMARY#*: violations %q, want the one read once", v)
 	}
 }
@@ -145,5 +145,16 @@ func TestHashKeysAreTheTemplates(t *testing.T) {
 		if got[ix] != attr {
 			t.Errorf("index %q: partition attribute %q, want %q", ix, got[ix], attr)
 		}
+	}
+}
+
+// Calls refused under one key prefix are one line, naming the first key
+// and how many others.
+func TestViolationsAreGroupedByPrefix(t *testing.T) {
+	calls := []coldstart.Call{{Action: "Query", Key: "AFF#jane"}, {Action: "Query", Key: "AFF#bob"}, {Action: "Query", Key: "AFF#jane"}, {Action: "GetItem", Key: "PROGRAM"}}
+	got := coldstart.Violations(nil, calls)
+	want := []string{"Query on table key AFF#jane (and 1 other keys under AFF#)", "GetItem on table key PROGRAM"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

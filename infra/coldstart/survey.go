@@ -41,6 +41,10 @@ type Result struct {
 	Answer string
 	Calls  []Call
 	Cost   dynamometer.Counts
+	// PageCalls are the calls of a GET route's sample asked for again, on
+	// another cold start, as a signed-in browser asks: the page, with the
+	// authorizer's context and no key (nil for other functions).
+	PageCalls []Call
 }
 
 // The secrets every function of a survey is given.
@@ -106,6 +110,14 @@ func Run(t testing.TB, crowd int) []Result {
 		WebhookQueueURL: "https://sqs.invalid/000000000000/webhooks", WebhookDLQURL: "https://sqs.invalid/000000000000/webhooks-dead",
 		ImportQueueURL: "https://sqs.invalid/000000000000/imports", OutgoingSecret: webhookEnv, MailLinkKey: mailLinkKey,
 	}
+	// cold is what a function builds at its cold start, with mail and
+	// queues that accept everything.
+	cold := func() *app.Deps {
+		d := app.New(cfg, db, logger)
+		d.Mail = &mail.Printer{W: io.Discard}
+		d.SQS = acceptAll{}
+		return d
+	}
 	var out []Result
 	for _, f := range lambdas.All {
 		path, err := sam.RepoFile("events/" + f.Dir + ".json")
@@ -120,16 +132,20 @@ func Run(t testing.TB, crowd int) []Result {
 		if err != nil {
 			t.Fatalf("%s: %v", f.ID, err)
 		}
-		d := app.New(cfg, db, logger)
-		d.Mail = &mail.Printer{W: io.Discard}
-		d.SQS = acceptAll{}
 		rec.Take()
 		before := meter.Snapshot()
-		answer, err := invoke(ctx, f, d, event)
+		answer, err := invoke(ctx, f, cold(), event)
 		if err != nil {
 			t.Fatalf("%s (events/%s.json): %v", f.ID, f.Dir, err)
 		}
-		out = append(out, Result{Function: f, Answer: answer, Calls: rec.Take(), Cost: meter.Since(before)})
+		r := Result{Function: f, Answer: answer, Calls: rec.Take(), Cost: meter.Since(before)}
+		if page, ok := asPage(f, event); ok {
+			if _, err := invoke(ctx, f, cold(), page); err != nil {
+				t.Fatalf("%s (events/%s.json as a page): %v", f.ID, f.Dir, err)
+			}
+			r.PageCalls = rec.Take()
+		}
+		out = append(out, r)
 	}
 	return out
 }
@@ -175,6 +191,29 @@ func seed(t testing.TB, srv *devserver.Server, crowd int) {
 	if w.Code != 200 {
 		t.Fatalf("GET /admin: %d %s", w.Code, w.Body)
 	}
+}
+
+// asPage is a GET route's sample as a signed-in browser sends it: asking
+// for HTML, with no Authorization header (the authorizer's context, which
+// the sample carries, is what a session gets too).
+func asPage(f lambdas.Function, event []byte) ([]byte, bool) {
+	if f.Trigger() != lambdas.Route {
+		return nil, false
+	}
+	req, err := decode[apigw.Request](event)
+	if err != nil || req.RequestContext.HTTP.Method != "GET" || req.RequestContext.Authorizer == nil {
+		return nil, false
+	}
+	headers := map[string]string{}
+	for k, v := range req.Headers {
+		if k != "authorization" {
+			headers[k] = v
+		}
+	}
+	headers["accept"] = "text/html,application/xhtml+xml"
+	req.Headers = headers
+	b, err := json.Marshal(req)
+	return b, err == nil
 }
 
 // invoke builds f's handler on d (its cold start) and runs it once on
