@@ -89,7 +89,7 @@ func TestEveryCallIsOneItsPolicyAllows(t *testing.T) {
 	var problems []string
 	for _, crowd := range []int{few, many} {
 		for _, r := range survey(t, crowd) {
-			for _, v := range coldstart.Violations(raw.FunctionStatements(r.Function.ID), append(r.Calls, r.PageCalls...)) {
+			for _, v := range coldstart.Violations(raw.FunctionStatements(r.Function.ID), append(r.Calls, r.VariantCalls...)) {
 				problems = append(problems, fmt.Sprintf("%s (%d affiliates): %s", r.Function.ID, 4+crowd, v))
 			}
 		}

@@ -41,10 +41,10 @@ type Result struct {
 	Answer string
 	Calls  []Call
 	Cost   dynamometer.Counts
-	// PageCalls are the calls of a GET route's sample asked for again, on
-	// another cold start, as a signed-in browser asks: the page, with the
-	// authorizer's context and no key (nil for other functions).
-	PageCalls []Call
+	// VariantCalls are the calls of a GET route's sample asked for other
+	// ways (variants), each on a cold start of its own: as a signed-in
+	// browser's page, and without its query (nil for other functions).
+	VariantCalls []Call
 }
 
 // The secrets every function of a survey is given.
@@ -139,11 +139,15 @@ func Run(t testing.TB, crowd int) []Result {
 			t.Fatalf("%s (events/%s.json): %v", f.ID, f.Dir, err)
 		}
 		r := Result{Function: f, Answer: answer, Calls: rec.Take(), Cost: meter.Since(before)}
-		if page, ok := asPage(f, event); ok {
-			if _, err := invoke(ctx, f, cold(), page); err != nil {
-				t.Fatalf("%s (events/%s.json as a page): %v", f.ID, f.Dir, err)
+		vs, err := variants(f, event)
+		if err != nil {
+			t.Fatalf("%s: %v", f.ID, err)
+		}
+		for _, v := range vs {
+			if _, err := invoke(ctx, f, cold(), v.event); err != nil {
+				t.Fatalf("%s (events/%s.json %s): %v", f.ID, f.Dir, v.name, err)
 			}
-			r.PageCalls = rec.Take()
+			r.VariantCalls = append(r.VariantCalls, rec.Take()...)
 		}
 		out = append(out, r)
 	}
@@ -193,27 +197,51 @@ func seed(t testing.TB, srv *devserver.Server, crowd int) {
 	}
 }
 
-// asPage is a GET route's sample as a signed-in browser sends it: asking
-// for HTML, with no Authorization header (the authorizer's context, which
-// the sample carries, is what a session gets too).
-func asPage(f lambdas.Function, event []byte) ([]byte, bool) {
+// variant is a sample asked for another way.
+type variant struct {
+	name  string
+	event []byte
+}
+
+// variants are a GET route's sample as a signed-in browser sends it (HTML,
+// no Authorization header: the authorizer's context, which the sample
+// carries, is what a session gets too) and, when it has a query, without
+// it (the route's defaults), each as a key's JSON and as a page.
+func variants(f lambdas.Function, event []byte) ([]variant, error) {
 	if f.Trigger() != lambdas.Route {
-		return nil, false
+		return nil, nil
 	}
 	req, err := decode[apigw.Request](event)
 	if err != nil || req.RequestContext.HTTP.Method != "GET" || req.RequestContext.Authorizer == nil {
-		return nil, false
+		return nil, err
 	}
-	headers := map[string]string{}
-	for k, v := range req.Headers {
-		if k != "authorization" {
-			headers[k] = v
+	asPage := func(r apigw.Request) apigw.Request {
+		headers := map[string]string{}
+		for k, v := range r.Headers {
+			if k != "authorization" {
+				headers[k] = v
+			}
 		}
+		headers["accept"] = "text/html,application/xhtml+xml"
+		r.Headers = headers
+		return r
 	}
-	headers["accept"] = "text/html,application/xhtml+xml"
-	req.Headers = headers
-	b, err := json.Marshal(req)
-	return b, err == nil
+	bare := req
+	bare.RawQueryString, bare.QueryStringParameters = "", nil
+	names, reqs := []string{"as a page"}, []apigw.Request{asPage(req)}
+	if req.RawQueryString != "" {
+		names = append(names, "without its query", "as a page without its query")
+		reqs = append(reqs, bare, asPage(bare))
+	}
+	var out []variant
+	for i, r := range reqs {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, variant{names[i], b})
+	}
+	return out, nil
 }
 
 // invoke builds f's handler on d (its cold start) and runs it once on
