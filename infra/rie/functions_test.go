@@ -16,7 +16,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -25,17 +24,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/stripe/stripe-go/v85/webhook"
 
 	"github.com/tallyhq/tally/infra/demo"
 	"github.com/tallyhq/tally/infra/dynamotest"
+	"github.com/tallyhq/tally/infra/eventfile"
 	"github.com/tallyhq/tally/infra/rie"
 	"github.com/tallyhq/tally/infra/sam"
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/domain/program"
-	"github.com/tallyhq/tally/shared/domain/webhooksig"
-	"github.com/tallyhq/tally/shared/handlers/checkout/shopifyhook"
-	"github.com/tallyhq/tally/shared/web/apigw"
 )
 
 // Test values of every variable a function of template.yaml is given. A
@@ -234,7 +230,10 @@ func TestFunctionsRunUnderTheLambdaRuntimeEmulator(t *testing.T) {
 				}
 				env = append(env, name+"="+v)
 			}
-			event := prepare(t, folder, []byte(read(t, sample)), st)
+			event, err := eventfile.Prepare(folder, []byte(read(t, sample)), st, eventfile.Secrets{Webhook: webhookKey, Stripe: stripeSecret, Shopify: shopifySecret}, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
 			before := items(t, db, table)
 
 			f, err := rie.Start(context.Background(), emulator, bins[id], env)
@@ -331,64 +330,6 @@ func checkAnswer(t *testing.T, folder string, out []byte, log string) {
 	if doc.StatusCode != w {
 		t.Errorf("status %d, want %d: %.300s\n%s", doc.StatusCode, w, doc.Body, log)
 	}
-}
-
-// prepare makes a sample acceptable now and here: webhooks are signed for
-// the moment they are sent, with the secrets the function was given, and a
-// short link names the code this table drew (codes are random).
-// importSample is the large import's file whose job the status page and
-// worker samples name (events/ holds its id, store.ImportID of it).
-const importSample = "code,name,email,plan,events,payout_email,coupons\nava,Ava Stone,ava@example.org,standard,summit-2026,,AVA10\nnoor,Noor Haddad,noor@example.org,partner,gut-2026;summit-2026,,\n"
-
-func prepare(t *testing.T, folder string, b []byte, st *store.Store) []byte {
-	t.Helper()
-	if folder == "admin-affiliate-import-status" || folder == "affiliate-import-worker" {
-		// The job as the import's request leaves it: kept, its first run queued.
-		if _, err := st.StartImport(context.Background(), []byte(importSample), 2, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	if !strings.HasPrefix(folder, "webhook-") && folder != "click-short" {
-		return b
-	}
-	var req apigw.Request
-	if err := json.Unmarshal(b, &req); err != nil {
-		t.Fatal(err)
-	}
-	body, err := apigw.Body(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	switch folder {
-	case "click-short":
-		p, _, err := st.LoadProgram(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, l := range p.Links {
-			if l.Event == "summit-2026" && l.Affiliate == "jane" {
-				req.PathParameters["code"] = l.Code
-				req.RawPath = "/s/" + l.Code
-				req.RequestContext.HTTP.Path = req.RawPath
-			}
-		}
-	case "webhook-stripe":
-		req.Headers["stripe-signature"] = webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: body, Secret: stripeSecret}).Header
-	case "webhook-shopify":
-		req.Headers["x-shopify-hmac-sha256"] = shopifyhook.Sign([]byte(shopifySecret), body)
-	default:
-		req.Headers["webhook-timestamp"] = strconv.FormatInt(now.Unix(), 10)
-		req.Headers["webhook-signature"] = webhooksig.Sign(webhookKey, req.Headers["webhook-id"], now, body)
-	}
-	req.RequestContext.TimeEpoch = now.UnixMilli()
-	req.RequestContext.Time = now.UTC().Format("02/Jan/2006:15:04:05 -0700")
-	out, err := json.Marshal(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // functionVariables are the names of the variables template.yaml gives a
