@@ -16,7 +16,6 @@ import (
 
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/domain/csvout"
 	"github.com/tallyhq/tally/shared/domain/fault"
 	"github.com/tallyhq/tally/shared/domain/ledger"
 	"github.com/tallyhq/tally/shared/domain/money"
@@ -409,33 +408,6 @@ func (r *request) replay(prev *store.Adjustment, hash string, err error, affilia
 		return web.Redirect("/admin/affiliates/" + url.PathEscape(affiliate) + "?done=adjusted"), nil
 	}
 	return apigw.RawJSON(http.StatusOK, prev.Response), nil
-}
-
-// Balances serves GET /admin/balances?as_of=: one balance per affiliate, in
-// program order, as JSON or (?format=csv) CSV.
-func Balances(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
-		asOf, err := instant("as_of", r.QueryStringParameters["as_of"], r.now)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		bs, err := paying.Balances(ctx, r.st, r.Program, asOf, r.now)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		out := struct {
-			AsOf     string                 `json:"as_of"`
-			Balances []paying.BalanceAnswer `json:"balances"`
-		}{AsOf: asOf.UTC().Format(time.RFC3339), Balances: bs}
-		rows := make([][]any, 0, len(bs))
-		for _, b := range bs {
-			rows = append(rows, b.Row())
-		}
-		if r.QueryStringParameters["format"] == "csv" {
-			return apigw.CSV("tally-balances-"+asOf.UTC().Format("2006-01-02")+".csv", csvout.Write(paying.BalanceHeader, rows)), nil
-		}
-		return apigw.JSON(http.StatusOK, out), nil
-	})
 }
 
 func parseInstant(s string) (time.Time, error) { return time.Parse(time.RFC3339, s) }
