@@ -40,9 +40,10 @@ func serve(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response,
 }
 
 // serveRules is serve for a route that reads no affiliate through the
-// program (the overview, the list, one affiliate's page, an adjustment:
-// they read the affiliates they need by key), so a cold start reads the
-// rules only (SPEC 15).
+// program (the overview, the list, one affiliate's page, an adjustment,
+// the balances and payouts: they read the affiliates they need by key or
+// a page at a time, and a payout's items carry their names and emails),
+// so a cold start reads the rules only (SPEC 15).
 func serveRules(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response, error)) apigw.Handler {
 	return serveOn(web.Site{Programs: d.Rules, Log: d.Log}, d, f)
 }
@@ -151,7 +152,7 @@ func CreatePayout(d *app.Deps) apigw.Handler {
 
 // ListPayouts serves GET /admin/payouts, newest first.
 func ListPayouts(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		ps, err := r.st.ListPayouts(ctx)
 		if err != nil {
 			return apigw.Response{}, err
@@ -176,7 +177,7 @@ func ListPayouts(d *app.Deps) apigw.Handler {
 // GetPayout serves GET /admin/payouts/{id}: the payout, its items and the
 // entries each took.
 func GetPayout(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		p, err := payoutOf(ctx, r)
 		if err != nil {
 			return apigw.Response{}, err
@@ -239,7 +240,7 @@ func payoutOf(ctx context.Context, r *request) (*payout.Payout, error) {
 
 // MarkPaid serves POST /admin/payouts/{id}/mark-paid.
 func MarkPaid(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		var body struct {
 			PaidAt    string `json:"paid_at"`
 			Reference string `json:"reference"`
@@ -261,7 +262,7 @@ func MarkPaid(d *app.Deps) apigw.Handler {
 
 // Cancel serves POST /admin/payouts/{id}/cancel.
 func Cancel(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		p, err := r.svc.Cancel(ctx, r.PathParameters["id"])
 		if err != nil {
 			return apigw.Response{}, err
@@ -272,7 +273,7 @@ func Cancel(d *app.Deps) apigw.Handler {
 
 // ItemReturned serves POST /admin/payouts/{id}/items/{affiliate}/returned.
 func ItemReturned(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		var body struct {
 			Reason string `json:"reason"`
 		}
@@ -292,7 +293,7 @@ func ItemReturned(d *app.Deps) apigw.Handler {
 
 // Export serves GET /admin/payouts/{id}/export?format=paypal|csv.
 func Export(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		format := r.QueryStringParameters["format"]
 		if format == "" {
 			format = "csv"

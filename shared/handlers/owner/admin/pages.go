@@ -155,6 +155,11 @@ func Overview(d *app.Deps) apigw.Handler {
 	})
 }
 
+// Pager is the list's pager.
+func (p AffiliatesPage) Pager() portal.Pager {
+	return portal.Pager{Label: "Pages of affiliates", FirstURL: p.FirstURL, NextURL: p.NextURL}
+}
+
 // AffiliatesPage is GET /admin/affiliates as a page.
 type AffiliatesPage struct {
 	Period  portal.PeriodNav
