@@ -155,11 +155,6 @@ func Overview(d *app.Deps) apigw.Handler {
 	})
 }
 
-// Pager is the list's pager.
-func (p AffiliatesPage) Pager() portal.Pager {
-	return portal.Pager{Label: "Pages of affiliates", FirstURL: p.FirstURL, NextURL: p.NextURL}
-}
-
 // AffiliatesPage is GET /admin/affiliates as a page.
 type AffiliatesPage struct {
 	Period  portal.PeriodNav
@@ -177,6 +172,11 @@ type AffiliatesPage struct {
 	Add                 AffiliateForm
 	AddOpen, ImportOpen bool
 	Done                string
+}
+
+// Pager is the list's pager.
+func (p AffiliatesPage) Pager() portal.Pager {
+	return portal.Pager{Label: "Pages of affiliates", FirstURL: p.FirstURL, NextURL: p.NextURL}
 }
 
 // SortHeader is a column heading that sorts the table.

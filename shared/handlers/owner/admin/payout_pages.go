@@ -69,12 +69,10 @@ func payoutsPage(ctx context.Context, r *request, ps []paying.Answer) (apigw.Res
 	if cursor != "" {
 		pg.BackURL = "/admin/payouts?page=" + url.QueryEscape(cursor)
 		pg.ConfirmURL = pg.BackURL + "&confirm=create#confirm"
+		pg.FirstURL = "/admin/payouts#balances"
 	}
 	if next != "" {
 		pg.NextURL = "/admin/payouts?page=" + url.QueryEscape(next) + "#balances"
-	}
-	if cursor != "" {
-		pg.FirstURL = "/admin/payouts#balances"
 	}
 	var total int64
 	for _, b := range bs {
