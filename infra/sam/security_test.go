@@ -206,3 +206,18 @@ func allowedPattern(t *testing.T, tpl *Template, name string) *regexp.Regexp {
 	}
 	return regexp.MustCompile(*p.AllowedPattern)
 }
+
+// The Payouts page shows a page of balances: the page's affiliates from
+// the program, each one's ledger, and the payouts that took its entries
+// (read together in one BatchGetItem), as /admin/balances reads them.
+func TestThePayoutsPageMayReadBalances(t *testing.T) {
+	tpl := loadForTest(t)
+	for _, id := range []string{"AdminPayoutListFunction", "AdminBalancesFunction"} {
+		f := function(t, tpl, id)
+		for _, need := range [][2]string{{"dynamodb:Query", "PROGRAM"}, {"dynamodb:Query", "AFF#jane"}, {"dynamodb:BatchGetItem", "PAYOUT#p1"}} {
+			if !reaches(t, f, need[0], need[1]) {
+				t.Errorf("%s cannot %s %s", id, need[0], need[1])
+			}
+		}
+	}
+}

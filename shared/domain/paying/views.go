@@ -2,7 +2,6 @@ package paying
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/tallyhq/tally/shared/domain/ledger"
@@ -131,24 +130,58 @@ func BalanceOf(ctx context.Context, st Reader, p *program.Program, a *program.Af
 
 // Balances are every affiliate's balance at asOf, in program order, then
 // the former affiliates' (removed from the file, still owed), read several
-// affiliates at a time.
+// affiliates at a time. What a request serves reads a page at a time
+// instead (PageBalances).
 func Balances(ctx context.Context, st Reader, p *program.Program, asOf, now time.Time) ([]BalanceAnswer, error) {
-	payees := p.Payees()
-	out := make([]BalanceAnswer, len(payees))
-	err := eachAffiliate(ctx, payees, func(ctx context.Context, i int) (err error) {
-		out[i], err = Balance(ctx, st, p, &payees[i], asOf, now)
+	payees := make([]Payee, 0, len(p.Affiliates)+len(p.Former))
+	for _, a := range p.Payees() {
+		_, current := p.Affiliate(a.Code)
+		payees = append(payees, Payee{Affiliate: a, Former: !current})
+	}
+	return PageBalances(ctx, st, p, payees, asOf, now)
+}
+
+// Payee is an affiliate the owner's balances may list, and whether it is a
+// former one.
+type Payee struct {
+	program.Affiliate
+	Former bool
+}
+
+// PageBalances are the balances at asOf of a page of affiliates, in the
+// page's order, those the owner's views list: one Query of entries each
+// (and a BatchGetItem of payouts for those in one), several affiliates at
+// a time. p gives the rules only; it need hold no affiliate.
+func PageBalances(ctx context.Context, st Reader, p *program.Program, page []Payee, asOf, now time.Time) ([]BalanceAnswer, error) {
+	affs := make([]program.Affiliate, len(page))
+	for i := range page {
+		affs[i] = page[i].Affiliate
+	}
+	out := make([]BalanceAnswer, len(page))
+	err := eachAffiliate(ctx, affs, func(ctx context.Context, i int) (err error) {
+		out[i], err = Balance(ctx, st, p, &affs[i], asOf, now)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(out, func(b BalanceAnswer) bool { return !Listed(p, b) }), nil
+	listed := out[:0]
+	for i, b := range out {
+		if owedOrCurrent(!page[i].Former, b) {
+			listed = append(listed, b)
+		}
+	}
+	return listed, nil
 }
 
 // Listed says whether a balance is listed for the owner: every current
 // affiliate's; a former affiliate's while something is still owed or pending.
 func Listed(p *program.Program, b BalanceAnswer) bool {
 	_, current := p.Affiliate(b.Affiliate)
+	return owedOrCurrent(current, b)
+}
+
+func owedOrCurrent(current bool, b BalanceAnswer) bool {
 	return current || b.HeldCents != 0 || b.AvailableCents != 0 || b.InPayoutCents != 0
 }
 

@@ -15,6 +15,12 @@ type PeriodNav struct {
 	CSVURL  string
 }
 
+// Pager moves through a list shown 100 a page: the first page's URL (""
+// on the first) and the next's ("" on the last); Label names the pages.
+type Pager struct {
+	Label, FirstURL, NextURL string
+}
+
 // Money is a formatted amount; Neg marks it for styling.
 type Money struct {
 	Text string

@@ -16,7 +16,6 @@ import (
 
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
-	"github.com/tallyhq/tally/shared/domain/csvout"
 	"github.com/tallyhq/tally/shared/domain/fault"
 	"github.com/tallyhq/tally/shared/domain/ledger"
 	"github.com/tallyhq/tally/shared/domain/money"
@@ -41,9 +40,10 @@ func serve(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response,
 }
 
 // serveRules is serve for a route that reads no affiliate through the
-// program (the overview, the list, one affiliate's page, an adjustment:
-// they read the affiliates they need by key), so a cold start reads the
-// rules only (SPEC 15).
+// program (the overview, the list, one affiliate's page, an adjustment,
+// the balances and payouts: they read the affiliates they need by key or
+// a page at a time, and a payout's items carry their names and emails),
+// so a cold start reads the rules only (SPEC 15).
 func serveRules(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response, error)) apigw.Handler {
 	return serveOn(web.Site{Programs: d.Rules, Log: d.Log}, d, f)
 }
@@ -153,7 +153,7 @@ func CreatePayout(d *app.Deps) apigw.Handler {
 
 // ListPayouts serves GET /admin/payouts, newest first.
 func ListPayouts(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		ps, err := r.st.ListPayouts(ctx)
 		if err != nil {
 			return apigw.Response{}, err
@@ -178,7 +178,7 @@ func ListPayouts(d *app.Deps) apigw.Handler {
 // GetPayout serves GET /admin/payouts/{id}: the payout, its items and the
 // entries each took.
 func GetPayout(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		p, err := payoutOf(ctx, r)
 		if err != nil {
 			return apigw.Response{}, err
@@ -241,7 +241,7 @@ func payoutOf(ctx context.Context, r *request) (*payout.Payout, error) {
 
 // MarkPaid serves POST /admin/payouts/{id}/mark-paid.
 func MarkPaid(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		var body struct {
 			PaidAt    string `json:"paid_at"`
 			Reference string `json:"reference"`
@@ -263,7 +263,7 @@ func MarkPaid(d *app.Deps) apigw.Handler {
 
 // Cancel serves POST /admin/payouts/{id}/cancel.
 func Cancel(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		p, err := r.svc.Cancel(ctx, r.PathParameters["id"])
 		if err != nil {
 			return apigw.Response{}, err
@@ -274,7 +274,7 @@ func Cancel(d *app.Deps) apigw.Handler {
 
 // ItemReturned serves POST /admin/payouts/{id}/items/{affiliate}/returned.
 func ItemReturned(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		var body struct {
 			Reason string `json:"reason"`
 		}
@@ -294,7 +294,7 @@ func ItemReturned(d *app.Deps) apigw.Handler {
 
 // Export serves GET /admin/payouts/{id}/export?format=paypal|csv.
 func Export(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		format := r.QueryStringParameters["format"]
 		if format == "" {
 			format = "csv"
@@ -410,33 +410,6 @@ func (r *request) replay(prev *store.Adjustment, hash string, err error, affilia
 		return web.Redirect("/admin/affiliates/" + url.PathEscape(affiliate) + "?done=adjusted"), nil
 	}
 	return apigw.RawJSON(http.StatusOK, prev.Response), nil
-}
-
-// Balances serves GET /admin/balances?as_of=: one balance per affiliate, in
-// program order, as JSON or (?format=csv) CSV.
-func Balances(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
-		asOf, err := instant("as_of", r.QueryStringParameters["as_of"], r.now)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		bs, err := paying.Balances(ctx, r.st, r.Program, asOf, r.now)
-		if err != nil {
-			return apigw.Response{}, err
-		}
-		out := struct {
-			AsOf     string                 `json:"as_of"`
-			Balances []paying.BalanceAnswer `json:"balances"`
-		}{AsOf: asOf.UTC().Format(time.RFC3339), Balances: bs}
-		rows := make([][]any, 0, len(bs))
-		for _, b := range bs {
-			rows = append(rows, b.Row())
-		}
-		if r.QueryStringParameters["format"] == "csv" {
-			return apigw.CSV("tally-balances-"+asOf.UTC().Format("2006-01-02")+".csv", csvout.Write(paying.BalanceHeader, rows)), nil
-		}
-		return apigw.JSON(http.StatusOK, out), nil
-	})
 }
 
 func parseInstant(s string) (time.Time, error) { return time.Parse(time.RFC3339, s) }

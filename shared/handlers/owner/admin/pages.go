@@ -174,6 +174,11 @@ type AffiliatesPage struct {
 	Done                string
 }
 
+// Pager is the list's pager.
+func (p AffiliatesPage) Pager() portal.Pager {
+	return portal.Pager{Label: "Pages of affiliates", FirstURL: p.FirstURL, NextURL: p.NextURL}
+}
+
 // SortHeader is a column heading that sorts the table.
 type SortHeader struct {
 	Label, URL, Sort string // Sort: aria-sort value, "" when not sorted by it

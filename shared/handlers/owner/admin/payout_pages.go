@@ -11,16 +11,31 @@ import (
 	"github.com/tallyhq/tally/shared/web/portal"
 )
 
-// PayoutsPage is GET /admin/payouts as a page: what each affiliate is owed,
-// the button that makes a payout (behind a confirmation), and the payouts.
+// PayoutsPage is GET /admin/payouts as a page: what each affiliate of a
+// page of 100 is owed, the button that makes a payout (behind a
+// confirmation), and the payouts.
 type PayoutsPage struct {
 	Balances              []BalanceRow
-	Payable               []BalanceRow // who the next payout pays
+	Payable               []BalanceRow // who of this page the next payout pays
 	PayableTotal, Minimum portal.Money
 	Confirm               bool
 	IdempotencyKey, CSRF  string
 	Payouts               []PayoutRow
 	HoldDays              int
+	// NextURL and FirstURL page the balances ("" on the last, and on the
+	// first); with either, the figures above count this page only.
+	NextURL, FirstURL string
+	// ConfirmURL asks to confirm a payout, and BackURL leaves the question,
+	// both on this page.
+	ConfirmURL, BackURL string
+}
+
+// Paged says whether the balances have more than one page.
+func (p PayoutsPage) Paged() bool { return p.NextURL != "" || p.FirstURL != "" }
+
+// Pager is the balances' pager.
+func (p PayoutsPage) Pager() portal.Pager {
+	return portal.Pager{Label: "Pages of balances", FirstURL: p.FirstURL, NextURL: p.NextURL}
 }
 
 // BalanceRow is one affiliate's balance.
@@ -43,17 +58,27 @@ var statusWords = map[string]string{
 }
 
 func payoutsPage(ctx context.Context, r *request, ps []paying.Answer) (apigw.Response, error) {
-	bs, err := paying.Balances(ctx, r.st, r.Program, r.now, r.now)
+	cursor := r.QueryStringParameters["page"]
+	bs, names, next, err := r.balancesPage(ctx, cursor, r.now)
 	if err != nil {
 		return apigw.Response{}, err
 	}
 	pg := PayoutsPage{Confirm: r.QueryStringParameters["confirm"] == "create", IdempotencyKey: "po-form-" + randomID(),
 		CSRF: r.Token, Minimum: r.money(r.Program.MinPayoutCents()), HoldDays: r.Program.HoldDays()}
+	pg.BackURL, pg.ConfirmURL = "/admin/payouts", "/admin/payouts?confirm=create#confirm"
+	if cursor != "" {
+		pg.BackURL = "/admin/payouts?page=" + url.QueryEscape(cursor)
+		pg.ConfirmURL = pg.BackURL + "&confirm=create#confirm"
+		pg.FirstURL = "/admin/payouts#balances"
+	}
+	if next != "" {
+		pg.NextURL = "/admin/payouts?page=" + url.QueryEscape(next) + "#balances"
+	}
 	var total int64
 	for _, b := range bs {
-		name := b.Affiliate
-		if a, ok := r.Program.Affiliate(b.Affiliate); ok {
-			name = a.Name
+		name := names[b.Affiliate]
+		if name == "" {
+			name = b.Affiliate
 		}
 		row := BalanceRow{Code: b.Affiliate, Name: name, URL: "/admin/affiliates/" + url.PathEscape(b.Affiliate),
 			Held: r.money(b.HeldCents), Available: r.money(b.AvailableCents), InPayout: r.money(b.InPayoutCents), Paid: r.money(b.PaidCents),
