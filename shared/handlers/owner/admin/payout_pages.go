@@ -21,6 +21,7 @@ type PayoutsPage struct {
 	IdempotencyKey, CSRF  string
 	Payouts               []PayoutRow
 	HoldDays              int
+	Building              bool // a payout is being made: the page reloads itself
 }
 
 // BalanceRow is one affiliate's balance.
@@ -36,13 +37,15 @@ type PayoutRow struct {
 	ID, URL, Status, Made, PaidOn, Reference string
 	Total                                    portal.Money
 	Items                                    int
+	Building                                 bool
+	AffiliatesDone                           int
 }
 
 var statusWords = map[string]string{
-	payout.StatusDraft: "not paid yet", payout.StatusPaid: "paid", payout.StatusCanceled: "canceled", payout.StatusReturned: "sent back",
+	payout.StatusBuilding: "being made", payout.StatusDraft: "not paid yet", payout.StatusPaid: "paid", payout.StatusCanceled: "canceled", payout.StatusReturned: "sent back",
 }
 
-func payoutsPage(ctx context.Context, r *request, ps []paying.Answer) (apigw.Response, error) {
+func payoutsPage(ctx context.Context, r *request, ps []paying.Shown) (apigw.Response, error) {
 	bs, err := paying.Balances(ctx, r.st, r.Program, r.now, r.now)
 	if err != nil {
 		return apigw.Response{}, err
@@ -73,6 +76,9 @@ func payoutsPage(ctx context.Context, r *request, ps []paying.Answer) (apigw.Res
 		}
 		if p.Reference != nil {
 			row.Reference = *p.Reference
+		}
+		if p.Progress != nil {
+			row.Building, row.AffiliatesDone, pg.Building = true, p.Progress.AffiliatesDone, true
 		}
 		pg.Payouts = append(pg.Payouts, row)
 	}
