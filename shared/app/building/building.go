@@ -110,12 +110,12 @@ func (w *Worker) Run(ctx context.Context, m Message) error {
 	if margin == 0 {
 		margin = Margin
 	}
-	began := w.Now()
+	began := time.Now() // the wall clock, as the deadline's (Now may be a test's fixed one)
 	stop := func() bool {
 		if d, ok := ctx.Deadline(); ok && time.Until(d) < margin {
 			return true
 		}
-		return w.Budget > 0 && w.Now().Sub(began) >= w.Budget
+		return w.Budget > 0 && time.Since(began) >= w.Budget
 	}
 	svc := &paying.Service{Store: w.Store, Log: w.Log, Now: w.Now}
 	res, err := svc.Continue(ctx, p, m.ID, m.Run, stop)
