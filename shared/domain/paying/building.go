@@ -81,7 +81,11 @@ func (s *Service) Continue(ctx context.Context, p *program.Program, id string, r
 // each affiliate's item is decided once, whoever comes first.
 func (s *Service) build(ctx context.Context, p *program.Program, b payout.Build, stop func() bool, own bool) (Started, error) {
 	for {
-		page, next, err := s.Store.PayeePage(ctx, b.Cursor, PageSize)
+		size := s.PageSize
+		if size <= 0 {
+			size = PageSize
+		}
+		page, next, err := s.Store.PayeePage(ctx, b.Cursor, size)
 		if err != nil {
 			return Started{}, err
 		}

@@ -27,9 +27,10 @@ import (
 const claimBatch = 98
 
 // abandonAfter is when a payout that was never finished no longer holds the
-// entries it claimed: longer than the create function may run
-// (template.yaml), so a request still running is never overtaken. Repeating
-// the request with its key still completes it when nothing took them since.
+// entries it claimed: longer than the create function or its worker may run
+// (template.yaml), so a request still running is never overtaken, nor a
+// build that took a page since (buildLive). Repeating the request with its
+// key still completes it when nothing took them since.
 const abandonAfter = 15 * time.Minute
 
 // parallel is how many affiliates a payout (or the owner's balances) works
@@ -86,6 +87,9 @@ type Service struct {
 	Store Store
 	Log   *slog.Logger
 	Now   func() time.Time
+	// PageSize is how many affiliates a build takes between two records
+	// of its progress (0: PageSize).
+	PageSize int
 }
 
 // Create makes a payout for every affiliate with enough payable at asOf,
@@ -326,12 +330,23 @@ func (s *Service) unclaimStale(ctx context.Context, affiliate string, es []ledge
 		return nil, err
 	}
 	dropped := map[string]bool{}
+	building := map[string]bool{} // by payout: its build is still going on
 	for i, e := range es {
 		c := claimOf(e)
 		if c.PayoutID == "" || c.Live() {
 			continue
 		}
-		if it := items[c.PayoutID]; c.Abandoned && it != nil && it.State != payout.ItemDropped && !dropped[c.PayoutID] {
+		it := items[c.PayoutID]
+		if c.Abandoned && it != nil && it.State != payout.ItemDropped {
+			live, err := s.buildLive(ctx, c.PayoutID, building)
+			if err != nil {
+				return nil, err
+			}
+			if live {
+				continue
+			}
+		}
+		if c.Abandoned && it != nil && it.State != payout.ItemDropped && !dropped[c.PayoutID] {
 			switch err := s.Store.DropAbandoned(ctx, c.PayoutID, affiliate, it.ClaimedAt); {
 			case errors.Is(err, fault.ErrConflict):
 				continue // taken again by a retry of its key: it holds them
@@ -345,7 +360,30 @@ func (s *Service) unclaimStale(ctx context.Context, affiliate string, es []ledge
 		}
 		es[i].Claim = ""
 	}
-	return claimOf, nil
+	return func(e ledger.Entry) payout.Claim {
+		c := claimOf(e)
+		if building[c.PayoutID] {
+			c.Abandoned = false // still being made: the claim holds
+		}
+		return c
+	}, nil
+}
+
+// buildLive says whether a payout with no record yet is still being built:
+// its build took a page within abandonAfter. A build takes its pages for
+// longer than one request runs, so its first items' own times grow old
+// while it goes on; they are not abandoned. known caches the answers.
+func (s *Service) buildLive(ctx context.Context, payoutID string, known map[string]bool) (bool, error) {
+	if live, ok := known[payoutID]; ok {
+		return live, nil
+	}
+	b, err := s.Store.GetBuild(ctx, payoutID)
+	if err != nil {
+		return false, err
+	}
+	live := b != nil && s.Now().Sub(b.UpdatedAt) <= abandonAfter
+	known[payoutID] = live
+	return live, nil
 }
 
 // Claims looks up how each entry stands with the payout that took it: one
