@@ -77,6 +77,7 @@ build-AdminAffiliateRemoveFormFunction: ; $(call lambda,admin-affiliate-remove-f
 build-AdminAffiliateImportFunction: ; $(call lambda,admin-affiliate-import)
 build-AdminAffiliateImportStatusFunction: ; $(call lambda,admin-affiliate-import-status)
 build-AffiliateImportWorkerFunction: ; $(call lambda,affiliate-import-worker)
+build-PayoutBuildWorkerFunction: ; $(call lambda,payout-build-worker)
 build-AdminApplicantsFunction: ; $(call lambda,admin-applicants)
 build-AdminApplicantApproveFunction: ; $(call lambda,admin-applicant-approve)
 build-AdminApplicantDeclineFunction: ; $(call lambda,admin-applicant-decline)

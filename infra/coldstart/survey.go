@@ -108,7 +108,7 @@ func Run(t testing.TB, crowd int) []Result {
 		MailFrom: "reports@example.com", PublicBaseURL: "https://tally.example.com", ProgramTTL: 30 * time.Second,
 		StripeWebhookSecrets: secrets.Stripe, StripeAPIKey: "sk_test_123", StripeAPIURL: stripeMock, ShopifySecrets: secrets.Shopify,
 		WebhookQueueURL: "https://sqs.invalid/000000000000/webhooks", WebhookDLQURL: "https://sqs.invalid/000000000000/webhooks-dead",
-		ImportQueueURL: "https://sqs.invalid/000000000000/imports", OutgoingSecret: webhookEnv, MailLinkKey: mailLinkKey,
+		ImportQueueURL: "https://sqs.invalid/000000000000/imports", PayoutQueueURL: "https://sqs.invalid/000000000000/payouts", OutgoingSecret: webhookEnv, MailLinkKey: mailLinkKey,
 	}
 	// cold is what a function builds at its cold start, with mail and
 	// queues that accept everything.

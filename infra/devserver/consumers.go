@@ -30,6 +30,8 @@ const (
 	memDLQURL   = "local://webhooks-dead"
 	// memImportQueueURL is the large imports' queue, in the same place.
 	memImportQueueURL = "local://imports"
+	// memPayoutQueueURL is the queue of payouts being built.
+	memPayoutQueueURL = "local://payouts"
 )
 
 // background runs what Lambda runs from the stream, queues and schedules on
@@ -64,7 +66,8 @@ func (s *Server) startConsumers(raw sam.Raw, db *dynamodb.Client, table string) 
 		return func(err error) { s.Deps.Log.Warn(what, "err", err.Error()) }
 	}
 	// The queues template.yaml names, by logical ID.
-	queues := map[string]string{"WebhookQueue": s.Deps.Config.WebhookQueueURL, "ImportQueue": s.Deps.Config.ImportQueueURL}
+	queues := map[string]string{"WebhookQueue": s.Deps.Config.WebhookQueueURL, "ImportQueue": s.Deps.Config.ImportQueueURL,
+		"PayoutQueue": s.Deps.Config.PayoutQueueURL}
 	streamARN := ""
 	for _, t := range triggers {
 		if t.Type == string(lambdas.Route) || t.Type == string(lambdas.Authorizer) {

@@ -70,6 +70,11 @@ type Options struct {
 	// ImportQueueURL is the large imports' queue ("" = an in-memory one
 	// when SQS is nil).
 	ImportQueueURL string
+	// PayoutQueueURL is the queue of payouts being built, in the same
+	// place; PayoutBudget how long a payout's request takes affiliates
+	// before it answers 202, building (0 = app.DefaultPayoutBudget).
+	PayoutQueueURL string
+	PayoutBudget   time.Duration
 	RetryDelays    []time.Duration // default notify.LocalDelays
 	WebhookHTTP    *http.Client    // sends outgoing webhooks
 }
@@ -178,12 +183,16 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if o.ImportQueueURL == "" {
 		o.ImportQueueURL = memImportQueueURL
 	}
+	if o.PayoutQueueURL == "" {
+		o.PayoutQueueURL = memPayoutQueueURL
+	}
 	if o.RetryDelays == nil {
 		o.RetryDelays = notify.LocalDelays
 	}
 	s.Deps.SQS, s.Deps.WebhookHTTP, s.Deps.RetryDelays = o.SQS, o.WebhookHTTP, o.RetryDelays
 	s.Deps.Config.WebhookQueueURL, s.Deps.Config.WebhookDLQURL = o.QueueURL, o.DLQURL
 	s.Deps.Config.ImportQueueURL = o.ImportQueueURL
+	s.Deps.Config.PayoutQueueURL, s.Deps.Config.PayoutBudget = o.PayoutQueueURL, o.PayoutBudget
 	s.Deps.Config.MailLinkKey = hex.EncodeToString(randomBytes(32))
 
 	src := o.ProgramYAML

@@ -60,6 +60,7 @@ func variables(table string, fake *fakeAWS) map[string]string {
 		"TALLY_WEBHOOK_QUEUE_URL":       fake.URL + "/000000000000/webhooks",
 		"TALLY_WEBHOOK_DLQ_URL":         fake.URL + "/000000000000/webhooks-dead",
 		"TALLY_IMPORT_QUEUE_URL":        fake.URL + "/000000000000/imports",
+		"TALLY_PAYOUT_QUEUE_URL":        fake.URL + "/000000000000/payouts",
 	}
 }
 
@@ -136,7 +137,7 @@ var want = map[string]int{
 // The stream, queue and schedule functions answer Lambda with their batch
 // item failures (none expected) or nothing.
 var background = map[string]bool{"notify-mail-stream": true, "notify-webhook-stream": true, "notify-webhook-sender": true, "notify-mail-digest": true,
-	"board-stream": true, "board-snapshot": true, "affiliate-import-worker": true}
+	"board-stream": true, "board-snapshot": true, "affiliate-import-worker": true, "payout-build-worker": true}
 
 // The endpoint the program sends webhooks to, for the functions that need
 // one: the stream's is never dialled (it only queues); the sender's is a

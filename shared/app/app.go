@@ -217,6 +217,23 @@ func (d *Deps) WebhookQueueURLs() (queue, dlq string) {
 	return d.Config.WebhookQueueURL, d.Config.WebhookDLQURL
 }
 
+// PayoutQueueURL is where a payout being built waits for its next run.
+func (d *Deps) PayoutQueueURL() string {
+	return d.required(d.Config.PayoutQueueURL, "TALLY_PAYOUT_QUEUE_URL", "not set")
+}
+
+// DefaultPayoutBudget is how long a payout's request takes affiliates
+// before it answers 202, building: well within API Gateway's 30 s.
+const DefaultPayoutBudget = 20 * time.Second
+
+// PayoutBudget is how long a payout's request takes affiliates.
+func (d *Deps) PayoutBudget() time.Duration {
+	if d.Config.PayoutBudget > 0 {
+		return d.Config.PayoutBudget
+	}
+	return DefaultPayoutBudget
+}
+
 // ImportQueueURL is where a large import's next part waits for the worker.
 func (d *Deps) ImportQueueURL() string {
 	return d.required(d.Config.ImportQueueURL, "TALLY_IMPORT_QUEUE_URL", "not set")

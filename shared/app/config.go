@@ -35,6 +35,10 @@ type Config struct {
 	MailLinkKey     string // TALLY_MAIL_LINK_KEY: signs unsubscribe links (32+ bytes)
 	// Large imports (SPEC 15): each message is the next part of a job.
 	ImportQueueURL string // TALLY_IMPORT_QUEUE_URL
+	// Large payouts (SPEC 15): a payout not made within PayoutBudget in
+	// its request answers 202, building, and each message goes on with it.
+	PayoutQueueURL string        // TALLY_PAYOUT_QUEUE_URL
+	PayoutBudget   time.Duration // TALLY_PAYOUT_BUDGET (default 20s)
 	// Local is the dev server on this machine (set by it, never from the
 	// environment): the old session cookie name over http, and outgoing
 	// webhooks to http loopback endpoints. A function on AWS is never local.
@@ -61,6 +65,14 @@ func ConfigFromEnv() (Config, error) {
 		OutgoingSecret:       os.Getenv("TALLY_OUTGOING_WEBHOOK_SECRET"),
 		MailLinkKey:          os.Getenv("TALLY_MAIL_LINK_KEY"),
 		ImportQueueURL:       os.Getenv("TALLY_IMPORT_QUEUE_URL"),
+		PayoutQueueURL:       os.Getenv("TALLY_PAYOUT_QUEUE_URL"),
+	}
+	if v := os.Getenv("TALLY_PAYOUT_BUDGET"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 || d > 25*time.Second {
+			return c, fmt.Errorf("TALLY_PAYOUT_BUDGET: must be more than 0 and at most 25s (API Gateway waits 30 s), got %s", v)
+		}
+		c.PayoutBudget = d
 	}
 	if v := os.Getenv("TALLY_PROGRAM_TTL"); v != "" {
 		d, err := time.ParseDuration(v)

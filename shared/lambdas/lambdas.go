@@ -20,6 +20,7 @@ import (
 	"github.com/tallyhq/tally/shared/handlers/background/boards"
 	"github.com/tallyhq/tally/shared/handlers/background/imports"
 	"github.com/tallyhq/tally/shared/handlers/background/notify"
+	"github.com/tallyhq/tally/shared/handlers/background/payouts"
 	"github.com/tallyhq/tally/shared/handlers/checkout/shopifyhook"
 	"github.com/tallyhq/tally/shared/handlers/checkout/stripehook"
 	"github.com/tallyhq/tally/shared/handlers/checkout/webhooks"
@@ -115,6 +116,7 @@ var All = []Function{
 	{ID: "AdminAffiliateImportFunction", Dir: "admin-affiliate-import", Route: admin.ImportAffiliates},
 	{ID: "AdminAffiliateImportStatusFunction", Dir: "admin-affiliate-import-status", Route: admin.ImportStatus},
 	{ID: "AffiliateImportWorkerFunction", Dir: "affiliate-import-worker", Queue: imports.Function},
+	{ID: "PayoutBuildWorkerFunction", Dir: "payout-build-worker", Queue: payouts.Function},
 	{ID: "AdminApplicantsFunction", Dir: "admin-applicants", Route: applicants.Applicants},
 	{ID: "AdminApplicantApproveFunction", Dir: "admin-applicant-approve", Route: applicants.Approve},
 	{ID: "AdminApplicantDeclineFunction", Dir: "admin-applicant-decline", Route: applicants.Decline},

@@ -207,6 +207,14 @@ const payoutsPK = "PAYOUTS"
 // PayoutKey is a payout.
 func PayoutKey(id string) Key { return Key{payoutsPK, id} }
 
+// payoutBuildsPK is the partition of the payouts still being built (SPEC
+// 15): few at a time, so the owner's list reads them in one Query too.
+const payoutBuildsPK = "PAYOUTBUILDS"
+
+// payoutBuildKey is a payout's build, by the payout's id, until its record
+// is written.
+func payoutBuildKey(id string) Key { return Key{payoutBuildsPK, id} }
+
 // payoutItemKey is one affiliate's item of a payout.
 func payoutItemKey(payoutID, affiliate string) Key {
 	return Key{"PAYOUT#" + payoutID, "ITEM#" + affiliate}

@@ -27,9 +27,10 @@ import (
 const claimBatch = 98
 
 // abandonAfter is when a payout that was never finished no longer holds the
-// entries it claimed: longer than the create function may run
-// (template.yaml), so a request still running is never overtaken. Repeating
-// the request with its key still completes it when nothing took them since.
+// entries it claimed: longer than the create function or its worker may run
+// (template.yaml), so a request still running is never overtaken, nor a
+// build that took a page since (buildLive). Repeating the request with its
+// key still completes it when nothing took them since.
 const abandonAfter = 15 * time.Minute
 
 // parallel is how many affiliates a payout (or the owner's balances) works
@@ -59,6 +60,17 @@ type Store interface {
 	DropAbandoned(ctx context.Context, payoutID, affiliate string, seen time.Time) error
 	RenewItem(ctx context.Context, payoutID, affiliate string, now time.Time) error
 	ReturnItem(ctx context.Context, payoutID, affiliate string, at time.Time, reason string) error
+	Builds
+}
+
+// Builds is what making a payout a page of affiliates at a time needs
+// (SPEC 15): the affiliates by code, and where the build stands.
+type Builds interface {
+	PayeePage(ctx context.Context, cursor string, limit int) ([]program.Affiliate, string, error)
+	StartBuild(ctx context.Context, b payout.Build) (payout.Build, error)
+	GetBuild(ctx context.Context, id string) (*payout.Build, error)
+	SaveBuildProgress(ctx context.Context, b payout.Build, prevPages int) error
+	DeleteBuild(ctx context.Context, id string) error
 }
 
 // Reader is what the views of payouts and balances read.
@@ -75,58 +87,20 @@ type Service struct {
 	Store Store
 	Log   *slog.Logger
 	Now   func() time.Time
+	// PageSize is how many affiliates a build takes between two records
+	// of its progress (0: PageSize).
+	PageSize int
 }
 
 // Create makes a payout for every affiliate with enough payable at asOf,
-// under an idempotency key: the same key and body answer the same payout
-// (created is false), the same key with another body is 409, and a key that
-// made nothing may be used again. A request that stopped half-way is
-// completed by repeating it.
+// under an idempotency key, to the end however long it takes: Start
+// without a time budget.
 func (s *Service) Create(ctx context.Context, p *program.Program, key, bodyHash string, asOf time.Time) (ans *payout.Payout, created bool, err error) {
-	idem, err := s.idempotency(ctx, key, bodyHash, asOf)
-	if err != nil {
-		return nil, false, err
+	r, err := s.Start(ctx, p, key, bodyHash, asOf, nil)
+	if err == nil && r.Build != nil {
+		err = fmt.Errorf("payout %s stopped while building", r.Build.ID)
 	}
-	if idem.Hash != bodyHash {
-		return nil, false, fault.New(fault.Conflict, "id_conflict", "this Idempotency-Key was used with another body")
-	}
-	// A key is finished when its payout's record exists: the record is
-	// written last, once every item is claimed.
-	if got, err := s.Store.GetPayout(ctx, idem.PayoutID); err != nil || got != nil {
-		return got, false, err
-	}
-	if err := s.takeAll(ctx, p, idem.PayoutID, idem.AsOf); err != nil {
-		return nil, false, err
-	}
-	items, err := s.Store.PayoutItems(ctx, idem.PayoutID)
-	if err != nil {
-		return nil, false, err
-	}
-	rec := payout.Payout{ID: idem.PayoutID, Status: payout.StatusDraft, AsOf: idem.AsOf, Currency: p.Currency, CreatedAt: s.Now().UTC()}
-	paying := 0
-	for _, it := range items {
-		switch it.State {
-		case payout.ItemReady:
-			paying++
-			rec.TotalCents += it.AmountCents
-		case payout.ItemClaiming: // every take ended, so this cannot be; never write a total without it
-			return nil, false, fmt.Errorf("payout %s: the item of %s is still being claimed; repeat the request", idem.PayoutID, it.Affiliate)
-		}
-	}
-	if paying == 0 {
-		if err := s.Store.DeleteIdempotency(ctx, key, idem.PayoutID); err != nil {
-			return nil, false, err
-		}
-		return nil, false, fault.New(fault.Unprocessable, "nothing_payable", "no affiliate has at least the minimum payout available at %s", idem.AsOf.Format(time.RFC3339))
-	}
-	switch err := s.Store.PutPayout(ctx, rec); {
-	case errors.Is(err, fault.ErrExists): // the same key, finished by a concurrent request
-		got, err := s.Store.GetPayout(ctx, idem.PayoutID)
-		return got, false, err
-	case err != nil:
-		return nil, false, err
-	}
-	return &rec, true, nil
+	return r.Payout, r.Created, err
 }
 
 // idempotency reads a key's record, or records it with a new payout id. A
@@ -163,15 +137,6 @@ func createdAt(id string) (time.Time, bool) {
 	}
 	t, err := time.Parse(idTime, rest[:len(idTime)])
 	return t, err == nil
-}
-
-// takeAll makes every affiliate's item (a failure stops the rest; a repeat
-// of the request completes them).
-func (s *Service) takeAll(ctx context.Context, p *program.Program, payoutID string, asOf time.Time) error {
-	payees := p.Payees()
-	return eachAffiliate(ctx, payees, func(ctx context.Context, i int) error {
-		return s.take(ctx, p, payoutID, &payees[i], asOf)
-	})
 }
 
 // EachAffiliate is eachAffiliate for other packages (the owner's pages).
@@ -365,12 +330,23 @@ func (s *Service) unclaimStale(ctx context.Context, affiliate string, es []ledge
 		return nil, err
 	}
 	dropped := map[string]bool{}
+	building := map[string]bool{} // by payout: its build is still going on
 	for i, e := range es {
 		c := claimOf(e)
 		if c.PayoutID == "" || c.Live() {
 			continue
 		}
-		if it := items[c.PayoutID]; c.Abandoned && it != nil && it.State != payout.ItemDropped && !dropped[c.PayoutID] {
+		it := items[c.PayoutID]
+		if c.Abandoned && it != nil && it.State != payout.ItemDropped {
+			live, err := s.buildLive(ctx, c.PayoutID, building)
+			if err != nil {
+				return nil, err
+			}
+			if live {
+				continue
+			}
+		}
+		if c.Abandoned && it != nil && it.State != payout.ItemDropped && !dropped[c.PayoutID] {
 			switch err := s.Store.DropAbandoned(ctx, c.PayoutID, affiliate, it.ClaimedAt); {
 			case errors.Is(err, fault.ErrConflict):
 				continue // taken again by a retry of its key: it holds them
@@ -384,7 +360,30 @@ func (s *Service) unclaimStale(ctx context.Context, affiliate string, es []ledge
 		}
 		es[i].Claim = ""
 	}
-	return claimOf, nil
+	return func(e ledger.Entry) payout.Claim {
+		c := claimOf(e)
+		if building[c.PayoutID] {
+			c.Abandoned = false // still being made: the claim holds
+		}
+		return c
+	}, nil
+}
+
+// buildLive says whether a payout with no record yet is still being built:
+// its build took a page within abandonAfter. A build takes its pages for
+// longer than one request runs, so its first items' own times grow old
+// while it goes on; they are not abandoned. known caches the answers.
+func (s *Service) buildLive(ctx context.Context, payoutID string, known map[string]bool) (bool, error) {
+	if live, ok := known[payoutID]; ok {
+		return live, nil
+	}
+	b, err := s.Store.GetBuild(ctx, payoutID)
+	if err != nil {
+		return false, err
+	}
+	live := b != nil && s.Now().Sub(b.UpdatedAt) <= abandonAfter
+	known[payoutID] = live
+	return live, nil
 }
 
 // Claims looks up how each entry stands with the payout that took it: one
@@ -553,6 +552,12 @@ func (s *Service) get(ctx context.Context, id string) (*payout.Payout, error) {
 		return nil, err
 	}
 	if p == nil {
+		if b, err := s.Store.GetBuild(ctx, id); err != nil || b != nil {
+			if err != nil {
+				return nil, err
+			}
+			return nil, Building(id)
+		}
 		return nil, fault.New(fault.NotFound, "payout_not_found", "no payout %q", id)
 	}
 	return p, nil

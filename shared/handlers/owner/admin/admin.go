@@ -16,6 +16,7 @@ import (
 
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/app/building"
 	"github.com/tallyhq/tally/shared/domain/fault"
 	"github.com/tallyhq/tally/shared/domain/ledger"
 	"github.com/tallyhq/tally/shared/domain/money"
@@ -114,9 +115,13 @@ func (r *request) answer(ctx context.Context, p *payout.Payout, status int, done
 	return apigw.JSON(status, a), nil
 }
 
-// CreatePayout serves POST /admin/paying.
+// CreatePayout serves POST /admin/payouts. Its cold start reads the rules
+// only, and the affiliates a page at a time (SPEC 15); a payout not made
+// within the request's time budget answers 202 with status building, and
+// the payout queue's worker goes on with it (package building).
 func CreatePayout(d *app.Deps) apigw.Handler {
-	return serve(d, func(ctx context.Context, r *request) (apigw.Response, error) {
+	sqs, queueURL, budget := d.AWSSQS(), d.PayoutQueueURL(), d.PayoutBudget()
+	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		key := strings.TrimSpace(r.Header("Idempotency-Key"))
 		if r.Form != nil { // the key the page made when it was drawn
 			key = r.Form.Get("idempotency_key")
@@ -138,16 +143,27 @@ func CreatePayout(d *app.Deps) apigw.Handler {
 		if asOf.After(r.now) {
 			return apigw.Response{}, fault.New(fault.Unprocessable, "invalid_as_of", "as_of %s is in the future", body.AsOf)
 		}
-		p, created, err := r.svc.Create(ctx, r.Program, key, hash, asOf)
+		began := time.Now()
+		res, err := r.svc.Start(ctx, r.Program, key, hash, asOf, func() bool { return time.Since(began) >= budget })
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		status := http.StatusOK
-		if created {
-			status = http.StatusCreated
-			r.Log.Info("payout created", "payout", p.ID, "total_cents", p.TotalCents)
+		if b := res.Build; b != nil {
+			if err := building.Queue(ctx, sqs, queueURL, *b); err != nil {
+				return apigw.Response{}, err
+			}
+			r.Log.Info("payout building in the background", "payout", b.ID, "affiliates_done", b.Affiliates, "run", b.Run)
+			if r.Form != nil {
+				return web.Redirect("/admin/payouts/" + url.PathEscape(b.ID)), nil
+			}
+			return apigw.JSON(http.StatusAccepted, paying.BuildingAnswer(*b)), nil
 		}
-		return r.answer(ctx, p, status, "created")
+		status := http.StatusOK
+		if res.Created {
+			status = http.StatusCreated
+			r.Log.Info("payout created", "payout", res.Payout.ID, "total_cents", res.Payout.TotalCents)
+		}
+		return r.answer(ctx, res.Payout, status, "created")
 	})
 }
 
@@ -159,14 +175,17 @@ func ListPayouts(d *app.Deps) apigw.Handler {
 			return apigw.Response{}, err
 		}
 		out := struct {
-			Payouts []paying.Answer `json:"payouts"`
-		}{[]paying.Answer{}}
+			Payouts []paying.Shown `json:"payouts"`
+		}{[]paying.Shown{}}
+		if out.Payouts, err = buildingOnes(ctx, r, ps); err != nil {
+			return apigw.Response{}, err
+		}
 		for i := range ps {
 			a, _, err := paying.Load(ctx, r.st, &ps[i])
 			if err != nil {
 				return apigw.Response{}, err
 			}
-			out.Payouts = append(out.Payouts, a)
+			out.Payouts = append(out.Payouts, paying.Shown{Answer: a})
 		}
 		if r.Format == "html" {
 			return payoutsPage(ctx, r, out.Payouts)
@@ -179,9 +198,15 @@ func ListPayouts(d *app.Deps) apigw.Handler {
 // entries each took.
 func GetPayout(d *app.Deps) apigw.Handler {
 	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
-		p, err := payoutOf(ctx, r)
+		p, b, err := payoutOrBuild(ctx, r)
 		if err != nil {
 			return apigw.Response{}, err
+		}
+		if b != nil {
+			if r.Format == "html" {
+				return buildingPage(r, *b)
+			}
+			return apigw.JSON(http.StatusOK, paying.BuildingAnswer(*b)), nil
 		}
 		a, items, err := paying.Load(ctx, r.st, p)
 		if err != nil {
@@ -227,16 +252,29 @@ func entryRows(es []ledger.Entry) []EntryRow {
 	return rows
 }
 
+// payoutOf is the payout the path names: 404 when there is none, 409 while
+// it is being built.
 func payoutOf(ctx context.Context, r *request) (*payout.Payout, error) {
+	p, b, err := payoutOrBuild(ctx, r)
+	if err == nil && b != nil {
+		err = paying.Building(b.ID)
+	}
+	return p, err
+}
+
+// payoutOrBuild is the payout the path names, or its build while it has
+// no record yet; 404 when neither is there.
+func payoutOrBuild(ctx context.Context, r *request) (*payout.Payout, *payout.Build, error) {
 	id := r.PathParameters["id"]
 	p, err := r.st.GetPayout(ctx, id)
-	if err != nil {
-		return nil, err
+	if err != nil || p != nil {
+		return p, nil, err
 	}
-	if p == nil {
-		return nil, fault.New(fault.NotFound, "payout_not_found", "no payout %q", id)
+	b, err := r.st.GetBuild(ctx, id)
+	if err != nil || b != nil {
+		return nil, b, err
 	}
-	return p, nil
+	return nil, nil, fault.New(fault.NotFound, "payout_not_found", "no payout %q", id)
 }
 
 // MarkPaid serves POST /admin/payouts/{id}/mark-paid.

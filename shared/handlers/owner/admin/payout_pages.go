@@ -22,6 +22,7 @@ type PayoutsPage struct {
 	IdempotencyKey, CSRF  string
 	Payouts               []PayoutRow
 	HoldDays              int
+	Building              bool // a payout is being made: the page reloads itself
 	// NextURL and FirstURL page the balances ("" on the last, and on the
 	// first); with either, the figures above count this page only.
 	NextURL, FirstURL string
@@ -51,13 +52,15 @@ type PayoutRow struct {
 	ID, URL, Status, Made, PaidOn, Reference string
 	Total                                    portal.Money
 	Items                                    int
+	Building                                 bool
+	AffiliatesDone                           int
 }
 
 var statusWords = map[string]string{
-	payout.StatusDraft: "not paid yet", payout.StatusPaid: "paid", payout.StatusCanceled: "canceled", payout.StatusReturned: "sent back",
+	payout.StatusBuilding: "being made", payout.StatusDraft: "not paid yet", payout.StatusPaid: "paid", payout.StatusCanceled: "canceled", payout.StatusReturned: "sent back",
 }
 
-func payoutsPage(ctx context.Context, r *request, ps []paying.Answer) (apigw.Response, error) {
+func payoutsPage(ctx context.Context, r *request, ps []paying.Shown) (apigw.Response, error) {
 	cursor := r.QueryStringParameters["page"]
 	bs, names, next, err := r.balancesPage(ctx, cursor, r.now)
 	if err != nil {
@@ -98,6 +101,9 @@ func payoutsPage(ctx context.Context, r *request, ps []paying.Answer) (apigw.Res
 		}
 		if p.Reference != nil {
 			row.Reference = *p.Reference
+		}
+		if p.Progress != nil {
+			row.Building, row.AffiliatesDone, pg.Building = true, p.Progress.AffiliatesDone, true
 		}
 		pg.Payouts = append(pg.Payouts, row)
 	}
