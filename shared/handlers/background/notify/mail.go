@@ -57,10 +57,10 @@ type Mailer struct {
 	Rules      *program.Cache
 	Affiliates *program.Known
 	Mail       mail.Sender
-	Settings Settings
-	Unsub    Unsubscribe
-	BaseURL  func() string // links in mail: the program's public_base_url, else this
-	Log      *slog.Logger
+	Settings   Settings
+	Unsub      Unsubscribe
+	BaseURL    func() string // links in mail: the program's public_base_url, else this
+	Log        *slog.Logger
 }
 
 // Handle mails what the records mean, in order, and stops at the first
