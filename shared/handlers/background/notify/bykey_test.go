@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +28,7 @@ import (
 	"github.com/tallyhq/tally/shared/domain/payout"
 	"github.com/tallyhq/tally/shared/domain/program"
 	"github.com/tallyhq/tally/shared/handlers/background/notify"
+	"github.com/tallyhq/tally/shared/web/apigw"
 )
 
 // queued keeps what is sent to each queue.
@@ -201,5 +203,60 @@ func TestColdNotifyFunctionsReadOnlyTheAffiliatesTheirRecordsName(t *testing.T) 
 	}
 	if len(few.deliveries) != 3 {
 		t.Errorf("%d webhooks queued, want 3: %q", len(few.deliveries), few.deliveries)
+	}
+}
+
+// The owner's failed-webhooks list and an affiliate's mail setting, from a
+// cold start, read the same requests and bytes in a program of 4
+// affiliates as of 1,004: the owner's gate reads the rules, the mail
+// setting the rules and that affiliate by key (SPEC 15).
+func TestColdWebhookAndMailPagesReadNoOtherAffiliate(t *testing.T) {
+	ctx := context.Background()
+	var m dynamometer.Meter
+	db := dynamodb.New(dynamotest.Client(t).Options(), m.Option())
+	st := store.New(db, dynamotest.NewTable(t, db))
+	dynamotest.Load(t, st, demo.Program())
+	call := func(h func(context.Context, apigw.Request) (apigw.Response, error), path, role, subject string) (dynamometer.Counts, string) {
+		t.Helper()
+		req := apigw.Request{RawPath: path, Headers: map[string]string{"accept": "application/json", "authorization": "Bearer a-key"}}
+		req.RequestContext.HTTP.Method = http.MethodGet
+		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{"role": role, "subject": subject, "auth": "ok"}}
+		before := m.Snapshot()
+		resp, err := h(ctx, req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %v %d %s", path, err, resp.StatusCode, resp.Body)
+		}
+		return m.Since(before), resp.Body
+	}
+	cold := func() map[string]string {
+		out := map[string]string{}
+		fresh := func() *app.Deps {
+			d := app.New(app.Config{Table: st.Table, ProgramTTL: time.Hour, WebhookQueueURL: "main", WebhookDLQURL: "dead"}, db,
+				slog.New(slog.NewJSONHandler(io.Discard, nil)))
+			d.SQS = &queued{sent: map[string][]string{}}
+			return d
+		}
+		for name, h := range map[string]func() (dynamometer.Counts, string){
+			"failed webhooks": func() (dynamometer.Counts, string) {
+				return call(notify.FailedList(fresh()), "/admin/webhooks/failed", "owner", "Accounts")
+			},
+			"mail setting": func() (dynamometer.Counts, string) {
+				return call(notify.MailSettings(fresh()), "/reports/mail", "affiliate", "jane")
+			},
+		} {
+			c, body := h()
+			out[name] = c.String() + " " + strconv.Itoa(c.ReadBytes) + " bytes|" + body
+		}
+		return out
+	}
+	dynamotest.ImportCrowd(t, st, 0, 1)
+	few := cold()
+	dynamotest.ImportCrowd(t, st, 1, 1000)
+	many := cold()
+	for _, name := range []string{"failed webhooks", "mail setting"} {
+		t.Logf("%-15s cold, 4 affiliates: %s; 1,004: %s", name, few[name], many[name])
+		if few[name] != many[name] {
+			t.Errorf("%s: with 4 affiliates %s, with 1,004 %s", name, few[name], many[name])
+		}
 	}
 }
