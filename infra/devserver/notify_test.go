@@ -220,7 +220,7 @@ func TestStreamConsumerKilledMidBatch(t *testing.T) {
 	}
 	want := expectedIDs(t, x.srv.Store, orders, "jane")
 	url := q.NewQueue(t, "main", 30)
-	queuer := &notify.Queuer{Store: x.srv.Store, Programs: x.srv.Deps.Programs, SQS: q, QueueURL: url, Log: x.srv.Deps.Log, Now: time.Now}
+	queuer := &notify.Queuer{Store: x.srv.Store, Rules: x.srv.Deps.Rules, SQS: q, QueueURL: url, Log: x.srv.Deps.Log, Now: time.Now}
 	cp := &eventsource.Checkpoint{}
 
 	// First run: killed in the middle of a batch, after queueing 20
@@ -384,7 +384,7 @@ func TestThousandOrdersOneCommissionIDPerEntry(t *testing.T) {
 	wg.Wait()
 	want := expectedIDs(t, x.srv.Store, orders, "jane")
 	url := q.NewQueue(t, "main", 30)
-	queuer := &notify.Queuer{Store: x.srv.Store, Programs: x.srv.Deps.Programs, SQS: q, QueueURL: url, Log: x.srv.Deps.Log, Now: time.Now}
+	queuer := &notify.Queuer{Store: x.srv.Store, Rules: x.srv.Deps.Rules, SQS: q, QueueURL: url, Log: x.srv.Deps.Log, Now: time.Now}
 	var records, entryRecords atomic.Int64
 	runUntilQuiet(t, x, &eventsource.Checkpoint{}, func(ctx context.Context, rs []store.Change) (string, error) {
 		for _, r := range rs {

@@ -49,6 +49,11 @@ func (m memProgram) ShortLink(_ context.Context, code string) (program.Link, boo
 	return *l, true, nil
 }
 
+func (m memProgram) Payee(_ context.Context, code string) (*program.Affiliate, bool, error) {
+	a, former, _ := m.p.Payee(code)
+	return a, former, nil
+}
+
 func (m memProgram) CouponHolder(_ context.Context, code string) (*program.Affiliate, bool, error) {
 	owner, ok := m.p.CouponOwner(code)
 	if !ok {

@@ -353,6 +353,9 @@ func (a affiliateSource) ShortLink(ctx context.Context, code string) (program.Li
 func (a affiliateSource) CouponHolder(ctx context.Context, code string) (*program.Affiliate, bool, error) {
 	return a.s.CouponHolder(ctx, code)
 }
+func (a affiliateSource) Payee(ctx context.Context, code string) (*program.Affiliate, bool, error) {
+	return a.s.GetAffiliate(ctx, code)
+}
 
 // CouponHolder is the affiliate, current or former, holding a coupon code
 // whatever its case, and whether it is former: the code's marker names it

@@ -18,6 +18,9 @@ type AffiliateSource interface {
 	// code (whatever its case), and whether it is former; nil when no
 	// affiliate holds it.
 	CouponHolder(ctx context.Context, code string) (a *Affiliate, former bool, err error)
+	// Payee is the affiliate of a code, current or former (without links),
+	// and whether it is former; nil when the code is nobody's.
+	Payee(ctx context.Context, code string) (a *Affiliate, former bool, err error)
 }
 
 // MaxKnown is how many affiliates (found or not) and short links a warm
@@ -41,10 +44,12 @@ type Known struct {
 	missed map[string]time.Time
 	// coupons are the holders of coupon codes (found or not), by the code
 	// upper-cased.
-	coupons map[string]knownCoupon
+	coupons map[string]knownPayee
+	// payees are affiliates current or former (found or not), by code.
+	payees map[string]knownPayee
 }
 
-type knownCoupon struct {
+type knownPayee struct {
 	a      *Affiliate
 	former bool
 	at     time.Time
@@ -59,7 +64,7 @@ type knownAffiliate struct {
 // NewKnown makes an empty cache of affiliates read from src, each kept ttl.
 func NewKnown(src AffiliateSource, ttl time.Duration) *Known {
 	return &Known{src: src, ttl: ttl, now: time.Now, affs: map[string]knownAffiliate{}, short: map[string]Link{}, missed: map[string]time.Time{},
-		coupons: map[string]knownCoupon{}}
+		coupons: map[string]knownPayee{}, payees: map[string]knownPayee{}}
 }
 
 // Affiliate is the current affiliate of a code and its links (nil when
@@ -142,9 +147,37 @@ func (k *Known) CouponHolder(ctx context.Context, code string) (*Affiliate, bool
 	}
 	k.mu.Lock()
 	if len(k.coupons) >= MaxKnown {
-		k.coupons = map[string]knownCoupon{}
+		k.coupons = map[string]knownPayee{}
 	}
-	k.coupons[key] = knownCoupon{a: a, former: former, at: now}
+	k.coupons[key] = knownPayee{a: a, former: former, at: now}
+	k.mu.Unlock()
+	return a, former, nil
+}
+
+// Payee is the affiliate of a code, current or former, and whether it is
+// former (nil when the code is nobody's), from memory when read within the
+// cache period: what names a former affiliate too (an override's recruit,
+// a summary row) reads it by key, never every affiliate.
+func (k *Known) Payee(ctx context.Context, code string) (*Affiliate, bool, error) {
+	now := k.now()
+	k.mu.Lock()
+	e, ok := k.payees[code]
+	k.mu.Unlock()
+	if ok && now.Sub(e.at) < k.ttl {
+		return e.a, e.former, nil
+	}
+	a, former, err := k.src.Payee(ctx, code)
+	if err != nil {
+		if ok {
+			return e.a, e.former, nil
+		}
+		return nil, false, err
+	}
+	k.mu.Lock()
+	if len(k.payees) >= MaxKnown {
+		k.payees = map[string]knownPayee{}
+	}
+	k.payees[code] = knownPayee{a: a, former: former, at: now}
 	k.mu.Unlock()
 	return a, former, nil
 }
@@ -155,7 +188,8 @@ func (k *Known) Invalidate() {
 	k.mu.Lock()
 	k.affs = map[string]knownAffiliate{}
 	k.missed = map[string]time.Time{}
-	k.coupons = map[string]knownCoupon{}
+	k.coupons = map[string]knownPayee{}
+	k.payees = map[string]knownPayee{}
 	k.mu.Unlock()
 }
 

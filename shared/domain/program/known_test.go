@@ -2,6 +2,7 @@ package program_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/tallyhq/tally/shared/domain/program"
@@ -26,6 +27,12 @@ func (s *byKey) ShortLink(_ context.Context, code string) (program.Link, bool, e
 		return program.Link{}, false, nil
 	}
 	return *l, true, nil
+}
+
+func (s *byKey) Payee(_ context.Context, code string) (*program.Affiliate, bool, error) {
+	s.reads++
+	a, former, _ := s.p.Payee(code)
+	return a, former, nil
 }
 
 func (s *byKey) CouponHolder(_ context.Context, code string) (*program.Affiliate, bool, error) {
@@ -139,5 +146,41 @@ func TestACouponCodesHolderIsReadOncePerCachePeriod(t *testing.T) {
 	k.CouponHolder(ctx, "JANE20")
 	if src.reads != 3 {
 		t.Errorf("after Invalidate: %d reads, want 3", src.reads)
+	}
+}
+
+// A roster's payees are read by key once each, current or former, and
+// behave as in the whole program: a former one is a payee, not an
+// affiliate; a code gathered as current is not read again.
+func TestARostersPayeesAreReadByKeyCurrentOrFormer(t *testing.T) {
+	ctx := context.Background()
+	whole := demoProgram(t)
+	bob, _ := whole.Affiliate("bob")
+	whole.Former = []program.Affiliate{*bob}
+	whole.Affiliates = slices.DeleteFunc(whole.Affiliates, func(a program.Affiliate) bool { return a.Code == "bob" })
+	whole = whole.WithAffiliates(whole.Affiliates, whole.Former)
+	src := &byKey{p: whole}
+	r := program.NewRoster(whole.With(nil, nil), program.NewKnown(src, 1<<62))
+	if err := r.Add(ctx, "jane"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AddPayees(ctx, "bob", "jane", "nobody", "bob"); err != nil {
+		t.Fatal(err)
+	}
+	p := r.Program()
+	if a, former, ok := p.Payee("bob"); !ok || !former || a.Code != "bob" {
+		t.Errorf("bob: %+v former=%v found=%v", a, former, ok)
+	}
+	if _, ok := p.Affiliate("bob"); ok {
+		t.Error("a former affiliate is an affiliate of the view")
+	}
+	if a, former, ok := p.Payee("jane"); !ok || former || a.Code != "jane" {
+		t.Errorf("jane: %+v former=%v found=%v", a, former, ok)
+	}
+	if len(p.Affiliates) != 1 {
+		t.Errorf("affiliates %+v, want jane once", p.Affiliates)
+	}
+	if src.reads != 3 { // jane, bob, nobody
+		t.Errorf("%d reads, want 3", src.reads)
 	}
 }

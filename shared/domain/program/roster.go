@@ -14,11 +14,13 @@ type Roster struct {
 	as     []Affiliate
 	former []Affiliate
 	has    map[string]bool
+	// payees are the codes AddPayees looked up; in, those in as.
+	payees, in map[string]bool
 }
 
 // NewRoster starts a request's view of rules with no affiliate in it.
 func NewRoster(rules *Program, known *Known) *Roster {
-	return &Roster{rules: rules, known: known, has: map[string]bool{}}
+	return &Roster{rules: rules, known: known, has: map[string]bool{}, payees: map[string]bool{}, in: map[string]bool{}}
 }
 
 // Add gathers the current affiliates of codes ("" and those already
@@ -34,7 +36,34 @@ func (r *Roster) Add(ctx context.Context, codes ...string) error {
 			return err
 		}
 		r.has[code] = true
-		if a != nil {
+		if a != nil && !r.in[code] {
+			r.in[code] = true
+			r.as = append(r.as, *a)
+		}
+	}
+	return nil
+}
+
+// AddPayees gathers the affiliates of codes, current or former: what an
+// entry names by code whoever it was (an override's recruit, a summary
+// row's affiliate) and the program looks up with Payee. Codes already
+// gathered, "" and unknown ones are skipped.
+func (r *Roster) AddPayees(ctx context.Context, codes ...string) error {
+	for _, code := range codes {
+		if code == "" || r.payees[code] || r.in[code] {
+			continue
+		}
+		a, former, err := r.known.Payee(ctx, code)
+		if err != nil {
+			return err
+		}
+		r.payees[code] = true
+		switch {
+		case a == nil:
+		case former:
+			r.former = append(r.former, *a)
+		default:
+			r.in[code], r.has[code] = true, true
 			r.as = append(r.as, *a)
 		}
 	}
@@ -63,8 +92,8 @@ func (r *Roster) AddCoupons(ctx context.Context, codes []string) error {
 		switch {
 		case former:
 			r.former = append(r.former, *a)
-		case !r.has[a.Code]:
-			r.has[a.Code] = true
+		case !r.in[a.Code]:
+			r.has[a.Code], r.in[a.Code] = true, true
 			r.as = append(r.as, *a)
 		}
 		return nil

@@ -20,24 +20,26 @@ import (
 	"github.com/tallyhq/tally/shared/handlers/background/summaries"
 )
 
-// Programs is where the program is read (the program cache).
-type Programs interface {
+// Rules is where the program's rules are read (the rules cache): events,
+// boards and contests, without the affiliates (SPEC 15).
+type Rules interface {
 	Get(ctx context.Context) (*program.Program, error)
 }
 
-// Folder folds orders into board rows.
+// Folder folds orders into board rows: a record names its referrer, and
+// the rules say which boards count it; no affiliate is read.
 type Folder struct {
-	Store    *store.Store
-	Programs Programs
-	Log      *slog.Logger
+	Store *store.Store
+	Rules Rules
+	Log   *slog.Logger
 }
 
 // Stream is the function that keeps board rows, and the owner's summaries
 // (package summaries), from the table's stream: one consumer for both, as
 // DynamoDB advises at most two per shard and the stream has three.
 func Stream(d *app.Deps) notify.StreamFunction {
-	f := &Folder{Store: d.Store, Programs: d.Programs, Log: d.Log}
-	s := &summaries.Folder{Store: d.Store, Programs: d.Programs, Log: d.Log, Now: d.Now}
+	f := &Folder{Store: d.Store, Rules: d.Rules, Log: d.Log}
+	s := &summaries.Folder{Store: d.Store, Rules: d.Rules, Affiliates: d.Affiliates, Log: d.Log, Now: d.Now}
 	return notify.Lambda(Both(f.Handle, s.Handle))
 }
 
@@ -81,7 +83,7 @@ func (f *Folder) Handle(ctx context.Context, cs []store.Change) (string, error) 
 		}
 		if p == nil {
 			var err error
-			if p, err = f.Programs.Get(ctx); err != nil {
+			if p, err = f.Rules.Get(ctx); err != nil {
 				return c.Sequence, err
 			}
 		}
@@ -147,18 +149,20 @@ func (f *Folder) fold(ctx context.Context, p *program.Program, ev *program.Event
 	return nil
 }
 
-// Job computes snapshots.
+// Job computes snapshots over the rules; the affiliates who show their
+// name on a board are read by key (Affiliates), no other.
 type Job struct {
-	Store    *store.Store
-	Programs Programs
-	Log      *slog.Logger
-	Now      func() time.Time
+	Store      *store.Store
+	Rules      Rules
+	Affiliates *program.Known
+	Log        *slog.Logger
+	Now        func() time.Time
 }
 
 // Snapshot is the function the schedule runs each minute.
 func Snapshot(d *app.Deps) func(ctx context.Context, in notify.DigestInput) error {
-	j := &Job{Store: d.Store, Programs: d.Programs, Log: d.Log, Now: d.Now}
-	s := &summaries.Folder{Store: d.Store, Programs: d.Programs, Log: d.Log, Now: d.Now}
+	j := &Job{Store: d.Store, Rules: d.Rules, Affiliates: d.Affiliates, Log: d.Log, Now: d.Now}
+	s := &summaries.Folder{Store: d.Store, Rules: d.Rules, Affiliates: d.Affiliates, Log: d.Log, Now: d.Now}
 	return func(ctx context.Context, _ notify.DigestInput) error {
 		// The month's zero rows first: the boards' errors must not keep
 		// an affiliate without activity off the owner's list.
@@ -180,7 +184,7 @@ const refresh = time.Hour
 // current window, and for a monthly board the month before (orders that
 // arrive late still count in their month).
 func (j *Job) Run(ctx context.Context) error {
-	p, err := j.Programs.Get(ctx)
+	p, err := j.Rules.Get(ctx)
 	if err != nil {
 		return err
 	}
@@ -307,15 +311,48 @@ func (j *Job) entries(ctx context.Context, p *program.Program, ev *program.Event
 		al.N = n
 		aliases[a] = al
 	}
+	// Only who chose to show their name is read, by key: the others go
+	// by their alias.
+	var shown []string
+	for _, s := range ranked {
+		if aliases[s.Affiliate].Show {
+			shown = append(shown, s.Affiliate)
+		}
+	}
+	names, err := j.names(ctx, shown)
+	if err != nil {
+		return nil, err
+	}
 	entries := make([]store.BoardEntry, len(ranked))
 	for i, s := range ranked {
 		al := aliases[s.Affiliate]
 		e := store.BoardEntry{Affiliate: s.Affiliate, Rank: s.Rank, Net: s.Net, Orders: s.Orders, OptIns: s.OptIns, Value: s.Value, Gap: s.Gap, Alias: standings.Alias(al.N)}
 		e.Name = e.Alias
-		if a, ok := p.Affiliate(s.Affiliate); ok && al.Show {
-			e.Name = a.Name
+		if n, ok := names[s.Affiliate]; ok {
+			e.Name = n
 		}
 		entries[i] = e
 	}
 	return entries, nil
+}
+
+// names are the names of the current affiliates of codes, each read by
+// key (kept for the cache period), a few at once.
+func (j *Job) names(ctx context.Context, codes []string) (map[string]string, error) {
+	got := make([]*program.Affiliate, len(codes))
+	err := store.EachParallel(len(codes), 8, func(i int) error {
+		a, _, err := j.Affiliates.Affiliate(ctx, codes[i])
+		got[i] = a
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(codes))
+	for i, a := range got {
+		if a != nil {
+			names[codes[i]] = a.Name
+		}
+	}
+	return names, nil
 }

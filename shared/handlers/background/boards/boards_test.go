@@ -84,8 +84,8 @@ func newEnvWith(t testing.TB, p *program.Program) *env {
 	a := apptest.New(t, apptest.Program(p), apptest.Config(func(c *app.Config) { c.WebhookSecrets = secret }),
 		apptest.Clock(clock.now), apptest.Warm())
 	return &env{App: a, orders: webhooks.Orders(a.Deps), optins: webhooks.OptIns(a.Deps), clock: clock,
-		folder: &boards.Folder{Store: a.Store, Programs: a.Programs, Log: a.Log},
-		job:    &boards.Job{Store: a.Store, Programs: a.Programs, Log: a.Log, Now: clock.now}}
+		folder: &boards.Folder{Store: a.Store, Rules: a.Rules, Log: a.Log},
+		job:    &boards.Job{Store: a.Store, Rules: a.Rules, Affiliates: a.Affiliates, Log: a.Log, Now: clock.now}}
 }
 
 // clockT is the test's clock, for the handlers and the job alike.

@@ -51,7 +51,7 @@ func Lambda(h StreamHandler) StreamFunction {
 
 // NewQueuer builds the webhook stream consumer from Deps.
 func NewQueuer(d *app.Deps) *Queuer {
-	return &Queuer{Store: d.Store, Programs: d.Programs, SQS: d.AWSSQS(), QueueURL: d.WebhookQueueURL(), Log: d.Log, Now: time.Now}
+	return &Queuer{Store: d.Store, Rules: d.Rules, SQS: d.AWSSQS(), QueueURL: d.WebhookQueueURL(), Log: d.Log, Now: time.Now}
 }
 
 // WebhookStream is the function that queues outgoing webhooks from the
@@ -61,7 +61,7 @@ func WebhookStream(d *app.Deps) StreamFunction { return Lambda(NewQueuer(d).Hand
 // NewSender builds the webhook sender from Deps.
 func NewSender(d *app.Deps) *Sender {
 	queue, dlq := d.WebhookQueueURLs()
-	return &Sender{Programs: d.Programs, Secret: d.Config.OutgoingSecret, Local: d.Config.Local, HTTP: d.WebhookHTTP, SQS: d.AWSSQS(),
+	return &Sender{Rules: d.Rules, Secret: d.Config.OutgoingSecret, Local: d.Config.Local, HTTP: d.WebhookHTTP, SQS: d.AWSSQS(),
 		QueueURL: queue, DLQURL: dlq, Delays: d.RetryDelays, Log: d.Log, Now: time.Now}
 }
 
@@ -87,7 +87,7 @@ const maxListed = 500
 // ownerSite is the edge of the owner's webhook pages: a page for a
 // browser's GET or its form's POST, else JSON.
 func ownerSite(d *app.Deps) web.Site {
-	return web.Site{Programs: d.Programs, Log: d.Log, Formats: web.PageOrJSON}
+	return web.Site{Programs: d.Rules, Log: d.Log, Formats: web.PageOrJSON}
 }
 
 // failedPage is the owner's page of the dead-letter queue.
@@ -207,7 +207,7 @@ func sweepDLQ(ctx context.Context, q SQS, url string, take func(Delivery) bool) 
 
 // NewMailer builds the mail stream consumer from Deps.
 func NewMailer(d *app.Deps) *Mailer {
-	return &Mailer{Store: d.Store, Programs: d.Programs, Mail: d.Mailer(), Settings: d.Store, Unsub: unsubscriber(d), BaseURL: func() string { return d.Config.PublicBaseURL }, Log: d.Log}
+	return &Mailer{Store: d.Store, Rules: d.Rules, Affiliates: d.Affiliates, Mail: d.Mailer(), Settings: d.Store, Unsub: unsubscriber(d), BaseURL: func() string { return d.Config.PublicBaseURL }, Log: d.Log}
 }
 
 func unsubscriber(d *app.Deps) Unsubscribe {
@@ -268,7 +268,7 @@ func DigestFunction(d *app.Deps) func(ctx context.Context, in DigestInput) error
 	return func(ctx context.Context, in DigestInput) error {
 		day := in.Date
 		if day == "" {
-			p, err := d.Programs.Get(ctx)
+			p, err := d.Rules.Get(ctx)
 			if err != nil {
 				return err
 			}

@@ -51,19 +51,22 @@ type Settings interface {
 // Mailer sends affiliates their mail from the stream: each commission or
 // clawback, each payout paid.
 type Mailer struct {
-	Store    *store.Store
-	Programs *program.Cache
-	Mail     mail.Sender
-	Settings Settings
-	Unsub    Unsubscribe
-	BaseURL  func() string // links in mail: the program's public_base_url, else this
-	Log      *slog.Logger
+	Store *store.Store
+	// Rules are the program without its affiliates; each affiliate a
+	// record names is read by key from Affiliates (SPEC 15).
+	Rules      *program.Cache
+	Affiliates *program.Known
+	Mail       mail.Sender
+	Settings   Settings
+	Unsub      Unsubscribe
+	BaseURL    func() string // links in mail: the program's public_base_url, else this
+	Log        *slog.Logger
 }
 
 // Handle mails what the records mean, in order, and stops at the first
 // failure (the stream retries from it).
 func (m *Mailer) Handle(ctx context.Context, rs []store.Change) (string, error) {
-	return eachEvent(ctx, m.Programs, m.Log, rs, m.event)
+	return eachEvent(ctx, m.Rules, m.Log, rs, m.event)
 }
 
 func (m *Mailer) base(p *program.Program) string {
@@ -83,9 +86,43 @@ func (m *Mailer) wants(ctx context.Context, a *program.Affiliate, modes ...strin
 	return !off, err
 }
 
-func (m *Mailer) event(ctx context.Context, p *program.Program, e Event) error {
+// view is the rules with the affiliates codes name and the payees (current
+// or former: an override's recruit) entries name, each read by key.
+func (m *Mailer) view(ctx context.Context, rules *program.Program, codes []string, es ...ledger.Entry) (*program.Program, error) {
+	r := program.NewRoster(rules, m.Affiliates)
+	if err := m.warm(ctx, codes); err != nil {
+		return nil, err
+	}
+	if err := r.Add(ctx, codes...); err != nil {
+		return nil, err
+	}
+	for _, e := range es {
+		if err := r.AddPayees(ctx, e.Recruit); err != nil {
+			return nil, err
+		}
+	}
+	return r.Program(), nil
+}
+
+// warm reads the affiliates of many codes by key, a few at once, into the
+// cache (a payout or a digest names one per affiliate paid).
+func (m *Mailer) warm(ctx context.Context, codes []string) error {
+	if len(codes) < 2 {
+		return nil
+	}
+	return store.EachParallel(len(codes), 8, func(i int) error {
+		_, _, err := m.Affiliates.Affiliate(ctx, codes[i])
+		return err
+	})
+}
+
+func (m *Mailer) event(ctx context.Context, rules *program.Program, e Event) error {
 	switch e.Type {
 	case CommissionCreated, CommissionClawedBack:
+		p, err := m.view(ctx, rules, []string{e.Entry.Affiliate}, *e.Entry)
+		if err != nil {
+			return err
+		}
 		a, found := p.Affiliate(e.Entry.Affiliate)
 		if !found {
 			return nil
@@ -106,6 +143,16 @@ func (m *Mailer) event(ctx context.Context, p *program.Program, e Event) error {
 			return err
 		}
 		items, err := m.Store.PayoutItems(ctx, po.ID)
+		if err != nil {
+			return err
+		}
+		codes := make([]string, 0, len(items))
+		for _, it := range items {
+			if it.AmountCents > 0 && it.State == payout.ItemReady {
+				codes = append(codes, it.Affiliate)
+			}
+		}
+		p, err := m.view(ctx, rules, codes)
 		if err != nil {
 			return err
 		}
@@ -172,7 +219,7 @@ func DigestDay(p *program.Program, t time.Time) string {
 // (program zone), and nothing to an affiliate without any, or who has since
 // turned mail off or left daily. A retried run skips who was sent theirs.
 func (m *Mailer) Digest(ctx context.Context, day string) error {
-	p, err := m.Programs.Get(ctx)
+	rules, err := m.Rules.Get(ctx)
 	if err != nil {
 		return err
 	}
@@ -181,10 +228,18 @@ func (m *Mailer) Digest(ctx context.Context, day string) error {
 		return err
 	}
 	codes := make([]string, 0, len(entries))
-	for c := range entries {
-		codes = append(codes, c)
+	var all []ledger.Entry
+	for c, es := range entries {
+		if !sent[c] {
+			codes = append(codes, c)
+			all = append(all, es...)
+		}
 	}
 	slices.Sort(codes)
+	p, err := m.view(ctx, rules, codes, all...)
+	if err != nil {
+		return err
+	}
 	d, _ := time.ParseInLocation(time.DateOnly, day, p.Location())
 	for _, code := range codes {
 		a, found := p.Affiliate(code)

@@ -64,7 +64,7 @@ func TestDailyDigest(t *testing.T) {
 	st := dynamotest.NewStore(t)
 	dynamotest.Load(t, st, p)
 	box := &outbox{}
-	m := &notify.Mailer{Store: st, Programs: program.NewCache(st, time.Minute), Mail: box, Settings: st,
+	m := &notify.Mailer{Store: st, Rules: program.NewCache(st.Rules(), time.Minute), Affiliates: program.NewKnown(st.AffiliateSource(false), time.Minute), Mail: box, Settings: st,
 		Unsub: notify.Unsubscribe{Key: []byte("0123456789abcdef0123456789abcdef")}, BaseURL: func() string { return "https://go.example.com" }, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))}
 
 	ny, _ := time.LoadLocation("America/New_York")

@@ -39,7 +39,8 @@ var LocalDelays = append([]time.Duration{time.Second, 2 * time.Second, 3 * time.
 // Sender delivers queued events to endpoints, signed the Standard Webhooks
 // way, and moves what fails for GiveUpAfter to the dead-letter queue.
 type Sender struct {
-	Programs *program.Cache
+	// Rules hold the endpoints and their secrets (no affiliate is read).
+	Rules *program.Cache
 	// Secret signs for endpoints whose program entry has none (on AWS, a
 	// secret parameter).
 	Secret string
@@ -64,7 +65,7 @@ type Sender struct {
 // already been made invisible for its next delay.
 func (s *Sender) HandleSQS(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var resp events.SQSEventResponse
-	p, err := s.Programs.Get(ctx)
+	p, err := s.Rules.Get(ctx)
 	if err != nil {
 		return resp, err // the whole batch comes back after its visibility timeout
 	}

@@ -73,7 +73,7 @@ func senderFor(t *testing.T, local bool, logs *bytes.Buffer, endpoints ...string
 		t.Fatal(err)
 	}
 	q := &queues{sent: map[string][]Delivery{}}
-	return &Sender{Programs: program.NewCache(fixed{p}, time.Hour), Local: local, SQS: q, QueueURL: "main", DLQURL: "dead",
+	return &Sender{Rules: program.NewCache(fixed{p}, time.Hour), Local: local, SQS: q, QueueURL: "main", DLQURL: "dead",
 		Log: slog.New(slog.NewJSONHandler(logs, nil)), Now: time.Now}, q
 }
 

@@ -27,7 +27,7 @@ var modeWords = map[string]string{
 
 // mailSite is the edge of the mail setting: a page for a browser, else JSON.
 func mailSite(d *app.Deps) web.Site {
-	return web.Site{Programs: d.Programs, Log: d.Log, Formats: web.PageOrJSON,
+	return web.Site{Programs: d.Rules, Log: d.Log, Formats: web.PageOrJSON,
 		Member: func(ctx context.Context, code string) (*program.Program, error) {
 			return d.AffiliateView(ctx, code, false)
 		}}

@@ -36,8 +36,9 @@ type Delivery struct {
 // Queuer queues the deliveries of events: one message per (event,
 // endpoint) that asked for its type.
 type Queuer struct {
-	Store    *store.Store
-	Programs *program.Cache
+	Store *store.Store
+	// Rules hold the endpoints: no affiliate is read to queue an event.
+	Rules    *program.Cache
 	SQS      SQS
 	QueueURL string
 	Log      *slog.Logger
@@ -49,13 +50,14 @@ type Queuer struct {
 // from it (the records before it are done; ones queued again carry the
 // same ids, which receivers deduplicate).
 func (q *Queuer) Handle(ctx context.Context, rs []store.Change) (string, error) {
-	return eachEvent(ctx, q.Programs, q.Log, rs, q.event)
+	return eachEvent(ctx, q.Rules, q.Log, rs, q.event)
 }
 
-// eachEvent calls f for the events of records, in order, with the program;
-// on a failure it returns the failed record's sequence number.
-func eachEvent(ctx context.Context, programs *program.Cache, log *slog.Logger, rs []store.Change, f func(context.Context, *program.Program, Event) error) (string, error) {
-	p, err := programs.Get(ctx)
+// eachEvent calls f for the events of records, in order, with the rules
+// (f reads the affiliates an event names by key); on a failure it returns
+// the failed record's sequence number.
+func eachEvent(ctx context.Context, rules *program.Cache, log *slog.Logger, rs []store.Change, f func(context.Context, *program.Program, Event) error) (string, error) {
+	p, err := rules.Get(ctx)
 	if err != nil {
 		if len(rs) > 0 {
 			return rs[0].Sequence, err

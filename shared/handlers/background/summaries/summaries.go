@@ -20,17 +20,20 @@ import (
 	"github.com/tallyhq/tally/shared/domain/rollup"
 )
 
-// Programs is where the program is read (the program cache).
-type Programs interface {
+// Rules is where the program's rules are read (the rules cache): its zone,
+// without the affiliates (SPEC 15).
+type Rules interface {
 	Get(ctx context.Context) (*program.Program, error)
 }
 
-// Folder folds stream records into the summaries.
+// Folder folds stream records into the summaries, over the rules and the
+// affiliates the records name, each read by key from Affiliates.
 type Folder struct {
-	Store    *store.Store
-	Programs Programs
-	Log      *slog.Logger
-	Now      func() time.Time
+	Store      *store.Store
+	Rules      Rules
+	Affiliates *program.Known
+	Log        *slog.Logger
+	Now        func() time.Time
 }
 
 // source is one partition's records in the batch, and where its first
@@ -49,7 +52,7 @@ func (f *Folder) Handle(ctx context.Context, cs []store.Change) (string, error) 
 			return p, nil
 		}
 		var err error
-		p, err = f.Programs.Get(ctx)
+		p, err = f.Rules.Get(ctx)
 		return p, err
 	}
 	sources := map[string]*source{}
@@ -91,7 +94,7 @@ func (f *Folder) Handle(ctx context.Context, cs []store.Change) (string, error) 
 		s.recs = append(s.recs, r)
 	}
 	if len(sources) > 0 {
-		pp, err := prog()
+		pp, err := f.named(ctx, prog, sources)
 		if err != nil {
 			return cs[sources[order[0]].first].Sequence, err
 		}
@@ -119,6 +122,37 @@ func (f *Folder) Handle(ctx context.Context, cs []store.Change) (string, error) 
 		return cs[failed].Sequence, fail
 	}
 	return "", nil
+}
+
+// named is the rules with the affiliates (current or former) the records
+// of sources name, each read by key: their names go on their rows.
+func (f *Folder) named(ctx context.Context, prog func() (*program.Program, error), sources map[string]*source) (*program.Program, error) {
+	rules, err := prog()
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var codes []string
+	for _, s := range sources {
+		for _, r := range s.recs {
+			if r.Affiliate != "" && !seen[r.Affiliate] {
+				seen[r.Affiliate] = true
+				codes = append(codes, r.Affiliate)
+			}
+		}
+	}
+	// A few at once into the cache, then gathered from it.
+	if err := store.EachParallel(len(codes), 8, func(i int) error {
+		_, _, err := f.Affiliates.Payee(ctx, codes[i])
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	r := program.NewRoster(rules, f.Affiliates)
+	if err := r.AddPayees(ctx, codes...); err != nil {
+		return nil, err
+	}
+	return r.Program(), nil
 }
 
 // affiliate gives a new affiliate its rows for this month and all time,
@@ -155,10 +189,17 @@ func stat(d store.StatDelta) rollup.StatCounts {
 	return rollup.StatCounts{Hits: d.Hits, OptIns: d.OptIns, Orders: d.Orders, RevenueCents: d.RevenueCents}
 }
 
-// EnsureMonth gives every affiliate a row for the current month, once a
-// month (the scheduled job calls it each minute: one GetItem when done).
+// MonthPage is how many affiliates EnsureMonth reads and writes at once.
+const MonthPage = 200
+
+// EnsureMonth gives every current affiliate a row for the current month,
+// once a month (the scheduled job calls it each minute: one GetItem when
+// done). It goes through every affiliate, so it reads them a page at a
+// time (store.EachAffiliatePage), never the whole program at once; a run
+// that stops part way is done again whole (the rows' writes are
+// idempotent) and the month is marked only at the end.
 func (f *Folder) EnsureMonth(ctx context.Context) error {
-	p, err := f.Programs.Get(ctx)
+	p, err := f.Rules.Get(ctx)
 	if err != nil {
 		return err
 	}
@@ -167,13 +208,20 @@ func (f *Folder) EnsureMonth(ctx context.Context) error {
 	if ready, err := f.Store.SummaryMonthReady(ctx, month); err != nil || ready {
 		return err
 	}
-	as := make([]store.SummaryName, 0, len(p.Affiliates))
-	for _, a := range p.Affiliates {
-		as = append(as, store.SummaryName{Code: a.Code, Name: a.Name})
-	}
-	if err := f.Store.EnsureSummaryRows(ctx, month, as); err != nil {
+	n := 0
+	err = f.Store.EachAffiliatePage(ctx, MonthPage, func(page []store.Listed) error {
+		as := make([]store.SummaryName, 0, len(page))
+		for _, a := range page {
+			if !a.Former {
+				as = append(as, store.SummaryName{Code: a.Code, Name: a.Name})
+			}
+		}
+		n += len(as)
+		return f.Store.EnsureSummaryRows(ctx, month, as)
+	})
+	if err != nil {
 		return err
 	}
-	f.Log.Info("summary rows of the month", "month", month, "affiliates", len(as))
+	f.Log.Info("summary rows of the month", "month", month, "affiliates", n)
 	return f.Store.MarkSummaryMonth(ctx, month, now)
 }

@@ -61,7 +61,9 @@ type PageRow struct {
 	EventName, Applied string
 }
 
-func site(d *app.Deps) web.Site { return web.Site{Programs: d.Programs, Log: d.Log} }
+// site is the owner's gate over the rules: nothing here needs every
+// affiliate (SPEC 15).
+func site(d *app.Deps) web.Site { return web.Site{Programs: d.Rules, Log: d.Log} }
 
 // Applicants serves GET /admin/applicants: pending and declined
 // applications, oldest first (approved ones are affiliates now).
@@ -156,8 +158,15 @@ func Approve(d *app.Deps) apigw.Handler {
 		}
 		if body.RecruitedBy != nil {
 			rb := *body.RecruitedBy
-			if rec, ok := p.Affiliate(rb); rb != "" && (!ok || !rec.IsActive()) {
-				return apigw.Response{}, fault.Fields(map[string]string{"recruited_by": fmt.Sprintf("no active affiliate %q", rb)})
+			if rb != "" {
+				// Read by key: the gate's program is the rules only (SPEC 15).
+				rec, _, err := d.Affiliates.Affiliate(ctx, rb)
+				if err != nil {
+					return apigw.Response{}, err
+				}
+				if rec == nil || !rec.IsActive() {
+					return apigw.Response{}, fault.Fields(map[string]string{"recruited_by": fmt.Sprintf("no active affiliate %q", rb)})
+				}
 			}
 			a.RecruitedBy = rb
 		}

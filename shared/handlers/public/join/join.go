@@ -43,7 +43,7 @@ const (
 // address: mailing is the one step a known address skips.
 var AnswerFloor = 300 * time.Millisecond
 
-func site(d *app.Deps) web.Site { return web.Site{Programs: d.Programs, Log: d.Log} }
+func site(d *app.Deps) web.Site { return web.Site{Programs: d.Rules, Log: d.Log} }
 
 // Form is the signup page's data.
 type Form struct {

@@ -73,7 +73,7 @@ func Page(d *app.Deps) apigw.Handler {
 	})
 }
 
-func site(d *app.Deps) web.Site { return web.Site{Programs: d.Programs, Log: d.Log} }
+func site(d *app.Deps) web.Site { return web.Site{Programs: d.Rules, Log: d.Log} }
 
 type form struct {
 	Email, Next, Flash, Attempt string
