@@ -36,15 +36,9 @@ type request struct {
 	now time.Time
 }
 
-func serve(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response, error)) apigw.Handler {
-	return serveOn(web.Site{Programs: d.Programs, Log: d.Log}, d, f)
-}
-
-// serveRules is serve for a route that reads no affiliate through the
-// program (the overview, the list, one affiliate's page, an adjustment,
-// the balances and payouts: they read the affiliates they need by key or
-// a page at a time, and a payout's items carry their names and emails),
-// so a cold start reads the rules only (SPEC 15).
+// serveRules serves an owner's route whose cold start reads the rules
+// only (SPEC 15): every owner route reads the affiliates it shows or names
+// by key, or a page of them at a time, never the whole program.
 func serveRules(d *app.Deps, f func(ctx context.Context, r *request) (apigw.Response, error)) apigw.Handler {
 	return serveOn(web.Site{Programs: d.Rules, Log: d.Log}, d, f)
 }
