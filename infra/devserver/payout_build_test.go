@@ -3,6 +3,7 @@ package devserver_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"testing"
 	"time"
 
@@ -63,12 +64,8 @@ func TestALargePayoutIsBuiltInTheBackground(t *testing.T) {
 		t.Fatalf("remove crowd-0075: %d %s", code, body)
 	}
 	x.tick()
-	var bal struct {
-		Balances []balance
-	}
-	x.ok(200, "GET", "/admin/balances", owner, "", "", &bal)
 	want, wantTotal := map[string]int64{}, int64(0)
-	for _, b := range bal.Balances {
+	for _, b := range x.allBalances(t) {
 		if b.Payable {
 			want[b.Affiliate], wantTotal = b.AvailableCents, wantTotal+b.AvailableCents
 		}
@@ -170,9 +167,8 @@ func TestALargePayoutIsBuiltInTheBackground(t *testing.T) {
 	if len(list.Payouts) != 1 || list.Payouts[0].Status != "draft" || list.Payouts[0].Progress != nil {
 		t.Fatalf("the list once made: %+v", list.Payouts)
 	}
-	x.ok(200, "GET", "/admin/balances", owner, "", "", &bal)
 	var inPayout int64
-	for _, b := range bal.Balances {
+	for _, b := range x.allBalances(t) {
 		inPayout += b.InPayoutCents
 		if b.Payable {
 			t.Errorf("%s still payable after the payout: %s", b.Affiliate, b)
@@ -184,4 +180,23 @@ func TestALargePayoutIsBuiltInTheBackground(t *testing.T) {
 	c := m.Snapshot()
 	t.Logf("1,004 affiliates: 2 requests answered 202, %d worker messages (each a page of up to 100 affiliates, but one of an older run, dropped), worker %v, %.1f read units, %.1f write units; built in %s",
 		messages, c, c.AWSReadUnits(), c.AWSWriteUnits(), took.Round(time.Millisecond))
+}
+
+// allBalances are the balances of every page of /admin/balances (100
+// affiliates a page), in order.
+func (x *tally) allBalances(t *testing.T) []balance {
+	t.Helper()
+	var all []balance
+	for path := "/admin/balances"; path != ""; {
+		var page struct {
+			Balances []balance
+			Next     *string
+		}
+		x.ok(200, "GET", path, owner, "", "", &page)
+		all, path = append(all, page.Balances...), ""
+		if page.Next != nil {
+			path = "/admin/balances?page=" + url.QueryEscape(*page.Next)
+		}
+	}
+	return all
 }
