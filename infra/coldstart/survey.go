@@ -86,9 +86,11 @@ func Run(t testing.TB, crowd int) []Result {
 	}
 	base := dynamotest.Client(t)
 	table := dynamotest.NewTable(t, base)
-	// The functions' logs are dropped: a failure says which function and
-	// how, and the table of figures is the output.
-	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	// The functions' logs are dropped but errors: a failure says which
+	// function and how, and the table of figures is the output. Errors go
+	// to stderr, so a cold start that stops for a missing setting (an
+	// os.Exit, no test output) still says which.
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	srv, err := devserver.New(ctx, devserver.Options{
 		DynamoDBEndpoint: dynamotest.Endpoint(t), Table: table, WebhookSecrets: webhookEnv, ClickKey: clickKey, SessionKey: sessionKey,
 		StripeWebhookSecrets: secrets.Stripe, StripeAPIKey: "sk_test_123", StripeAPIURL: stripeMock, ShopifySecrets: secrets.Shopify,
