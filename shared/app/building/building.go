@@ -9,10 +9,8 @@ package building
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -29,18 +27,11 @@ import (
 // Message is what the payout queue carries: a payout being built, and the
 // run of its build the message belongs to (a message of an older run is
 // dropped).
-type Message struct {
-	ID  string `json:"id"`
-	Run int64  `json:"run"`
-}
+type Message = queue.Run
 
 // Queue sends a build's next run to the worker.
 func Queue(ctx context.Context, sqs queue.Client, url string, b payout.Build) error {
-	body, err := json.Marshal(Message{ID: b.ID, Run: b.Run})
-	if err != nil {
-		return err
-	}
-	return queue.Send(ctx, sqs, url, string(body), 0)
+	return queue.SendRun(ctx, sqs, url, Message{ID: b.ID, Run: b.Run})
 }
 
 // Defaults of the worker.
@@ -76,26 +67,9 @@ func NewWorker(d *app.Deps) *Worker {
 // reason that may pass (the table unreachable) comes back after the
 // queue's visibility timeout, until GiveUpAfter.
 func (w *Worker) HandleSQS(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	var resp events.SQSEventResponse
-	for _, r := range ev.Records {
-		var m Message
-		if err := json.Unmarshal([]byte(r.Body), &m); err != nil || m.ID == "" {
-			w.Log.Error("unreadable payout message; dropped", "message", r.MessageId)
-			continue
-		}
-		err := w.Run(ctx, m)
-		if err == nil {
-			continue
-		}
-		log := w.Log.With("payout", m.ID, "run", m.Run, "err", err.Error())
-		if tries, _ := strconv.Atoi(r.Attributes["ApproximateReceiveCount"]); tries >= GiveUpAfter {
-			log.Error("payout build stopped: repeat the request with the same Idempotency-Key to continue it")
-			continue
-		}
-		log.Warn("payout build failed; it comes back after the queue's visibility timeout")
-		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
-	}
-	return resp, nil
+	return queue.HandleRuns(ctx, ev, w.Log, GiveUpAfter, w.Run, func(_ context.Context, m Message, err error) {
+		w.Log.Error("payout build stopped: repeat the request with the same Idempotency-Key to continue it", "payout", m.ID, "run", m.Run, "err", err.Error())
+	}), nil
 }
 
 // Run goes on with a payout from where its build stands until it is made,

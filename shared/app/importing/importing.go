@@ -8,11 +8,9 @@ package importing
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -25,10 +23,7 @@ import (
 
 // Message is what the import queue carries: a job, and the run of it the
 // message belongs to (a message of an older run is dropped).
-type Message struct {
-	ID  string `json:"id"`
-	Run int64  `json:"run"`
-}
+type Message = queue.Run
 
 // Start keeps a checked file for its job, starts a run of it (continuing
 // an unfinished one), and queues the run's first part.
@@ -37,15 +32,7 @@ func Start(ctx context.Context, st *store.Store, sqs queue.Client, queueURL stri
 	if err != nil {
 		return job, err
 	}
-	return job, send(ctx, sqs, queueURL, Message{ID: job.ID, Run: job.Run})
-}
-
-func send(ctx context.Context, sqs queue.Client, url string, m Message) error {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	return queue.Send(ctx, sqs, url, string(b), 0)
+	return job, queue.SendRun(ctx, sqs, queueURL, Message{ID: job.ID, Run: job.Run})
 }
 
 // Defaults of the worker.
@@ -89,31 +76,15 @@ func NewWorker(d *app.Deps) *Worker {
 
 // HandleSQS runs each message's job; a message whose run failed for a
 // reason that may pass (the table unreachable) comes back after the
-// queue's visibility timeout, until GiveUpAfter.
+// queue's visibility timeout, until GiveUpAfter: then the job records why.
 func (w *Worker) HandleSQS(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	var resp events.SQSEventResponse
-	for _, r := range ev.Records {
-		var m Message
-		if err := json.Unmarshal([]byte(r.Body), &m); err != nil || m.ID == "" {
-			w.Log.Error("unreadable import message; dropped", "message", r.MessageId)
-			continue
-		}
-		err := w.Run(ctx, m)
-		if err == nil {
-			continue
-		}
+	return queue.HandleRuns(ctx, ev, w.Log, GiveUpAfter, w.Run, func(ctx context.Context, m Message, err error) {
 		log := w.Log.With("import_id", m.ID, "run", m.Run, "err", err.Error())
-		if tries, _ := strconv.Atoi(r.Attributes["ApproximateReceiveCount"]); tries >= GiveUpAfter {
-			log.Error("import stopped: send the file again to continue it")
-			if gerr := w.giveUp(ctx, m, err); gerr != nil {
-				log.Error("could not record why the import stopped", "record_err", gerr.Error())
-			}
-			continue
+		log.Error("import stopped: send the file again to continue it")
+		if gerr := w.giveUp(ctx, m, err); gerr != nil {
+			log.Error("could not record why the import stopped", "record_err", gerr.Error())
 		}
-		log.Warn("import part failed; it comes back after the queue's visibility timeout")
-		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: r.MessageId})
-	}
-	return resp, nil
+	}), nil
 }
 
 func (w *Worker) giveUp(ctx context.Context, m Message, cause error) error {
@@ -200,7 +171,7 @@ func (w *Worker) Run(ctx context.Context, m Message) error {
 			if err := bump(); err != nil {
 				return err
 			}
-			return send(ctx, w.SQS, w.QueueURL, m)
+			return queue.SendRun(ctx, w.SQS, w.QueueURL, m)
 		}
 	}
 	log.Info("import done", "rows", job.Rows, "imported", job.Imported, "updated", job.Updated, "unchanged", job.Unchanged, "failed", job.FailedRows)
