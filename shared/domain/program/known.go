@@ -131,27 +131,7 @@ func (k *Known) ShortLink(ctx context.Context, code string) (Link, bool, error) 
 // former one (nil when nobody holds it), from memory when read within the
 // cache period: an order's code costs its reads once per period.
 func (k *Known) CouponHolder(ctx context.Context, code string) (*Affiliate, bool, error) {
-	key, now := CouponKey(code), k.now()
-	k.mu.Lock()
-	e, ok := k.coupons[key]
-	k.mu.Unlock()
-	if ok && now.Sub(e.at) < k.ttl {
-		return e.a, e.former, nil
-	}
-	a, former, err := k.src.CouponHolder(ctx, code)
-	if err != nil {
-		if ok {
-			return e.a, e.former, nil
-		}
-		return nil, false, err
-	}
-	k.mu.Lock()
-	if len(k.coupons) >= MaxKnown {
-		k.coupons = map[string]knownPayee{}
-	}
-	k.coupons[key] = knownPayee{a: a, former: former, at: now}
-	k.mu.Unlock()
-	return a, former, nil
+	return k.remembered(&k.coupons, CouponKey(code), func() (*Affiliate, bool, error) { return k.src.CouponHolder(ctx, code) })
 }
 
 // Payee is the affiliate of a code, current or former, and whether it is
@@ -159,14 +139,21 @@ func (k *Known) CouponHolder(ctx context.Context, code string) (*Affiliate, bool
 // cache period: what names a former affiliate too (an override's recruit,
 // a summary row) reads it by key, never every affiliate.
 func (k *Known) Payee(ctx context.Context, code string) (*Affiliate, bool, error) {
+	return k.remembered(&k.payees, code, func() (*Affiliate, bool, error) { return k.src.Payee(ctx, code) })
+}
+
+// remembered is key's entry of *m when read within the cache period, else
+// what load reads, kept (found or not; a full map starts over). A failed
+// read answers the entry past its period, when there is one.
+func (k *Known) remembered(m *map[string]knownPayee, key string, load func() (*Affiliate, bool, error)) (*Affiliate, bool, error) {
 	now := k.now()
 	k.mu.Lock()
-	e, ok := k.payees[code]
+	e, ok := (*m)[key]
 	k.mu.Unlock()
 	if ok && now.Sub(e.at) < k.ttl {
 		return e.a, e.former, nil
 	}
-	a, former, err := k.src.Payee(ctx, code)
+	a, former, err := load()
 	if err != nil {
 		if ok {
 			return e.a, e.former, nil
@@ -174,10 +161,10 @@ func (k *Known) Payee(ctx context.Context, code string) (*Affiliate, bool, error
 		return nil, false, err
 	}
 	k.mu.Lock()
-	if len(k.payees) >= MaxKnown {
-		k.payees = map[string]knownPayee{}
+	if len(*m) >= MaxKnown {
+		*m = map[string]knownPayee{}
 	}
-	k.payees[code] = knownPayee{a: a, former: former, at: now}
+	(*m)[key] = knownPayee{a: a, former: former, at: now}
 	k.mu.Unlock()
 	return a, former, nil
 }
