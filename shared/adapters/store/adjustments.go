@@ -38,6 +38,9 @@ func (s *Store) PutAdjustment(ctx context.Context, id string, a Adjustment, e le
 	if err != nil {
 		return err
 	}
+	if err := s.markPayees(ctx, e.Affiliate); err != nil {
+		return err
+	}
 	notExists := aws.String("attribute_not_exists(PK)")
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: aws.String(s.Table), Item: adjustmentKey(id).item(rec), ConditionExpression: notExists}},

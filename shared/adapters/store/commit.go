@@ -87,6 +87,9 @@ func (s *Store) Commit(ctx context.Context, w Write) error {
 		return fmt.Errorf("webhook needs %d writes, more than a transaction holds", w.Items())
 	}
 	w.Txn.Version = 1 // so a later versioned update (a refund) can check it
+	if err := s.markPayees(ctx, entryAffiliates(w.Entries)...); err != nil {
+		return err
+	}
 	rec, err := marshal(w.Txn)
 	if err != nil {
 		return err

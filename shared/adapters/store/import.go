@@ -42,6 +42,10 @@ func (s *Store) Import(ctx context.Context, b Batch) error {
 		}
 		puts = append(puts, item)
 	}
+	payees := s.payees.missing(entryAffiliates(b.Entries))
+	for _, code := range payees {
+		puts = append(puts, payeeItem(code))
+	}
 	for _, c := range b.Counters {
 		k := StatKey(c.Affiliate, c.Date, c.Event, c.Shard)
 		if c.Sub != "" {
@@ -62,5 +66,9 @@ func (s *Store) Import(ctx context.Context, b Batch) error {
 		}
 		puts = append(puts, subsKey(t.Affiliate, t.Date, t.Event).item(attrs))
 	}
-	return s.batchWrite(ctx, puts, nil)
+	if err := s.batchWrite(ctx, puts, nil); err != nil {
+		return err
+	}
+	s.payees.add(payees)
+	return nil
 }

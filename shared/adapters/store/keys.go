@@ -211,6 +211,16 @@ func PayoutKey(id string) Key { return Key{payoutsPK, id} }
 // 15): few at a time, so the owner's list reads them in one Query too.
 const payoutBuildsPK = "PAYOUTBUILDS"
 
+// payeesPK holds the payee markers: an affiliate with a ledger, by code
+// (payees.go).
+const payeesPK = "PAYEES"
+
+func payeeKey(code string) Key { return Key{payeesPK, code} }
+
+// payeesKnownKey says the markers are complete; its sort key sorts before
+// every code, and a Query of the markers starts after it (payeesFirst).
+func payeesKnownKey() Key { return Key{payeesPK, "#known"} }
+
 // payoutBuildKey is a payout's build, by the payout's id, until its record
 // is written.
 func payoutBuildKey(id string) Key { return Key{payoutBuildsPK, id} }

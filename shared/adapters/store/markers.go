@@ -154,8 +154,9 @@ func (s *Store) AffiliatesByEmail(ctx context.Context, email string) ([]Listed, 
 	return s.marked(ctx, emailMarker, NormalizeEmail(email))
 }
 
-// RebuildMarkers writes every affiliate's markers, current and former:
-// for a table whose affiliates were written before markers existed. An
+// RebuildMarkers writes every affiliate's markers, current and former,
+// and the payee markers of those with a ledger (then records those known
+// complete): for a table written before markers existed. An
 // admin tool's read of the whole program partition; markers whose
 // affiliate has moved on are left, and reads skip them. It says how many
 // affiliates it marked.
@@ -169,6 +170,9 @@ func (s *Store) RebuildMarkers(ctx context.Context) (int, error) {
 		if err := s.mark(ctx, a, nil); err != nil {
 			return 0, err
 		}
+	}
+	if _, err := s.rebuildPayees(ctx, as); err != nil {
+		return 0, err
 	}
 	return len(as), nil
 }

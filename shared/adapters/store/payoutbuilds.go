@@ -9,22 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tallyhq/tally/shared/domain/payout"
-	"github.com/tallyhq/tally/shared/domain/program"
 )
-
-// PayeePage is AffiliatePage as a payout reads it: the affiliates, current
-// and former alike (a former one may still be owed).
-func (s *Store) PayeePage(ctx context.Context, cursor string, limit int) ([]program.Affiliate, string, error) {
-	page, next, err := s.AffiliatePage(ctx, cursor, limit)
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]program.Affiliate, len(page))
-	for i, l := range page {
-		out[i] = l.Affiliate
-	}
-	return out, next, nil
-}
 
 // StartBuild starts a run of a payout's build: the first writes b, a later
 // one keeps where the build stands and only counts the run. It answers the

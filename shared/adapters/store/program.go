@@ -393,6 +393,11 @@ func (s *Store) Load(ctx context.Context, p *program.Program, now time.Time) (Lo
 			}
 		}
 	}
+	if old == nil {
+		// A program loaded for the first time has no ledger yet: every entry
+		// from now on comes with its affiliate's payee marker.
+		puts = append(puts, payeesKnownItem())
+	}
 	if err := s.batchWrite(ctx, puts, deletes); err != nil {
 		return Loaded{}, err
 	}

@@ -24,7 +24,8 @@ type Store struct {
 	db    *dynamodb.Client
 	Table string
 
-	fullDays daySet // days whose channel tags are full (CountHit)
+	fullDays daySet   // days whose channel tags are full (CountHit)
+	payees   payeeSet // payee markers written or seen (markPayees)
 }
 
 // New returns a store over an existing table.

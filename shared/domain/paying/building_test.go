@@ -16,8 +16,10 @@ func TestAPayoutStillBeingBuiltKeepsItsEarlyItems(t *testing.T) {
 	dynamotest.EachStore(t, func(t *testing.T, on dynamotest.Store) {
 		ctx := context.Background()
 		e := newEnv(t, on, 0)
-		e.svc.PageSize = 1 // bob, jane, kim: a page each
+		e.svc.PageSize = 1 // bob, jane, kim: a page each (each has a ledger)
 		e.put("bob", 3, 7000, today.Add(-time.Hour))
+		e.put("jane", 1, 100, today.Add(30*24*time.Hour))
+		e.put("kim", 1, 100, today.Add(30*24*time.Hour))
 		always := func() bool { return true }
 		a, err := e.svc.Start(ctx, e.p, "A", "h", today, always)
 		if err != nil || a.Build == nil || a.Build.Affiliates != 1 {

@@ -76,6 +76,9 @@ type Builds interface {
 // Reader is what the views of payouts and balances read.
 type Reader interface {
 	AllEntries(ctx context.Context, affiliate string) ([]ledger.Entry, error)
+	// WithLedger says which of codes have ever had a ledger entry; nil
+	// when it cannot tell (every code may have one).
+	WithLedger(ctx context.Context, codes []string) (map[string]bool, error)
 	PayoutItems(ctx context.Context, payoutID string) ([]payout.Item, error)
 	AffiliatePayoutItems(ctx context.Context, affiliate string) ([]payout.Item, error)
 	Payouts(ctx context.Context, ids []string) (map[string]*payout.Payout, error)

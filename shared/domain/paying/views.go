@@ -149,16 +149,27 @@ type Payee struct {
 }
 
 // PageBalances are the balances at asOf of a page of affiliates, in the
-// page's order, those the owner's views list: one Query of entries each
-// (and a BatchGetItem of payouts for those in one), several affiliates at
-// a time. p gives the rules only; it need hold no affiliate.
+// page's order, those the owner's views list: which of them have a ledger
+// (one BatchGetItem of their payee markers), then one Query of entries for
+// each of those (and a BatchGetItem of payouts for those in one), several
+// affiliates at a time; the others' balances are zero without a read. p
+// gives the rules only; it need hold no affiliate.
 func PageBalances(ctx context.Context, st Reader, p *program.Program, page []Payee, asOf, now time.Time) ([]BalanceAnswer, error) {
 	affs := make([]program.Affiliate, len(page))
+	codes := make([]string, len(page))
 	for i := range page {
-		affs[i] = page[i].Affiliate
+		affs[i], codes[i] = page[i].Affiliate, page[i].Code
+	}
+	withLedger, err := st.WithLedger(ctx, codes)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]BalanceAnswer, len(page))
-	err := eachAffiliate(ctx, affs, func(ctx context.Context, i int) (err error) {
+	err = eachAffiliate(ctx, affs, func(ctx context.Context, i int) (err error) {
+		if withLedger != nil && !withLedger[affs[i].Code] {
+			out[i], err = BalanceOf(ctx, st, p, &affs[i], nil, asOf, now)
+			return err
+		}
 		out[i], err = Balance(ctx, st, p, &affs[i], asOf, now)
 		return err
 	})

@@ -327,6 +327,15 @@ func TestOrderCostIsFlatInLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := newEnvWith(t, prog)
+	// A function's first order for an affiliate also writes the
+	// affiliate's payee marker (a PutItem per earner, once per warm
+	// function).
+	before := e.meter.Snapshot()
+	if code, b, _ := e.order(t, paid("o-first", "first@example.org", `,"affiliate":"jane"`, item("EXTRA-0", 1, 1000))); code != 200 {
+		t.Fatalf("%d %v", code, b)
+	}
+	first := e.meter.Since(before)
+	t.Logf("a function's first order for an affiliate: %d requests (%v)", first.Total(), first)
 	cost := map[int]dynamometer.Counts{}
 	for _, n := range []int{1, 3, 20} {
 		var items []string
@@ -343,7 +352,11 @@ func TestOrderCostIsFlatInLines(t *testing.T) {
 	if cost[1].Total() != cost[20].Total() || cost[20].Total() > 3 {
 		t.Errorf("requests grow with lines: 1 line %d, 20 lines %d", cost[1].Total(), cost[20].Total())
 	}
-	before := e.meter.Snapshot()
+	// Its line earns jane and the product's speaker: two markers.
+	if first.Requests["PutItem"] != 2 || first.Total() != cost[1].Total()+2 {
+		t.Errorf("the first order for two earners: %v, want a PutItem each (their markers) more than the next (%v)", first, cost[1])
+	}
+	before = e.meter.Snapshot()
 	e.order(t, `{"id":"r-cost","type":"order.refunded","occurred_at":"2026-11-04T09:00:00Z","order_id":"o-cost-3"}`)
 	d := e.meter.Since(before)
 	t.Logf("refund of 3 lines: %d requests (%v), %.0f write units", d.Total(), d, d.AWSWriteUnits())
