@@ -2,8 +2,9 @@ package reports
 
 import (
 	"context"
-	"github.com/tallyhq/tally/shared/web"
 	"time"
+
+	"github.com/tallyhq/tally/shared/web"
 
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/domain/paying"

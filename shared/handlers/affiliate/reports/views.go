@@ -3,10 +3,11 @@ package reports
 import (
 	"context"
 	"fmt"
-	"github.com/tallyhq/tally/shared/web"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/tallyhq/tally/shared/web"
 
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
