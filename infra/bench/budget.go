@@ -80,6 +80,11 @@ func checks(r Report) []Check {
 				"%d requests, %.1f read units", pg.Warm.Total, pg.Warm.ReadUnits)
 		}
 		add("owner's pages measured"+at, len(s.OwnerPages) == 3, "%d views", len(s.OwnerPages))
+		// A page of balances: its affiliates, their payee markers, then the
+		// ledgers (and payouts) of those with one.
+		add("/admin/balances page: reads the ledgers of its affiliates with one"+at,
+			s.Balances.Rows > 0 && s.Balances.Warm.Total <= 2+2*s.BalancesLedgers,
+			"%d requests for %d rows, %d with a ledger", s.Balances.Warm.Total, s.Balances.Rows, s.BalancesLedgers)
 	}
 	if n := len(r.Scales); n > 1 {
 		small, big := r.Scales[0], r.Scales[n-1]

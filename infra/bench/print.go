@@ -135,5 +135,12 @@ func printScales(w io.Writer, ss []Scale) {
 		}
 		rows = append(rows, cold, warm)
 	}
+	bal := []string{"/admin/balances, first page: requests, read units, rows, with a ledger (cold requests)"}
+	csv := []string{"/admin/balances CSV: requests, read units, rows, seconds"}
+	for _, s := range ss {
+		bal = append(bal, fmt.Sprintf("%d, %.1f, %d, %d (%d)", s.Balances.Warm.Total, s.Balances.Warm.ReadUnits, s.Balances.Rows, s.BalancesLedgers, s.Balances.Cold.Total))
+		csv = append(csv, fmt.Sprintf("%d, %.1f, %d, %.1f", s.BalancesCSV.Warm.Total, s.BalancesCSV.Warm.ReadUnits, s.BalancesCSV.Rows, s.BalancesCSV.Seconds))
+	}
+	rows = append(rows, bal, csv)
 	table(w, head, rows)
 }

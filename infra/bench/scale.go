@@ -52,6 +52,12 @@ type Scale struct {
 	ActivitySeconds float64 `json:"activity_seconds"`
 	RebuildSeconds  float64 `json:"rebuild_seconds"`
 	OwnerPages      []Page  `json:"owner_pages"`
+	// Balances is the first page of /admin/balances (cold and warm) and
+	// BalancesLedgers how many of its affiliates have a ledger (the page
+	// reads theirs only); BalancesCSV the CSV of every affiliate, warm.
+	Balances        Page `json:"balances_page"`
+	BalancesLedgers int  `json:"balances_page_ledgers"`
+	BalancesCSV     Page `json:"balances_csv"`
 }
 
 // Page is one view of an owner's page: what it read cold and warm.
@@ -62,6 +68,8 @@ type Page struct {
 	Warm      Cost   `json:"warm"`
 	WarmBytes int    `json:"warm_bytes"`
 	Rows      int    `json:"rows"`
+	// Seconds is how long the warm view took (the CSV of balances).
+	Seconds float64 `json:"seconds,omitempty"`
 }
 
 // scaleEvents is how many events the scale's program has (SPEC 15: 10).
@@ -142,8 +150,67 @@ func scale(ctx context.Context, endpoint string, n int) (Scale, error) {
 		return s, err
 	}
 	s.RebuildSeconds = time.Since(start).Seconds()
-	s.OwnerPages, err = ownerPages(ctx, &m, d, db)
+	if s.OwnerPages, err = ownerPages(ctx, &m, d, db); err != nil {
+		return s, err
+	}
+	err = balances(ctx, &m, d, db, &s)
 	return s, err
+}
+
+// balances measures the owner's balances after the month: the first page
+// of /admin/balances in a new function and again, then the CSV of all.
+func balances(ctx context.Context, m *dynamometer.Meter, d *app.Deps, db *dynamodb.Client, s *Scale) error {
+	fn := app.New(d.Config, db, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	fn.Now = d.Now
+	h := admin.Balances(fn)
+	view := func(q map[string]string) (apigw.Response, dynamometer.Counts, time.Duration, error) {
+		req := apigw.Request{RawPath: "/admin/balances", QueryStringParameters: q,
+			Headers: map[string]string{"accept": "application/json", "authorization": "Bearer dev-owner-key"}}
+		req.RequestContext.HTTP.Method = http.MethodGet
+		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{"role": "owner", "subject": "Accounts", "auth": "ok"}}
+		before, start := m.Snapshot(), time.Now()
+		resp, err := h(ctx, req)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("/admin/balances %v: %d %.200s", q, resp.StatusCode, resp.Body)
+		}
+		return resp, m.Since(before), time.Since(start), err
+	}
+	s.Balances.View = "/admin/balances, the first page"
+	_, c, _, err := view(nil)
+	if err != nil {
+		return err
+	}
+	s.Balances.Cold, s.Balances.ColdBytes = costOf(s.Balances.View+", cold", c), c.ReadBytes
+	resp, c, took, err := view(nil)
+	if err != nil {
+		return err
+	}
+	s.Balances.Warm, s.Balances.WarmBytes, s.Balances.Seconds = costOf(s.Balances.View, c), c.ReadBytes, took.Seconds()
+	var page struct {
+		Balances []struct {
+			Held      int64 `json:"held_cents"`
+			Available int64 `json:"available_cents"`
+			InPayout  int64 `json:"in_payout_cents"`
+			Paid      int64 `json:"paid_cents"`
+		} `json:"balances"`
+	}
+	if err := json.Unmarshal([]byte(resp.Body), &page); err != nil {
+		return fmt.Errorf("/admin/balances: %w", err)
+	}
+	s.Balances.Rows = len(page.Balances)
+	for _, b := range page.Balances {
+		if b.Held != 0 || b.Available != 0 || b.InPayout != 0 || b.Paid != 0 {
+			s.BalancesLedgers++
+		}
+	}
+	s.BalancesCSV.View = "/admin/balances, the CSV of every affiliate"
+	resp, c, took, err = view(map[string]string{"format": "csv"})
+	if err != nil {
+		return err
+	}
+	s.BalancesCSV.Warm, s.BalancesCSV.WarmBytes, s.BalancesCSV.Seconds = costOf(s.BalancesCSV.View, c), c.ReadBytes, took.Seconds()
+	s.BalancesCSV.Rows = strings.Count(resp.Body, "\n") - 1
+	return nil
 }
 
 // monthOfActivity gives every affiliate a day of hits and an order with

@@ -64,8 +64,10 @@ the same file again changes nothing, and completes an interrupted import.
 Rows naming affiliates of the program file are refused.
 
 rebuild-markers writes each affiliate's markers (under its recruiter and its
-address, which sign-in, signup and the recruiter's page read) for a table
-whose affiliates were written before they existed. Safe to run again.
+address, which sign-in, signup and the recruiter's page read, and, for those
+with a ledger, the payee marker payouts and balances go through) for a table
+written before they existed. Run it once after upgrading such a table: until
+then payouts and balances read every affiliate's ledger. Safe to run again.
 
 rebuild-summaries recomputes the owner's summaries (every affiliate's month
 and all-time rows, and the program's daily totals) from the counters and

@@ -20,7 +20,9 @@ import (
 // affiliate in bounded steps (the owner's balances, a payout being built)
 // reads the affiliates this way, never the whole program at once.
 func (s *Store) AffiliatePage(ctx context.Context, cursor string, limit int) (page []Listed, next string, err error) {
-	in := &dynamodb.QueryInput{TableName: aws.String(s.Table), Limit: aws.Int32(int32(limit)),
+	// One more than the page: whether another page follows is known now,
+	// so a list of a multiple of limit ends on a full page, not an empty one.
+	in := &dynamodb.QueryInput{TableName: aws.String(s.Table), Limit: aws.Int32(int32(limit + 1)),
 		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :pre)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": attrS(programPK), ":pre": attrS(affiliateSKPrefix)}}
@@ -36,8 +38,12 @@ func (s *Store) AffiliatePage(ctx context.Context, cursor string, limit int) (pa
 	if err != nil {
 		return nil, "", fmt.Errorf("affiliate page: %w", err)
 	}
-	page = make([]Listed, 0, len(out.Items))
-	for _, item := range out.Items {
+	items := out.Items
+	if len(items) > limit {
+		items = items[:limit]
+	}
+	page = make([]Listed, 0, len(items))
+	for _, item := range items {
 		var h programItem
 		var a program.Affiliate
 		if err := unmarshal(item, &h); err != nil {
@@ -49,9 +55,7 @@ func (s *Store) AffiliatePage(ctx context.Context, cursor string, limit int) (pa
 		a.Pos = int64(h.Pos)
 		page = append(page, Listed{a, h.Kind == "former"})
 	}
-	// DynamoDB stops at limit items and gives the last key even when no
-	// item follows: the next (empty) page then ends the list.
-	if out.LastEvaluatedKey != nil && len(page) > 0 {
+	if len(out.Items) > limit {
 		next = base64.RawURLEncoding.EncodeToString([]byte(page[len(page)-1].Code))
 	}
 	return page, next, nil

@@ -183,15 +183,19 @@ func (s *Store) payeeMarkerPage(ctx context.Context, cursor string, limit int) (
 		}
 		after = string(code)
 	}
-	out, err := s.db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(s.Table), Limit: aws.Int32(int32(limit)),
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(s.Table), Limit: aws.Int32(int32(limit + 1)), // as AffiliatePage
 		KeyConditionExpression:    aws.String("PK = :pk AND SK > :after"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": attrS(payeesPK), ":after": attrS(after)},
 		ConsistentRead:            aws.Bool(true)})
 	if err != nil {
 		return nil, "", fmt.Errorf("payee markers: %w", err)
 	}
-	codes := make([]string, 0, len(out.Items))
-	for _, it := range out.Items {
+	items := out.Items
+	if len(items) > limit {
+		items = items[:limit]
+	}
+	codes := make([]string, 0, len(items))
+	for _, it := range items {
 		codes = append(codes, str(it[attrSK]))
 	}
 	found, err := s.affiliatesByCode(ctx, codes, true)
@@ -211,7 +215,7 @@ func (s *Store) payeeMarkerPage(ctx context.Context, cursor string, limit int) (
 		page = append(page, l)
 	}
 	var next string
-	if out.LastEvaluatedKey != nil && len(codes) > 0 {
+	if len(out.Items) > limit {
 		next = base64.RawURLEncoding.EncodeToString([]byte(codes[len(codes)-1]))
 	}
 	return page, next, nil

@@ -101,3 +101,48 @@ func TestPayoutsGoThroughTheAffiliatesWithALedger(t *testing.T) {
 		}
 	})
 }
+
+// A list of affiliates whose size is a multiple of the page ends on a full
+// page: the last page says no page follows, rather than leading to an
+// empty one.
+func TestAListOfAMultipleOfAPageEndsOnAFullPage(t *testing.T) {
+	ctx := context.Background()
+	st := dynamotest.NewStore(t)
+	dynamotest.Load(t, st, demo.Program())
+	dynamotest.ImportCrowd(t, st, 0, 197) // 200 with the demo's 3
+	var sizes []int
+	for cursor := ""; ; {
+		page, next, err := st.AffiliatePage(ctx, cursor, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, len(page))
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if fmt.Sprint(sizes) != "[100 100]" {
+		t.Errorf("200 affiliates by 100: pages of %v", sizes)
+	}
+	for _, code := range []string{"bob", "jane", "kim", "crowd-0000"} {
+		if err := st.Import(ctx, store.Batch{Entries: []ledger.Entry{{ID: "i-" + code, Affiliate: code, At: time.Now(), Type: ledger.TypeAdjustment}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sizes = nil
+	for cursor := ""; ; {
+		page, next, err := st.PayeePage(ctx, cursor, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sizes = append(sizes, len(page))
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	if fmt.Sprint(sizes) != "[2 2]" {
+		t.Errorf("4 affiliates with a ledger by 2: pages of %v", sizes)
+	}
+}
