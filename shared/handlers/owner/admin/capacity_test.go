@@ -153,6 +153,14 @@ func TestOwnerPagesCostAt10000Affiliates(t *testing.T) {
 		_, got = view(fmt.Sprintf("/admin/affiliates %v, next page", q), list, "/admin/affiliates", q)
 		bounded("/admin/affiliates, next page", got)
 	}
+	// Another period: a page of 100 by code, each one's counters as their
+	// own reports read them (the period's, the last 7 days', the latest
+	// visit before them: 3 Queries each here); no ledger is read, none of
+	// them having one (their payee markers say so, one BatchGetItem).
+	_, got = view("/admin/affiliates, a custom period, first page", list, "/admin/affiliates", map[string]string{"from": "2026-11-10", "to": "2026-11-20"})
+	if got.Requests["BatchGetItem"] < 1 || got.Requests["Query"] > 1+3*admin.PageSize {
+		t.Errorf("a custom period's page: %v; want its page, the markers and each affiliate's counters (and latest visit) only", got)
+	}
 	resp, got := view("/admin/affiliates CSV of every affiliate (month)", list, "/admin/affiliates", map[string]string{"month": "2026-11", "format": "csv"})
 	if rows := len(splitLines(resp.Body)) - 1; rows != n || got.Total() > 3*(n/admin.PageSize+1) {
 		t.Errorf("CSV: %d rows in %d requests", rows, got.Total())

@@ -38,6 +38,8 @@ type Affiliate struct {
 type Options struct {
 	Balances bool // each affiliate's balance (their whole ledger)
 	Visits   bool // last hit and quiet events
+
+	noLedger bool // the affiliate has no ledger entry: none is read
 }
 
 // Read reads every affiliate of the program for a period, several at a
@@ -56,7 +58,18 @@ func Read(ctx context.Context, st *store.Store, p *program.Program, per period.P
 func ReadThese(ctx context.Context, st *store.Store, p *program.Program, as []program.Affiliate, per period.Period, now time.Time, o Options) ([]Affiliate, error) {
 	out := make([]Affiliate, len(as))
 	win := window(now, p.Location())
-	err := paying.EachAffiliate(ctx, as, func(ctx context.Context, i int) error {
+	codes := make([]string, len(as))
+	for i := range as {
+		codes[i] = as[i].Code
+	}
+	// Who has a ledger (their payee markers): the others' is not read.
+	withLedger, err := st.WithLedger(ctx, codes)
+	if err != nil {
+		return nil, err
+	}
+	err = paying.EachAffiliate(ctx, as, func(ctx context.Context, i int) error {
+		o := o
+		o.noLedger = withLedger != nil && !withLedger[as[i].Code]
 		x, err := readOne(ctx, st, p, &as[i], per, win, now, o)
 		out[i] = x
 		return err
@@ -82,9 +95,11 @@ func readOne(ctx context.Context, st *store.Store, p *program.Program, a *progra
 	x.Stats.Affiliate, x.Stats.From, x.Stats.To = a.Code, per.From, per.To
 	if o.Balances {
 		// The balance reads the whole ledger; the period's entries are in it.
-		all, err := st.AllEntries(ctx, a.Code)
-		if err != nil {
-			return x, err
+		var all []ledger.Entry
+		if !o.noLedger {
+			if all, err = st.AllEntries(ctx, a.Code); err != nil {
+				return x, err
+			}
 		}
 		for _, e := range all {
 			if per.Contains(e.At) {
@@ -96,8 +111,10 @@ func readOne(ctx context.Context, st *store.Store, p *program.Program, a *progra
 			return x, err
 		}
 		x.Balance = &b
-	} else if x.Entries, err = st.Entries(ctx, a.Code, per.Start(), per.End()); err != nil {
-		return x, err
+	} else if !o.noLedger {
+		if x.Entries, err = st.Entries(ctx, a.Code, per.Start(), per.End()); err != nil {
+			return x, err
+		}
 	}
 	x.Ledger = reports.Totals(x.Entries)
 	if o.Visits {
