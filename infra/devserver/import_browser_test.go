@@ -231,6 +231,7 @@ func TestImportPageInABrowser(t *testing.T) {
 		t.Errorf("sorted by hits, descending: %v... with %v hits", byHits[:min(4, len(byHits))], hits)
 	}
 	lookAt(t, ctx, "affiliates-by-hits")
+	headingsOnPhone(t, ctx)
 	took("the list's pages")
 }
 
@@ -260,5 +261,22 @@ func preWrite(t *testing.T, x *tally, n int) {
 	}
 	if err := x.srv.Store.BumpProgramVersion(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// headingsOnPhone checks that the list's sort headings stay on screen at
+// a phone's width, where the table is stacked: they are the only way to
+// sort it, and say how it is sorted.
+func headingsOnPhone(t *testing.T, ctx context.Context) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 800)); err != nil {
+		t.Fatal(err)
+	}
+	shown := must[string](t)(chromedp.Run(ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll("table.wide th a")).filter(a => a.getBoundingClientRect().width > 0).map(a => a.textContent).join(",")`)))
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatal(err)
+	}
+	if shown != "Affiliate,Hits ▼,Orders,Revenue,Earned,Net,Last visit" {
+		t.Errorf("at 390px the sort headings on screen are %q", shown)
 	}
 }
