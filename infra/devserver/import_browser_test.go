@@ -29,17 +29,18 @@ import (
 // did once done, with the line a coupon code taken meanwhile made fail;
 // then the list of all 10,003, 100 a page: the first, the next, the last
 // (3 rows) reached through the pager, every page's codes together, and
-// sorted by name both ways and by hits. 8,800 of the affiliates are
-// written before the upload by the worker's own write (PlanCSV and
-// WriteImportRows), as an earlier import would have: the whole 10,000
-// through the worker would add about a minute and a half, for nothing the
-// page shows that 1,200 lines do not. axe-core and screenshots at desktop
-// and phone widths at each step.
+// sorted by name both ways and by hits, whose headings stay on screen at
+// a phone's width. 8,800 of the affiliates are written before the upload
+// by the worker's own write (PlanCSV and WriteImportRows), as an earlier
+// import would have, one event each (2 requests a row, where the job's
+// lines with 2 events and a coupon code take 3): the job's page shows
+// nothing for 10,000 lines that it does not for 1,200. axe-core and
+// screenshots at desktop and phone widths at each step.
 //
 // Measured (docs/benchmarks.md, "The import page at 10,000 affiliates"):
 // the 8,800 rows take about a minute, and the first list after them
-// another (the dev server's summaries catch-up on a table without a
-// stream is rebuild-summaries over every affiliate).
+// about as long (on a table without a stream the dev server's summaries
+// catch-up is rebuild-summaries over every affiliate).
 func TestImportPageInABrowser(t *testing.T) {
 	ctx0 := context.Background()
 	sq := sqslocal.New(t)
