@@ -19,8 +19,16 @@ import (
 
 // Browser starts a headless Chromium for one test and returns a tab's
 // context. The flags keep it off the network (this machine has none but
-// loopback) and out of the sandbox it cannot have as root.
+// loopback) and out of the sandbox it cannot have as root. A test that
+// hangs is stopped after 3 minutes.
 func Browser(t testing.TB) context.Context {
+	t.Helper()
+	return BrowserFor(t, 3*time.Minute)
+}
+
+// BrowserFor is Browser for a test that takes longer (one that writes
+// thousands of affiliates while its tab is open): stopped after d.
+func BrowserFor(t testing.TB, d time.Duration) context.Context {
 	t.Helper()
 	path := os.Getenv("TALLY_TEST_CHROMIUM")
 	if path == "" {
@@ -40,7 +48,7 @@ func Browser(t testing.TB) context.Context {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, d)
 	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
 	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
 		t.Fatalf("Chromium at %s did not start: %v", path, err)
