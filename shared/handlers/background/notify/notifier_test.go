@@ -175,3 +175,31 @@ func (o *failingOutbox) Send(ctx context.Context, m mail.Message) error {
 	}
 	return o.outbox.Send(ctx, m)
 }
+
+// The stream function reports the earlier, in the batch's order, of the
+// two consumers' first failures: Lambda retries from it, and the marks make
+// the consumer that got further skip what it did.
+func TestNotifierReportsTheEarlierFailure(t *testing.T) {
+	rs := []store.Change{{Sequence: "300"}, {Sequence: "100"}, {Sequence: "200"}} // sequence numbers need not sort as text
+	failAt := func(seq string) notify.StreamHandler {
+		return func(context.Context, []store.Change) (string, error) {
+			if seq == "" {
+				return "", nil
+			}
+			return seq, errors.New("failed at " + seq)
+		}
+	}
+	for _, c := range []struct{ mail, hooks, want string }{
+		{"", "", ""},
+		{"100", "", "100"},
+		{"", "200", "200"},
+		{"200", "100", "100"},
+		{"100", "200", "100"},
+		{"300", "200", "300"},
+	} {
+		got, err := notify.Notifier{Mail: failAt(c.mail), Webhooks: failAt(c.hooks)}.Handle(context.Background(), rs)
+		if got != c.want || (err != nil) != (c.want != "") {
+			t.Errorf("mail failing at %q, webhooks at %q: reported %q (%v), want %q", c.mail, c.hooks, got, err, c.want)
+		}
+	}
+}

@@ -25,11 +25,20 @@ type Notifier struct {
 	Mail, Webhooks StreamHandler
 }
 
-// Handle runs both consumers on the batch; on failure it returns the
-// earliest record, in the batch's order, that one of them did not finish.
+// Handle runs both consumers on the batch, at once (a batch takes as long
+// as the slower, as when they were functions of their own); on failure it
+// returns the earliest record, in the batch's order, that one of them did
+// not finish.
 func (n Notifier) Handle(ctx context.Context, rs []store.Change) (string, error) {
-	mailFailed, mailErr := n.Mail(ctx, rs)
+	var mailFailed string
+	var mailErr error
+	mailed := make(chan struct{})
+	go func() {
+		defer close(mailed)
+		mailFailed, mailErr = n.Mail(ctx, rs)
+	}()
 	hookFailed, hookErr := n.Webhooks(ctx, rs)
+	<-mailed
 	switch {
 	case mailErr == nil:
 		return hookFailed, hookErr
