@@ -2,6 +2,7 @@ package sam
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -30,6 +31,66 @@ func expectNone(t *testing.T, problems []string) {
 	for _, p := range problems {
 		t.Error(p)
 	}
+}
+
+// At most two functions read a table's stream: each reads every shard,
+// and AWS's Lambda guide ("Using AWS Lambda with Amazon DynamoDB",
+// concurrent readers of a shard) says to design a single-Region table
+// for no more than two readers per shard, more being throttled
+// (docs/decisions.md). A function with its own event source mapping
+// (AWS::Lambda::EventSourceMapping) counts too.
+func TestAtMostTwoStreamReaders(t *testing.T) {
+	r := loadRawForTest(t)
+	expectNone(t, streamReaders(r))
+
+	// A third reader is caught, whichever way it is wired.
+	for _, how := range []string{"sam event", "mapping"} {
+		broken := copyRaw(t, r)
+		res := broken["Resources"].(map[string]any)
+		switch how {
+		case "sam event":
+			res["ThirdStreamFunction"] = map[string]any(copyRaw(t, Raw(res["BoardStreamFunction"].(map[string]any))))
+		case "mapping":
+			res["ThirdStreamMapping"] = map[string]any{"Type": "AWS::Lambda::EventSourceMapping", "Properties": map[string]any{
+				"EventSourceArn": map[string]any{"Fn::GetAtt": []any{"Table", "StreamArn"}},
+				"FunctionName":   map[string]any{"Ref": "WebhookSenderFunction"}}}
+		}
+		if got := strings.Join(streamReaders(broken), "\n"); !strings.Contains(got, "functions read the stream of Table") {
+			t.Errorf("a third reader by %s is not caught: %q", how, got)
+		}
+	}
+}
+
+func streamReaders(r Raw) []string {
+	readers := map[string]map[string]bool{} // table: functions
+	add := func(table, fn string) {
+		if readers[table] == nil {
+			readers[table] = map[string]bool{}
+		}
+		readers[table][fn] = true
+	}
+	for _, fn := range r.OfType("AWS::Serverless::Function") {
+		for _, ev := range sortedKeys(r.Props(fn)["Events"]) {
+			if Path(ev, "Type") == "DynamoDB" {
+				add(Target(Path(ev, "Properties", "Stream")), fn)
+			}
+		}
+	}
+	for _, m := range r.OfType("AWS::Lambda::EventSourceMapping") {
+		p := r.Props(m)
+		if src := Target(p["EventSourceArn"]); r.Resources()[src]["Type"] == "AWS::DynamoDB::Table" {
+			add(src, Target(p["FunctionName"]))
+		}
+	}
+	var problems []string
+	for table, fns := range readers {
+		if len(fns) > 2 {
+			names := slices.Sorted(maps.Keys(fns))
+			problems = append(problems, fmt.Sprintf("%d functions read the stream of %s (%s); at most two: a third reader is throttled", len(fns), table, strings.Join(names, ", ")))
+		}
+	}
+	sort.Strings(problems)
+	return problems
 }
 
 // An HTTP API's Lambda authorizer is called by API Gateway, which needs a
@@ -261,11 +322,10 @@ var writes = map[string][]string{
 	"AdminAffiliatesFunction":            {},
 	"AdminAffiliateFunction":             {},
 	"SnippetFunction":                    {},
-	"WebhookStreamFunction":              {},
+	"NotifyStreamFunction":               {"DIGEST#*", "NOTIFIED#*"},
 	"WebhookSenderFunction":              {},
 	"AdminWebhooksFailedFunction":        {},
 	"AdminWebhooksResendFunction":        {},
-	"MailStreamFunction":                 {"DIGEST#*"},
 	"MailDigestFunction":                 {"DIGEST#*"},
 	"UnsubscribePageFunction":            {},
 	"UnsubscribePostFunction":            {"NOTIFY#*"},

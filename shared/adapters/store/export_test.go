@@ -22,6 +22,7 @@ const (
 var (
 	AffiliateKey    = affiliateKey
 	CheckoutBodyKey = checkoutBodyKey
+	NotifiedKey     = notifiedKey
 )
 
 // SummarySortIndexes are the indexes the summary pages sort by.

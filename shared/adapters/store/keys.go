@@ -263,6 +263,12 @@ func digestKey(day, affiliate, entrySK string) Key {
 }
 func digestSentKey(day, affiliate string) Key { return Key{"DIGEST#" + day, "SENT#" + affiliate} }
 
+// notifiedKey marks one delivery of an event as gone out: a mail
+// ("MAIL#<affiliate>") or a queued webhook ("HOOK#<endpoint's hash>"), under
+// the event's id, so a stream record delivered again (a retried batch, the
+// other consumer of the same function failing) sends nothing twice.
+func notifiedKey(event, delivery string) Key { return Key{"NOTIFIED#" + event, delivery} }
+
 // checkoutEventsPK is the partition of the checkout deliveries Tally could
 // not apply (SPEC 10) and of the checkout warnings: the owner's list, and
 // the overview's count, are one Query of it.

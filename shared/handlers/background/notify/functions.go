@@ -54,10 +54,6 @@ func NewQueuer(d *app.Deps) *Queuer {
 	return &Queuer{Store: d.Store, Rules: d.Rules, SQS: d.AWSSQS(), QueueURL: d.WebhookQueueURL(), Log: d.Log, Now: time.Now}
 }
 
-// WebhookStream is the function that queues outgoing webhooks from the
-// table's stream.
-func WebhookStream(d *app.Deps) StreamFunction { return Lambda(NewQueuer(d).Handle) }
-
 // NewSender builds the webhook sender from Deps.
 func NewSender(d *app.Deps) *Sender {
 	queue, dlq := d.WebhookQueueURLs()
@@ -214,8 +210,11 @@ func unsubscriber(d *app.Deps) Unsubscribe {
 	return Unsubscribe{Key: d.MailLinkKey()}
 }
 
-// MailStream is the function that mails affiliates from the table's stream.
-func MailStream(d *app.Deps) StreamFunction { return Lambda(NewMailer(d).Handle) }
+// Stream is the function that mails affiliates and queues outgoing
+// webhooks from the table's stream.
+func Stream(d *app.Deps) StreamFunction {
+	return Lambda(Notifier{Mail: NewMailer(d).Handle, Webhooks: NewQueuer(d).Handle}.Handle)
+}
 
 // unsubscribeLink serves a route of the signed unsubscribe link, which is
 // the authority: it names one affiliate and cannot be made for another. A

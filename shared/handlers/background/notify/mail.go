@@ -64,7 +64,8 @@ type Mailer struct {
 }
 
 // Handle mails what the records mean, in order, and stops at the first
-// failure (the stream retries from it).
+// failure (the stream retries from it). A mail that went out is marked, and
+// a record delivered again sends it no second time.
 func (m *Mailer) Handle(ctx context.Context, rs []store.Change) (string, error) {
 	return eachEvent(ctx, m.Rules, m.Log, rs, m.event)
 }
@@ -136,7 +137,9 @@ func (m *Mailer) event(ctx context.Context, rules *program.Program, e Event) err
 		if err != nil || !ok {
 			return err
 		}
-		return m.send(ctx, p, a, EntrySubject(p, *e.Entry), EntryLine(p, *e.Entry), "/reports/ledger")
+		return newProgress(m.Store, e).once(ctx, mailDelivery(a.Code), func() error {
+			return m.send(ctx, p, a, EntrySubject(p, *e.Entry), EntryLine(p, *e.Entry), "/reports/ledger")
+		})
 	case PayoutPaid:
 		po, err := m.Store.GetPayout(ctx, e.PayoutID)
 		if err != nil || po == nil {
@@ -156,6 +159,7 @@ func (m *Mailer) event(ctx context.Context, rules *program.Program, e Event) err
 		if err != nil {
 			return err
 		}
+		sent := newProgress(m.Store, e)
 		for _, it := range items {
 			a, found := p.Affiliate(it.Affiliate)
 			if !found || it.AmountCents <= 0 || it.State != payout.ItemReady {
@@ -170,7 +174,9 @@ func (m *Mailer) event(ctx context.Context, rules *program.Program, e Event) err
 			}
 			amount := money.Format(it.AmountCents, p.Currency)
 			text := fmt.Sprintf("You were paid %s (reference %s).", amount, po.Reference)
-			if err := m.send(ctx, p, a, "You were paid "+amount, text, "/reports/payouts"); err != nil {
+			if err := sent.once(ctx, mailDelivery(a.Code), func() error {
+				return m.send(ctx, p, a, "You were paid "+amount, text, "/reports/payouts")
+			}); err != nil {
 				return err
 			}
 		}

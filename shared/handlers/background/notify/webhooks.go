@@ -47,8 +47,10 @@ type Queuer struct {
 
 // Handle queues the events of records, in order. It stops at the first
 // record that fails and returns its sequence number, so the stream retries
-// from it (the records before it are done; ones queued again carry the
-// same ids, which receivers deduplicate).
+// from it. Each delivery queued is marked, and a record delivered again
+// queues it no second time (were it queued again, after a crash between
+// the send and its mark, it carries the same id, which receivers
+// deduplicate).
 func (q *Queuer) Handle(ctx context.Context, rs []store.Change) (string, error) {
 	return eachEvent(ctx, q.Rules, q.Log, rs, q.event)
 }
@@ -83,6 +85,7 @@ func eachEvent(ctx context.Context, rules *program.Cache, log *slog.Logger, rs [
 
 func (q *Queuer) event(ctx context.Context, p *program.Program, e Event) error {
 	var body []byte
+	sent := newProgress(q.Store, e)
 	for _, w := range p.WebhooksOut {
 		if !slices.Contains(w.Events, e.Type) {
 			continue
@@ -97,7 +100,7 @@ func (q *Queuer) event(ctx context.Context, p *program.Program, e Event) error {
 			}
 		}
 		d := Delivery{ID: e.ID, Type: e.Type, URL: w.URL, Body: string(body), FirstTry: q.Now().UTC()}
-		if err := Enqueue(ctx, q.SQS, q.QueueURL, d, 0); err != nil {
+		if err := sent.once(ctx, hookDelivery(w.URL), func() error { return Enqueue(ctx, q.SQS, q.QueueURL, d, 0) }); err != nil {
 			return err
 		}
 	}
