@@ -26,6 +26,9 @@ func TestBuildingPayoutPagesInABrowser(t *testing.T) {
 	x := startOpts(t, dynamotest.DynamoDBLocal, nil, func(o *devserver.Options) { o.PayoutBudget = time.Nanosecond })
 	dynamotest.ImportCrowd(t, x.srv.Store, 0, 150) // 153 affiliates: two pages
 	x.srv.Deps.ProgramChanged()
+	// Those with a ledger: every crowd affiliate (crowd-0120 owed, the rest
+	// a dollar each, too little to pay).
+	smallLedgers(t, x, 0, 150, func(i int) bool { return i != 120 })
 	x.ok(201, "POST", "/admin/adjustments", owner, "", `{"id":"c120","affiliate":"crowd-0120","amount_cents":9000,"reason":"launch"}`, nil)
 	x.tick()
 	const payoutQueue = "local://payouts" // the dev server's own, in memory

@@ -17,6 +17,7 @@ import (
 	"github.com/tallyhq/tally/shared/adapters/queue"
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app/building"
+	"github.com/tallyhq/tally/shared/domain/ledger"
 )
 
 // building is a payout being built as the API answers it.
@@ -43,6 +44,9 @@ func TestALargePayoutIsBuiltInTheBackground(t *testing.T) {
 	})
 	dynamotest.ImportCrowd(t, x.srv.Store, 0, 1000)
 	x.srv.Deps.ProgramChanged()
+	// A payout goes through the affiliates with a ledger: half of them
+	// have one, of a dollar (under the minimum: paid by no payout).
+	smallLedgers(t, x, 0, 1000, func(i int) bool { return i%2 == 1 })
 	// Entries for some: payable, under the minimum (5000), payable after a
 	// clawback-like correction, and one affiliate removed while owed.
 	for i := 0; i < 1000; i += 25 {
@@ -178,7 +182,7 @@ func TestALargePayoutIsBuiltInTheBackground(t *testing.T) {
 		t.Errorf("in payouts %d cents, the payout's total %d", inPayout, wantTotal)
 	}
 	c := m.Snapshot()
-	t.Logf("1,004 affiliates: 2 requests answered 202, %d worker messages (each a page of up to 100 affiliates, but one of an older run, dropped), worker %v, %.1f read units, %.1f write units; built in %s",
+	t.Logf("1,004 affiliates, 540 with a ledger: 2 requests answered 202, %d worker messages (each a page of up to 100 affiliates with a ledger, but one of an older run, dropped), worker %v, %.1f read units, %.1f write units; built in %s",
 		messages, c, c.AWSReadUnits(), c.AWSWriteUnits(), took.Round(time.Millisecond))
 }
 
@@ -199,4 +203,22 @@ func (x *tally) allBalances(t *testing.T) []balance {
 		}
 	}
 	return all
+}
+
+// smallLedgers gives the crowd's affiliates from..from+n that pick picks a
+// ledger of one dollar entry, dated 40 days ago (past its hold, under the
+// payout minimum), written as an import writes it.
+func smallLedgers(t *testing.T, x *tally, from, n int, pick func(int) bool) {
+	t.Helper()
+	at := x.clock().AddDate(0, 0, -40)
+	var b store.Batch
+	for i := from; i < from+n; i++ {
+		if pick(i) {
+			code := fmt.Sprintf("crowd-%04d", i)
+			b.Entries = append(b.Entries, ledger.Entry{ID: "a:small-" + code, Affiliate: code, At: at, Type: ledger.TypeAdjustment, AmountCents: 100, AvailableOn: at})
+		}
+	}
+	if err := x.srv.Store.Import(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -278,11 +278,11 @@ var writes = map[string][]string{
 	"ClickLongFunction":                  {"STATS#*"},
 	"ClickShortFunction":                 {"STATS#*"},
 	"OptInWebhookFunction":               {"TXN#*", "OPTIN#*", "CONTACT#*", "AFF#*", "STATS#*"},
-	"OrderWebhookFunction":               {"TXN#*", "OPTIN#*", "CONTACT#*", "AFF#*", "STATS#*", "UNCLAWED#*"},
-	"StripeWebhookFunction":              {"TXN#*", "CONTACT#*", "AFF#*", "STATS#*", "UNCLAWED#*", "SUB#*", "CHECKOUTEVENTS", "CHECKOUTBODY#*"},
-	"ShopifyWebhookFunction":             {"TXN#*", "CONTACT#*", "AFF#*", "STATS#*", "UNCLAWED#*", "CHECKOUTEVENTS", "CHECKOUTBODY#*"},
+	"OrderWebhookFunction":               {"TXN#*", "OPTIN#*", "CONTACT#*", "AFF#*", "STATS#*", "UNCLAWED#*", "PAYEES"},
+	"StripeWebhookFunction":              {"TXN#*", "CONTACT#*", "AFF#*", "STATS#*", "UNCLAWED#*", "SUB#*", "CHECKOUTEVENTS", "CHECKOUTBODY#*", "PAYEES"},
+	"ShopifyWebhookFunction":             {"TXN#*", "CONTACT#*", "AFF#*", "STATS#*", "UNCLAWED#*", "CHECKOUTEVENTS", "CHECKOUTBODY#*", "PAYEES"},
 	"AdminCheckoutEventsFunction":        {},
-	"AdminCheckoutEventRetryFunction":    {"TXN#*", "CONTACT#*", "AFF#*", "STATS#*", "UNCLAWED#*", "SUB#*", "CHECKOUTEVENTS", "CHECKOUTBODY#*"},
+	"AdminCheckoutEventRetryFunction":    {"TXN#*", "CONTACT#*", "AFF#*", "STATS#*", "UNCLAWED#*", "SUB#*", "CHECKOUTEVENTS", "CHECKOUTBODY#*", "PAYEES"},
 	"LedgerReportFunction":               {},
 	"LinkStatsReportFunction":            {},
 	"ProductsSoldReportFunction":         {},
@@ -315,7 +315,7 @@ var writes = map[string][]string{
 	"AdminPayoutCancelFunction":          {"PAYOUTS", "AFF#*"},
 	"AdminPayoutItemReturnedFunction":    {"PAYOUT#*", "AFF#*"},
 	"AdminPayoutExportFunction":          {},
-	"AdminAdjustmentFunction":            {"ADJ#*", "AFF#*"},
+	"AdminAdjustmentFunction":            {"ADJ#*", "AFF#*", "PAYEES"},
 	"AdminBalancesFunction":              {},
 	"AdminAffiliateLedgerFunction":       {},
 	"AdminOverviewFunction":              {},
@@ -338,7 +338,7 @@ var writes = map[string][]string{
 	"AdminLeaderboardFunction":           {},
 	"ContestsReportFunction":             {},
 	"AdminContestFunction":               {},
-	"AdminContestAwardFunction":          {"ADJ#*", "AFF#*"},
+	"AdminContestAwardFunction":          {"ADJ#*", "AFF#*", "PAYEES"},
 }
 
 func TestFunctionsWriteOnlyTheirKeys(t *testing.T) {
