@@ -47,6 +47,6 @@ if ! tidy=$(go mod tidy -diff 2>&1); then
   exit 1
 fi
 set +e
-go test -count=1 -timeout 20m -json "$@" ./... 2>&1 | go run ./infra/testsummary -tables "$TALLY_TEST_REPORT"
+go test -count=1 -timeout 30m -json "$@" ./... 2>&1 | go run ./infra/testsummary -tables "$TALLY_TEST_REPORT"
 status=${PIPESTATUS[1]}
 exit "$status"
