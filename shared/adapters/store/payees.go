@@ -151,17 +151,7 @@ func (s *Store) WithLedger(ctx context.Context, codes []string) (map[string]bool
 // items by BatchGetItem), or every affiliate, current and former, until
 // the markers are known complete. next is "" on the last page.
 func (s *Store) PayeePage(ctx context.Context, cursor string, limit int) ([]program.Affiliate, string, error) {
-	known, err := s.PayeesKnown(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	var page []Listed
-	var next string
-	if known {
-		page, next, err = s.payeeMarkerPage(ctx, cursor, limit)
-	} else {
-		page, next, err = s.AffiliatePage(ctx, cursor, limit)
-	}
+	page, next, err := s.EarnerPage(ctx, cursor, limit)
 	if err != nil {
 		return nil, "", err
 	}
@@ -170,6 +160,20 @@ func (s *Store) PayeePage(ctx context.Context, cursor string, limit int) ([]prog
 		out[i] = l.Affiliate
 	}
 	return out, next, nil
+}
+
+// EarnerPage is PayeePage as the owner's lists show it (who is former):
+// the affiliates with a ledger, by code after cursor, or every affiliate
+// until the markers are known complete.
+func (s *Store) EarnerPage(ctx context.Context, cursor string, limit int) ([]Listed, string, error) {
+	known, err := s.PayeesKnown(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	if !known {
+		return s.AffiliatePage(ctx, cursor, limit)
+	}
+	return s.payeeMarkerPage(ctx, cursor, limit)
 }
 
 // payeeMarkerPage is the affiliates of a page of markers after cursor (a

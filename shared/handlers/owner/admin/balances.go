@@ -6,37 +6,46 @@ import (
 
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
+	"github.com/tallyhq/tally/shared/domain/fault"
 	"github.com/tallyhq/tally/shared/domain/paying"
 	"github.com/tallyhq/tally/shared/web/apigw"
 )
 
-// Balances serves GET /admin/balances?as_of=&page=: the balances of a page
-// of 100 affiliates by code, and the next page's cursor; the CSV has every
-// affiliate, read page by page (SPEC 15).
+// Balances serves GET /admin/balances?as_of=&page=&earned=: the balances
+// of a page of 100 affiliates by code (with earned=1, of those who have
+// earned something), and the next page's cursor; the CSV has every one,
+// read page by page (SPEC 15).
 func Balances(d *app.Deps) apigw.Handler {
 	return serveRules(d, func(ctx context.Context, r *request) (apigw.Response, error) {
 		asOf, err := instant("as_of", r.QueryStringParameters["as_of"], r.now)
 		if err != nil {
 			return apigw.Response{}, err
 		}
+		list, err := r.balanceList()
+		if err != nil {
+			return apigw.Response{}, err
+		}
 		if r.QueryStringParameters["format"] == "csv" {
 			var rows [][]any
-			err := r.st.EachAffiliatePage(ctx, PageSize, func(page []store.Listed) error {
+			for cursor := ""; ; {
+				page, next, err := list(ctx, cursor, PageSize)
+				if err != nil {
+					return apigw.Response{}, err
+				}
 				bs, err := paying.PageBalances(ctx, r.st, r.Program, payees(page), asOf, r.now)
 				if err != nil {
-					return err
+					return apigw.Response{}, err
 				}
 				for _, b := range bs {
 					rows = append(rows, b.Row())
 				}
-				return nil
-			})
-			if err != nil {
-				return apigw.Response{}, err
+				if cursor = next; next == "" {
+					break
+				}
 			}
 			return r.csv("tally-balances-"+asOf.UTC().Format("2006-01-02")+".csv", paying.BalanceHeader, rows), nil
 		}
-		bs, _, next, err := r.balancesPage(ctx, r.QueryStringParameters["page"], asOf)
+		bs, _, next, err := r.balancesPage(ctx, list, r.QueryStringParameters["page"], asOf)
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -52,11 +61,27 @@ func Balances(d *app.Deps) apigw.Handler {
 	})
 }
 
-// balancesPage is the balances at asOf of the page of affiliates after
-// cursor, their names, and the next page's cursor ("" on the last): the
-// page's affiliates in one Query, never the whole program.
-func (r *request) balancesPage(ctx context.Context, cursor string, asOf time.Time) ([]paying.BalanceAnswer, map[string]string, string, error) {
-	page, next, err := r.st.AffiliatePage(ctx, cursor, PageSize)
+// lister pages through the affiliates a balances list shows, by code.
+type lister func(ctx context.Context, cursor string, limit int) ([]store.Listed, string, error)
+
+// balanceList is whom a list of balances goes through: every affiliate, or
+// with ?earned=1 only those who have a ledger (at a launch most have
+// earned nothing, and a page of 100 zeros tells the owner nothing).
+func (r *request) balanceList() (lister, error) {
+	switch r.QueryStringParameters["earned"] {
+	case "":
+		return r.st.AffiliatePage, nil
+	case "1":
+		return r.st.EarnerPage, nil
+	}
+	return nil, fault.Fields(map[string]string{"earned": "1 lists only the affiliates who have earned something; leave it out for every affiliate"})
+}
+
+// balancesPage is the balances at asOf of the page of list after cursor,
+// their names, and the next page's cursor ("" on the last): the page's
+// affiliates in one Query, never the whole program.
+func (r *request) balancesPage(ctx context.Context, list lister, cursor string, asOf time.Time) ([]paying.BalanceAnswer, map[string]string, string, error) {
+	page, next, err := list(ctx, cursor, PageSize)
 	if err != nil {
 		return nil, nil, "", err
 	}

@@ -28,7 +28,8 @@ import (
 // affiliate's balance on exactly one page, each the balance its affiliate
 // sees, the last page's next null; a former affiliate is listed while
 // still owed, one owed nothing is not (so a page may hold fewer than 100);
-// the CSV is every page's rows in order; a cursor that is not one is 400.
+// the CSV is every page's rows in order; a cursor that is not one is 400;
+// ?earned=1 lists only the affiliates with a ledger.
 func TestTheBalancesPageEveryAffiliateOnce(t *testing.T) {
 	ctx := context.Background()
 	st := dynamotest.NewStore(t)
@@ -146,5 +147,41 @@ func TestTheBalancesPageEveryAffiliateOnce(t *testing.T) {
 	}
 	if bad.Error.Code != "invalid_field" || !strings.Contains(bad.Error.Fields["page"], "first page") {
 		t.Errorf("a bad cursor: %+v", bad.Error)
+	}
+
+	// ?earned=1 lists the affiliates with a ledger only (the four given a
+	// month, former ones owed among them), each as in the full list; its
+	// CSV is those rows; another value is 400.
+	byCode := map[string]string{}
+	for _, row := range rows {
+		byCode[fmt.Sprint(row[0])] = fmt.Sprint(row)
+	}
+	var earned struct {
+		Balances []paying.BalanceAnswer `json:"balances"`
+		Next     *string                `json:"next"`
+	}
+	if err := json.Unmarshal([]byte(get(map[string]string{"earned": "1"}, 200)), &earned); err != nil {
+		t.Fatal(err)
+	}
+	var codes []string
+	var earnedRows [][]any
+	for _, b := range earned.Balances {
+		codes = append(codes, b.Affiliate)
+		earnedRows = append(earnedRows, b.Row())
+		if got := fmt.Sprint(b.Row()); got != byCode[b.Affiliate] {
+			t.Errorf("%s who earned: %s; in the full list %s", b.Affiliate, got, byCode[b.Affiliate])
+		}
+	}
+	if fmt.Sprint(codes) != "[crowd-0120 crowd-0200 jane kim]" || earned.Next != nil {
+		t.Errorf("the affiliates who earned: %v, next %v", codes, earned.Next)
+	}
+	if got, want := get(map[string]string{"format": "csv", "earned": "1"}, 200), string(csvout.Write(paying.BalanceHeader, earnedRows)); got != want {
+		t.Errorf("the CSV of those who earned:\n%.300s\nwant\n%.300s", got, want)
+	}
+	if err := json.Unmarshal([]byte(get(map[string]string{"earned": "yes"}, 400)), &bad); err != nil {
+		t.Fatal(err)
+	}
+	if bad.Error.Fields["earned"] == "" {
+		t.Errorf("earned=yes: %+v", bad.Error)
 	}
 }

@@ -29,6 +29,11 @@ type PayoutsPage struct {
 	// ConfirmURL asks to confirm a payout, and BackURL leaves the question,
 	// both on this page.
 	ConfirmURL, BackURL string
+	// Earned: the balances listed are of the affiliates who have earned
+	// something (?earned=1); EveryURL and EarnedURL switch, CSVURL
+	// downloads the list shown.
+	Earned                      bool
+	EveryURL, EarnedURL, CSVURL string
 }
 
 // Paged says whether the balances have more than one page.
@@ -62,20 +67,41 @@ var statusWords = map[string]string{
 
 func payoutsPage(ctx context.Context, r *request, ps []paying.Shown) (apigw.Response, error) {
 	cursor := r.QueryStringParameters["page"]
-	bs, names, next, err := r.balancesPage(ctx, cursor, r.now)
+	list, err := r.balanceList()
+	if err != nil {
+		return apigw.Response{}, err
+	}
+	bs, names, next, err := r.balancesPage(ctx, list, cursor, r.now)
 	if err != nil {
 		return apigw.Response{}, err
 	}
 	pg := PayoutsPage{Confirm: r.QueryStringParameters["confirm"] == "create", IdempotencyKey: "po-form-" + randomID(),
-		CSRF: r.Token, Minimum: r.money(r.Program.MinPayoutCents()), HoldDays: r.Program.HoldDays()}
-	pg.BackURL, pg.ConfirmURL = "/admin/payouts", "/admin/payouts?confirm=create#confirm"
-	if cursor != "" {
-		pg.BackURL = "/admin/payouts?page=" + url.QueryEscape(cursor)
-		pg.ConfirmURL = pg.BackURL + "&confirm=create#confirm"
-		pg.FirstURL = "/admin/payouts#balances"
+		CSRF: r.Token, Minimum: r.money(r.Program.MinPayoutCents()), HoldDays: r.Program.HoldDays(),
+		Earned: r.QueryStringParameters["earned"] == "1", EveryURL: "/admin/payouts#balances", EarnedURL: "/admin/payouts?earned=1#balances",
+		CSVURL: "/admin/balances?format=csv"}
+	// Every link of the page keeps the list it shows.
+	at := func(q url.Values) string {
+		if pg.Earned {
+			q.Set("earned", "1")
+		}
+		if len(q) == 0 {
+			return "/admin/payouts"
+		}
+		return "/admin/payouts?" + q.Encode()
 	}
+	if pg.Earned {
+		pg.CSVURL += "&earned=1"
+	}
+	back := url.Values{}
+	if cursor != "" {
+		back.Set("page", cursor)
+		pg.FirstURL = at(url.Values{}) + "#balances"
+	}
+	pg.BackURL = at(back)
+	back.Set("confirm", "create")
+	pg.ConfirmURL = at(back) + "#confirm"
 	if next != "" {
-		pg.NextURL = "/admin/payouts?page=" + url.QueryEscape(next) + "#balances"
+		pg.NextURL = at(url.Values{"page": {next}}) + "#balances"
 	}
 	var total int64
 	for _, b := range bs {
