@@ -1,6 +1,7 @@
 package devserver_test
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -58,15 +59,20 @@ func TestPayoutsPagePagesTheBalancesInABrowser(t *testing.T) {
 		t.Fatalf("%d pages of balances: %d, %d", len(pages), len(pages[0].Balances), len(pages[len(pages)-1].Balances))
 	}
 	usd := func(c int64) string { return money.Format(c, "USD") }
+	var showsAll func(page balancesPage, what string)
 	shown := func(i int) {
 		t.Helper()
+		showsAll(pages[i], fmt.Sprintf("page %d of balances", i+1))
+	}
+	showsAll = func(page balancesPage, what string) {
+		t.Helper()
 		var want []string
-		for _, b := range pages[i].Balances {
+		for _, b := range page.Balances {
 			want = append(want, strings.Join([]string{b.Affiliate, usd(b.HeldCents), usd(b.AvailableCents), usd(b.InPayoutCents), usd(b.PaidCents)}, ","))
 		}
 		got := text(`Array.from(document.querySelectorAll("section[aria-labelledby=balances] tbody tr")).map(r => [decodeURIComponent(r.querySelector("a").getAttribute("href").split("/").pop())].concat(Array.from(r.querySelectorAll("td.num")).map(c => c.textContent)).join(",")).join("|")`)
 		if got != strings.Join(want, "|") {
-			t.Errorf("page %d of balances shows %.200q, JSON %.200q", i+1, got, strings.Join(want, "|"))
+			t.Errorf("%s shows %.200q, JSON %.200q", what, got, strings.Join(want, "|"))
 		}
 	}
 
@@ -101,5 +107,30 @@ func TestPayoutsPagePagesTheBalancesInABrowser(t *testing.T) {
 	run(chromedp.Click(chromedp.CSS(`#confirm a.btn`)), chromedp.WaitVisible(chromedp.CSS(`nav.pager a:not([rel])`)))
 	shown(1)
 	run(chromedp.Click(chromedp.CSS(`nav.pager a:not([rel])`)), chromedp.WaitVisible(chromedp.CSS(`nav.pager a[rel="next"]`)))
+	shown(0)
+
+	// Only those who have earned something: one page, the whole program's
+	// next payout (not a page's), and back to every affiliate.
+	var earned balancesPage
+	x.json("/admin/balances?earned=1", owner, &earned)
+	if len(earned.Balances) == 0 || len(earned.Balances) >= 100 || earned.Next != nil {
+		t.Fatalf("the affiliates who earned: %d, next %v", len(earned.Balances), earned.Next)
+	}
+	run(chromedp.Click(chromedp.CSS(`section[aria-labelledby=balances] a[href*="earned=1"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href="/admin/payouts#balances"]`)))
+	if q := text(`location.search`); q != "?earned=1" {
+		t.Errorf("the link led to %q", q)
+	}
+	showsAll(earned, "the affiliates who earned")
+	if s := text(`document.querySelector("section[aria-labelledby=next]").textContent`); !strings.Contains(s, "2 affiliates are owed $118.80 that can be paid now") || strings.Contains(s, "On this page") {
+		t.Errorf("the next payout, of those who earned, says %q", s)
+	}
+	if n := text(`String(document.querySelectorAll("nav.pager a").length)`); n != "0" {
+		t.Errorf("one page of those who earned has %s pager links", n)
+	}
+	if h := text(`document.querySelector("a[download]").getAttribute("href")`); h != "/admin/balances?format=csv&earned=1" {
+		t.Errorf("the download of those who earned is %q", h)
+	}
+	lookAt(t, ctx, "owner-payouts-earned")
+	run(chromedp.Click(chromedp.CSS(`a[href="/admin/payouts#balances"]`)), chromedp.WaitVisible(chromedp.CSS(`nav.pager a[rel="next"]`)))
 	shown(0)
 }
