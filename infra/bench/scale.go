@@ -160,19 +160,10 @@ func scale(ctx context.Context, endpoint string, n int) (Scale, error) {
 // balances measures the owner's balances after the month: the first page
 // of /admin/balances in a new function and again, then the CSV of all.
 func balances(ctx context.Context, m *dynamometer.Meter, d *app.Deps, db *dynamodb.Client, s *Scale) error {
-	fn := app.New(d.Config, db, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	fn.Now = d.Now
-	h := admin.Balances(fn)
+	h := admin.Balances(coldFunction(d, db))
 	view := func(q map[string]string) (apigw.Response, dynamometer.Counts, time.Duration, error) {
-		req := apigw.Request{RawPath: "/admin/balances", QueryStringParameters: q,
-			Headers: map[string]string{"accept": "application/json", "authorization": "Bearer dev-owner-key"}}
-		req.RequestContext.HTTP.Method = http.MethodGet
-		req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{"role": "owner", "subject": "Accounts", "auth": "ok"}}
 		before, start := m.Snapshot(), time.Now()
-		resp, err := h(ctx, req)
-		if err == nil && resp.StatusCode != http.StatusOK {
-			err = fmt.Errorf("/admin/balances %v: %d %.200s", q, resp.StatusCode, resp.Body)
-		}
+		resp, err := ownerView(ctx, h, "/admin/balances", q)
 		return resp, m.Since(before), time.Since(start), err
 	}
 	s.Balances.View = "/admin/balances, the first page"
@@ -251,19 +242,13 @@ func ownerPages(ctx context.Context, m *dynamometer.Meter, d *app.Deps, db *dyna
 	}
 	var out []Page
 	for _, v := range views {
-		fn := app.New(d.Config, db, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-		fn.Now = d.Now
-		h := v.handler(fn)
+		h := v.handler(coldFunction(d, db))
 		pg := Page{View: v.name}
 		for i := range 2 {
 			before := m.Snapshot()
-			req := apigw.Request{RawPath: v.path, QueryStringParameters: v.q,
-				Headers: map[string]string{"accept": "application/json", "authorization": "Bearer dev-owner-key"}}
-			req.RequestContext.HTTP.Method = http.MethodGet
-			req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{"role": "owner", "subject": "Accounts", "auth": "ok"}}
-			resp, err := h(ctx, req)
-			if err != nil || resp.StatusCode != http.StatusOK {
-				return out, fmt.Errorf("%s: %v %d %.200s", v.name, err, resp.StatusCode, resp.Body)
+			resp, err := ownerView(ctx, h, v.path, v.q)
+			if err != nil {
+				return out, fmt.Errorf("%s: %w", v.name, err)
 			}
 			c := m.Since(before)
 			if i == 0 {
@@ -327,4 +312,25 @@ func clickOn(ctx context.Context, h *clicks.Handler, code string) error {
 		return fmt.Errorf("click on %s: status %d", code, resp.StatusCode)
 	}
 	return nil
+}
+
+// coldFunction is a new function over d's table, as a cold start makes it.
+func coldFunction(d *app.Deps, db *dynamodb.Client) *app.Deps {
+	fn := app.New(d.Config, db, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	fn.Now = d.Now
+	return fn
+}
+
+// ownerView is a GET of path with q as the owner's API key makes it (the
+// authorizer's context in place), answered 200.
+func ownerView(ctx context.Context, h apigw.Handler, path string, q map[string]string) (apigw.Response, error) {
+	req := apigw.Request{RawPath: path, QueryStringParameters: q,
+		Headers: map[string]string{"accept": "application/json", "authorization": "Bearer dev-owner-key"}}
+	req.RequestContext.HTTP.Method = http.MethodGet
+	req.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{Lambda: map[string]any{"role": "owner", "subject": "Accounts", "auth": "ok"}}
+	resp, err := h(ctx, req)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("%s %v: %d %.200s", path, q, resp.StatusCode, resp.Body)
+	}
+	return resp, err
 }

@@ -27,11 +27,11 @@ func (s *Store) AffiliatePage(ctx context.Context, cursor string, limit int) (pa
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":pk": attrS(programPK), ":pre": attrS(affiliateSKPrefix)}}
 	if cursor != "" {
-		code, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || len(code) == 0 {
-			return nil, "", fault.Fields(map[string]string{"page": "not a page of this list: start again from the first page"})
+		code, err := codeAfter(cursor)
+		if err != nil {
+			return nil, "", err
 		}
-		k := affiliateKey(string(code))
+		k := affiliateKey(code)
 		in.ExclusiveStartKey = map[string]types.AttributeValue{attrPK: attrS(k.PK), attrSK: attrS(k.SK)}
 	}
 	out, err := s.db.Query(ctx, in)
@@ -56,7 +56,7 @@ func (s *Store) AffiliatePage(ctx context.Context, cursor string, limit int) (pa
 		page = append(page, Listed{a, h.Kind == "former"})
 	}
 	if len(out.Items) > limit {
-		next = base64.RawURLEncoding.EncodeToString([]byte(page[len(page)-1].Code))
+		next = codeCursor(page[len(page)-1].Code)
 	}
 	return page, next, nil
 }
@@ -80,4 +80,16 @@ func (s *Store) EachAffiliatePage(ctx context.Context, limit int, f func(page []
 		}
 		cursor = next
 	}
+}
+
+// codeCursor is the cursor of a list by code (the affiliates, the payee
+// markers) whose page ended at code; codeAfter reads it back.
+func codeCursor(code string) string { return base64.RawURLEncoding.EncodeToString([]byte(code)) }
+
+func codeAfter(cursor string) (string, error) {
+	code, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || len(code) == 0 {
+		return "", fault.Fields(map[string]string{"page": "not a page of this list: start again from the first page"})
+	}
+	return string(code), nil
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"sync"
 
@@ -10,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/tallyhq/tally/shared/domain/fault"
 	"github.com/tallyhq/tally/shared/domain/ledger"
 	"github.com/tallyhq/tally/shared/domain/program"
 )
@@ -181,11 +179,10 @@ func (s *Store) EarnerPage(ctx context.Context, cursor string, limit int) ([]Lis
 func (s *Store) payeeMarkerPage(ctx context.Context, cursor string, limit int) ([]Listed, string, error) {
 	after := payeesFirst
 	if cursor != "" {
-		code, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || len(code) == 0 {
-			return nil, "", fault.Fields(map[string]string{"page": "not a page of this list: start again from the first page"})
+		var err error
+		if after, err = codeAfter(cursor); err != nil {
+			return nil, "", err
 		}
-		after = string(code)
 	}
 	out, err := s.db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(s.Table), Limit: aws.Int32(int32(limit + 1)), // as AffiliatePage
 		KeyConditionExpression:    aws.String("PK = :pk AND SK > :after"),
@@ -220,7 +217,7 @@ func (s *Store) payeeMarkerPage(ctx context.Context, cursor string, limit int) (
 	}
 	var next string
 	if len(out.Items) > limit {
-		next = base64.RawURLEncoding.EncodeToString([]byte(codes[len(codes)-1]))
+		next = codeCursor(codes[len(codes)-1])
 	}
 	return page, next, nil
 }

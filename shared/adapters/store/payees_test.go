@@ -110,18 +110,10 @@ func TestAListOfAMultipleOfAPageEndsOnAFullPage(t *testing.T) {
 	st := dynamotest.NewStore(t)
 	dynamotest.Load(t, st, demo.Program())
 	dynamotest.ImportCrowd(t, st, 0, 197) // 200 with the demo's 3
-	var sizes []int
-	for cursor := ""; ; {
+	sizes := pageSizes(t, func(cursor string) (int, string, error) {
 		page, next, err := st.AffiliatePage(ctx, cursor, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sizes = append(sizes, len(page))
-		if next == "" {
-			break
-		}
-		cursor = next
-	}
+		return len(page), next, err
+	})
 	if fmt.Sprint(sizes) != "[100 100]" {
 		t.Errorf("200 affiliates by 100: pages of %v", sizes)
 	}
@@ -130,19 +122,29 @@ func TestAListOfAMultipleOfAPageEndsOnAFullPage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sizes = nil
-	for cursor := ""; ; {
+	sizes = pageSizes(t, func(cursor string) (int, string, error) {
 		page, next, err := st.PayeePage(ctx, cursor, 2)
+		return len(page), next, err
+	})
+	if fmt.Sprint(sizes) != "[2 2]" {
+		t.Errorf("4 affiliates with a ledger by 2: pages of %v", sizes)
+	}
+}
+
+// pageSizes follows a list's cursors from the first page to the last and
+// says how long each page was.
+func pageSizes(t *testing.T, page func(cursor string) (int, string, error)) []int {
+	t.Helper()
+	var sizes []int
+	for cursor := ""; ; {
+		n, next, err := page(cursor)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sizes = append(sizes, len(page))
+		sizes = append(sizes, n)
 		if next == "" {
-			break
+			return sizes
 		}
 		cursor = next
-	}
-	if fmt.Sprint(sizes) != "[2 2]" {
-		t.Errorf("4 affiliates with a ledger by 2: pages of %v", sizes)
 	}
 }

@@ -4,10 +4,9 @@ import (
 	"context"
 	"time"
 
-	"github.com/tallyhq/tally/shared/web"
-
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/domain/paying"
+	"github.com/tallyhq/tally/shared/web"
 	"github.com/tallyhq/tally/shared/web/apigw"
 	"github.com/tallyhq/tally/shared/web/portal"
 )

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tallyhq/tally/shared/web"
-
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/app"
 	"github.com/tallyhq/tally/shared/domain/commission"
@@ -18,6 +16,7 @@ import (
 	"github.com/tallyhq/tally/shared/domain/payout"
 	"github.com/tallyhq/tally/shared/domain/period"
 	"github.com/tallyhq/tally/shared/domain/program"
+	"github.com/tallyhq/tally/shared/web"
 	"github.com/tallyhq/tally/shared/web/apigw"
 	"github.com/tallyhq/tally/shared/web/portal"
 )
