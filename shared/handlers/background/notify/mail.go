@@ -137,7 +137,7 @@ func (m *Mailer) event(ctx context.Context, rules *program.Program, e Event) err
 		if err != nil || !ok {
 			return err
 		}
-		return newProgress(m.Store, e).once(ctx, mailDelivery(a.Code), func() error {
+		return newProgress(ctx, m.Store, e).once(ctx, mailDelivery(a.Code), func() error {
 			return m.send(ctx, p, a, EntrySubject(p, *e.Entry), EntryLine(p, *e.Entry), "/reports/ledger")
 		})
 	case PayoutPaid:
@@ -159,7 +159,7 @@ func (m *Mailer) event(ctx context.Context, rules *program.Program, e Event) err
 		if err != nil {
 			return err
 		}
-		sent := newProgress(m.Store, e)
+		sent := newProgress(ctx, m.Store, e)
 		for _, it := range items {
 			a, found := p.Affiliate(it.Affiliate)
 			if !found || it.AmountCents <= 0 || it.State != payout.ItemReady {

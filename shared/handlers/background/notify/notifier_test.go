@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/tallyhq/tally/infra/demo"
+	"github.com/tallyhq/tally/infra/dynamometer"
 	"github.com/tallyhq/tally/infra/dynamotest"
 	"github.com/tallyhq/tally/shared/adapters/mail"
 	"github.com/tallyhq/tally/shared/adapters/store"
@@ -201,5 +203,71 @@ func TestNotifierReportsTheEarlierFailure(t *testing.T) {
 		if got != c.want || (err != nil) != (c.want != "") {
 			t.Errorf("mail failing at %q, webhooks at %q: reported %q (%v), want %q", c.mail, c.hooks, got, err, c.want)
 		}
+	}
+}
+
+// The two consumers read an event's marks once between them: a batch of
+// commissions, each both mailed and sent as a webhook, makes one Query of
+// marks per commission fewer than the mail consumer and the webhook
+// consumer make on their own (each function warmed first, so the rest of
+// their reads come from its caches alike).
+func TestBothConsumersReadAnEventsMarksOnce(t *testing.T) {
+	ctx := context.Background()
+	src := string(demo.YAML) + "\nwebhooks_out:\n" +
+		"  - url: https://crm.example.com/a\n    secret: " + endpointSecret + "\n    events: [commission.created]\n"
+	p, err := program.Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 3, 15, 0, 0, 0, time.UTC)
+	affs := []string{"jane", "bob", "kim"}
+	queries := func(mailing, hooking bool) (dynamometer.Counts, int, int) {
+		var m dynamometer.Meter
+		db := dynamodb.New(dynamotest.Client(t).Options(), m.Option())
+		st := store.New(db, dynamotest.NewTable(t, db))
+		dynamotest.Load(t, st, p)
+		box, q := &outbox{}, &queued{sent: map[string][]string{}}
+		d := app.New(app.Config{Table: st.Table, ProgramTTL: time.Hour, Local: true, PublicBaseURL: "https://go.example.com",
+			MailLinkKey: "0123456789abcdef0123456789abcdef", WebhookQueueURL: "main", WebhookDLQURL: "dead"}, db, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+		d.Mail, d.SQS = box, q
+		none := func(context.Context, []store.Change) (string, error) { return "", nil }
+		n := notify.Notifier{Mail: none, Webhooks: none}
+		if mailing {
+			n.Mail = notify.NewMailer(d).Handle
+		}
+		if hooking {
+			n.Webhooks = notify.NewQueuer(d).Handle
+		}
+		batch := func(prefix string) []store.Change {
+			var b []store.Change
+			for _, a := range affs {
+				b = append(b, entryAt(t, a, prefix+a, t0))
+			}
+			return b
+		}
+		if _, err := n.Handle(ctx, batch("warm-")); err != nil {
+			t.Fatal(err)
+		}
+		before := m.Snapshot()
+		if _, err := n.Handle(ctx, batch("o-")); err != nil {
+			t.Fatal(err)
+		}
+		return m.Since(before), len(box.sent), len(q.sent["main"])
+	}
+	both, mails, hooks := queries(true, true)
+	mailOnly, mailsAlone, _ := queries(true, false)
+	hookOnly, _, hooksAlone := queries(false, true)
+	if mails != 2*len(affs) || hooks != 2*len(affs) || mailsAlone != mails || hooksAlone != hooks {
+		t.Fatalf("sent %d mails and %d webhooks together, %d and %d apart; want %d of each", mails, hooks, mailsAlone, hooksAlone, 2*len(affs))
+	}
+	if q := both.Requests["Query"]; q != mailOnly.Requests["Query"]+hookOnly.Requests["Query"]-len(affs) {
+		t.Errorf("Queries of a batch of %d commissions: %d by both consumers, %d by mail alone, %d by webhooks alone; want one marks read per commission between them",
+			len(affs), q, mailOnly.Requests["Query"], hookOnly.Requests["Query"])
+	}
+	for _, c := range []struct {
+		name string
+		c    dynamometer.Counts
+	}{{"both", both}, {"mail alone", mailOnly}, {"webhooks alone", hookOnly}} {
+		t.Logf("%d commissions, %s: %s, %.1f read units, %.1f write units", len(affs), c.name, c.c, c.c.AWSReadUnits(), c.c.AWSWriteUnits())
 	}
 }

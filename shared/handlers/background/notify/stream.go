@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/tallyhq/tally/shared/adapters/store"
@@ -30,6 +31,7 @@ type Notifier struct {
 // returns the earliest record, in the batch's order, that one of them did
 // not finish.
 func (n Notifier) Handle(ctx context.Context, rs []store.Change) (string, error) {
+	ctx = context.WithValue(ctx, batchKey{}, &batchMarks{events: map[string]*eventMarks{}})
 	var mailFailed string
 	var mailErr error
 	mailed := make(chan struct{})
@@ -63,28 +65,64 @@ func (n Notifier) Handle(ctx context.Context, rs []store.Change) (string, error)
 type progress struct {
 	store *store.Store
 	event string
-	done  map[string]bool
+	marks *eventMarks
 }
 
-func newProgress(st *store.Store, e Event) *progress { return &progress{store: st, event: e.ID} }
+// eventMarks are an event's marks as read once in a batch, with what was
+// sent since.
+type eventMarks struct {
+	read sync.Once
+	err  error
+	mu   sync.Mutex
+	done map[string]bool
+}
+
+// batchMarks are the marks read in one batch, shared by its two consumers:
+// an event that is both mailed and sent as a webhook reads its marks once
+// (one Query), not once a consumer. The consumers never send the same
+// delivery (MAIL# and HOOK#), so one's sends do not change what the other
+// reads; a retried batch reads them again.
+type batchMarks struct {
+	mu     sync.Mutex
+	events map[string]*eventMarks
+}
+
+type batchKey struct{}
+
+func newProgress(ctx context.Context, st *store.Store, e Event) *progress {
+	p := &progress{store: st, event: e.ID, marks: &eventMarks{}}
+	if b, ok := ctx.Value(batchKey{}).(*batchMarks); ok {
+		b.mu.Lock()
+		if m := b.events[e.ID]; m != nil {
+			p.marks = m
+		} else {
+			b.events[e.ID] = p.marks
+		}
+		b.mu.Unlock()
+	}
+	return p
+}
 
 // once sends one delivery of the event (named by mailDelivery or
 // hookDelivery) unless it went out before, then marks it.
 func (p *progress) once(ctx context.Context, delivery string, send func() error) error {
-	if p.done == nil {
-		done, err := p.store.Notified(ctx, p.event)
-		if err != nil {
-			return err
-		}
-		p.done = done
+	m := p.marks
+	m.read.Do(func() { m.done, m.err = p.store.Notified(ctx, p.event) })
+	if m.err != nil {
+		return m.err
 	}
-	if p.done[delivery] {
+	m.mu.Lock()
+	sent := m.done[delivery]
+	m.mu.Unlock()
+	if sent {
 		return nil
 	}
 	if err := send(); err != nil {
 		return err
 	}
-	p.done[delivery] = true
+	m.mu.Lock()
+	m.done[delivery] = true
+	m.mu.Unlock()
 	return p.store.MarkNotified(ctx, p.event, delivery, time.Now())
 }
 

@@ -85,7 +85,7 @@ func eachEvent(ctx context.Context, rules *program.Cache, log *slog.Logger, rs [
 
 func (q *Queuer) event(ctx context.Context, p *program.Program, e Event) error {
 	var body []byte
-	sent := newProgress(q.Store, e)
+	sent := newProgress(ctx, q.Store, e)
 	for _, w := range p.WebhooksOut {
 		if !slices.Contains(w.Events, e.Type) {
 			continue
