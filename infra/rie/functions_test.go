@@ -15,7 +15,6 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -223,7 +222,7 @@ func TestFunctionsRunUnderTheLambdaRuntimeEmulator(t *testing.T) {
 				"AWS_ENDPOINT_URL_SQS=" + fake.URL, "AWS_ENDPOINT_URL_SESV2=" + fake.URL,
 				"AWS_LAMBDA_FUNCTION_NAME=" + id, "AWS_LAMBDA_FUNCTION_TIMEOUT=" + timeout(raw, id)}
 			vals := variables(table, fake)
-			for _, name := range functionVariables(raw, id) {
+			for _, name := range raw.Variables(id) {
 				v, ok := vals[name]
 				if !ok {
 					t.Fatalf("template.yaml gives %s the variable %s, which this test has no value for", id, name)
@@ -332,24 +331,6 @@ func checkAnswer(t *testing.T, folder string, out []byte, log string) {
 	if doc.StatusCode != w {
 		t.Errorf("status %d, want %d: %.300s\n%s", doc.StatusCode, w, doc.Body, log)
 	}
-}
-
-// functionVariables are the names of the variables template.yaml gives a
-// function: the Globals' and its own.
-func functionVariables(r sam.Raw, id string) []string {
-	set := map[string]bool{}
-	for _, vars := range []any{sam.Path(r, "Globals", "Function", "Environment", "Variables"), sam.Path(r.Props(id), "Environment", "Variables")} {
-		m, _ := vars.(map[string]any)
-		for k := range m {
-			set[k] = true
-		}
-	}
-	var out []string
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func timeout(r sam.Raw, id string) string {

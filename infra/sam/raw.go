@@ -135,6 +135,24 @@ func (r Raw) Props(id string) map[string]any {
 	return p
 }
 
+// Variables are the names of the environment variables a function is
+// given: the Globals' and its own, sorted.
+func (r Raw) Variables(id string) []string {
+	set := map[string]bool{}
+	for _, vars := range []any{Path(r, "Globals", "Function", "Environment", "Variables"), Path(r.Props(id), "Environment", "Variables")} {
+		m, _ := vars.(map[string]any)
+		for k := range m {
+			set[k] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Target is the logical ID an intrinsic reference points at: X for
 // {"Ref": X} and {"Fn::GetAtt": [X, attr]}, "" for anything else.
 func Target(v any) string {
