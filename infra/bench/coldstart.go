@@ -96,7 +96,7 @@ func benchVariables(table string) map[string]string {
 		"TALLY_MAIL_FROM": "bench@example.com", "TALLY_MAIL_LINK_KEY": "bench-mail-link-key-0123456789abcdef0123",
 		"TALLY_PUBLIC_BASE_URL": "https://tally.example.com", "TALLY_OUTGOING_WEBHOOK_SECRET": secret,
 		"TALLY_STRIPE_WEBHOOK_SECRET": secret, "TALLY_STRIPE_API_KEY": "rk_test_bench", "TALLY_STRIPE_API_URL": "https://stripe.invalid",
-		"TALLY_SHOPIFY_SECRET": "bench-shopify-secret",
+		"TALLY_SHOPIFY_SECRET":    "bench-shopify-secret",
 		"TALLY_WEBHOOK_QUEUE_URL": "https://sqs.invalid/000000000000/webhooks", "TALLY_WEBHOOK_DLQ_URL": "https://sqs.invalid/000000000000/webhooks-dead",
 		"TALLY_IMPORT_QUEUE_URL": "https://sqs.invalid/000000000000/imports", "TALLY_PAYOUT_QUEUE_URL": "https://sqs.invalid/000000000000/payouts",
 	}
