@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -57,7 +56,8 @@ func coldStarts(ctx context.Context, emulator, endpoint, table string, runs int)
 	}
 	aws := []string{"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL_DYNAMODB=" + endpoint}
-	vals := benchVariables(table)
+	// Queues and Stripe are never reached by the cold events.
+	vals := rie.Settings{Table: table, QueueBase: "https://sqs.invalid", StripeAPI: "https://stripe.invalid"}.Variables()
 	var out []ColdStart
 	for _, id := range ids {
 		st, err := os.Stat(arm[id])
@@ -66,7 +66,7 @@ func coldStarts(ctx context.Context, emulator, endpoint, table string, runs int)
 		}
 		var inits, invokes []float64
 		c := ColdStart{Function: id, ARM64Bytes: st.Size()}
-		env, err := functionEnv(raw, id, aws, vals)
+		env, err := rie.Env(raw, id, aws, vals)
 		if err != nil {
 			return nil, err
 		}
@@ -83,37 +83,6 @@ func coldStarts(ctx context.Context, emulator, endpoint, table string, runs int)
 		out = append(out, c)
 	}
 	return out, nil
-}
-
-// benchVariables are a value for every variable template.yaml may give a
-// function: without its settings a function stops at its cold start, as
-// it would on AWS. Queues and Stripe are never reached by the cold events.
-func benchVariables(table string) map[string]string {
-	secret := "whsec_YmVuY2gtd2ViaG9vay1zZWNyZXQ="
-	return map[string]string{
-		"TALLY_TABLE": table, "TALLY_CLICK_KEY": "bench-click-key-0123456789abcdef0123456789",
-		"TALLY_WEBHOOK_SECRET": secret, "TALLY_SESSION_KEY": "bench-session-key-0123456789abcdef01234",
-		"TALLY_MAIL_FROM": "bench@example.com", "TALLY_MAIL_LINK_KEY": "bench-mail-link-key-0123456789abcdef0123",
-		"TALLY_PUBLIC_BASE_URL": "https://tally.example.com", "TALLY_OUTGOING_WEBHOOK_SECRET": secret,
-		"TALLY_STRIPE_WEBHOOK_SECRET": secret, "TALLY_STRIPE_API_KEY": "rk_test_bench", "TALLY_STRIPE_API_URL": "https://stripe.invalid",
-		"TALLY_SHOPIFY_SECRET":    "bench-shopify-secret",
-		"TALLY_WEBHOOK_QUEUE_URL": "https://sqs.invalid/000000000000/webhooks", "TALLY_WEBHOOK_DLQ_URL": "https://sqs.invalid/000000000000/webhooks-dead",
-		"TALLY_IMPORT_QUEUE_URL": "https://sqs.invalid/000000000000/imports", "TALLY_PAYOUT_QUEUE_URL": "https://sqs.invalid/000000000000/payouts",
-	}
-}
-
-// functionEnv is the environment of function id: base, and each variable
-// the template gives it with its value from vals.
-func functionEnv(raw sam.Raw, id string, base []string, vals map[string]string) ([]string, error) {
-	env := append([]string(nil), base...)
-	for _, name := range raw.Variables(id) {
-		v, ok := vals[name]
-		if !ok {
-			return nil, fmt.Errorf("template.yaml gives %s the variable %s, which the bench has no value for", id, name)
-		}
-		env = append(env, name+"="+v)
-	}
-	return env, nil
 }
 
 // coldEvent is a representative first request for each kind of function.

@@ -3,7 +3,6 @@ package rie_test
 import (
 	"context"
 	"crypto/md5"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -32,36 +31,6 @@ import (
 	"github.com/tallyhq/tally/shared/adapters/store"
 	"github.com/tallyhq/tally/shared/domain/program"
 )
-
-// Test values of every variable a function of template.yaml is given. A
-// variable missing here fails the test: a new one must be added, and the
-// function started with it.
-var (
-	webhookKey    = []byte("rie-test-webhook-secret-0123456789abcd")
-	stripeSecret  = "whsec_rie_test_0123456789"
-	shopifySecret = "shpss_rie_test_0123456789"
-)
-
-func variables(table string, fake *fakeAWS) map[string]string {
-	return map[string]string{
-		"TALLY_TABLE":                   table,
-		"TALLY_CLICK_KEY":               "rie-test-click-key-0123456789abcdef0123",
-		"TALLY_WEBHOOK_SECRET":          "whsec_" + base64.StdEncoding.EncodeToString(webhookKey),
-		"TALLY_SESSION_KEY":             "rie-test-session-key-0123456789abcdef01",
-		"TALLY_MAIL_FROM":               "reports@example.com",
-		"TALLY_PUBLIC_BASE_URL":         "https://tally.example.com",
-		"TALLY_STRIPE_WEBHOOK_SECRET":   stripeSecret,
-		"TALLY_STRIPE_API_KEY":          "rk_test_rie",
-		"TALLY_STRIPE_API_URL":          os.Getenv("TALLY_TEST_STRIPE_MOCK"),
-		"TALLY_SHOPIFY_SECRET":          shopifySecret,
-		"TALLY_MAIL_LINK_KEY":           "rie-test-mail-link-key-0123456789abcdef",
-		"TALLY_OUTGOING_WEBHOOK_SECRET": "whsec_" + base64.StdEncoding.EncodeToString([]byte("rie-test-outgoing-secret-0123456789")),
-		"TALLY_WEBHOOK_QUEUE_URL":       fake.URL + "/000000000000/webhooks",
-		"TALLY_WEBHOOK_DLQ_URL":         fake.URL + "/000000000000/webhooks-dead",
-		"TALLY_IMPORT_QUEUE_URL":        fake.URL + "/000000000000/imports",
-		"TALLY_PAYOUT_QUEUE_URL":        fake.URL + "/000000000000/payouts",
-	}
-}
 
 // What each sample must get back, by events/ file. Routes answer an HTTP
 // status; the authorizer its decision.
@@ -221,15 +190,11 @@ func TestFunctionsRunUnderTheLambdaRuntimeEmulator(t *testing.T) {
 				"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL_DYNAMODB=" + dynamotest.Endpoint(t),
 				"AWS_ENDPOINT_URL_SQS=" + fake.URL, "AWS_ENDPOINT_URL_SESV2=" + fake.URL,
 				"AWS_LAMBDA_FUNCTION_NAME=" + id, "AWS_LAMBDA_FUNCTION_TIMEOUT=" + timeout(raw, id)}
-			vals := variables(table, fake)
-			for _, name := range raw.Variables(id) {
-				v, ok := vals[name]
-				if !ok {
-					t.Fatalf("template.yaml gives %s the variable %s, which this test has no value for", id, name)
-				}
-				env = append(env, name+"="+v)
+			env, err = rie.Env(raw, id, env, rie.Settings{Table: table, QueueBase: fake.URL, StripeAPI: os.Getenv("TALLY_TEST_STRIPE_MOCK")}.Variables())
+			if err != nil {
+				t.Fatal(err)
 			}
-			event, err := eventfile.Prepare(folder, []byte(read(t, sample)), st, eventfile.Secrets{Webhook: webhookKey, Stripe: stripeSecret, Shopify: shopifySecret}, time.Now())
+			event, err := eventfile.Prepare(folder, []byte(read(t, sample)), st, eventfile.Secrets{Webhook: rie.WebhookKey, Stripe: rie.StripeSecret, Shopify: rie.ShopifySecret}, time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
