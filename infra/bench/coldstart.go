@@ -54,7 +54,7 @@ func coldStarts(ctx context.Context, emulator, endpoint, table string, runs int)
 	if err != nil {
 		return nil, err
 	}
-	aws := []string{"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
+	base := []string{"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_ENDPOINT_URL_DYNAMODB=" + endpoint}
 	// Queues and Stripe are never reached by the cold events.
 	vals := rie.Settings{Table: table, QueueBase: "https://sqs.invalid", StripeAPI: "https://stripe.invalid"}.Variables()
@@ -66,7 +66,7 @@ func coldStarts(ctx context.Context, emulator, endpoint, table string, runs int)
 		}
 		var inits, invokes []float64
 		c := ColdStart{Function: id, ARM64Bytes: st.Size()}
-		env, err := rie.Env(raw, id, aws, vals)
+		env, err := rie.Env(raw, id, base, vals)
 		if err != nil {
 			return nil, err
 		}

@@ -29,7 +29,7 @@ type Notifier struct {
 // Handle runs both consumers on the batch, at once (a batch takes as long
 // as the slower, as when they were functions of their own); on failure it
 // returns the earliest record, in the batch's order, that one of them did
-// not finish.
+// not finish. The two share the batch's reads of delivery marks.
 func (n Notifier) Handle(ctx context.Context, rs []store.Change) (string, error) {
 	ctx = context.WithValue(ctx, batchKey{}, &batchMarks{events: map[string]*eventMarks{}})
 	var mailFailed string
