@@ -32,7 +32,7 @@ func lookup(code string) unit {
 		return u.(unit)
 	}
 	u := unit{symbol: code, decimals: 2}
-	if n, ok := minorUnits[strings.ToUpper(code)]; ok {
+	if n, ok := minorUnits()[strings.ToUpper(code)]; ok {
 		u.decimals = n
 	}
 	// CLDR gives the symbol only: its digits are for display, not ISO's.

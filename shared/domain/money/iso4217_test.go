@@ -30,8 +30,8 @@ var iso4217 = map[string]int{
 }
 
 func TestDecimalsAreISO4217sForEveryActiveCode(t *testing.T) {
-	if len(minorUnits) != len(iso4217) {
-		t.Errorf("the embedded list has %d codes with minor units, this test %d", len(minorUnits), len(iso4217))
+	if len(minorUnits()) != len(iso4217) {
+		t.Errorf("the embedded list has %d codes with minor units, this test %d", len(minorUnits()), len(iso4217))
 	}
 	for code, want := range iso4217 {
 		if got := Decimals(code); got != want {
