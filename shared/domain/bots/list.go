@@ -2,36 +2,24 @@ package bots
 
 import (
 	_ "embed"
-	"encoding/json"
 	"regexp"
 	"regexp/syntax"
 	"strings"
 )
 
-// crawlerUserAgents is the public crawler-user-agents list (github.com/
-// monperrus/crawler-user-agents, MIT, see crawler-user-agents.LICENSE), as
-// published on npm. infra/scripts/refresh-crawler-list.sh brings a newer one.
-// It names crawlers Crawler-Detect does not (monitors, AI fetchers, feed
-// readers, headless browsers), so the two are used together.
+// crawlerPatterns are the patterns of the public crawler-user-agents list
+// (github.com/monperrus/crawler-user-agents, MIT, see
+// crawler-user-agents.LICENSE), one a line, in the list's order: the list
+// as published (crawler-user-agents.json) is mostly example agents, which
+// only the tests read; decoding its 543 KB took two-thirds of this
+// package's start, on every click function's cold start.
+// infra/scripts/refresh-crawler-list.sh brings a newer list and writes both
+// files; a test fails when they differ. The list names crawlers
+// Crawler-Detect does not (monitors, AI fetchers, feed readers, headless
+// browsers), so the two are used together.
 //
-//go:embed crawler-user-agents.json
-var crawlerUserAgents []byte
-
-// ListEntry is one crawler of the list: a regular expression (case
-// matters) and example agents it must match.
-type ListEntry struct {
-	Pattern   string   `json:"pattern"`
-	Instances []string `json:"instances"`
-}
-
-// List is the embedded list as published.
-func List() []ListEntry {
-	var l []ListEntry
-	if err := json.Unmarshal(crawlerUserAgents, &l); err != nil {
-		panic("bots: crawler-user-agents.json: " + err.Error())
-	}
-	return l
-}
+//go:embed crawler-patterns.txt
+var crawlerPatterns string
 
 // listMatcher matches an agent against every pattern of the list: most are
 // plain words, looked for with strings.Contains; the rest form one regular
@@ -41,17 +29,22 @@ type listMatcher struct {
 	re       *regexp.Regexp
 }
 
-var crawlerList = newListMatcher(List())
+var crawlerList = newListMatcher(patternLines(crawlerPatterns))
 
-func newListMatcher(entries []ListEntry) *listMatcher {
+// patternLines are the patterns of the file, one a line (some have spaces).
+func patternLines(file string) []string {
+	return strings.Split(strings.TrimSuffix(file, "\n"), "\n")
+}
+
+func newListMatcher(patterns []string) *listMatcher {
 	m := &listMatcher{}
 	var rest []string
-	for _, e := range entries {
-		if lit, ok := literal(e.Pattern); ok {
+	for _, p := range patterns {
+		if lit, ok := literal(p); ok {
 			m.literals = append(m.literals, lit)
 			continue
 		}
-		rest = append(rest, "(?:"+e.Pattern+")")
+		rest = append(rest, "(?:"+p+")")
 	}
 	m.re = regexp.MustCompile(strings.Join(rest, "|"))
 	return m

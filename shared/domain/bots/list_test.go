@@ -2,17 +2,56 @@ package bots
 
 import (
 	"bufio"
+	_ "embed"
+	"encoding/json"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
+
+// crawlerUserAgents is the crawler-user-agents list as published: each
+// crawler's pattern and example agents it must match.
+//
+//go:embed crawler-user-agents.json
+var crawlerUserAgents []byte
+
+// listEntry is one crawler of the list.
+type listEntry struct {
+	Pattern   string   `json:"pattern"`
+	Instances []string `json:"instances"`
+}
+
+func list(t testing.TB) []listEntry {
+	var l []listEntry
+	if err := json.Unmarshal(crawlerUserAgents, &l); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// The patterns the functions embed are the list's, in its order
+// (infra/scripts/refresh-crawler-list.sh writes both), and none spans
+// lines, as each is a line of the file.
+func TestPatternsAreTheLists(t *testing.T) {
+	var want []string
+	for _, e := range list(t) {
+		if strings.ContainsAny(e.Pattern, "\r\n") {
+			t.Errorf("pattern %q spans lines: the patterns file has one a line", e.Pattern)
+		}
+		want = append(want, e.Pattern)
+	}
+	if got := patternLines(crawlerPatterns); !slices.Equal(got, want) {
+		t.Errorf("crawler-patterns.txt has %d patterns, the list %d, or they differ: run infra/scripts/refresh-crawler-list.sh", len(got), len(want))
+	}
+}
 
 // None of the list's example crawlers counts as a hit.
 func TestNoListedCrawlerCounts(t *testing.T) {
 	f := NewFilter(0)
 	n := 0
-	for _, e := range List() {
+	for _, e := range list(t) {
 		for _, ua := range e.Instances {
 			n++
 			if f.Countable(http.MethodGet, ua) {
