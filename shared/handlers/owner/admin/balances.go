@@ -21,7 +21,7 @@ func Balances(d *app.Deps) apigw.Handler {
 		if err != nil {
 			return apigw.Response{}, err
 		}
-		list, err := r.balanceList()
+		list, _, err := r.balanceList()
 		if err != nil {
 			return apigw.Response{}, err
 		}
@@ -65,16 +65,16 @@ func Balances(d *app.Deps) apigw.Handler {
 type lister func(ctx context.Context, cursor string, limit int) ([]store.Listed, string, error)
 
 // balanceList is whom a list of balances goes through: every affiliate, or
-// with ?earned=1 only those who have a ledger (at a launch most have
-// earned nothing, and a page of 100 zeros tells the owner nothing).
-func (r *request) balanceList() (lister, error) {
+// with ?earned=1 only those who have a ledger (earned: at a launch most
+// have earned nothing, and a page of 100 zeros tells the owner nothing).
+func (r *request) balanceList() (list lister, earned bool, err error) {
 	switch r.QueryStringParameters["earned"] {
 	case "":
-		return r.st.AffiliatePage, nil
+		return r.st.AffiliatePage, false, nil
 	case "1":
-		return r.st.EarnerPage, nil
+		return r.st.EarnerPage, true, nil
 	}
-	return nil, fault.Fields(map[string]string{"earned": "1 lists only the affiliates who have earned something; leave it out for every affiliate"})
+	return nil, false, fault.Fields(map[string]string{"earned": "1 lists only the affiliates who have earned something; leave it out for every affiliate"})
 }
 
 // balancesPage is the balances at asOf of the page of list after cursor,

@@ -67,7 +67,7 @@ var statusWords = map[string]string{
 
 func payoutsPage(ctx context.Context, r *request, ps []paying.Shown) (apigw.Response, error) {
 	cursor := r.QueryStringParameters["page"]
-	list, err := r.balanceList()
+	list, earned, err := r.balanceList()
 	if err != nil {
 		return apigw.Response{}, err
 	}
@@ -77,7 +77,7 @@ func payoutsPage(ctx context.Context, r *request, ps []paying.Shown) (apigw.Resp
 	}
 	pg := PayoutsPage{Confirm: r.QueryStringParameters["confirm"] == "create", IdempotencyKey: "po-form-" + randomID(),
 		CSRF: r.Token, Minimum: r.money(r.Program.MinPayoutCents()), HoldDays: r.Program.HoldDays(),
-		Earned: r.QueryStringParameters["earned"] == "1", EveryURL: "/admin/payouts#balances", EarnedURL: "/admin/payouts?earned=1#balances",
+		Earned: earned, EveryURL: "/admin/payouts#balances", EarnedURL: "/admin/payouts?earned=1#balances",
 		CSVURL: "/admin/balances?format=csv"}
 	// Every link of the page keeps the list it shows.
 	at := func(q url.Values) string {
